@@ -1,0 +1,11 @@
+"""seqviz: watch recurrent sequence models work.
+
+The backend imports without Streamlit (usable from a notebook). Public entry points:
+`build_model`, `trace`, `Trace`, `resolve_device`.
+"""
+from seqviz.devices import DEVICE_CHOICES, ResolvedDevice, resolve_device
+from seqviz.models import INITS, KINDS, build_model, kind_of
+from seqviz.trace import Trace, trace
+
+__all__ = ["DEVICE_CHOICES", "INITS", "KINDS", "ResolvedDevice", "Trace", "build_model", "kind_of",
+           "resolve_device", "trace"]
