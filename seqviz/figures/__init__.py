@@ -1,0 +1,1 @@
+"""Pure figure functions: data in, Plotly figure out. One module per page or idea."""

@@ -1,0 +1,38 @@
+"""The controls every page shares (device, seed), drawn by app.py and read by each page."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from seqviz.devices import DEVICE_CHOICES, resolve_device
+from seqviz.ui.state import url_number, url_selectbox
+
+SEED_MAX = 2**31 - 1
+DEFAULT_DEVICE = "auto"
+DEFAULT_SEED = 0
+
+
+@dataclass(frozen=True)
+class SharedSettings:
+    device: str  # resolved: "cpu", "cuda" or "mps"
+    seed: int
+    device_message: str | None = None
+
+
+def shared_sidebar() -> None:
+    """Draw the shared controls in the sidebar (called once per run by app.py)."""
+    with st.sidebar:
+        url_selectbox("Device", DEVICE_CHOICES, key="device", default=DEFAULT_DEVICE,
+                      help="Where the models run. 'auto' picks a GPU when there is one.")
+        url_number("Seed", 0, SEED_MAX, key="seed", default=DEFAULT_SEED, step=1,
+                   help="Same seed, same weights and inputs: a link reproduces the view.")
+        message = resolve_device(st.session_state["device"]).message
+        if message:
+            st.info(message)
+
+
+def shared_settings() -> SharedSettings:
+    """The shared settings from session state, with defaults when a page runs on its own."""
+    resolved = resolve_device(st.session_state.get("device", DEFAULT_DEVICE))
+    return SharedSettings(resolved.name, int(st.session_state.get("seed", DEFAULT_SEED)), resolved.message)

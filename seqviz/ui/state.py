@@ -1,0 +1,93 @@
+"""Widgets whose values live in session state and are mirrored in the URL query string.
+
+A page creates its controls with these helpers; the first run of a session reads each value from
+the URL (ignoring values that are out of bounds or not among the options), and every run writes
+the current values back, so a copied link reproduces the view.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import streamlit as st
+
+
+def _from_url(key: str, parse, default):
+    """Session value for `key`: existing, else parsed from the URL, else `default`."""
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        try:
+            value = default if raw is None else parse(raw)
+        except (TypeError, ValueError):
+            value = default
+        st.session_state[key] = value
+    return st.session_state[key]
+
+
+def _to_url(key: str, value) -> None:
+    text = str(int(value) if isinstance(value, bool) else value)
+    if st.query_params.get(key) != text:
+        st.query_params[key] = text
+
+
+def _in_options(options: Sequence):
+    def parse(raw: str):
+        for option in options:
+            if str(option) == raw:
+                return option
+        raise ValueError(raw)
+    return parse
+
+
+def _bounded(cast, lo, hi):
+    def parse(raw: str):
+        value = cast(raw)
+        if not lo <= value <= hi:
+            raise ValueError(raw)
+        return value
+    return parse
+
+
+def url_selectbox(label: str, options: Sequence, key: str, default=None, container=st, **kwargs):
+    """st.selectbox bound to `key` and to the URL; `default` must be one of `options`."""
+    _from_url(key, _in_options(options), options[0] if default is None else default)
+    value = container.selectbox(label, options, key=key, **kwargs)
+    _to_url(key, value)
+    return value
+
+
+def url_radio(label: str, options: Sequence, key: str, default=None, container=st, **kwargs):
+    """st.radio bound to `key` and to the URL."""
+    _from_url(key, _in_options(options), options[0] if default is None else default)
+    value = container.radio(label, options, key=key, **kwargs)
+    _to_url(key, value)
+    return value
+
+
+def url_slider(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
+    """st.slider (single value, int or float) bound to `key` and to the URL, clamped to its bounds."""
+    cast = float if isinstance(default, float) else int
+    _from_url(key, _bounded(cast, min_value, max_value), default)
+    value = container.slider(label, min_value, max_value, key=key, **kwargs)
+    _to_url(key, value)
+    return value
+
+
+def url_number(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
+    """st.number_input bound to `key` and to the URL, clamped to its bounds."""
+    cast = float if isinstance(default, float) else int
+    _from_url(key, _bounded(cast, min_value, max_value), default)
+    value = container.number_input(label, min_value, max_value, key=key, **kwargs)
+    _to_url(key, value)
+    return value
+
+
+def url_toggle(label: str, key: str, default: bool = False, container=st, **kwargs) -> bool:
+    """st.toggle bound to `key` and to the URL ("1"/"0")."""
+    _from_url(key, lambda raw: {"1": True, "0": False}[raw] if raw in ("0", "1") else _fail(raw), default)
+    value = container.toggle(label, key=key, **kwargs)
+    _to_url(key, value)
+    return value
+
+
+def _fail(raw):
+    raise ValueError(raw)

@@ -1,0 +1,22 @@
+"""Helpers shared by the tests: repository paths and AppTest runners."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app_test(relative_path: str, timeout: float = 120, **query) -> AppTest:
+    """An AppTest of a script in the repository (e.g. "app.py", "pages/inside_the_cell.py"), not yet run."""
+    at = AppTest.from_file(str(ROOT / relative_path), default_timeout=timeout)
+    for key, value in query.items():
+        at.query_params[key] = str(value)
+    return at
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    """The Plotly figures an AppTest run rendered, as dicts with data, layout and frames."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
