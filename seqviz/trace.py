@@ -127,7 +127,8 @@ def trace(
         x: (T, I) one sequence, or (B, T, I) a batch (batch first whatever module.batch_first is).
         loss: "last" = sum of the module's outputs at the last step; "all" = sum over every step;
             or a callable taking the output ((T, D·H), or (B, T, D·H)) and returning a scalar.
-        h0: initial state as the module takes it ((L·D, H) or (L·D, B, H); a (h0, c0) pair for LSTM).
+        h0: initial state as the module takes it: (L·D, H) for one sequence, (L·D, B, H) for a
+            batch; a (h0, c0) pair for LSTM. None means zeros.
         dtype: "float32" or "float64"; None keeps the module's precision.
     Returns:
         a Trace (see its docstring for shapes).
@@ -189,8 +190,8 @@ def _initial_states(module, kind, h0, B, dtype, device) -> list[torch.Tensor | N
     shaped = []
     for part in parts:
         t = torch.as_tensor(part).to(device=device, dtype=dtype)
-        if t.dim() == 2:
-            t = t.unsqueeze(1).expand(L * D, B, H)
+        if t.dim() == 2 and B == 1:
+            t = t.unsqueeze(1)
         if tuple(t.shape) != (L * D, B, H):
             raise ValueError(f"h0 must have shape ({L * D}, {H}) or ({L * D}, {B}, {H}); got {tuple(t.shape)}")
         shaped.append(t.detach().reshape(L, D, B, H))
@@ -240,7 +241,7 @@ def _run(module, kind, X, batched, loss_fn, h0_all, weights, dtype) -> Trace:
         u = torch.cat([inp @ weights[(l, k)]["weight_ih"].T for k in range(D)], dim=-1)  # (T, B, D·G·H)
         u.retain_grad()
         layer = _selector_layer(module, kind, weights, l, dtype, X.device)
-        out, _ = layer(u, _torch_state(kind, h0_all[l], D, B, H, X))  # (T, B, D·H)
+        out, _ = layer(u, _torch_state(kind, h0_all[l]))  # (T, B, D·H)
         out.retain_grad()
         layer_inputs.append(inp)
         pre_inputs.append(u)
@@ -256,7 +257,7 @@ def _run(module, kind, X, batched, loss_fn, h0_all, weights, dtype) -> Trace:
     return _assemble(kind, module, per_layer, outputs[-1], X, loss, weights, dtype, batched)
 
 
-def _torch_state(kind, h0, D, B, H, X):
+def _torch_state(kind, h0):
     if h0 is None:
         return None
     return tuple(s.contiguous() for s in h0) if kind == "lstm" else h0.contiguous()
