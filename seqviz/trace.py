@@ -156,7 +156,7 @@ def _resolve_dtype(module: nn.Module, dtype: str | None) -> torch.dtype:
 
 def _as_sequence_first(x, input_size: int, dtype: torch.dtype, device) -> tuple[torch.Tensor, bool]:
     """(T, I) or (B, T, I) input → a fresh leaf (T, B, I) tensor that requires grad."""
-    X = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x)
+    X = x if torch.is_tensor(x) else torch.from_numpy(np.array(x))  # a copy: read-only arrays are fine
     if X.dim() not in (2, 3):
         raise ValueError(f"x must have shape (T, input_size) or (B, T, input_size); got {tuple(X.shape)}")
     if X.shape[-1] != input_size:
