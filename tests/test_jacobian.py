@@ -59,7 +59,7 @@ def test_jacobians_of_an_upper_layer_use_that_layers_weights():
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(upper, name + "_l0").copy_(getattr(module, name + "_l1"))
-    upper_trace = seqviz.trace(upper, torch.as_tensor(tr.hidden[:, 0, 0]))
+    upper_trace = seqviz.trace(upper, tr.hidden[:, 0, 0])  # a read-only trace array is valid input
     np.testing.assert_allclose(tr.jacobians(layer=1), upper_trace.jacobians(), atol=1e-12)
 
 
