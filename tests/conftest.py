@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
+from streamlit import config as streamlit_config
 
 from tests.support import ROOT
 
@@ -18,6 +19,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("seqviz")
+
+# AppTest runs show the real exception text in failures; the served app keeps
+# .streamlit/config.toml's showErrorDetails = "none".
+streamlit_config.set_option("client.showErrorDetails", "full")
 
 
 def pytest_configure(config):
