@@ -1,17 +1,20 @@
-"""Objects cached with cached_resource are shared by every session, so no session may change them.
+"""Cached results are shared by every session: computed once for all visitors, never changed.
 
-The check is generic: every object any page obtains through `seqviz.ui.cache.cached_resource`
+The checks are generic: every object any page obtains through `seqviz.ui.cache.cached_resource`
 (models from seqviz.build_model above all) is fingerprinted when a session first receives it;
 other sessions then drive every page's widgets to their bounds (training included), and the
-first session reruns. Every fingerprint must be unchanged.
+first session reruns. Every fingerprint must be unchanged. And every function wrapped by
+cached_data or cached_resource runs once for the default view, however many visitors open it.
 """
 from __future__ import annotations
 
 import functools
 import pickle
+from collections import Counter
 
 import numpy as np
 import pytest
+import streamlit as st
 import torch
 
 import seqviz
@@ -95,3 +98,35 @@ def test_a_cached_model_is_one_shared_object_whose_changes_the_check_detects(rec
         model.weight_hh_l0.add_(1.0)  # what a careless session training in place would do
     assert recorder.changed() == ["build_model('lstm', 3, 8)"]
     shared_model.clear()
+
+
+class ComputationCounter:
+    """Wraps a caching decorator so that each real computation (a cache miss) is counted by function."""
+
+    def __init__(self, real, calls: Counter):
+        self.real = real
+        self.calls = calls
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def counting(*args, **kwargs):
+            self.calls[fn.__qualname__] += 1
+            return fn(*args, **kwargs)
+
+        return self.real(counting)
+
+
+def test_later_visitors_of_a_default_view_compute_nothing(monkeypatch):
+    calls = Counter()
+    for name in ("cached_data", "cached_resource"):
+        monkeypatch.setattr(seqviz.ui.cache, name, ComputationCounter(getattr(seqviz.ui.cache, name), calls))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    for script in SCRIPTS:
+        assert not app_test(script).run().exception
+        after_first_visitor = calls.copy()
+        for _later_visitor in range(2):
+            assert not app_test(script).run().exception
+        assert calls - after_first_visitor == Counter(), f"{script} recomputed for a later visitor"
+    if not calls:
+        pytest.skip("no page caches anything")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_PAGES = ROOT / "tests" / "fixtures" / "pages"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("SEQVIZ_CHROMIUM", "/usr/bin/chromium")  # Debian's package
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 APP_CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
@@ -31,7 +30,6 @@ APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
 MAIN = "[data-testid='stMain']"
 SIDEBAR = "[data-testid='stSidebar']"
-CHART = f"{MAIN} .js-plotly-plot"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 # A deep link (/page-name) makes Streamlit's client probe /page-name/_stcore/… before the server
 # root; those two 404s are part of how Streamlit finds its base path, not an app error.
@@ -83,7 +81,7 @@ def free_port() -> int:
 
 
 def chromium_available() -> bool:
-    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+    return Path(CHROMIUM).is_file()
 
 
 class StreamlitServer:
@@ -208,7 +206,8 @@ def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
 
 
 def chart_count(page) -> int:
-    return page.locator(CHART).count()
+    """Plotly chart elements Streamlit put in the main area (drawn or not yet)."""
+    return page.locator(f"{MAIN} [data-testid='stPlotlyChart']").count()
 
 
 def charts_with_data(page) -> list[int]:
@@ -224,9 +223,15 @@ def chart_signature(page) -> str:
 
 
 def wait_for_charts(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the main area has at least one chart and Plotly has drawn every one with data."""
     page.wait_for_function(
-        """() => { const g = Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot"));
-                   return g.length > 0 && g.every((p) => p.data && p.querySelector("svg.main-svg")); }""",
+        """() => {
+          const main = document.querySelector("[data-testid='stMain']");
+          const boxes = main.querySelectorAll("[data-testid='stPlotlyChart']");
+          const plots = Array.from(main.querySelectorAll(".js-plotly-plot"));
+          return boxes.length > 0 && plots.length === boxes.length
+            && plots.every((p) => p.data && p.querySelector("svg.main-svg"));
+        }""",
         timeout=timeout_ms)
 
 
@@ -250,8 +255,8 @@ def arm_input_clock(page) -> None:
 def change_control(page, label: str, forward: bool = True, area: str = MAIN) -> str:
     """Change the widget labelled `label` to a neighbouring value, as a user would.
 
-    Sliders: arrow key on the thumb; selectbox and radio: another option; number input: step
-    button; checkbox and toggle: click. `forward` picks the direction where there is a choice; at
+    Sliders: arrow key on the thumb; selectbox and radio: the next (or previous) option, wrapping
+    around; number input: step button; checkbox and toggle: click. `forward` picks the direction where there is a choice; at
     a bound the other direction is used. The input clock is armed just before the committing event.
     Returns the kind of widget that was changed.
     """
@@ -278,11 +283,16 @@ def _change_selectbox(page, container, forward: bool) -> None:
     listbox = page.locator("[role='listbox']").last
     listbox.wait_for()
     options = listbox.locator("[role='option']")
-    choices = [i for i in range(options.count()) if options.nth(i).get_attribute("aria-selected") != "true"]
-    if not choices:
-        raise ValueError("selectbox has a single option: nothing to change")
+    selected = [options.nth(i).get_attribute("aria-selected") for i in range(options.count())].index("true")
     arm_input_clock(page)
-    options.nth(choices[0] if forward else choices[-1]).click()
+    options.nth(_neighbour(selected, options.count(), forward)).click()
+
+
+def _neighbour(index: int, count: int, forward: bool) -> int:
+    """The next (or previous) of `count` options, wrapping around."""
+    if count < 2:
+        raise ValueError("a control with a single option cannot be changed")
+    return (index + (1 if forward else -1)) % count
 
 
 def _change_number_input(page, container, forward: bool) -> None:
@@ -293,9 +303,11 @@ def _change_number_input(page, container, forward: bool) -> None:
 
 
 def _change_radio(page, container, forward: bool) -> None:
-    unchecked = container.locator("label").filter(has=page.locator("input:not(:checked)"))
+    options = container.locator("input[type='radio']")
+    checked = [options.nth(i).is_checked() for i in range(options.count())].index(True)
     arm_input_clock(page)
-    (unchecked.first if forward else unchecked.last).click()
+    container.locator("label").filter(has=page.locator("input[type='radio']")).nth(
+        _neighbour(checked, options.count(), forward)).click()
 
 
 def _change_checkbox(page, container, forward: bool) -> None:

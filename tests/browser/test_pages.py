@@ -51,7 +51,8 @@ def test_page_loads_cleanly_and_every_chart_has_data(info, page, console, app_se
 
 
 @pytest.mark.parametrize("info", PAGES, ids=page_id)
-def test_changing_the_main_control_updates_the_chart_and_the_url(info, page, console, app_server):
+def test_the_main_control_updates_the_chart_and_url_and_the_url_reproduces_the_view(
+        info, page, console, app_server, browser):
     open_app_page(page, app_server, info)
     driver.wait_for_charts(page)
     label = main_control_label(page, info)
@@ -59,15 +60,6 @@ def test_changing_the_main_control_updates_the_chart_and_the_url(info, page, con
     driver.change_and_wait(page, label)  # raises unless the chart's data changed
     assert driver.chart_signature(page) != chart_before
     assert parse_qs(urlparse(page.url).query) != parse_qs(urlparse(url_before).query)
-    assert_clean(page, console)
-
-
-@pytest.mark.parametrize("info", PAGES, ids=page_id)
-def test_a_copied_url_reproduces_the_view(info, page, console, app_server, browser):
-    open_app_page(page, app_server, info)
-    driver.wait_for_charts(page)
-    label = main_control_label(page, info)
-    driver.change_and_wait(page, label)
     other = driver.new_context(browser)
     try:
         copy = other.new_page()
@@ -94,4 +86,19 @@ def test_shared_sidebar_settings_come_from_the_url(page, console, app_server):
     open_app_page(page, app_server, PAGES[0] if PAGES else None, "?seed=7&device=cpu")
     assert driver.control_value(page, "Seed", driver.SIDEBAR) == "7"
     assert "cpu" == driver.control_value(page, "Device", driver.SIDEBAR)
+    assert_clean(page, console)
+
+
+def test_the_driver_changes_every_kind_of_control_both_ways(page, console, app_server):
+    open_app_page(page, app_server, next(p for p in PAGES if p.path.parent == driver.FIXTURE_PAGES))
+    driver.wait_for_charts(page)
+    for label, area, kind in [("Sequence length T", driver.MAIN, "stSlider"), ("Cell", driver.MAIN, "stSelectbox"),
+                              ("Loss", driver.MAIN, "stRadio"), ("Seed", driver.SIDEBAR, "stNumberInput")]:
+        start = driver.control_value(page, label, area)
+        for forward in (True, False):
+            before = driver.control_value(page, label, area)
+            assert driver.change_control(page, label, forward, area) == kind
+            driver.wait_for_app_run(page)
+            assert driver.control_value(page, label, area) != before, label
+        assert driver.control_value(page, label, area) == start, label
     assert_clean(page, console)
