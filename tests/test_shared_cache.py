@@ -74,8 +74,10 @@ class CachedResourceRecorder:
 
 @pytest.fixture
 def recorder(monkeypatch):
+    """Records cached_resource objects; cached_data is emptied so that pages really compute with them."""
     recorder = CachedResourceRecorder(seqviz.ui.cache.cached_resource)
     monkeypatch.setattr(seqviz.ui.cache, "cached_resource", recorder)
+    st.cache_data.clear()
     return recorder
 
 
