@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
+from seqviz.ui.registry import EXTRA_PAGES_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_PAGES = ROOT / "tests" / "fixtures" / "pages"
 CHROMIUM = os.environ.get("SEQVIZ_CHROMIUM", "/usr/bin/chromium")  # Debian's package
@@ -91,21 +93,23 @@ class StreamlitServer:
         self.script = script
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
-        if extra_pages:
-            env["SEQVIZ_EXTRA_PAGES"] = str(FIXTURE_PAGES)
-        self._env = env
+        self._env = dict(os.environ, **({EXTRA_PAGES_ENV: str(FIXTURE_PAGES)} if extra_pages else {}))
         self._log_path = log_path
+        self._log = None
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> StreamlitServer:
-        log = open(self._log_path, "w") if self._log_path else subprocess.DEVNULL
+        self._log = open(self._log_path, "w") if self._log_path else None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", self.script, "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT)
-        self._wait_healthy(timeout=60)
+            cwd=ROOT, env=self._env, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            self._wait_healthy(timeout=60)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -115,6 +119,8 @@ class StreamlitServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self._log:
+            self._log.close()
 
     def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
