@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run test bench
+.PHONY: setup run test bench chromium latency load screenshot
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +19,31 @@ setup: $(VENV)/.installed
 run: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-test: setup
+# Debian's Chromium for the browser tests (Playwright never downloads a browser here). Installed
+# with apt-get as root or through passwordless sudo; otherwise the browser tests skip and say why.
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make: no apt-get to install Chromium; browser tests will be skipped"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && apt-get install -y chromium || echo "make: Chromium install failed; browser tests will be skipped"; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		sudo apt-get update && sudo apt-get install -y chromium || echo "make: Chromium install failed; browser tests will be skipped"; \
+	else \
+		echo "make: Chromium missing and neither root nor sudo; browser tests will be skipped"; \
+	fi
+
+test: setup chromium
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python -m benchmarks.trace_speed
+
+latency: setup chromium
+	$(BIN)/python -m benchmarks.latency
+
+load: setup
+	$(BIN)/python -m benchmarks.load
+
+screenshot: setup chromium
+	$(BIN)/python scripts/screenshot.py

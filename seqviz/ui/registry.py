@@ -3,15 +3,26 @@
 A new page is one file in pages/ with those four module-level constants; app.py and the home
 page pick it up from here, nothing else to touch. The constants are read with `ast`, so
 discovering pages never runs them.
+
+Optional constant
+    MAIN_CONTROL   the label of the widget that best shows what the page does (e.g. "Sequence
+                   length T"); the browser tests and the latency benchmark change it and expect
+                   the page's chart to update. Without it they use the page's first widget.
+
+`SEQVIZ_EXTRA_PAGES` (directories separated by os.pathsep) adds pages from elsewhere; the
+browser tests use it for a test-only fixture page. Unset in normal use.
 """
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+EXTRA_PAGES_ENV = "SEQVIZ_EXTRA_PAGES"
 _FIELDS = ("TITLE", "ICON", "SUMMARY", "ORDER")
+_OPTIONAL_FIELDS = ("MAIN_CONTROL",)
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,7 @@ class PageInfo:
     icon: str
     summary: str
     order: int
+    main_control: str | None = None
 
     @property
     def url_path(self) -> str:
@@ -32,16 +44,27 @@ def _constants(path: Path) -> dict:
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
-            if name in _FIELDS:
+            if name in _FIELDS or name in _OPTIONAL_FIELDS:
                 values[name] = ast.literal_eval(node.value)
     return values
 
 
-def discover_pages(directory: Path = PAGES_DIR) -> list[PageInfo]:
-    """Every page file in `directory` that declares all of TITLE, ICON, SUMMARY, ORDER, by ORDER."""
+def page_directories() -> list[Path]:
+    """pages/ followed by any directories named in $SEQVIZ_EXTRA_PAGES."""
+    extra = os.environ.get(EXTRA_PAGES_ENV, "")
+    return [PAGES_DIR] + [Path(d).resolve() for d in extra.split(os.pathsep) if d]
+
+
+def discover_pages(directory: Path | None = None) -> list[PageInfo]:
+    """Every page file that declares all of TITLE, ICON, SUMMARY, ORDER, by ORDER.
+
+    Looks in `directory`, or by default in every directory of `page_directories()`.
+    """
+    directories = page_directories() if directory is None else [directory]
     pages = []
-    for path in sorted(directory.glob("*.py")):
+    for path in sorted(p for d in directories for p in d.glob("*.py")):
         values = _constants(path)
         if all(f in values for f in _FIELDS):
-            pages.append(PageInfo(path, values["TITLE"], values["ICON"], values["SUMMARY"], values["ORDER"]))
+            pages.append(PageInfo(path, values["TITLE"], values["ICON"], values["SUMMARY"], values["ORDER"],
+                                  values.get("MAIN_CONTROL")))
     return sorted(pages, key=lambda p: (p.order, p.title))

@@ -1,0 +1,91 @@
+"""Interaction latency in real Chromium: input event → updated chart on screen, page ÷ trivial page.
+
+Starts the app and benchmarks/trivial_app.py (one slider, one chart) on two loopback ports, opens
+each page at its default settings and changes its main control (MAIN_CONTROL, else its first
+widget) `--repeats` times, always to a value not shown before where the control allows it (slider
+steps away from the default, so each change is computed, not served from the cache). Changes are
+interleaved page by page so that both sides see the same machine load.
+
+Latency is measured inside the page: from the timestamp of the input event the browser delivered
+(key press or click) to the first animation frame at which the script run has finished and the
+chart's data differ. Run from the repository root:
+
+    python -m benchmarks.latency [--repeats 10] [--pages inside-the-cell ...] [--fixture]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from seqviz.ui.registry import PageInfo, discover_pages
+from tests.browser import driver
+
+BAR = 1.5  # median latency ratio to the trivial page that every page must stay under
+TRIVIAL = "benchmarks/trivial_app.py"
+
+
+def p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10, method="inclusive")[-1]
+
+
+def open_target(browser, url: str, label: str | None):
+    """A fresh session on `url`, charts drawn; returns (page, main control label)."""
+    page = driver.new_context(browser).new_page()
+    driver.open_page(page, url, timeout_ms=120_000)
+    driver.wait_for_charts(page, timeout_ms=120_000)
+    label = label or driver.first_control_label(page)
+    if label is None:
+        raise RuntimeError(f"{url} has no widget to change")
+    return page, label
+
+
+def pages_to_measure(args) -> list[PageInfo]:
+    pages = discover_pages() + (discover_pages(driver.FIXTURE_PAGES) if args.fixture else [])
+    if args.pages:
+        pages = [p for p in pages if p.url_path in args.pages]
+    return pages
+
+
+def measure(args) -> dict[str, list[float]]:
+    pages = pages_to_measure(args)
+    if not pages:
+        raise SystemExit("no pages to measure (none discovered; --fixture adds the test-only fixture page)")
+    with driver.StreamlitServer(extra_pages=args.fixture) as app, driver.StreamlitServer(TRIVIAL) as trivial, \
+            driver.chromium() as browser:
+        targets = {"trivial page": open_target(browser, trivial.url, "Points")}
+        for info in pages:
+            targets[info.title] = open_target(browser, f"{app.url}/{info.url_path}", info.main_control)
+        for page, label in targets.values():
+            driver.change_and_wait(page, label, timeout_ms=120_000)  # warm-up: first rerun of the session
+        latencies: dict[str, list[float]] = {name: [] for name in targets}
+        for _ in range(args.repeats):
+            for name, (page, label) in targets.items():
+                latencies[name].append(driver.change_and_wait(page, label, timeout_ms=120_000))
+    return latencies
+
+
+def report(latencies: dict[str, list[float]]) -> None:
+    base_median = statistics.median(latencies["trivial page"])
+    base_p90 = p90(latencies["trivial page"])
+    print(f"{'page':<28}{'median ms':>10}{'p90 ms':>9}{'median ÷ trivial':>18}{'p90 ÷ trivial':>15}  bar ≤ {BAR}")
+    for name, values in latencies.items():
+        median, high = statistics.median(values), p90(values)
+        verdict = "" if name == "trivial page" else ("ok" if median / base_median <= BAR else "OVER")
+        print(f"{name:<28}{median:>10.0f}{high:>9.0f}{median / base_median:>17.2f}x{high / base_p90:>14.2f}x  {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10, help="changes of the main control per page (≥ 2)")
+    parser.add_argument("--pages", nargs="*", help="url paths of the pages to measure (default: all)")
+    parser.add_argument("--fixture", action="store_true", help="also measure the test-only fixture page")
+    args = parser.parse_args()
+    if args.repeats < 2:
+        parser.error(f"--repeats must be at least 2; got {args.repeats}")
+    latencies = measure(args)
+    print(f"{args.repeats} changes per page after one warm-up change; Chromium {driver.CHROMIUM}, loopback")
+    report(latencies)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""Drive the real app in Chromium: start a Streamlit server, open pages, change controls, read charts.
+
+Shared by the browser tests, benchmarks/latency.py, benchmarks/load.py and scripts/screenshot.py,
+so they all start the app, wait for it and change a page's main control the same way.
+
+Waiting follows Streamlit's own end-to-end tests: the app root `[data-testid='stApp']` carries
+`data-test-connection-state` (CONNECTED once the websocket is up) and `data-test-script-state`
+(notRunning once a script run has finished and its elements are on the page).
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+from seqviz.ui.registry import EXTRA_PAGES_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE_PAGES = ROOT / "tests" / "fixtures" / "pages"
+CHROMIUM = os.environ.get("SEQVIZ_CHROMIUM", "/usr/bin/chromium")  # Debian's package
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+APP_CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+EXCEPTION = "[data-testid='stException']"
+MAIN = "[data-testid='stMain']"
+SIDEBAR = "[data-testid='stSidebar']"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+# A deep link (/page-name) makes Streamlit's client probe /page-name/_stcore/… before the server
+# root; those two 404s are part of how Streamlit finds its base path, not an app error.
+_BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+
+# Records when the first input event after `arm` happened (performance.now() time base),
+# so latency is measured from the event the browser delivered, not from when Python sent it.
+INPUT_CLOCK = """
+window.__seqvizArmed = false;
+window.__seqvizInputAt = null;
+for (const type of ["keydown", "pointerdown", "click"]) {
+  document.addEventListener(type, (event) => {
+    if (window.__seqvizArmed) { window.__seqvizInputAt = event.timeStamp; window.__seqvizArmed = false; }
+  }, true);
+}
+window.__seqvizChartSignature = () => {
+  const plots = Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot"));
+  const text = JSON.stringify(plots.map((g) => g.data || null));
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) { hash = (hash * 31 + text.charCodeAt(i)) | 0; }
+  return `${plots.length}:${text.length}:${hash}`;
+};
+"""
+
+# Resolves with the time of the first animation frame at which the script run has finished and the
+# charts' data differ from `before`: the updated chart is on screen from that frame on.
+WAIT_FOR_NEW_CHART = """
+([before, timeoutMs]) => new Promise((resolve, reject) => {
+  const start = performance.now();
+  const app = document.querySelector("[data-testid='stApp']");
+  const check = (now) => {
+    if (app.getAttribute("data-test-script-state") === "notRunning" && window.__seqvizChartSignature() !== before) {
+      requestAnimationFrame((painted) => resolve(painted));
+    } else if (now - start > timeoutMs) {
+      reject(new Error(`no chart update within ${timeoutMs} ms`));
+    } else {
+      requestAnimationFrame(check);
+    }
+  };
+  requestAnimationFrame(check);
+})
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).is_file()
+
+
+class StreamlitServer:
+    """`streamlit run <script>` on a free loopback port, for as long as the context is open."""
+
+    def __init__(self, script: str = "app.py", extra_pages: bool = False, log_path: Path | None = None):
+        self.script = script
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = dict(os.environ, **({EXTRA_PAGES_ENV: str(FIXTURE_PAGES)} if extra_pages else {}))
+        self._log_path = log_path
+        self._log = None
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> StreamlitServer:
+        self._log = open(self._log_path, "w") if self._log_path else None
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", self.script, "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=self._env, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            self._wait_healthy(timeout=60)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self._log:
+            self._log.close()
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.process.returncode} before it was healthy")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"streamlit did not answer {self.url}/_stcore/health within {timeout} s")
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server process (VmRSS from /proc)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("VmRSS missing from /proc status")
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless; Playwright never downloads a browser here."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_context(browser, viewport=(1280, 900)):
+    """A fresh browser context (own cookies, own Streamlit session) that only talks to loopback."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context.add_init_script(INPUT_CLOCK)
+    context.route(lambda url: urlparse(url).hostname not in LOOPBACK_HOSTS, lambda route: route.abort())
+    return context
+
+
+class ConsoleErrors:
+    """Collects the page's console errors and uncaught exceptions, minus external and probe noise.
+
+    Requests leaving the machine are blocked (see `new_context`), e.g. the favicon Streamlit fetches
+    from fonts.gstatic.com for a :material/…: page icon; their failures are not app errors.
+    """
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def _on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        parsed = urlparse(url)
+        if url and parsed.hostname not in LOOPBACK_HOSTS:
+            return
+        if "404" in message.text and _BASE_PATH_PROBE.search(parsed.path):
+            return
+        self.errors.append(f"{message.text} ({url})" if url else message.text)
+
+
+def wait_for_app_run(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the websocket is connected, the script run has finished and nothing is stale.
+
+    The script state goes initial → running → notRunning; the short pause first lets a run that
+    an action has just requested start. Skeletons and stale elements mean output still arriving.
+    """
+    page.wait_for_timeout(150)
+    page.wait_for_selector(APP_CONNECTED, state="attached", timeout=timeout_ms)
+    page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout_ms)
+    page.wait_for_function(
+        """() => !document.querySelector("[data-testid='stSkeleton'], [data-stale='true']")""",
+        timeout=timeout_ms)
+
+
+def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
+    page.goto(url)
+    wait_for_app_run(page, timeout_ms)
+
+
+def chart_count(page) -> int:
+    """Plotly chart elements Streamlit put in the main area (drawn or not yet)."""
+    return page.locator(f"{MAIN} [data-testid='stPlotlyChart']").count()
+
+
+def charts_with_data(page) -> list[int]:
+    """Number of traces in each Plotly chart of the main area that has drawn its SVG."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot"))
+                 .map((g) => (g.querySelector("svg.main-svg") && g.data) ? g.data.length : 0)""")
+
+
+def chart_signature(page) -> str:
+    """A short fingerprint of every main-area chart's data (changes when any chart's data does)."""
+    return page.evaluate("() => window.__seqvizChartSignature()")
+
+
+def wait_for_charts(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the main area has at least one chart and Plotly has drawn every one with data."""
+    page.wait_for_function(
+        """() => {
+          const main = document.querySelector("[data-testid='stMain']");
+          const boxes = main.querySelectorAll("[data-testid='stPlotlyChart']");
+          const plots = Array.from(main.querySelectorAll(".js-plotly-plot"));
+          return boxes.length > 0 && plots.length === boxes.length
+            && plots.every((p) => p.data && p.querySelector("svg.main-svg"));
+        }""",
+        timeout=timeout_ms)
+
+
+def control(page, label: str, area: str = MAIN):
+    """The element container, inside `area` (main or SIDEBAR), of the widget labelled exactly `label`."""
+    label_pattern = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    return page.locator(f"{area} [data-testid='stElementContainer']").filter(
+        has=page.locator("[data-testid='stWidgetLabel']", has_text=label_pattern)).first
+
+
+def first_control_label(page) -> str | None:
+    """The label of the first widget in the main area (used when a page declares no MAIN_CONTROL)."""
+    labels = page.locator(f"{MAIN} [data-testid='stWidgetLabel']")
+    return labels.first.inner_text().strip() if labels.count() else None
+
+
+def arm_input_clock(page) -> None:
+    page.evaluate("() => { window.__seqvizArmed = true; window.__seqvizInputAt = null; }")
+
+
+def change_control(page, label: str, forward: bool = True, area: str = MAIN) -> str:
+    """Change the widget labelled `label` to a neighbouring value, as a user would.
+
+    Sliders: arrow key on the thumb; selectbox and radio: the next (or previous) option, wrapping
+    around; number input: step button; checkbox and toggle: click. `forward` picks the direction where there is a choice; at
+    a bound the other direction is used. The input clock is armed just before the committing event.
+    Returns the kind of widget that was changed.
+    """
+    container = control(page, label, area)
+    container.wait_for(timeout=30_000)
+    for kind, action in _ACTIONS.items():
+        if container.locator(f"[data-testid='{kind}']").count():
+            action(page, container, forward)
+            return kind
+    raise ValueError(f"cannot drive the control {label!r}: it is none of {', '.join(_ACTIONS)}")
+
+
+def _change_slider(page, container, forward: bool) -> None:
+    thumb = container.locator("input[type='range']").first
+    value, low, high = float(thumb.input_value()), float(thumb.get_attribute("min")), float(thumb.get_attribute("max"))
+    up = (forward and value < high) or value <= low
+    thumb.focus()
+    arm_input_clock(page)
+    thumb.press("ArrowRight" if up else "ArrowLeft")
+
+
+def _change_selectbox(page, container, forward: bool) -> None:
+    container.locator("input").first.click()
+    listbox = page.locator("[role='listbox']").last
+    listbox.wait_for()
+    options = listbox.locator("[role='option']")
+    selected = [options.nth(i).get_attribute("aria-selected") for i in range(options.count())].index("true")
+    arm_input_clock(page)
+    options.nth(_neighbour(selected, options.count(), forward)).click()
+
+
+def _neighbour(index: int, count: int, forward: bool) -> int:
+    """The next (or previous) of `count` options, wrapping around."""
+    if count < 2:
+        raise ValueError("a control with a single option cannot be changed")
+    return (index + (1 if forward else -1)) % count
+
+
+def _change_number_input(page, container, forward: bool) -> None:
+    up, down = (container.locator(f"[data-testid='{t}']") for t in ("stNumberInputStepUp", "stNumberInputStepDown"))
+    button = up if (forward and up.is_enabled()) or not down.is_enabled() else down
+    arm_input_clock(page)
+    button.click()
+
+
+def _change_radio(page, container, forward: bool) -> None:
+    options = container.locator("input[type='radio']")
+    checked = [options.nth(i).is_checked() for i in range(options.count())].index(True)
+    arm_input_clock(page)
+    container.locator("label").filter(has=page.locator("input[type='radio']")).nth(
+        _neighbour(checked, options.count(), forward)).click()
+
+
+def _change_checkbox(page, container, forward: bool) -> None:
+    arm_input_clock(page)
+    container.locator("label").first.click()
+
+
+_ACTIONS = {
+    "stSlider": _change_slider,
+    "stSelectbox": _change_selectbox,
+    "stNumberInput": _change_number_input,
+    "stRadio": _change_radio,
+    "stCheckbox": _change_checkbox,
+}
+
+
+def control_value(page, label: str, area: str = MAIN) -> str:
+    """What the widget labelled `label` shows as its value (slider position, selection, number, state)."""
+    container = control(page, label, area)
+    field = container.locator("input").first
+    if field.get_attribute("type") in ("checkbox", "radio"):
+        return ",".join(str(box.is_checked()) for box in container.locator("input").all())
+    return field.input_value()
+
+
+def change_and_wait(page, label: str, forward: bool = True, area: str = MAIN, timeout_ms: float = 60_000) -> float:
+    """Change the control and wait for the updated chart; returns input event → chart latency in ms."""
+    before = chart_signature(page)
+    change_control(page, label, forward, area)
+    done_at = page.evaluate(WAIT_FOR_NEW_CHART, [before, timeout_ms])
+    input_at = page.evaluate("() => window.__seqvizInputAt")
+    if input_at is None:
+        raise RuntimeError(f"no input event reached the page while changing {label!r}")
+    return done_at - input_at

@@ -1,0 +1,104 @@
+"""Every page in real Chromium: it loads cleanly, draws its charts, and its main control updates them."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from seqviz.ui.registry import PageInfo, discover_pages
+from tests.browser import driver
+
+PAGES = discover_pages() + [p for p in discover_pages(driver.FIXTURE_PAGES) if p not in discover_pages()]
+
+
+def page_id(page: PageInfo) -> str:
+    return page.url_path
+
+
+def open_app_page(page, server, info: PageInfo | None, query: str = "") -> None:
+    driver.open_page(page, f"{server.url}/{info.url_path if info else ''}{query}")
+
+
+def main_control_label(page, info: PageInfo) -> str:
+    label = info.main_control or driver.first_control_label(page)
+    assert label, f"{info.path.name} has charts but no widget; declare MAIN_CONTROL = '<widget label>'"
+    return label
+
+
+def assert_clean(page, console) -> None:
+    assert page.locator(driver.EXCEPTION).count() == 0, page.locator(driver.EXCEPTION).first.inner_text()
+    assert console.errors == []
+
+
+def test_home_page_loads_cleanly_and_links_every_page(page, console, app_server, artifacts):
+    open_app_page(page, app_server, None)
+    assert page.locator("h1").first.inner_text() == "seqviz"
+    for info in PAGES:
+        link = f"{driver.MAIN} [data-testid='stPageLink-NavLink']"
+        assert page.locator(f"{link}[href='{info.url_path}'], {link}[href$='/{info.url_path}']").count() == 1, info.title
+    page.screenshot(path=artifacts / "home.png", full_page=True)
+    assert_clean(page, console)
+
+
+@pytest.mark.parametrize("info", PAGES, ids=page_id)
+def test_page_loads_cleanly_and_every_chart_has_data(info, page, console, app_server, artifacts):
+    open_app_page(page, app_server, info)
+    assert page.locator("h1").first.inner_text() == info.title
+    driver.wait_for_charts(page)  # fails unless the page shows at least one chart
+    assert all(traces > 0 for traces in driver.charts_with_data(page)), driver.charts_with_data(page)
+    page.screenshot(path=artifacts / f"{info.url_path}.png", full_page=True)
+    assert_clean(page, console)
+
+
+@pytest.mark.parametrize("info", PAGES, ids=page_id)
+def test_the_main_control_updates_the_chart_and_url_and_the_url_reproduces_the_view(
+        info, page, console, app_server, browser):
+    open_app_page(page, app_server, info)
+    driver.wait_for_charts(page)
+    label = main_control_label(page, info)
+    url_before, chart_before = page.url, driver.chart_signature(page)
+    driver.change_and_wait(page, label)  # raises unless the chart's data changed
+    assert driver.chart_signature(page) != chart_before
+    assert parse_qs(urlparse(page.url).query) != parse_qs(urlparse(url_before).query)
+    other = driver.new_context(browser)
+    try:
+        copy = other.new_page()
+        driver.open_page(copy, page.url)
+        driver.wait_for_charts(copy)
+        assert driver.control_value(copy, label) == driver.control_value(page, label)
+        assert driver.chart_signature(copy) == driver.chart_signature(page)
+    finally:
+        other.close()
+    assert_clean(page, console)
+
+
+def test_sidebar_navigation_reaches_every_page(page, console, app_server):
+    open_app_page(page, app_server, None)
+    for info in PAGES:
+        page.locator(f"{driver.SIDEBAR} [data-testid='stSidebarNav'] a[href$='/{info.url_path}']").click()
+        page.wait_for_url(f"**/{info.url_path}**")
+        driver.wait_for_app_run(page)
+        assert page.locator("h1").first.inner_text() == info.title
+    assert_clean(page, console)
+
+
+def test_shared_sidebar_settings_come_from_the_url(page, console, app_server):
+    open_app_page(page, app_server, PAGES[0] if PAGES else None, "?seed=7&device=cpu")
+    assert driver.control_value(page, "Seed", driver.SIDEBAR) == "7"
+    assert "cpu" == driver.control_value(page, "Device", driver.SIDEBAR)
+    assert_clean(page, console)
+
+
+def test_the_driver_changes_every_kind_of_control_both_ways(page, console, app_server):
+    open_app_page(page, app_server, next(p for p in PAGES if p.path.parent == driver.FIXTURE_PAGES))
+    driver.wait_for_charts(page)
+    for label, area, kind in [("Sequence length T", driver.MAIN, "stSlider"), ("Cell", driver.MAIN, "stSelectbox"),
+                              ("Loss", driver.MAIN, "stRadio"), ("Seed", driver.SIDEBAR, "stNumberInput")]:
+        start = driver.control_value(page, label, area)
+        for forward in (True, False):
+            before = driver.control_value(page, label, area)
+            assert driver.change_control(page, label, forward, area) == kind
+            driver.wait_for_app_run(page)
+            assert driver.control_value(page, label, area) != before, label
+        assert driver.control_value(page, label, area) == start, label
+    assert_clean(page, console)

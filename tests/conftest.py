@@ -1,0 +1,29 @@
+"""Shared pytest set-up: test-size Hypothesis settings and the folder for browser artifacts."""
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+from streamlit import config as streamlit_config
+
+from tests.support import ROOT
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+# Randomised AppTest runs are real page runs: few examples, no per-example deadline.
+# SEQVIZ_FUZZ_EXAMPLES raises the count for a longer local hunt.
+settings.register_profile(
+    "seqviz",
+    max_examples=int(os.environ.get("SEQVIZ_FUZZ_EXAMPLES", "4")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("seqviz")
+
+# AppTest runs show the real exception text in failures; the served app keeps
+# .streamlit/config.toml's showErrorDetails = "none".
+streamlit_config.set_option("client.showErrorDetails", "full")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives the app in Chromium (skipped where Chromium is missing)")
