@@ -5,7 +5,7 @@ from seqviz.ui.home import render_home
 from seqviz.ui.registry import discover_pages
 from seqviz.ui.sidebar import shared_sidebar
 
-st.set_page_config(page_title="seqviz", page_icon=":material/timeline:", layout="wide")
+st.set_page_config(page_title="seqviz", page_icon="assets/favicon.png", layout="wide")
 pages = [st.Page(render_home, title="Home", icon=":material/home:", default=True)]
 pages += [st.Page(str(p.path), title=p.title, icon=p.icon, url_path=p.url_path) for p in discover_pages()]
 navigation = st.navigation(pages)

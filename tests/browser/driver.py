@@ -171,8 +171,8 @@ def new_context(browser, viewport=(1280, 900)):
 class ConsoleErrors:
     """Collects the page's console errors and uncaught exceptions, minus external and probe noise.
 
-    Requests leaving the machine are blocked (see `new_context`), e.g. the favicon Streamlit fetches
-    from fonts.gstatic.com for a :material/…: page icon; their failures are not app errors.
+    Requests leaving the machine are blocked (see `new_context`); their failures are not app errors
+    (the app itself needs none: its favicon is a local file).
     """
 
     def __init__(self, page):
