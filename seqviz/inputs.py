@@ -235,13 +235,12 @@ def _split_header(table: pd.DataFrame) -> tuple[tuple[str, ...] | None, pd.DataF
 
 def _numeric(body: pd.DataFrame, name: str, header_rows: int) -> np.ndarray:
     """(rows, columns) float array; ValueError naming the first text cell or the NaN rows."""
-    numbers = body.apply(lambda column: pd.to_numeric(column.str.strip(), errors="coerce"))
-    text_cells = numbers.isna() & body.notna()
+    text_cells = body.notna() & ~body.map(_is_number)
     if text_cells.to_numpy().any():
         r, c = np.argwhere(text_cells.to_numpy())[0]
         raise ValueError(f"{name} has a text cell {body.iat[r, c]!r} at row {r + 1 + header_rows}, column {c + 1}; "
                          "every cell must be a number (an optional first row may name the columns)")
-    values = numbers.to_numpy(dtype=np.float64)
+    values = body.map(float, na_action="ignore").to_numpy(dtype=np.float64)  # "nan", "inf" parse; NaN stays
     bad_rows = np.flatnonzero(~np.isfinite(values).all(axis=1))
     if len(bad_rows):
         shown = ", ".join(str(r + 1 + header_rows) for r in bad_rows[:5]) + (" …" if len(bad_rows) > 5 else "")
