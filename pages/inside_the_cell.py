@@ -4,7 +4,8 @@ import streamlit as st
 from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
 from seqviz.equations import general_equations, unit_equations
 from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
-from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, unit_lines
+from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
+    unit_lines
 from seqviz.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES, ENCODINGS, MAX_EMBED_DIM, MAX_FEATURES, MAX_STEPS, \
     SOURCES, InputSpec
 from seqviz.models import INITS
@@ -92,55 +93,54 @@ def csv_upload() -> dict:
     return dict(csv=upload.getvalue(), csv_name=upload.name)
 
 
-def view_controls(run) -> tuple[int, int, list[int]]:
-    tr = run.trace
-    left, middle, right = st.columns(3)
+def layer_and_direction(tr) -> tuple[int, int]:
+    left, right = st.columns(2)
     layer = url_selectbox("Layer shown", tuple(range(tr.num_layers)), key="cell_layer", container=left)
-    direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=middle,
+    direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=right,
                           horizontal=True, format_func=("forward", "backward").__getitem__)
-    units = url_multiselect("Units j (equations show the first 4)", tuple(range(tr.hidden_size)), key="cell_units",
-                            default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8)
-    return layer, direction, units or [0]
+    return layer, direction
 
 
 @st.fragment
-def step_view(run) -> None:
-    """Everything that depends on the layer, direction, units and step shown: reruns alone when they change."""
+def step_view(run, layer: int, direction: int) -> None:
+    """The step slider, units and what depends only on them: rerun alone when they change."""
     with explain_errors():
-        draw_step_view(run)
+        draw_step_view(run, layer, direction)
 
 
-def draw_step_view(run) -> None:
+def draw_step_view(run, layer: int, direction: int) -> None:
     tr = run.trace
-    layer, direction, units = view_controls(run)
+    left, right = st.columns([2, 1])
     t = 0
     if tr.steps > 1:
         clamp_state("cell_step", tr.steps - 1)
-        t = url_slider("Current step t", 0, tr.steps - 1, key="cell_step", default=0,
-                       help="Sets the equations, the heatmap marker and where the animation starts.")
+        with left:
+            t = url_slider("Current step t", 0, tr.steps - 1, key="cell_step", default=0,
+                           help="Sets the bars, the equations and the marker on the heatmaps and lines.")
+    units = url_multiselect("Units j (equations show the first 4)", tuple(range(tr.hidden_size)), key="cell_units",
+                            default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8) or [0]
     states = cell_states(tr, layer, direction)
-    st.markdown(f"**Step t = {t}** (input: {run.sequence.step_labels[t]})")
     numbers = step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])
     for line in general_equations(tr.kind, tr.nonlinearity, direction) + unit_equations(numbers):
         st.latex(line)
     if tr.kind == "gru":
         st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
                    "old state kept (some texts swap z and 1 − z).")
-    figures = {"animation": cell_animation(states, run.sequence.step_labels, t),
-               "heatmaps": state_heatmaps(states, t), "units": unit_lines(states, units, t),
-               "order": order_matters(final_state(tr, layer, direction), run.reversed_final[layer, direction],
-                                      run.sequence.step_labels)}
-    show_figures(figures)
+    bars, heatmaps, lines = st.tabs([f"Bars at step {t}", "Heatmaps: units × time", "Chosen units over time"])
+    with bars:
+        show(step_bars(states, t, run.sequence.step_labels[t]), "step_bars")
+    with heatmaps:
+        show(state_heatmaps(states, t), "heatmaps")
+    with lines:
+        show(unit_lines(states, units, t), "units")
 
 
-def show_figures(figures: dict) -> None:
-    tabs = st.tabs(["Animation", "Heatmaps", "Units over time", "Order matters"])
-    for tab, (name, fig) in zip(tabs, figures.items()):
-        with tab:
-            st.plotly_chart(fig, key=f"cell_fig_{name}")
-            st.download_button("Download this figure (HTML)", data=lambda f=fig: f.to_html(include_plotlyjs=True),
-                               file_name=f"inside_the_cell_{name}.html", mime="text/html", on_click="ignore",
-                               key=f"cell_html_{name}")
+def show(fig, name: str) -> None:
+    """The figure, and a button that downloads it as a standalone HTML file (built only when clicked)."""
+    st.plotly_chart(fig, key=f"cell_fig_{name}")
+    st.download_button("Download this figure (HTML)", data=lambda: fig.to_html(include_plotlyjs=True),
+                       file_name=f"inside_the_cell_{name}.html", mime="text/html", on_click="ignore",
+                       key=f"cell_html_{name}")
 
 
 def downloads(run) -> None:
@@ -167,10 +167,19 @@ with explain_errors():
     config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
     run = cached_run(config)
 st.caption(f"{run.sequence.description}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
-step_view(run)
+layer, direction = layer_and_direction(run.trace)
+states = cell_states(run.trace, layer, direction)
+st.subheader("Step by step")
+show(cell_animation(states, run.sequence.step_labels), "animation")
+step_view(run, layer, direction)
+st.subheader("Order matters")
+st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
+           "the final state differs: order is information, not just the set of inputs.")
+show(order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
+                   run.sequence.step_labels), "order")
+st.subheader("Download the trace")
 downloads(run)
 st.subheader("Parameter count")
-st.plotly_chart(parameter_counts(compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers,
-                                               config.bidirectional),
-                                 f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
-                                 + (", bidirectional" if config.bidirectional else "")), key="cell_fig_params")
+counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional)
+show(parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
+                      + (", bidirectional" if config.bidirectional else "")), "params")

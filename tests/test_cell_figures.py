@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from seqviz.figures.cell import (MAX_BAR_UNITS, cell_animation, frame_steps, order_matters, parameter_counts,
-                                 shown_units, state_heatmaps, time_bins, unit_lines)
+                                 shown_units, state_heatmaps, step_bars, time_bins, unit_lines)
 from seqviz.params import compare_kinds
 
 TWO_MB = 2 * 1024**2
@@ -27,12 +27,23 @@ def spec(fig):
 
 
 def test_animation_has_a_bar_per_state_and_a_frame_per_step_when_small():
-    fig = spec(cell_animation(lstm_states(30, 8), labels(30), current_step=4))
+    fig = spec(cell_animation(lstm_states(30, 8), labels(30)))
     assert [trace["type"] for trace in fig["data"]] == ["bar"] * 6
     assert len(fig["frames"]) == 30 and all(len(frame["data"]) == 6 for frame in fig["frames"])
-    assert fig["layout"]["sliders"][0]["active"] == 4
+    assert len(fig["layout"]["sliders"][0]["steps"]) == 30
     assert [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]] == ["▶ play", "❚❚ pause"]
-    assert fig["layout"]["title"]["text"] == "States and gates at each step"
+    assert fig["layout"]["title"]["text"] == "States and gates over time: press play or drag the slider"
+
+
+def test_step_bars_show_every_state_at_the_chosen_step_on_fixed_ranges():
+    states = lstm_states(12, 5)
+    fig = step_bars(states, 7, "rollback requested")
+    assert [trace.name for trace in fig.data] == ["h", "c", "i", "f", "g", "o"]
+    np.testing.assert_array_equal(np.asarray(fig.data[2].y), states["i"][7])
+    assert fig.layout.title.text == "States and gates at step t = 7 (rollback requested)"
+    low, high = fig.layout.yaxis3.range
+    assert low <= states["i"].min() and high >= states["i"].max()
+    assert not fig.frames
 
 
 def test_animation_frames_hold_the_states_of_their_step():
@@ -55,10 +66,11 @@ def test_animation_at_t500_h128_keeps_every_step():
     assert "64 of 128 units shown" in fig.layout.title.text
 
 
-@pytest.mark.parametrize("make", ["animation", "heatmaps"])
+@pytest.mark.parametrize("make", ["animation", "heatmaps", "step_bars"])
 def test_figure_for_t2000_h256_serialises_under_two_megabytes_and_says_it_was_reduced(make):
     states = lstm_states(2000, 256)
-    fig = cell_animation(states, labels(2000)) if make == "animation" else state_heatmaps(states, 100)
+    fig = {"animation": lambda: cell_animation(states, labels(2000)), "heatmaps": lambda: state_heatmaps(states, 100),
+           "step_bars": lambda: step_bars(states, 100, "t=100")}[make]()
     assert len(fig.to_json()) <= TWO_MB
     assert "to keep the page light" in fig.layout.title.text
 

@@ -10,8 +10,21 @@ def run_page(**query):
     return app_test(PAGE, **query).run()
 
 
+FIGURES = {"animation": "States and gates over time", "bars": "States and gates at step", "heatmaps": "Units × time",
+           "units": "Chosen units over time", "order": "Same steps, different order", "params": "Parameters for"}
+
+
 def titles(at):
     return [fig["layout"]["title"]["text"] for fig in plotly_specs(at)]
+
+
+def figure(at, name):
+    (found,) = [fig for fig in plotly_specs(at) if fig["layout"]["title"]["text"].startswith(FIGURES[name])]
+    return found
+
+
+def title(at, name):
+    return figure(at, name)["layout"]["title"]["text"]
 
 
 def assert_clean(at):
@@ -24,15 +37,14 @@ def default_page():
     return run_page()
 
 
-def test_default_view_shows_lstm_on_a_sine_with_all_five_figures(default_page):
+def test_default_view_shows_lstm_on_a_sine_with_all_six_figures(default_page):
     at = default_page
     assert_clean(at)
     assert at.title[0].value == "Inside the cell"
-    found = titles(at)
-    assert len(found) == 5
-    assert found[0] == "States and gates at each step" and found[1].startswith("Units × time")
-    assert found[3].startswith("Same steps, different order") and found[4].startswith("Parameters for I=1, H=16")
-    assert len(plotly_specs(at)[0]["frames"]) == 100
+    assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == list(FIGURES)
+    assert title(at, "params").startswith("Parameters for I=1, H=16, L=1")
+    assert len(figure(at, "animation")["frames"]) == 100
+    assert [a["text"] for a in figure(at, "bars")["layout"]["annotations"]][:2] == ["h  hidden state", "c  cell state"]
 
 
 def test_default_view_shows_equations_for_three_units(default_page):
@@ -44,16 +56,16 @@ def test_default_view_shows_equations_for_three_units(default_page):
 def test_default_view_offers_trace_and_figure_downloads(default_page):
     labels = [el.proto.label for el in default_page.get("download_button")]
     assert "Download the trace (NPZ)" in labels and "Download the trace (CSV)" in labels
-    assert labels.count("Download this figure (HTML)") == 4
+    assert labels.count("Download this figure (HTML)") == 6
 
 
 def test_moving_the_step_slider_moves_the_marker_and_the_equations():
     at = run_page()
     at.slider(key="cell_step").set_value(42).run()
     assert_clean(at)
-    assert "current step t = 42" in titles(at)[1]
+    assert "current step t = 42" in title(at, "heatmaps") and "current step t = 42" in title(at, "units")
+    assert title(at, "bars") == "States and gates at step t = 42"
     assert any("h_{42,j}" in el.value for el in at.latex)
-    assert plotly_specs(at)[0]["layout"]["sliders"][0]["active"] == 42
 
 
 @pytest.mark.parametrize("cell,gate", [("rnn-tanh", None), ("rnn-relu", None), ("gru", "z  update gate")])
@@ -61,7 +73,7 @@ def test_each_cell_kind_shows_its_own_gates(cell, gate):
     at = run_page()
     at.selectbox(key="cell_kind").set_value(cell).run()
     assert_clean(at)
-    subplot_titles = [a["text"] for a in plotly_specs(at)[0]["layout"]["annotations"]]
+    subplot_titles = [a["text"] for a in figure(at, "animation")["layout"]["annotations"]]
     assert subplot_titles == (["h  hidden state"] if gate is None else ["h  hidden state", "r  reset gate", gate, "n  candidate"])
     if cell == "gru":
         assert any("PyTorch's convention" in c.value for c in at.caption)
@@ -77,8 +89,8 @@ def test_model_controls_reach_the_trace_and_the_url():
     at.selectbox(key="cell_init").set_value("orthogonal")
     at.slider(key="cell_forget_bias").set_value(3.0).run()
     assert_clean(at)
-    assert plotly_specs(at)[1]["data"][0]["z"]["shape"].replace(" ", "") == "5,100"
-    assert titles(at)[4] == "Parameters for I=1, H=5, L=2, bidirectional: about n², 4n², 3n²"
+    assert figure(at, "heatmaps")["data"][0]["z"]["shape"].replace(" ", "") == "5,100"
+    assert title(at, "params") == "Parameters for I=1, H=5, L=2, bidirectional: about n², 4n², 3n²"
     at.selectbox(key="cell_layer").set_value(1)
     at.radio(key="cell_direction").set_value(1).run()
     assert_clean(at)
@@ -99,7 +111,7 @@ def test_units_selector_drives_the_lines_and_equations():
     at = run_page()
     at.multiselect(key="cell_units").set_value([1, 2, 3, 4, 5, 6]).run()
     assert_clean(at)
-    lines = plotly_specs(at)[2]["data"]
+    lines = figure(at, "units")["data"]
     assert [trace["name"] for trace in lines][:6] == [f"h[{j}]" for j in range(1, 7)]
     assert sum(r"\textbf{unit }" in el.value for el in at.latex) == 4
 
@@ -117,13 +129,13 @@ def test_generated_inputs_and_their_controls(source, controls):
         getattr(at, kind)(key=key).set_value(value)
     at.run()
     assert_clean(at)
-    frames = len(plotly_specs(at)[0]["frames"])
+    frames = len(figure(at, "animation")["frames"])
     assert frames == {"incident": 3, "square": 60, "gaussian": 25, "step": 20}[source]
 
 
 def test_incident_events_order_view_names_the_events():
     at = run_page(cell_source="incident")
-    order = plotly_specs(at)[3]
+    order = figure(at, "order")
     assert order["layout"]["annotations"][0]["text"] == "in order: error logged → reproduction confirmed → rollback requested"
     assert order["layout"]["annotations"][1]["text"].startswith("reversed: rollback requested")
 
@@ -139,11 +151,11 @@ def test_typed_text_one_hot_and_embedding():
     at = run_page(cell_source="text")
     at.text_input(key="cell_text").input("abcab").run()
     assert_clean(at)
-    assert titles(at)[4].startswith("Parameters for I=3,")
+    assert title(at, "params").startswith("Parameters for I=3,")
     at.radio(key="cell_encoding").set_value("embedding").run()
     at.slider(key="cell_embed_dim").set_value(5).run()
     assert_clean(at)
-    assert titles(at)[4].startswith("Parameters for I=5,")
+    assert title(at, "params").startswith("Parameters for I=5,")
 
 
 def test_empty_text_gives_a_message_not_a_traceback():
@@ -159,7 +171,7 @@ def test_seed_from_the_shared_sidebar_changes_the_weights():
     at.session_state["seed"] = 5
     at.run()
     assert_clean(at)
-    assert plotly_specs(at)[3]["layout"]["title"]["text"] != plotly_specs(first)[3]["layout"]["title"]["text"]
+    assert title(at, "order") != title(first, "order")
 
 
 def test_unavailable_device_falls_back_to_cpu_with_a_message():
@@ -183,7 +195,7 @@ def upload(data: bytes, name="series.csv"):
 def test_csv_upload_becomes_the_input():
     at = upload(b"a,b\n1,2\n3,4\n5,6\n0,1\n")
     assert_clean(at)
-    assert len(plotly_specs(at)[0]["frames"]) == 4
+    assert len(figure(at, "animation")["frames"]) == 4
     assert any("CSV series.csv: 4 steps × 2 features" in c.value for c in at.caption)
 
 

@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from seqviz.params import ParamCount
 
@@ -67,47 +66,94 @@ def _units_note(shown: int, H: int) -> str:
     return f"{shown} of {H} units shown" if shown < H else ""
 
 
-def cell_animation(states: dict[str, np.ndarray], step_labels, current_step: int = 0,
-                   max_units: int = MAX_BAR_UNITS, budget: int = ANIMATION_VALUE_BUDGET) -> go.Figure:
-    """Bars of every state and gate at one step, animated over time (frames, a slider, play/pause).
+def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[list[dict], dict]:
+    """Bar traces of every state at step t (one stacked row each) and their layout, y ranges fixed over time."""
+    names = list(states)
+    layout = _stacked_layout([STATE_TITLES[n] for n in names], "unit j", spacing=0.03)
+    data = []
+    for row, name in enumerate(names, start=1):
+        data.append(dict(type="bar", x=units, y=_f32(states[name][t, units]), name=name, marker=dict(color=COLORS[name]),
+                         showlegend=False, xaxis=_axis("x", row), yaxis=_axis("y", row)))
+        layout[_axis("yaxis", row)]["range"] = _value_range(states[name])
+    layout.update(height=140 * len(names) + 160, margin=dict(t=90, b=40))
+    return data, layout
+
+
+def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units: int = MAX_BAR_UNITS) -> go.Figure:
+    """Bars of every state and gate at step t (the step the equations show).
 
     Args:
         states: name → (T, H), e.g. from `seqviz.cell.cell_states`.
-        step_labels: T labels, shown on the slider.
-        current_step: the step shown first (the nearest frame at or before it).
+        t: the step; step_label: its label (event, character or "t=…").
     Returns:
-        a figure with one bar trace per state (one subplot row each) and one frame per shown step.
+        a figure with one bar trace per state, one subplot row each; y ranges span the whole sequence.
+    """
+    H = next(iter(states.values())).shape[1]
+    units = shown_units(H, max_units)
+    data, layout = _bars(states, units, t)
+    label = "" if step_label == f"t={t}" else f" ({step_label})"
+    layout["title"] = dict(text=f"States and gates at step t = {t}{label}" + _note([_units_note(len(units), H)]))
+    return _figure(data, layout)
+
+
+def cell_animation(states: dict[str, np.ndarray], step_labels, max_units: int = MAX_BAR_UNITS,
+                   budget: int = ANIMATION_VALUE_BUDGET) -> go.Figure:
+    """The bars of `step_bars` animated over time: one frame per shown step, a slider, play/pause.
+
+    Args:
+        states: name → (T, H).
+        step_labels: T labels, shown on the slider.
+    Returns:
+        a figure starting at t = 0 with one bar trace per state and one frame per shown step
+        (every step, or every k-th one when T × states × units exceeds the budget).
     """
     names = list(states)
     T, H = states[names[0]].shape
     units = shown_units(H, max_units)
     steps = frame_steps(T, len(names) * len(units), budget)
-    start = int(np.searchsorted(steps, current_step, side="right") - 1)
-    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.03,
-                        subplot_titles=[STATE_TITLES[n] for n in names])
-    for row, name in enumerate(names, start=1):
-        fig.add_trace(go.Bar(x=units, y=_f32(states[name][steps[start], units]), name=name,
-                             marker_color=COLORS[name], showlegend=False), row=row, col=1)
-        fig.update_yaxes(range=_value_range(states[name]), row=row, col=1)
+    data, layout = _bars(states, units, 0)
     stride = int(steps[1] - steps[0]) if len(steps) > 1 else 1
     note = _note([_units_note(len(units), H), f"one frame every {stride} steps ({len(steps)} frames)" if stride > 1 else ""])
-    fig.update_layout(title=f"States and gates at each step{note}", height=140 * len(names) + 160,
-                      margin=dict(t=90, b=40), updatemenus=[_play_pause()])
-    fig.update_xaxes(title_text="unit j", row=len(names), col=1)
-    # Hundreds of frames and slider steps: built as plain dicts, skipping Plotly's slow per-object validation.
     frames = [dict(name=str(t), traces=list(range(len(names))),
                    data=[dict(type="bar", y=_f32(states[n][t, units])) for n in names]) for t in steps]
-    layout = fig.layout.to_plotly_json() | {"sliders": [_slider(steps, step_labels, start)]}
-    return go.Figure(data=fig.data, layout=layout, frames=frames, _validate=False)
+    layout.update(title=dict(text=f"States and gates over time: press play or drag the slider{note}"),
+                  updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)])
+    return _figure(data, layout, frames)
+
+
+def _figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """A figure from plain dicts. Hundreds of frames and slider steps make Plotly's per-object
+    validation the slowest part of a rerun, so it is skipped: the dicts above are written to spec."""
+    return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
+
+
+def _axis(prefix: str, row: int) -> str:
+    return prefix if row == 1 else f"{prefix}{row}"
+
+
+def _stacked_layout(titles: list[str], x_title: str, spacing: float) -> dict:
+    """Layout of len(titles) subplots stacked in one column, sharing the bottom x axis."""
+    n = len(titles)
+    height = (1 - spacing * (n - 1)) / n
+    layout = {"annotations": []}
+    for row, title in enumerate(titles, start=1):
+        top = round(1 - (row - 1) * (height + spacing), 6)
+        layout[_axis("yaxis", row)] = dict(domain=[max(0.0, round(top - height, 6)), top], anchor=_axis("x", row))
+        layout[_axis("xaxis", row)] = dict(anchor=_axis("y", row), showticklabels=row == n,
+                                           **({} if row == 1 else {"matches": "x"}))
+        layout["annotations"].append(dict(text=title, x=0.5, y=top, xref="paper", yref="paper", xanchor="center",
+                                          yanchor="bottom", showarrow=False, font=dict(size=14)))
+    layout[_axis("xaxis", n)]["title"] = dict(text=x_title)
+    return layout
 
 
 def _step_label(t: int, label: str) -> str:
     return str(t) if label == f"t={t}" else f"{t} {label}"
 
 
-def _slider(steps: np.ndarray, step_labels, active: int) -> dict:
+def _slider(steps: np.ndarray, step_labels) -> dict:
     jump = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
-    return dict(active=active, currentvalue=dict(prefix="step t = "), pad=dict(t=40), len=0.9, x=0.1,
+    return dict(active=0, currentvalue=dict(prefix="step t = "), pad=dict(t=40), len=0.9, x=0.1,
                 steps=[dict(method="animate", label=_step_label(int(t), step_labels[t]), args=[[str(t)], jump])
                        for t in steps])
 
@@ -148,20 +194,20 @@ def state_heatmaps(states: dict[str, np.ndarray], current_step: int = 0,
     names = list(states)
     T, H = states[names[0]].shape
     k = time_bins(T, H, len(names), budget)
-    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=[STATE_TITLES[n] for n in names])
+    layout = _stacked_layout([STATE_TITLES[n] for n in names], "step t", spacing=0.04)
+    data, marks = [], []
     for row, name in enumerate(names, start=1):
         means, centres = _binned(states[name], k)
-        fig.add_trace(go.Heatmap(z=_f32(means.T), x=_f32(centres), y=np.arange(H), coloraxis=_coloraxis(name),
-                                 name=name, hovertemplate="t=%{x}<br>unit %{y}<br>%{z:.3f}<extra>" + name + "</extra>"),
-                      row=row, col=1)
-        fig.add_vline(x=current_step, line=dict(color="black", width=2, dash="dot"), row=row, col=1)
-        fig.update_yaxes(title_text="unit", row=row, col=1)
+        data.append(dict(type="heatmap", z=_f32(means.T), x=_f32(centres), y=np.arange(H), name=name,
+                         coloraxis=_coloraxis(name), xaxis=_axis("x", row), yaxis=_axis("y", row),
+                         hovertemplate="t=%{x}<br>unit %{y}<br>%{z:.3f}<extra>" + name + "</extra>"))
+        layout[_axis("yaxis", row)]["title"] = dict(text="unit")
+        marks.append(dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref=_axis("x", row),
+                          yref=f"{_axis('y', row)} domain", line=dict(color="black", width=2, dash="dot")))
     note = _note([f"each column averages {k} steps" if k > 1 else ""])
-    fig.update_layout(title=f"Units × time (current step t = {current_step} marked){note}",
-                      height=170 * len(names) + 120, margin=dict(t=90, b=40), **_coloraxes(names, states))
-    fig.update_xaxes(title_text="step t", row=len(names), col=1)
-    return fig
+    layout.update(title=dict(text=f"Units × time (current step t = {current_step} marked){note}"), shapes=marks,
+                  height=170 * len(names) + 120, margin=dict(t=90, b=40), **_coloraxes(names, states))
+    return _figure(data, layout)
 
 
 def _coloraxis(name: str) -> str:
@@ -186,16 +232,14 @@ def unit_lines(states: dict[str, np.ndarray], units, current_step: int = 0) -> g
         states: name → (T, H); "h" and, when present, "c" are drawn.
         units: unit indices to draw.
     """
-    fig = go.Figure()
-    for name in [n for n in ("h", "c") if n in states]:
-        T = states[name].shape[0]
-        for j in units:
-            fig.add_trace(go.Scatter(x=np.arange(T), y=_f32(states[name][:, j]), mode="lines", name=f"{name}[{j}]",
-                                     line=dict(dash="solid" if name == "h" else "dot")))
-    fig.add_vline(x=current_step, line=dict(color="black", width=1, dash="dot"))
-    fig.update_layout(title=f"Chosen units over time (current step t = {current_step} marked)",
-                      xaxis_title="step t", yaxis_title="value", height=360, margin=dict(t=60, b=40))
-    return fig
+    data = [dict(type="scatter", x=np.arange(states[name].shape[0]), y=_f32(states[name][:, j]), mode="lines",
+                 name=f"{name}[{j}]", line=dict(dash="solid" if name == "h" else "dot"))
+            for name in ("h", "c") if name in states for j in units]
+    mark = dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref="x", yref="y domain",
+                line=dict(color="black", width=1, dash="dot"))
+    return _figure(data, dict(title=dict(text=f"Chosen units over time (current step t = {current_step} marked)"),
+                              xaxis=dict(title=dict(text="step t")), yaxis=dict(title=dict(text="value")),
+                              shapes=[mark], height=360, margin=dict(t=60, b=40)))
 
 
 def order_matters(forward_final: np.ndarray, reversed_final: np.ndarray, step_labels,
@@ -210,15 +254,19 @@ def order_matters(forward_final: np.ndarray, reversed_final: np.ndarray, step_la
     units = shown_units(H, max_units)
     gap = float(np.linalg.norm(forward_final.astype(np.float64) - reversed_final))
     titles = [f"in order: {_sequence_name(step_labels)}", f"reversed: {_sequence_name(step_labels[::-1])}"]
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=titles)
-    for col, (final, color) in enumerate(((forward_final, "#1f77b4"), (reversed_final, "#ff7f0e")), start=1):
-        fig.add_trace(go.Bar(x=units, y=_f32(final[units]), marker_color=color, showlegend=False,
-                             name=titles[col - 1].split(":")[0]), row=1, col=col)
-        fig.update_xaxes(title_text="unit j", row=1, col=col)
-    fig.update_layout(title=f"Same steps, different order → different final state (‖Δh‖ = {gap:.3f})"
-                            + _note([_units_note(len(units), H)]),
-                      yaxis_title="final h", height=360, margin=dict(t=100, b=40))
-    return fig
+    data, layout = [], {"annotations": []}
+    for col, (final, color, domain) in enumerate(((forward_final, "#1f77b4", [0, 0.47]),
+                                                  (reversed_final, "#ff7f0e", [0.53, 1])), start=1):
+        data.append(dict(type="bar", x=units, y=_f32(final[units]), marker=dict(color=color), showlegend=False,
+                         name=titles[col - 1].split(":")[0], xaxis=_axis("x", col), yaxis=_axis("y", col)))
+        layout[_axis("xaxis", col)] = dict(domain=domain, anchor=_axis("y", col), title=dict(text="unit j"))
+        layout[_axis("yaxis", col)] = dict(anchor=_axis("x", col), **({"matches": "y", "showticklabels": False}
+                                                                       if col == 2 else {"title": dict(text="final h")}))
+        layout["annotations"].append(dict(text=titles[col - 1], x=sum(domain) / 2, y=1, xref="paper", yref="paper",
+                                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+    title = f"Same steps, different order → different final state (‖Δh‖ = {gap:.3f})" + _note([_units_note(len(units), H)])
+    layout.update(title=dict(text=title), height=360, margin=dict(t=100, b=40))
+    return _figure(data, layout)
 
 
 def _sequence_name(step_labels, shown: int = 3) -> str:
@@ -237,14 +285,13 @@ def parameter_counts(counts: dict[str, ParamCount], description: str) -> go.Figu
     """
     kinds = list(counts)
     labels = [KIND_LABELS[k] for k in kinds]
-    fig = go.Figure()
-    for part, title in (("input_weights", "input weights W_i·"), ("recurrent_weights", "recurrent weights W_h·"),
-                        ("biases", "biases b_i·, b_h·")):
-        fig.add_trace(go.Bar(x=labels, y=[getattr(counts[k], part) for k in kinds], name=title))
+    data = [dict(type="bar", x=labels, y=[getattr(counts[k], part) for k in kinds], name=title)
+            for part, title in (("input_weights", "input weights W_i·"), ("recurrent_weights", "recurrent weights W_h·"),
+                                ("biases", "biases b_i·, b_h·"))]
     base = counts["rnn"].total if "rnn" in counts else None
-    for label, kind in zip(labels, kinds):
-        ratio = f" ({counts[kind].total / base:.2f}× RNN)" if base else ""
-        fig.add_annotation(x=label, y=counts[kind].total, text=f"{counts[kind].total:,}{ratio}", showarrow=False, yshift=12)
-    fig.update_layout(barmode="stack", title=f"Parameters for {description}: about n², 4n², 3n²",
-                      yaxis_title="parameters", height=380, margin=dict(t=60, b=40))
-    return fig
+    totals = [dict(x=label, y=counts[kind].total, showarrow=False, yshift=12,
+                   text=f"{counts[kind].total:,}" + (f" ({counts[kind].total / base:.2f}× RNN)" if base else ""))
+              for label, kind in zip(labels, kinds)]
+    return _figure(data, dict(barmode="stack", title=dict(text=f"Parameters for {description}: about n², 4n², 3n²"),
+                              yaxis=dict(title=dict(text="parameters")), annotations=totals, height=380,
+                              margin=dict(t=60, b=40)))
