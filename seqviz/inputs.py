@@ -86,7 +86,7 @@ class InputSpec:
 
 
 def _sequence(x, step_labels, feature_names, description) -> InputSequence:
-    x = np.ascontiguousarray(x, dtype=np.float32)
+    x = np.array(x, dtype=np.float32)  # a fresh C-ordered copy: positive strides even for one reversed step
     x.flags.writeable = False
     return InputSequence(x, tuple(step_labels), tuple(feature_names), description)
 

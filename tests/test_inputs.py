@@ -18,6 +18,12 @@ def test_reversed_sequence_flips_steps_and_labels():
     assert seq.step_labels[0] == "rollback requested"
 
 
+def test_reversed_single_step_converts_to_a_torch_tensor():
+    import torch
+
+    assert torch.tensor(gaussian(1, 2).reversed().x).shape == (1, 2)
+
+
 def test_sine_without_noise_is_the_sine_of_the_period():
     seq = wave("sine", 50, period=10, noise=0.0)
     np.testing.assert_allclose(seq.x[:, 0], np.sin(2 * np.pi * np.arange(50) / 10), atol=1e-6)

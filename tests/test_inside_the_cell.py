@@ -147,6 +147,14 @@ def test_shrinking_the_length_keeps_step_and_onset_in_range():
     assert at.slider(key="cell_step").value == 9 and at.number_input(key="cell_onset").value == 9
 
 
+def test_smallest_sizes_one_step_one_unit_work_without_a_step_slider():
+    at = run_page(cell_source="gaussian", cell_T="1", cell_hidden="1", cell_units="0,2")
+    assert_clean(at)
+    assert not [s for s in at.slider if s.key == "cell_step"]
+    assert at.multiselect(key="cell_units").value == [0]
+    assert len(figure(at, "animation")["frames"]) == 1
+
+
 def test_typed_text_one_hot_and_embedding():
     at = run_page(cell_source="text")
     at.text_input(key="cell_text").input("abcab").run()
