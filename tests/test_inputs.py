@@ -1,6 +1,9 @@
 """Input generators and the CSV parser: shapes, values, bounds and clear errors."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from seqviz.inputs import (CSV_MAX_BYTES, INCIDENT_EVENTS, MAX_STEPS, InputSpec, gaussian, incident_events,
                            make_input, parse_csv, step_or_impulse, text, wave)
@@ -93,6 +96,14 @@ def test_csv_with_header_names_the_features():
 def test_csv_without_header_uses_every_row():
     seq = parse_csv(b"1,2\n3,4\n5,6\n")
     assert seq.x.shape == (3, 2) and seq.feature_names == ("col0", "col1")
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 6)),
+              elements=st.floats(-1e6, 1e6, allow_nan=False, width=32)))
+def test_any_finite_table_written_as_csv_parses_back_to_the_same_numbers(table):
+    data = "\n".join(",".join(repr(float(v)) for v in row) for row in table).encode()
+    np.testing.assert_array_equal(parse_csv(data).x, table.astype(np.float32))
 
 
 def test_csv_text_cell_is_named_with_its_row_and_column():

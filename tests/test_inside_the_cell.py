@@ -155,6 +155,12 @@ def test_smallest_sizes_one_step_one_unit_work_without_a_step_slider():
     assert len(figure(at, "animation")["frames"]) == 1
 
 
+def test_text_from_the_url_becomes_the_input():
+    at = run_page(cell_source="text", cell_text="xyzzy")
+    assert_clean(at)
+    assert title(at, "params").startswith("Parameters for I=3,") and len(figure(at, "animation")["frames"]) == 5
+
+
 def test_typed_text_one_hot_and_embedding():
     at = run_page(cell_source="text")
     at.text_input(key="cell_text").input("abcab").run()
