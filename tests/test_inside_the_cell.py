@@ -230,3 +230,12 @@ def test_bad_csv_gives_a_clear_message_never_a_traceback(data, message):
     assert not at.exception
     assert message in at.error[0].value and "bad.csv" in at.error[0].value
     assert not plotly_specs(at)
+
+
+def test_page_opens_inside_the_app_shell_with_the_shared_sidebar():
+    at = app_test("app.py", seed="3").run()
+    at.switch_page("pages/inside_the_cell.py").run()
+    assert_clean(at)
+    assert at.title[0].value == "Inside the cell"
+    assert at.sidebar.number_input(key="seed").value == 3
+    assert len(plotly_specs(at)) == 6
