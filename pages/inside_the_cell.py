@@ -41,7 +41,8 @@ def cell_controls(container) -> dict:
         forget_bias = 1.0
         if cell == "lstm":
             forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=1.0,
-                                     step=0.5, help="Total bias of the LSTM forget gate f; higher keeps c longer.")
+                                     step=0.5, help="Total bias of the LSTM forget gate f, set on top of the "
+                                     "initialisation; higher keeps c longer.")
     return dict(cell=cell, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional, init=init,
                 forget_bias=forget_bias)
 
@@ -52,16 +53,19 @@ def input_controls(container, seed: int) -> InputSpec:
         source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.get)
         spec = dict(source=source, seed=seed)
         if source in ("sine", "square", "gaussian", "step", "impulse"):
-            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100)
+            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
+                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
         if source in ("sine", "square"):
             spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=25.0)
-            spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=0.1, step=0.05)
+            spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=0.1, step=0.05,
+                                       help="Standard deviation of the Gaussian noise added to the wave.")
         if source == "gaussian":
             spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features", default=3)
         if source in ("step", "impulse"):
             clamp_state("cell_onset", spec["steps"] - 1)
             spec["onset"] = url_number("Onset step", 0, spec["steps"] - 1, key="cell_onset",
-                                       default=min(10, spec["steps"] - 1), step=1)
+                                       default=min(10, spec["steps"] - 1), step=1,
+                                       help="The step t at which x_t becomes 1.")
         if source == "text":
             spec.update(text_controls())
         if source == "csv":
