@@ -54,6 +54,13 @@ def test_animation_frames_hold_the_states_of_their_step():
     np.testing.assert_array_equal(np.asarray(frame.data[1].y), states["c"][7])
 
 
+def test_animation_slider_hides_tick_labels_only_when_they_would_overlap():
+    few = spec(cell_animation({"h": np.zeros((10, 2))}, labels(10)))["layout"]["sliders"][0]
+    many = spec(cell_animation({"h": np.zeros((300, 2))}, labels(300)))["layout"]["sliders"][0]
+    assert "font" not in few and many["font"]["color"] == "rgba(0,0,0,0)"
+    assert many["currentvalue"]["prefix"] == "step t = "
+
+
 def test_animation_slider_names_the_events():
     fig = spec(cell_animation({"h": np.zeros((3, 2))}, ("error logged", "reproduction confirmed", "rollback requested")))
     assert [s["label"] for s in fig["layout"]["sliders"][0]["steps"]] == [

@@ -151,10 +151,17 @@ def _step_label(t: int, label: str) -> str:
     return str(t) if label == f"t={t}" else f"{t} {label}"
 
 
+SLIDER_MAX_LABELS = 25
+
+
 def _slider(steps: np.ndarray, step_labels) -> dict:
+    """A slider with one position per frame; past SLIDER_MAX_LABELS frames the tick labels would overlap,
+    so they are hidden and only the current value ("step t = …") is written."""
     jump = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
-    return dict(active=0, currentvalue=dict(prefix="step t = "), pad=dict(t=40), len=0.9, x=0.1,
-                steps=[dict(method="animate", label=_step_label(int(t), step_labels[t]), args=[[str(t)], jump])
+    crowded = len(steps) > SLIDER_MAX_LABELS
+    ticks = dict(ticklen=0, font=dict(color="rgba(0,0,0,0)")) if crowded else {}
+    return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14)), pad=dict(t=40), len=0.9, x=0.1,
+                **ticks, steps=[dict(method="animate", label=_step_label(int(t), step_labels[t]), args=[[str(t)], jump])
                        for t in steps])
 
 
