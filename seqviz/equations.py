@@ -37,6 +37,11 @@ def _n(value: float) -> str:
     return f"{value:.3f}"
 
 
+def _f(value: float) -> str:
+    """A factor in a product: negative numbers in parentheses."""
+    return f"({value:.3f})" if value < 0 else _n(value)
+
+
 def _sum(a: float, b: float) -> str:
     return f"{_n(a)} {'-' if b < 0 else '+'} {_n(abs(b))}"
 
@@ -53,24 +58,23 @@ def unit_equations(numbers: StepNumbers) -> list[str]:
 def _unit_line(s: StepNumbers, k: int) -> str:
     j, t = s.units[k], s.t
     a, b = s.input_part[:, k], s.recurrent_part[:, k]
-    head = rf"\textbf{{unit }} j={j}:\ "
     if s.kind == "rnn":
         phi = r"\tanh" if s.nonlinearity == "tanh" else r"\operatorname{ReLU}"
-        return head + rf"h_{{{t},j}} = {phi}({_sum(a[0], b[0])}) = {_n(s.h[k])}"
-    parts = []
+        return rf"\textbf{{unit }} j={j}:\ h_{{{t},j}} = {phi}({_sum(a[0], b[0])}) = {_n(s.h[k])}"
+    gates = []
     for index, name in enumerate(s.gates):
         act = r"\tanh" if name in ("g", "n") else r"\sigma"
-        inside = (f"{_n(a[index])} + {_n(s.gates['r'][k])} \\cdot ({_n(b[index])})" if name == "n"
+        inside = (f"{_n(a[index])} + {_f(s.gates['r'][k])} \\cdot {_f(b[index])}" if name == "n"
                   else _sum(a[index], b[index]))
-        parts.append(rf"{name}_{{{t},j}} = {act}({inside}) = {_n(s.gates[name][k])}")
+        gates.append(rf"{name}_{{{t},j}} = {act}({inside}) = {_n(s.gates[name][k])}")
+    g = s.gates
     if s.kind == "lstm":
-        g = s.gates
-        parts.append(rf"c_{{{t},j}} = {_n(g['f'][k])} \cdot {_n(s.c_prev[k])} + {_n(g['i'][k])} \cdot {_n(g['g'][k])}"
-                     rf" = {_n(s.c[k])}")
-        parts.append(rf"h_{{{t},j}} = {_n(g['o'][k])} \cdot \tanh({_n(s.c[k])}) = {_n(s.h[k])}")
+        update = [rf"c_{{{t},j}} = {_f(g['f'][k])} \cdot {_f(s.c_prev[k])} + {_f(g['i'][k])} \cdot {_f(g['g'][k])}"
+                  rf" = {_n(s.c[k])}",
+                  rf"h_{{{t},j}} = {_f(g['o'][k])} \cdot \tanh({_n(s.c[k])}) = {_n(s.h[k])}"]
     else:
-        z = s.gates["z"][k]
-        parts.append(rf"h_{{{t},j}} = (1 - {_n(z)}) \cdot {_n(s.gates['n'][k])} + {_n(z)} \cdot "
-                     rf"{_n(s.h_prev[k])} = {_n(s.h[k])}")
-    gates, update = r",\ ".join(parts[:len(s.gates)]), r",\ ".join(parts[len(s.gates):])
-    return rf"\begin{{aligned}}&{head}{gates}\\&{update}\end{{aligned}}"
+        update = [rf"h_{{{t},j}} = (1 - {_n(g['z'][k])}) \cdot {_f(g['n'][k])} + {_f(g['z'][k])} \cdot "
+                  rf"{_f(s.h_prev[k])} = {_n(s.h[k])}"]
+    rows = [gates[i:i + 2] for i in range(0, len(gates), 2)] + [update]
+    body = r"\\ ".join("&" + r",\quad ".join(row) for row in rows)
+    return rf"\begin{{aligned}}&\textbf{{unit }} j={j}:\\ {body}\end{{aligned}}"

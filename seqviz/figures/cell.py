@@ -117,7 +117,7 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, max_units: int = 
     frames = [dict(name=str(t), traces=list(range(len(names))),
                    data=[dict(type="bar", y=_f32(states[n][t, units])) for n in names]) for t in steps]
     layout.update(title=dict(text=f"States and gates over time: press play or drag the slider{note}"),
-                  updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)])
+                  updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=dict(t=90, b=150))
     return _figure(data, layout, frames)
 
 
@@ -160,7 +160,8 @@ def _slider(steps: np.ndarray, step_labels) -> dict:
     jump = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
     crowded = len(steps) > SLIDER_MAX_LABELS
     ticks = dict(ticklen=0, font=dict(color="rgba(0,0,0,0)")) if crowded else {}
-    return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14)), pad=dict(t=40), len=0.9, x=0.1,
+    return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14, color="#31333f")), pad=dict(t=55),
+                len=0.8, x=0.2, y=0, yanchor="top",
                 **ticks, steps=[dict(method="animate", label=_step_label(int(t), step_labels[t]), args=[[str(t)], jump])
                        for t in steps])
 
@@ -170,7 +171,7 @@ def _play_pause() -> dict:
                 args=[None, dict(frame=dict(duration=80, redraw=False), fromcurrent=True, transition=dict(duration=0))])
     pause = dict(label="❚❚ pause", method="animate",
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))])
-    return dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=45),
+    return dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=70),
                 buttons=[play, pause])
 
 
