@@ -171,6 +171,9 @@ with explain_errors():
     config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
     run = cached_run(config)
 st.caption(f"{run.sequence.description}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
+if run.trace.first_nonfinite_step is not None:
+    st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
+               "Scale the input down or pick another initialisation.")
 layer, direction = layer_and_direction(run.trace)
 states = cell_states(run.trace, layer, direction)
 st.subheader("Step by step")

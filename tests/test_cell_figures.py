@@ -135,3 +135,14 @@ def test_parameter_chart_stacks_the_three_parts_and_shows_ratios():
     assert len(fig.data) == 3 and list(fig.data[0].x) == ["RNN", "LSTM", "GRU"]
     texts = [a.text for a in fig.layout.annotations]
     assert any("4.00× RNN" in t for t in texts) and any("3.00× RNN" in t for t in texts)
+
+
+def test_non_finite_states_leave_ranges_and_colour_scales_finite():
+    states = lstm_states(20, 4)
+    states["h"][5:, 0] = np.inf
+    states["c"][5:, 1] = np.nan
+    for fig in (cell_animation(states, labels(20)), step_bars(states, 6, "t=6"), state_heatmaps(states, 6)):
+        text = json.dumps(fig.to_plotly_json()["layout"], default=str)
+        assert "inf" not in text.lower() and "nan" not in text.lower()
+    finite = np.concatenate([np.abs(states[n][np.isfinite(states[n])]) for n in ("h", "c", "g")])
+    assert state_heatmaps(states, 6).layout.coloraxis2.cmax == pytest.approx(float(finite.max()))

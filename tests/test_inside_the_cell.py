@@ -213,6 +213,14 @@ def test_csv_upload_becomes_the_input():
     assert any("CSV series.csv: 4 steps × 2 features" in c.value for c in at.caption)
 
 
+def test_overflowing_states_are_flagged_with_the_step_they_start():
+    at = run_page(cell_source="csv", cell_kind="rnn-relu", cell_init="identity")
+    at.file_uploader(key="cell_csv").set_value(("huge.csv", b"3e38\n" * 2000, "text/csv")).run()
+    assert not at.exception
+    assert "infinite or NaN from step t = " in at.warning[0].value
+    assert len(plotly_specs(at)) == 6
+
+
 def test_no_upload_yet_asks_for_a_file():
     at = run_page(cell_source="csv")
     assert not at.exception

@@ -224,8 +224,8 @@ def _coloraxis(name: str) -> str:
 
 def _coloraxes(names, states) -> dict:
     """Gates in (0, 1) share a sequential scale; states and tanh candidates a diverging one."""
-    signed = [states[n] for n in names if _coloraxis(n) == "coloraxis2"]
-    bound = max(float(np.nanmax(np.abs(s))) if np.isfinite(s).any() else 1.0 for s in signed)
+    signed = [np.abs(states[n][np.isfinite(states[n])]) for n in names if _coloraxis(n) == "coloraxis2"]
+    bound = max((float(a.max()) for a in signed if a.size), default=1.0)
     axes = {"coloraxis2": dict(colorscale="RdBu", reversescale=True, cmin=-bound, cmax=bound,
                                colorbar=dict(title="h, c, g / n", x=1.02, len=0.45, y=0.75))}
     if any(_coloraxis(n) == "coloraxis" for n in names):
