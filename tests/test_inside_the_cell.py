@@ -98,6 +98,15 @@ def test_model_controls_reach_the_trace_and_the_url():
     assert at.query_params["cell_hidden"] in ("5", ["5"]) and at.query_params["cell_init"] in ("orthogonal", ["orthogonal"])
 
 
+def test_fewer_layers_or_directions_fall_back_to_the_first_shown():
+    at = run_page(cell_layers="3", cell_bidir="1", cell_layer="2", cell_direction="1")
+    assert (at.selectbox(key="cell_layer").value, at.radio(key="cell_direction").value) == (2, 1)
+    at.slider(key="cell_layers").set_value(1)
+    at.toggle(key="cell_bidir").set_value(False).run()
+    assert_clean(at)
+    assert (at.selectbox(key="cell_layer").value, at.radio(key="cell_direction").value) == (0, 0)
+
+
 def test_url_reproduces_a_view():
     at = run_page(cell_kind="gru", cell_hidden="7", cell_source="impulse", cell_T="30", cell_onset="4",
                   cell_step="6", cell_units="2,5")
