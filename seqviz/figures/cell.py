@@ -213,6 +213,8 @@ def state_heatmaps(states: dict[str, np.ndarray], current_step: int = 0,
         marks.append(dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref=_axis("x", row),
                           yref=f"{_axis('y', row)} domain", line=dict(color="black", width=2, dash="dot")))
     note = _note([f"each column averages {k} steps" if k > 1 else ""])
+    if T <= 30:  # whole steps only; Plotly would otherwise tick half steps
+        layout[_axis("xaxis", len(names))]["dtick"] = 1
     layout.update(title=dict(text=f"Units × time (current step t = {current_step} marked){note}"), shapes=marks,
                   height=170 * len(names) + 120, margin=dict(t=90, b=40), **_coloraxes(names, states))
     return _figure(data, layout)
