@@ -1,0 +1,192 @@
+"""Inside the cell: hidden state, cell state and gates of an RNN, LSTM or GRU, step by step."""
+import streamlit as st
+
+from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
+from seqviz.equations import general_equations, unit_equations
+from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
+from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
+    unit_lines
+from seqviz.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES, ENCODINGS, MAX_EMBED_DIM, MAX_FEATURES, MAX_STEPS, \
+    SOURCES, InputSpec
+from seqviz.models import INITS
+from seqviz.params import compare_kinds
+from seqviz.ui.cache import cached_data
+from seqviz.ui.errors import explain_errors
+from seqviz.ui.sidebar import shared_settings
+from seqviz.ui.state import url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle
+
+TITLE = "Inside the cell"
+ICON = ":material/memory:"
+SUMMARY = ("Watch an RNN, LSTM or GRU step through a sequence you choose: hidden and cell states and every gate, "
+           "animated, with the equations' numbers at each step.")
+ORDER = 10
+
+CELL_NAMES = {"rnn-tanh": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
+SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wave + noise",
+                "square": "square wave + noise", "gaussian": "random Gaussian", "step": "step (memory settles)",
+                "impulse": "impulse (memory decays)", "text": "typed text", "csv": "CSV upload"}
+MAX_EQUATION_UNITS = 4
+cached_run = cached_data(run_cell)
+
+
+def cell_controls(container) -> dict:
+    with container:
+        st.subheader("Cell")
+        cell = url_selectbox("Cell", tuple(CELLS), key="cell_kind", default="lstm", format_func=CELL_NAMES.get)
+        hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=16)
+        layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=1)
+        bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir")
+        init = url_selectbox("Initialisation", INITS, key="cell_init", default="default",
+                             help="default: PyTorch's U(−1/√H, 1/√H); the others are described in seqviz.models.")
+        forget_bias = 1.0
+        if cell == "lstm":
+            forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=1.0,
+                                     step=0.5, help="Total bias of the LSTM forget gate f, set on top of the "
+                                     "initialisation; higher keeps c longer.")
+    return dict(cell=cell, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional, init=init,
+                forget_bias=forget_bias)
+
+
+def input_controls(container, seed: int) -> InputSpec:
+    with container:
+        st.subheader("Input x_t")
+        source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.get)
+        spec = dict(source=source, seed=seed)
+        if source in ("sine", "square", "gaussian", "step", "impulse"):
+            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
+                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
+        if source in ("sine", "square"):
+            spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=25.0)
+            spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=0.1, step=0.05,
+                                       help="Standard deviation of the Gaussian noise added to the wave.")
+        if source == "gaussian":
+            spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features", default=3)
+        if source in ("step", "impulse"):
+            clamp_state("cell_onset", spec["steps"] - 1)
+            spec["onset"] = url_number("Onset step", 0, spec["steps"] - 1, key="cell_onset",
+                                       default=min(10, spec["steps"] - 1), step=1,
+                                       help="The step t at which x_t becomes 1.")
+        if source == "text":
+            spec.update(text_controls())
+        if source == "csv":
+            spec.update(csv_upload())
+    return InputSpec(**spec)
+
+
+def clamp_state(key: str, highest: int) -> None:
+    """Lower a remembered value that a smaller range no longer allows (e.g. after T shrinks)."""
+    if st.session_state.get(key, 0) > highest:
+        st.session_state[key] = highest
+
+
+def text_controls() -> dict:
+    typed = url_text("Text (one character per step)", key="cell_text", default="hello world", max_chars=MAX_STEPS)
+    encoding = url_radio("Encoding", ENCODINGS, key="cell_encoding", horizontal=True,
+                         format_func={"onehot": "one-hot", "embedding": "fixed random embedding"}.get)
+    embed_dim = 8
+    if encoding == "embedding":
+        embed_dim = url_slider("Embedding size E", 1, MAX_EMBED_DIM, key="cell_embed_dim", default=8)
+    return dict(text=typed, encoding=encoding, embed_dim=embed_dim)
+
+
+def csv_upload() -> dict:
+    upload = st.file_uploader("CSV: one row per step, one column per feature (optional header row)", type="csv",
+                              key="cell_csv", max_upload_size=max(1, UPLOAD_MAX_BYTES // 1024**2))
+    if upload is None:
+        return dict(csv=None)
+    return dict(csv=upload.getvalue(), csv_name=upload.name)
+
+
+def layer_and_direction(tr) -> tuple[int, int]:
+    left, right = st.columns(2)
+    layer = url_selectbox("Layer shown", tuple(range(tr.num_layers)), key="cell_layer", container=left)
+    direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=right,
+                          horizontal=True, format_func=("forward", "backward").__getitem__)
+    return layer, direction
+
+
+@st.fragment
+def step_view(run, layer: int, direction: int) -> None:
+    """The step slider, units and what depends only on them: rerun alone when they change."""
+    with explain_errors():
+        draw_step_view(run, layer, direction)
+
+
+def draw_step_view(run, layer: int, direction: int) -> None:
+    tr = run.trace
+    left, right = st.columns([2, 1])
+    t = 0
+    if tr.steps > 1:
+        clamp_state("cell_step", tr.steps - 1)
+        with left:
+            t = url_slider("Current step t", 0, tr.steps - 1, key="cell_step", default=0,
+                           help="Sets the bars, the equations and the marker on the heatmaps and lines.")
+    units = url_multiselect("Units j (equations show the first 4)", tuple(range(tr.hidden_size)), key="cell_units",
+                            default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8) or [0]
+    states = cell_states(tr, layer, direction)
+    numbers = step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])
+    for line in general_equations(tr.kind, tr.nonlinearity, direction) + unit_equations(numbers):
+        st.latex(line)
+    if tr.kind == "gru":
+        st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
+                   "old state kept (some texts swap z and 1 − z).")
+    bars, heatmaps, lines = st.tabs([f"Bars at step {t}", "Heatmaps: units × time", "Chosen units over time"])
+    with bars:
+        show(step_bars(states, t, run.sequence.step_labels[t]), "step_bars")
+    with heatmaps:
+        show(state_heatmaps(states, t), "heatmaps")
+    with lines:
+        show(unit_lines(states, units, t), "units")
+
+
+def show(fig, name: str) -> None:
+    """The figure, and a button that downloads it as a standalone HTML file (built only when clicked)."""
+    st.plotly_chart(fig, key=f"cell_fig_{name}")
+    st.download_button("Download this figure (HTML)", data=lambda: fig.to_html(include_plotlyjs=True),
+                       file_name=f"inside_the_cell_{name}.html", mime="text/html", on_click="ignore",
+                       key=f"cell_html_{name}")
+
+
+def downloads(run) -> None:
+    left, right = st.columns(2)
+    left.download_button("Download the trace (NPZ)", data=lambda: trace_npz_bytes(run.trace, run.sequence),
+                         file_name="inside_the_cell_trace.npz", mime="application/octet-stream", on_click="ignore",
+                         key="cell_npz")
+    if csv_size_estimate(run.trace, run.sequence) <= CSV_MAX_BYTES:
+        right.download_button("Download the trace (CSV)", data=lambda: trace_csv_bytes(run.trace, run.sequence),
+                              file_name="inside_the_cell_trace.csv", mime="text/csv", on_click="ignore", key="cell_csv_out")
+    else:
+        right.caption(f"The CSV would exceed {CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds every number.")
+
+
+st.title(TITLE)
+st.caption("Every number below comes from a stock torch.nn module, traced step by step by seqviz.trace.")
+settings = shared_settings()
+if settings.device_message:
+    st.info(settings.device_message)
+cell_column, input_column = st.columns(2)
+with explain_errors():
+    model = cell_controls(cell_column)
+    spec = input_controls(input_column, settings.seed)
+    config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
+    run = cached_run(config)
+st.caption(f"{run.sequence.description}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
+if run.trace.first_nonfinite_step is not None:
+    st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
+               "Scale the input down or pick another initialisation.")
+layer, direction = layer_and_direction(run.trace)
+states = cell_states(run.trace, layer, direction)
+st.subheader("Step by step")
+show(cell_animation(states, run.sequence.step_labels), "animation")
+step_view(run, layer, direction)
+st.subheader("Order matters")
+st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
+           "the final state differs: order is information, not just the set of inputs.")
+show(order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
+                   run.sequence.step_labels), "order")
+st.subheader("Download the trace")
+downloads(run)
+st.subheader("Parameter count")
+counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional)
+show(parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
+                      + (", bidirectional" if config.bidirectional else "")), "params")

@@ -1,0 +1,307 @@
+"""Figures of one recurrent cell over a sequence: animated bars, heatmaps, unit lines, order, parameters.
+
+Glossary
+    T  time steps    H  hidden size    U  units shown    F  animation frames
+    states  name → (T, H) array, in display order: "h", "c" (LSTM), then the gates (i f g o / r z n)
+
+Payload: every figure is sent to the browser whole (all frames) on every rerun, so each one is kept
+under about 2 MB. Arrays are float32 (Plotly writes them as base64, ~5.3 bytes a number) and each
+figure has a budget of numbers; when a sequence is bigger the figure shows every k-th step (bars)
+or averages bins of k steps (heatmaps) and says so in its title.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+from seqviz.params import ParamCount
+
+ANIMATION_VALUE_BUDGET = 200_000
+HEATMAP_VALUE_BUDGET = 240_000
+MAX_BAR_UNITS = 64
+MAX_FRAMES = 500
+STATE_TITLES = {"h": "h  hidden state", "c": "c  cell state", "i": "i  input gate", "f": "f  forget gate",
+                "g": "g  candidate", "o": "o  output gate", "r": "r  reset gate", "z": "z  update gate",
+                "n": "n  candidate"}
+COLORS = {"h": "#1f77b4", "c": "#ff7f0e", "i": "#2ca02c", "f": "#d62728", "g": "#9467bd", "o": "#8c564b",
+          "r": "#e377c2", "z": "#17becf", "n": "#bcbd22"}
+KIND_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def shown_units(H: int, max_units: int = MAX_BAR_UNITS) -> np.ndarray:
+    """(U,) unit indices to draw: all H, or max_units evenly spaced ones."""
+    if H <= max_units:
+        return np.arange(H)
+    return np.unique(np.linspace(0, H - 1, max_units).round().astype(int))
+
+
+def frame_steps(T: int, values_per_frame: int, budget: int = ANIMATION_VALUE_BUDGET,
+                max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """(F,) the steps that get an animation frame: every k-th step, k the smallest stride in budget."""
+    allowed = max(1, min(max_frames, budget // max(1, values_per_frame)))
+    stride = math.ceil(T / allowed)
+    return np.arange(0, T, stride)
+
+
+def _f32(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _value_range(values: np.ndarray) -> list[float]:
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    pad = 0.05 * max(hi - lo, 1e-3)
+    return [min(lo, 0.0) - pad, max(hi, 0.0) + pad]
+
+
+def _note(parts) -> str:
+    """A subtitle saying what was left out to keep the figure small, or "" when nothing was."""
+    parts = [p for p in parts if p]
+    return f"<br><sup>{'; '.join(parts)} to keep the page light</sup>" if parts else ""
+
+
+def _units_note(shown: int, H: int) -> str:
+    return f"{shown} of {H} units shown" if shown < H else ""
+
+
+def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[list[dict], dict]:
+    """Bar traces of every state at step t (one stacked row each) and their layout, y ranges fixed over time."""
+    names = list(states)
+    layout = _stacked_layout([STATE_TITLES[n] for n in names], "unit j", spacing=0.03)
+    data = []
+    for row, name in enumerate(names, start=1):
+        data.append(dict(type="bar", x=units, y=_f32(states[name][t, units]), name=name, marker=dict(color=COLORS[name]),
+                         showlegend=False, xaxis=_axis("x", row), yaxis=_axis("y", row)))
+        layout[_axis("yaxis", row)]["range"] = _value_range(states[name])
+    layout.update(height=140 * len(names) + 160, margin=dict(t=90, b=40))
+    return data, layout
+
+
+def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units: int = MAX_BAR_UNITS) -> go.Figure:
+    """Bars of every state and gate at step t (the step the equations show).
+
+    Args:
+        states: name → (T, H), e.g. from `seqviz.cell.cell_states`.
+        t: the step; step_label: its label (event, character or "t=…").
+    Returns:
+        a figure with one bar trace per state, one subplot row each; y ranges span the whole sequence.
+    """
+    H = next(iter(states.values())).shape[1]
+    units = shown_units(H, max_units)
+    data, layout = _bars(states, units, t)
+    label = "" if step_label == f"t={t}" else f" ({step_label})"
+    layout["title"] = dict(text=f"States and gates at step t = {t}{label}" + _note([_units_note(len(units), H)]))
+    return _figure(data, layout)
+
+
+def cell_animation(states: dict[str, np.ndarray], step_labels, max_units: int = MAX_BAR_UNITS,
+                   budget: int = ANIMATION_VALUE_BUDGET) -> go.Figure:
+    """The bars of `step_bars` animated over time: one frame per shown step, a slider, play/pause.
+
+    Args:
+        states: name → (T, H).
+        step_labels: T labels, shown on the slider.
+    Returns:
+        a figure starting at t = 0 with one bar trace per state and one frame per shown step
+        (every step, or every k-th one when T × states × units exceeds the budget).
+    """
+    names = list(states)
+    T, H = states[names[0]].shape
+    units = shown_units(H, max_units)
+    steps = frame_steps(T, len(names) * len(units), budget)
+    data, layout = _bars(states, units, 0)
+    stride = int(steps[1] - steps[0]) if len(steps) > 1 else 1
+    note = _note([_units_note(len(units), H), f"one frame every {stride} steps ({len(steps)} frames)" if stride > 1 else ""])
+    frames = [dict(name=str(t), traces=list(range(len(names))),
+                   data=[dict(type="bar", y=_f32(states[n][t, units])) for n in names]) for t in steps]
+    layout.update(title=dict(text=f"States and gates over time: press play or drag the slider{note}"),
+                  updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=dict(t=90, b=150))
+    return _figure(data, layout, frames)
+
+
+def _figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """A figure from plain dicts. Hundreds of frames and slider steps make Plotly's per-object
+    validation the slowest part of a rerun, so it is skipped: the dicts above are written to spec."""
+    return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
+
+
+def _axis(prefix: str, row: int) -> str:
+    return prefix if row == 1 else f"{prefix}{row}"
+
+
+def _stacked_layout(titles: list[str], x_title: str, spacing: float) -> dict:
+    """Layout of len(titles) subplots stacked in one column, sharing the bottom x axis."""
+    n = len(titles)
+    height = (1 - spacing * (n - 1)) / n
+    layout = {"annotations": []}
+    for row, title in enumerate(titles, start=1):
+        top = round(1 - (row - 1) * (height + spacing), 6)
+        layout[_axis("yaxis", row)] = dict(domain=[max(0.0, round(top - height, 6)), top], anchor=_axis("x", row))
+        layout[_axis("xaxis", row)] = dict(anchor=_axis("y", row), showticklabels=row == n,
+                                           **({} if row == 1 else {"matches": "x"}))
+        layout["annotations"].append(dict(text=title, x=0.5, y=top, xref="paper", yref="paper", xanchor="center",
+                                          yanchor="bottom", showarrow=False, font=dict(size=14)))
+    layout[_axis("xaxis", n)]["title"] = dict(text=x_title)
+    return layout
+
+
+def _step_label(t: int, label: str) -> str:
+    return str(t) if label == f"t={t}" else f"{t} {label}"
+
+
+SLIDER_MAX_LABELS = 25
+
+
+def _slider(steps: np.ndarray, step_labels) -> dict:
+    """A slider with one position per frame; past SLIDER_MAX_LABELS frames the tick labels would overlap,
+    so they are hidden and only the current value ("step t = …") is written."""
+    jump = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
+    crowded = len(steps) > SLIDER_MAX_LABELS
+    ticks = dict(ticklen=0, font=dict(color="rgba(0,0,0,0)")) if crowded else {}
+    return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14, color="#31333f")), pad=dict(t=55),
+                len=0.8, x=0.2, y=0, yanchor="top",
+                **ticks, steps=[dict(method="animate", label=_step_label(int(t), step_labels[t]), args=[[str(t)], jump])
+                       for t in steps])
+
+
+def _play_pause() -> dict:
+    play = dict(label="▶ play", method="animate",
+                args=[None, dict(frame=dict(duration=80, redraw=False), fromcurrent=True, transition=dict(duration=0))])
+    pause = dict(label="❚❚ pause", method="animate",
+                 args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))])
+    return dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=70),
+                buttons=[play, pause])
+
+
+def time_bins(T: int, H: int, panels: int, budget: int = HEATMAP_VALUE_BUDGET) -> int:
+    """Steps averaged per heatmap column so that panels × H × columns stays within budget."""
+    columns = max(1, budget // max(1, panels * H))
+    return math.ceil(T / columns)
+
+
+def _binned(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(T, H) → ((C, H) means over bins of k steps, (C,) bin centres in steps)."""
+    T = values.shape[0]
+    starts = np.arange(0, T, k)
+    means = np.add.reduceat(values.astype(np.float64), starts, axis=0) / np.diff(np.append(starts, T))[:, None]
+    return means, starts + (np.minimum(starts + k, T) - 1 - starts) / 2
+
+
+def state_heatmaps(states: dict[str, np.ndarray], current_step: int = 0,
+                   budget: int = HEATMAP_VALUE_BUDGET) -> go.Figure:
+    """One units × time heatmap per state and gate, the current step marked by a vertical line.
+
+    Args:
+        states: name → (T, H).
+        current_step: the step to mark.
+    Returns:
+        a figure with one heatmap trace per state (rows), z of shape (H, columns).
+    """
+    names = list(states)
+    T, H = states[names[0]].shape
+    k = time_bins(T, H, len(names), budget)
+    layout = _stacked_layout([STATE_TITLES[n] for n in names], "step t", spacing=0.04)
+    data, marks = [], []
+    for row, name in enumerate(names, start=1):
+        means, centres = _binned(states[name], k)
+        data.append(dict(type="heatmap", z=_f32(means.T), x=_f32(centres), y=np.arange(H), name=name,
+                         coloraxis=_coloraxis(name), xaxis=_axis("x", row), yaxis=_axis("y", row),
+                         hovertemplate="t=%{x}<br>unit %{y}<br>%{z:.3f}<extra>" + name + "</extra>"))
+        layout[_axis("yaxis", row)]["title"] = dict(text="unit")
+        marks.append(dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref=_axis("x", row),
+                          yref=f"{_axis('y', row)} domain", line=dict(color="black", width=2, dash="dot")))
+    note = _note([f"each column averages {k} steps" if k > 1 else ""])
+    if T <= 30:  # whole steps only; Plotly would otherwise tick half steps
+        layout[_axis("xaxis", len(names))]["dtick"] = 1
+    layout.update(title=dict(text=f"Units × time (current step t = {current_step} marked){note}"), shapes=marks,
+                  height=170 * len(names) + 120, margin=dict(t=90, b=40), **_coloraxes(names, states))
+    return _figure(data, layout)
+
+
+def _coloraxis(name: str) -> str:
+    return "coloraxis" if name in ("i", "f", "o", "r", "z") else "coloraxis2"
+
+
+def _coloraxes(names, states) -> dict:
+    """Gates in (0, 1) share a sequential scale; states and tanh candidates a diverging one."""
+    signed = [np.abs(states[n][np.isfinite(states[n])]) for n in names if _coloraxis(n) == "coloraxis2"]
+    bound = max((float(a.max()) for a in signed if a.size), default=1.0)
+    axes = {"coloraxis2": dict(colorscale="RdBu", reversescale=True, cmin=-bound, cmax=bound,
+                               colorbar=dict(title="h, c, g / n", x=1.02, len=0.45, y=0.75))}
+    if any(_coloraxis(n) == "coloraxis" for n in names):
+        axes["coloraxis"] = dict(colorscale="Viridis", cmin=0, cmax=1, colorbar=dict(title="gates", x=1.12, len=0.45, y=0.25))
+    return axes
+
+
+def unit_lines(states: dict[str, np.ndarray], units, current_step: int = 0) -> go.Figure:
+    """Chosen units of h (and c) over time, one line each, the current step marked.
+
+    Args:
+        states: name → (T, H); "h" and, when present, "c" are drawn.
+        units: unit indices to draw.
+    """
+    data = [dict(type="scatter", x=np.arange(states[name].shape[0]), y=_f32(states[name][:, j]), mode="lines",
+                 name=f"{name}[{j}]", line=dict(dash="solid" if name == "h" else "dot"))
+            for name in ("h", "c") if name in states for j in units]
+    mark = dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref="x", yref="y domain",
+                line=dict(color="black", width=1, dash="dot"))
+    return _figure(data, dict(title=dict(text=f"Chosen units over time (current step t = {current_step} marked)"),
+                              xaxis=dict(title=dict(text="step t")), yaxis=dict(title=dict(text="value")),
+                              shapes=[mark], height=360, margin=dict(t=60, b=40)))
+
+
+def order_matters(forward_final: np.ndarray, reversed_final: np.ndarray, step_labels,
+                  max_units: int = MAX_BAR_UNITS) -> go.Figure:
+    """Final states of the same module on the sequence in order and reversed, side by side.
+
+    Args:
+        forward_final, reversed_final: (H,) final hidden states.
+        step_labels: the labels of the sequence in order (the first and last few name the panels).
+    """
+    H = forward_final.shape[0]
+    units = shown_units(H, max_units)
+    gap = float(np.linalg.norm(forward_final.astype(np.float64) - reversed_final))
+    titles = [f"in order: {_sequence_name(step_labels)}", f"reversed: {_sequence_name(step_labels[::-1])}"]
+    data, layout = [], {"annotations": []}
+    for col, (final, color, domain) in enumerate(((forward_final, "#1f77b4", [0, 0.47]),
+                                                  (reversed_final, "#ff7f0e", [0.53, 1])), start=1):
+        data.append(dict(type="bar", x=units, y=_f32(final[units]), marker=dict(color=color), showlegend=False,
+                         name=titles[col - 1].split(":")[0], xaxis=_axis("x", col), yaxis=_axis("y", col)))
+        layout[_axis("xaxis", col)] = dict(domain=domain, anchor=_axis("y", col), title=dict(text="unit j"))
+        layout[_axis("yaxis", col)] = dict(anchor=_axis("x", col), **({"matches": "y", "showticklabels": False}
+                                                                       if col == 2 else {"title": dict(text="final h")}))
+        layout["annotations"].append(dict(text=titles[col - 1], x=sum(domain) / 2, y=1, xref="paper", yref="paper",
+                                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+    title = f"Same steps, different order → different final state (‖Δh‖ = {gap:.3f})" + _note([_units_note(len(units), H)])
+    layout.update(title=dict(text=title), height=360, margin=dict(t=100, b=40))
+    return _figure(data, layout)
+
+
+def _sequence_name(step_labels, shown: int = 3) -> str:
+    labels = [str(s) for s in step_labels]
+    if len(labels) <= shown:
+        return " → ".join(labels)
+    return f"{labels[0]} → … → {labels[-1]} ({len(labels)} steps)"
+
+
+def parameter_counts(counts: dict[str, ParamCount], description: str) -> go.Figure:
+    """Stacked bars of input weights, recurrent weights and biases per kind, with the ratio to the RNN.
+
+    Args:
+        counts: kind → ParamCount (e.g. `seqviz.params.compare_kinds`).
+        description: the sizes, e.g. "I=3, H=16, 1 layer".
+    """
+    kinds = list(counts)
+    labels = [KIND_LABELS[k] for k in kinds]
+    data = [dict(type="bar", x=labels, y=[getattr(counts[k], part) for k in kinds], name=title)
+            for part, title in (("input_weights", "input weights W_i·"), ("recurrent_weights", "recurrent weights W_h·"),
+                                ("biases", "biases b_i·, b_h·"))]
+    base = counts["rnn"].total if "rnn" in counts else None
+    totals = [dict(x=label, y=counts[kind].total, showarrow=False, yshift=12,
+                   text=f"{counts[kind].total:,}" + (f" ({counts[kind].total / base:.2f}× RNN)" if base else ""))
+              for label, kind in zip(labels, kinds)]
+    return _figure(data, dict(barmode="stack", title=dict(text=f"Parameters for {description}: about n², 4n², 3n²"),
+                              yaxis=dict(title=dict(text="parameters")), annotations=totals, height=380,
+                              margin=dict(t=60, b=40)))

@@ -1,0 +1,148 @@
+"""Figures of the cell: traces, frames, titles, decimation notes and the payload bar."""
+import json
+
+import numpy as np
+import pytest
+
+from seqviz.figures.cell import (MAX_BAR_UNITS, cell_animation, frame_steps, order_matters, parameter_counts,
+                                 shown_units, state_heatmaps, step_bars, time_bins, unit_lines)
+from seqviz.params import compare_kinds
+
+TWO_MB = 2 * 1024**2
+
+
+def lstm_states(T, H, seed=0):
+    rng = np.random.default_rng(seed)
+    states = {name: rng.uniform(-1, 1, (T, H)).astype(np.float32) for name in ("h", "c", "g")}
+    states |= {name: rng.uniform(0, 1, (T, H)).astype(np.float32) for name in ("i", "f", "o")}
+    return {name: states[name] for name in ("h", "c", "i", "f", "g", "o")}
+
+
+def labels(T):
+    return tuple(f"t={t}" for t in range(T))
+
+
+def spec(fig):
+    return json.loads(fig.to_json())
+
+
+def test_animation_has_a_bar_per_state_and_a_frame_per_step_when_small():
+    fig = spec(cell_animation(lstm_states(30, 8), labels(30)))
+    assert [trace["type"] for trace in fig["data"]] == ["bar"] * 6
+    assert len(fig["frames"]) == 30 and all(len(frame["data"]) == 6 for frame in fig["frames"])
+    assert len(fig["layout"]["sliders"][0]["steps"]) == 30
+    assert [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]] == ["▶ play", "❚❚ pause"]
+    assert fig["layout"]["title"]["text"] == "States and gates over time: press play or drag the slider"
+
+
+def test_step_bars_show_every_state_at_the_chosen_step_on_fixed_ranges():
+    states = lstm_states(12, 5)
+    fig = step_bars(states, 7, "rollback requested")
+    assert [trace.name for trace in fig.data] == ["h", "c", "i", "f", "g", "o"]
+    np.testing.assert_array_equal(np.asarray(fig.data[2].y), states["i"][7])
+    assert fig.layout.title.text == "States and gates at step t = 7 (rollback requested)"
+    low, high = fig.layout.yaxis3.range
+    assert low <= states["i"].min() and high >= states["i"].max()
+    assert not fig.frames
+
+
+def test_animation_frames_hold_the_states_of_their_step():
+    states = lstm_states(10, 5)
+    fig = cell_animation(states, labels(10))
+    frame = fig.frames[7]
+    assert frame.name == "7"
+    np.testing.assert_array_equal(np.asarray(frame.data[1].y), states["c"][7])
+
+
+def test_animation_slider_hides_tick_labels_only_when_they_would_overlap():
+    few = spec(cell_animation({"h": np.zeros((10, 2))}, labels(10)))["layout"]["sliders"][0]
+    many = spec(cell_animation({"h": np.zeros((300, 2))}, labels(300)))["layout"]["sliders"][0]
+    assert "font" not in few and many["font"]["color"] == "rgba(0,0,0,0)"
+    assert many["currentvalue"]["prefix"] == "step t = "
+
+
+def test_animation_slider_names_the_events():
+    fig = spec(cell_animation({"h": np.zeros((3, 2))}, ("error logged", "reproduction confirmed", "rollback requested")))
+    assert [s["label"] for s in fig["layout"]["sliders"][0]["steps"]] == [
+        "0 error logged", "1 reproduction confirmed", "2 rollback requested"]
+
+
+def test_animation_at_t500_h128_keeps_every_step():
+    fig = cell_animation(lstm_states(500, 128), labels(500))
+    assert len(fig.frames) == 500
+    assert "64 of 128 units shown" in fig.layout.title.text
+
+
+@pytest.mark.parametrize("make", ["animation", "heatmaps", "step_bars"])
+def test_figure_for_t2000_h256_serialises_under_two_megabytes_and_says_it_was_reduced(make):
+    states = lstm_states(2000, 256)
+    fig = {"animation": lambda: cell_animation(states, labels(2000)), "heatmaps": lambda: state_heatmaps(states, 100),
+           "step_bars": lambda: step_bars(states, 100, "t=100")}[make]()
+    assert len(fig.to_json()) <= TWO_MB
+    assert "to keep the page light" in fig.layout.title.text
+
+
+def test_decimated_animation_says_how_many_frames_it_kept():
+    fig = cell_animation(lstm_states(2000, 256), labels(2000))
+    steps = frame_steps(2000, 6 * MAX_BAR_UNITS)
+    assert len(fig.frames) == len(steps) < 2000
+    assert f"one frame every {steps[1]} steps ({len(steps)} frames)" in fig.layout.title.text
+
+
+def test_shown_units_are_all_units_up_to_the_limit_then_evenly_spaced():
+    np.testing.assert_array_equal(shown_units(10), np.arange(10))
+    units = shown_units(256)
+    assert len(units) == MAX_BAR_UNITS and units[0] == 0 and units[-1] == 255
+
+
+def test_heatmaps_are_units_by_time_with_the_current_step_marked():
+    fig = spec(state_heatmaps(lstm_states(40, 7), current_step=12))
+    assert len(fig["data"]) == 6 and all(t["type"] == "heatmap" for t in fig["data"])
+    z = fig["data"][0]["z"]
+    assert [int(n) for n in z["shape"].split(",")] == [7, 40]
+    assert [s["x0"] for s in fig["layout"]["shapes"]] == [12] * 6
+    assert "current step t = 12" in fig["layout"]["title"]["text"]
+
+
+def test_heatmap_bins_average_the_steps_they_cover():
+    states = {"h": np.arange(2000 * 256, dtype=np.float32).reshape(2000, 256) % 7}
+    assert time_bins(2000, 256, 1, budget=256 * 100) == 20
+    fig = state_heatmaps(states, budget=256 * 100)
+    z = np.asarray(fig.data[0].z)
+    assert z.shape == (256, 100)
+    np.testing.assert_allclose(z[3, 0], states["h"][:20, 3].mean(), rtol=1e-6)
+
+
+def test_unit_lines_draw_h_and_c_for_each_chosen_unit():
+    fig = unit_lines(lstm_states(20, 6), [1, 4], current_step=3)
+    assert [t.name for t in fig.data] == ["h[1]", "h[4]", "c[1]", "c[4]"]
+    assert len(fig.data[0].x) == 20
+
+
+def test_order_matters_puts_both_final_states_side_by_side_with_their_gap():
+    forward, backward = np.array([0.39, 0.655]), np.array([0.1, 0.2])
+    fig = order_matters(forward, backward, ("error logged", "reproduction confirmed", "rollback requested"))
+    assert len(fig.data) == 2
+    np.testing.assert_allclose(np.asarray(fig.data[1].y), backward, rtol=1e-6)
+    assert f"‖Δh‖ = {np.linalg.norm(forward - backward):.3f}" in fig.layout.title.text
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0].startswith("in order: error logged → reproduction confirmed")
+    assert titles[1].startswith("reversed: rollback requested")
+
+
+def test_parameter_chart_stacks_the_three_parts_and_shows_ratios():
+    fig = parameter_counts(compare_kinds(3, 128), "I=3, H=128, L=1")
+    assert len(fig.data) == 3 and list(fig.data[0].x) == ["RNN", "LSTM", "GRU"]
+    texts = [a.text for a in fig.layout.annotations]
+    assert any("4.00× RNN" in t for t in texts) and any("3.00× RNN" in t for t in texts)
+
+
+def test_non_finite_states_leave_ranges_and_colour_scales_finite():
+    states = lstm_states(20, 4)
+    states["h"][5:, 0] = np.inf
+    states["c"][5:, 1] = np.nan
+    for fig in (cell_animation(states, labels(20)), step_bars(states, 6, "t=6"), state_heatmaps(states, 6)):
+        text = json.dumps(fig.to_plotly_json()["layout"], default=str)
+        assert "inf" not in text.lower() and "nan" not in text.lower()
+    finite = np.concatenate([np.abs(states[n][np.isfinite(states[n])]) for n in ("h", "c", "g")])
+    assert state_heatmaps(states, 6).layout.coloraxis2.cmax == pytest.approx(float(finite.max()))

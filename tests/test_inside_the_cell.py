@@ -1,0 +1,258 @@
+"""The "Inside the cell" page under AppTest: defaults, every control, URL state and bad uploads."""
+import pytest
+
+from tests.support import app_test, plotly_specs
+
+PAGE = "pages/inside_the_cell.py"
+
+
+def run_page(**query):
+    return app_test(PAGE, **query).run()
+
+
+FIGURES = {"animation": "States and gates over time", "bars": "States and gates at step", "heatmaps": "Units × time",
+           "units": "Chosen units over time", "order": "Same steps, different order", "params": "Parameters for"}
+
+
+def titles(at):
+    return [fig["layout"]["title"]["text"] for fig in plotly_specs(at)]
+
+
+def figure(at, name):
+    (found,) = [fig for fig in plotly_specs(at) if fig["layout"]["title"]["text"].startswith(FIGURES[name])]
+    return found
+
+
+def title(at, name):
+    return figure(at, name)["layout"]["title"]["text"]
+
+
+def assert_clean(at):
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.fixture(scope="module")
+def default_page():
+    return run_page()
+
+
+def test_default_view_shows_lstm_on_a_sine_with_all_six_figures(default_page):
+    at = default_page
+    assert_clean(at)
+    assert at.title[0].value == "Inside the cell"
+    assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == list(FIGURES)
+    assert title(at, "params").startswith("Parameters for I=1, H=16, L=1")
+    assert len(figure(at, "animation")["frames"]) == 100
+    assert [a["text"] for a in figure(at, "bars")["layout"]["annotations"]][:2] == ["h  hidden state", "c  cell state"]
+
+
+def test_default_view_shows_equations_for_three_units(default_page):
+    latex = [el.value for el in default_page.latex]
+    assert any(r"c_t = f_t \odot c_{t-1}" in line for line in latex)
+    assert sum(r"\textbf{unit }" in line for line in latex) == 3
+
+
+def test_default_view_offers_trace_and_figure_downloads(default_page):
+    labels = [el.proto.label for el in default_page.get("download_button")]
+    assert "Download the trace (NPZ)" in labels and "Download the trace (CSV)" in labels
+    assert labels.count("Download this figure (HTML)") == 6
+
+
+def test_moving_the_step_slider_moves_the_marker_and_the_equations():
+    at = run_page()
+    at.slider(key="cell_step").set_value(42).run()
+    assert_clean(at)
+    assert "current step t = 42" in title(at, "heatmaps") and "current step t = 42" in title(at, "units")
+    assert title(at, "bars") == "States and gates at step t = 42"
+    assert any("h_{42,j}" in el.value for el in at.latex)
+
+
+@pytest.mark.parametrize("cell,gate", [("rnn-tanh", None), ("rnn-relu", None), ("gru", "z  update gate")])
+def test_each_cell_kind_shows_its_own_gates(cell, gate):
+    at = run_page()
+    at.selectbox(key="cell_kind").set_value(cell).run()
+    assert_clean(at)
+    subplot_titles = [a["text"] for a in figure(at, "animation")["layout"]["annotations"]]
+    assert subplot_titles == (["h  hidden state"] if gate is None else ["h  hidden state", "r  reset gate", gate, "n  candidate"])
+    if cell == "gru":
+        assert any("PyTorch's convention" in c.value for c in at.caption)
+    if cell == "rnn-relu":
+        assert any(r"\operatorname{ReLU}" in el.value for el in at.latex)
+
+
+def test_model_controls_reach_the_trace_and_the_url():
+    at = run_page()
+    at.slider(key="cell_hidden").set_value(5)
+    at.slider(key="cell_layers").set_value(2)
+    at.toggle(key="cell_bidir").set_value(True)
+    at.selectbox(key="cell_init").set_value("orthogonal")
+    at.slider(key="cell_forget_bias").set_value(3.0).run()
+    assert_clean(at)
+    assert figure(at, "heatmaps")["data"][0]["z"]["shape"].replace(" ", "") == "5,100"
+    assert title(at, "params") == "Parameters for I=1, H=5, L=2, bidirectional: about n², 4n², 3n²"
+    at.selectbox(key="cell_layer").set_value(1)
+    at.radio(key="cell_direction").set_value(1).run()
+    assert_clean(at)
+    assert any("h_{t+1}" in el.value for el in at.latex)
+    assert at.query_params["cell_hidden"] in ("5", ["5"]) and at.query_params["cell_init"] in ("orthogonal", ["orthogonal"])
+
+
+def test_fewer_layers_or_directions_fall_back_to_the_first_shown():
+    at = run_page(cell_layers="3", cell_bidir="1", cell_layer="2", cell_direction="1")
+    assert (at.selectbox(key="cell_layer").value, at.radio(key="cell_direction").value) == (2, 1)
+    at.slider(key="cell_layers").set_value(1)
+    at.toggle(key="cell_bidir").set_value(False).run()
+    assert_clean(at)
+    assert (at.selectbox(key="cell_layer").value, at.radio(key="cell_direction").value) == (0, 0)
+
+
+def test_url_reproduces_a_view():
+    at = run_page(cell_kind="gru", cell_hidden="7", cell_source="impulse", cell_T="30", cell_onset="4",
+                  cell_step="6", cell_units="2,5")
+    assert_clean(at)
+    assert at.slider(key="cell_step").value == 6
+    assert at.multiselect(key="cell_units").value == [2, 5]
+    assert any("unit impulse at t = 4" in c.value for c in at.caption)
+
+
+def test_units_selector_drives_the_lines_and_equations():
+    at = run_page()
+    at.multiselect(key="cell_units").set_value([1, 2, 3, 4, 5, 6]).run()
+    assert_clean(at)
+    lines = figure(at, "units")["data"]
+    assert [trace["name"] for trace in lines][:6] == [f"h[{j}]" for j in range(1, 7)]
+    assert sum(r"\textbf{unit }" in el.value for el in at.latex) == 4
+
+
+@pytest.mark.parametrize("source,controls", [
+    ("incident", {}),
+    ("square", {"cell_T": ("slider", 60), "cell_period": ("slider", 12.0), "cell_noise": ("slider", 0.5)}),
+    ("gaussian", {"cell_T": ("slider", 25), "cell_features": ("slider", 4)}),
+    ("step", {"cell_T": ("slider", 20), "cell_onset": ("number_input", 5)}),
+])
+def test_generated_inputs_and_their_controls(source, controls):
+    at = run_page()
+    at.selectbox(key="cell_source").set_value(source).run()
+    for key, (kind, value) in controls.items():
+        getattr(at, kind)(key=key).set_value(value)
+    at.run()
+    assert_clean(at)
+    frames = len(figure(at, "animation")["frames"])
+    assert frames == {"incident": 3, "square": 60, "gaussian": 25, "step": 20}[source]
+
+
+def test_incident_events_order_view_names_the_events():
+    at = run_page(cell_source="incident")
+    order = figure(at, "order")
+    assert order["layout"]["annotations"][0]["text"] == "in order: error logged → reproduction confirmed → rollback requested"
+    assert order["layout"]["annotations"][1]["text"].startswith("reversed: rollback requested")
+
+
+def test_shrinking_the_length_keeps_step_and_onset_in_range():
+    at = run_page(cell_source="impulse", cell_T="50", cell_onset="40", cell_step="45")
+    at.slider(key="cell_T").set_value(10).run()
+    assert_clean(at)
+    assert at.slider(key="cell_step").value == 9 and at.number_input(key="cell_onset").value == 9
+
+
+def test_smallest_sizes_one_step_one_unit_work_without_a_step_slider():
+    at = run_page(cell_source="gaussian", cell_T="1", cell_hidden="1", cell_units="0,2")
+    assert_clean(at)
+    assert not [s for s in at.slider if s.key == "cell_step"]
+    assert at.multiselect(key="cell_units").value == [0]
+    assert len(figure(at, "animation")["frames"]) == 1
+
+
+def test_text_from_the_url_becomes_the_input():
+    at = run_page(cell_source="text", cell_text="xyzzy")
+    assert_clean(at)
+    assert title(at, "params").startswith("Parameters for I=3,") and len(figure(at, "animation")["frames"]) == 5
+
+
+def test_typed_text_one_hot_and_embedding():
+    at = run_page(cell_source="text")
+    at.text_input(key="cell_text").input("abcab").run()
+    assert_clean(at)
+    assert title(at, "params").startswith("Parameters for I=3,")
+    at.radio(key="cell_encoding").set_value("embedding").run()
+    at.slider(key="cell_embed_dim").set_value(5).run()
+    assert_clean(at)
+    assert title(at, "params").startswith("Parameters for I=5,")
+
+
+def test_empty_text_gives_a_message_not_a_traceback():
+    at = run_page(cell_source="text")
+    at.text_input(key="cell_text").input("").run()
+    assert not at.exception
+    assert "the text is empty" in at.error[0].value
+
+
+def test_seed_from_the_shared_sidebar_changes_the_weights():
+    first = run_page()
+    at = app_test(PAGE)
+    at.session_state["seed"] = 5
+    at.run()
+    assert_clean(at)
+    assert title(at, "order") != title(first, "order")
+
+
+def test_unavailable_device_falls_back_to_cpu_with_a_message():
+    import torch
+
+    if torch.backends.mps.is_available():
+        pytest.skip("MPS is available here")
+    at = app_test(PAGE)
+    at.session_state["device"] = "mps"
+    at.run()
+    assert not at.exception
+    assert any("not available" in info.value for info in at.info)
+
+
+def upload(data: bytes, name="series.csv"):
+    at = run_page(cell_source="csv")
+    at.file_uploader(key="cell_csv").set_value((name, data, "text/csv")).run()
+    return at
+
+
+def test_csv_upload_becomes_the_input():
+    at = upload(b"a,b\n1,2\n3,4\n5,6\n0,1\n")
+    assert_clean(at)
+    assert len(figure(at, "animation")["frames"]) == 4
+    assert any("CSV series.csv: 4 steps × 2 features" in c.value for c in at.caption)
+
+
+def test_overflowing_states_are_flagged_with_the_step_they_start():
+    at = run_page(cell_source="csv", cell_kind="rnn-relu", cell_init="identity")
+    at.file_uploader(key="cell_csv").set_value(("huge.csv", b"3e38\n" * 2000, "text/csv")).run()
+    assert not at.exception
+    assert "infinite or NaN from step t = " in at.warning[0].value
+    assert len(plotly_specs(at)) == 6
+
+
+def test_no_upload_yet_asks_for_a_file():
+    at = run_page(cell_source="csv")
+    assert not at.exception
+    assert "no CSV uploaded yet" in at.error[0].value
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"a,b\n1,2\n3,oops\n", "text cell 'oops' at row 3, column 2"),
+    (b"", "is empty"),
+    (b"1.0\n" * (50 * 1024**2 // 4), "CSV uploads are limited to 5 MB"),
+    (b"a,b\n1,2\nnan,4\n5,\n", "2 row(s) with empty, NaN or infinite cells (row 3, 4)"),
+])
+def test_bad_csv_gives_a_clear_message_never_a_traceback(data, message):
+    at = upload(data, "bad.csv")
+    assert not at.exception
+    assert message in at.error[0].value and "bad.csv" in at.error[0].value
+    assert not plotly_specs(at)
+
+
+def test_page_opens_inside_the_app_shell_with_the_shared_sidebar():
+    at = app_test("app.py", seed="3").run()
+    at.switch_page("pages/inside_the_cell.py").run()
+    assert_clean(at)
+    assert at.title[0].value == "Inside the cell"
+    assert at.sidebar.number_input(key="seed").value == 3
+    assert len(plotly_specs(at)) == 6
