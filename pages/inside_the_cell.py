@@ -32,7 +32,7 @@ cached_run = cached_data(run_cell)
 def cell_controls(container) -> dict:
     with container:
         st.subheader("Cell")
-        cell = url_selectbox("Cell", tuple(CELLS), key="cell_kind", default="lstm", format_func=CELL_NAMES.get)
+        cell = url_selectbox("Cell", tuple(CELLS), key="cell_kind", default="lstm", format_func=CELL_NAMES.__getitem__)
         hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=16)
         layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=1)
         bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir")
@@ -50,7 +50,7 @@ def cell_controls(container) -> dict:
 def input_controls(container, seed: int) -> InputSpec:
     with container:
         st.subheader("Input x_t")
-        source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.get)
+        source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.__getitem__)
         spec = dict(source=source, seed=seed)
         if source in ("sine", "square", "gaussian", "step", "impulse"):
             spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
@@ -82,7 +82,7 @@ def clamp_state(key: str, highest: int) -> None:
 def text_controls() -> dict:
     typed = url_text("Text (one character per step)", key="cell_text", default="hello world", max_chars=MAX_STEPS)
     encoding = url_radio("Encoding", ENCODINGS, key="cell_encoding", horizontal=True,
-                         format_func={"onehot": "one-hot", "embedding": "fixed random embedding"}.get)
+                         format_func={"onehot": "one-hot", "embedding": "fixed random embedding"}.__getitem__)
     embed_dim = 8
     if encoding == "embedding":
         embed_dim = url_slider("Embedding size E", 1, MAX_EMBED_DIM, key="cell_embed_dim", default=8)
