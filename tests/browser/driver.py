@@ -107,6 +107,7 @@ class StreamlitServer:
             cwd=ROOT, env=self._env, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
         try:
             self._wait_healthy(timeout=60)
+            self._run_entry_script_once()
         except BaseException:
             self.__exit__()
             raise
@@ -134,6 +135,30 @@ class StreamlitServer:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"streamlit did not answer {self.url}/_stcore/health within {timeout} s")
+
+    def _run_entry_script_once(self, timeout: float = 120) -> None:
+        """One protocol-level session on the home page, so st.navigation has run before any test.
+
+        Until a session has run the entry script's st.navigation, Streamlit treats an app with a
+        pages/ folder as a legacy pages-directory app, and the first visitor who arrives by a deep
+        link gets a (dismissible) "Page not found" dialog over the right page (streamlit#10276).
+        """
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from websockets.sync.client import connect
+
+        url = self.url.replace("http://", "ws://") + "/_stcore/stream"
+        with connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout) as socket:
+            request = BackMsg()
+            request.rerun_script.page_name = ""
+            socket.send(request.SerializeToString())
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                message = ForwardMsg()
+                message.ParseFromString(socket.recv(timeout=timeout))
+                if message.WhichOneof("type") == "script_finished":
+                    return
+        raise RuntimeError(f"the entry script did not finish within {timeout} s")
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process (VmRSS from /proc)."""
