@@ -47,38 +47,36 @@ def _bounded(cast, lo, hi):
     return parse
 
 
-def url_selectbox(label: str, options: Sequence, key: str, default=None, container=st, **kwargs):
-    """st.selectbox bound to `key` and to the URL; `default` must be one of `options`."""
-    _from_url(key, _in_options(options), options[0] if default is None else default)
-    value = container.selectbox(label, options, key=key, **kwargs)
+def _bound(widget, label: str, options_or_bounds: tuple, key: str, parse, default, **kwargs):
+    """Seed `key` from the URL, draw `widget(label, *options_or_bounds, key=key)`, mirror it back."""
+    _from_url(key, parse, default)
+    value = widget(label, *options_or_bounds, key=key, **kwargs)
     _to_url(key, value)
     return value
+
+
+def url_selectbox(label: str, options: Sequence, key: str, default=None, container=st, **kwargs):
+    """st.selectbox bound to `key` and to the URL; `default` must be one of `options`."""
+    default = options[0] if default is None else default
+    return _bound(container.selectbox, label, (options,), key, _in_options(options), default, **kwargs)
 
 
 def url_radio(label: str, options: Sequence, key: str, default=None, container=st, **kwargs):
     """st.radio bound to `key` and to the URL."""
-    _from_url(key, _in_options(options), options[0] if default is None else default)
-    value = container.radio(label, options, key=key, **kwargs)
-    _to_url(key, value)
-    return value
+    default = options[0] if default is None else default
+    return _bound(container.radio, label, (options,), key, _in_options(options), default, **kwargs)
 
 
 def url_slider(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
     """st.slider (single value, int or float) bound to `key` and to the URL, clamped to its bounds."""
-    cast = float if isinstance(default, float) else int
-    _from_url(key, _bounded(cast, min_value, max_value), default)
-    value = container.slider(label, min_value, max_value, key=key, **kwargs)
-    _to_url(key, value)
-    return value
+    parse = _bounded(float if isinstance(default, float) else int, min_value, max_value)
+    return _bound(container.slider, label, (min_value, max_value), key, parse, default, **kwargs)
 
 
 def url_number(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
     """st.number_input bound to `key` and to the URL, clamped to its bounds."""
-    cast = float if isinstance(default, float) else int
-    _from_url(key, _bounded(cast, min_value, max_value), default)
-    value = container.number_input(label, min_value, max_value, key=key, **kwargs)
-    _to_url(key, value)
-    return value
+    parse = _bounded(float if isinstance(default, float) else int, min_value, max_value)
+    return _bound(container.number_input, label, (min_value, max_value), key, parse, default, **kwargs)
 
 
 def url_toggle(label: str, key: str, default: bool = False, container=st, **kwargs) -> bool:
