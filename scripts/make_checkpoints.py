@@ -30,11 +30,9 @@ def checkpoint_name(config: TrainConfig) -> str:
 
 
 def default_configs() -> list[TrainConfig]:
-    """Reversal with every attention type, and one Bahdanau model per other task."""
+    """The page's defaults: reversal with every attention type, and one Bahdanau model per other task."""
     configs = [TrainConfig(model=ModelConfig(attention=a)) for a in ATTENTIONS]
-    configs += [TrainConfig(task=TaskSpec(name)) for name in ("sort", "copy-delay")]
-    configs.append(TrainConfig(task=TaskSpec("dates"), steps=1500))
-    return configs
+    return configs + [TrainConfig(task=TaskSpec(name)) for name in ("sort", "copy-delay", "dates")]
 
 
 def main() -> None:

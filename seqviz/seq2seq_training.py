@@ -119,6 +119,21 @@ def learning_rate_at(config: TrainConfig, step: int) -> float:
     return config.learning_rate * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
 
 
+def update(model: Seq2Seq, optimizer: torch.optim.Optimizer, batch: Batch, config: TrainConfig, step: int,
+           generator: torch.Generator | None = None) -> float:
+    """One training update on `batch` (learning rate of `step`); returns the batch loss."""
+    model.train()
+    decoded = model(batch.src, batch.src_lengths, batch.tgt_in, config.teacher_forcing, generator)
+    loss = sequence_loss(decoded.logits, batch.tgt_out)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    for group in optimizer.param_groups:
+        group["lr"] = learning_rate_at(config, step)
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return loss.item()
+
+
 def train(config: TrainConfig, device: str | torch.device = "cpu",
           callback: Callable[[Progress], bool] | None = None) -> TrainedModel:
     """Train a model for `config.steps` updates; `callback` after each evaluation may return False to stop."""
@@ -130,17 +145,8 @@ def train(config: TrainConfig, device: str | torch.device = "cpu",
     history = {"step": [], "loss": [], "accuracy": []}
     losses, start, stopped = [], time.perf_counter(), False
     for step in range(1, config.steps + 1):
-        model.train()
         batch = random_batch(config.task, config.batch_size, rng, device)
-        decoded = model(batch.src, batch.src_lengths, batch.tgt_in, config.teacher_forcing, generator)
-        loss = sequence_loss(decoded.logits, batch.tgt_out)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate_at(config, step)
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(update(model, optimizer, batch, config, step, generator))
         if step % config.eval_every == 0 or step == config.steps:
             history["step"].append(step)
             history["loss"].append(sum(losses) / len(losses))
