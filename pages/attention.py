@@ -57,7 +57,7 @@ def shipped_sweep() -> SweepResult | None:
 
 def model_controls(seed: int) -> TrainConfig:
     """Task, architecture and training widgets → the TrainConfig they describe."""
-    with st.expander("Task, model and training", expanded=False):
+    with st.expander("Task, model and training", expanded=True):
         c1, c2, c3, c4 = st.columns(4)
         task = url_selectbox("Task", TASKS, key="attn_task", container=c1)
         shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=3, container=c1)
@@ -68,6 +68,7 @@ def model_controls(seed: int) -> TrainConfig:
         attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default="bahdanau", container=c2)
         bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", container=c2)
         feeding = url_toggle("Luong input feeding", key="attn_feed", container=c2,
+                             disabled=attention in ("none", "bahdanau"),
                              help="Feed h̃_{t−1} into the next decoder step (Luong-style decoders only).")
         hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=64, container=c3)
         steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=1000, step=100, container=c3)
@@ -131,8 +132,10 @@ def describe(trained: TrainedModel, device: str) -> str:
     origin = "shipped checkpoint (scripts/make_checkpoints.py)" if shipped else "trained in this session"
     stopped = ", stopped early" if trained.stopped else ""
     done = trained.history["step"][-1] if trained.history["step"] else 0
+    reached = trained.time_to_accuracy(0.95)
+    when = f"; ≥ 95 % first at update {reached[0]} ({reached[1]:.1f} s)" if reached else ""
     return (f"{trained.config.model.attention}, {origin}: {done} updates in {trained.seconds:.1f} s{stopped}; "
-            f"held-out exact-sequence accuracy {trained.accuracy:.1%}")
+            f"held-out exact-sequence accuracy {trained.accuracy:.1%}{when}")
 
 
 def url_text(label: str, key: str, default: str, container=st, **kwargs) -> str:

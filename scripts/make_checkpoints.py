@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     ASSETS.mkdir(parents=True, exist_ok=True)
-    print(f"{'checkpoint':<36}{'steps':>7}{'exact acc':>11}{'seconds':>9}{'kB':>7}")
+    print(f"{'checkpoint':<36}{'steps':>7}{'exact acc':>11}{'seconds':>9}{'to 95 %':>14}{'kB':>7}")
     for config in default_configs():
         name = checkpoint_name(config)
         if args.only and args.only not in name:
@@ -54,7 +54,10 @@ def main() -> None:
         size = path.stat().st_size
         if size > SIZE_LIMIT_BYTES:
             raise SystemExit(f"{name} is {size} bytes, over the {SIZE_LIMIT_BYTES} limit")
-        print(f"{name:<36}{config.steps:>7}{trained.accuracy:>11.3f}{trained.seconds:>9.1f}{size / 1e3:>7.0f}", flush=True)
+        reached = trained.time_to_accuracy(0.95)
+        when = f"{reached[0]} / {reached[1]:.1f} s" if reached else "never"
+        print(f"{name:<36}{config.steps:>7}{trained.accuracy:>11.3f}{trained.seconds:>9.1f}{when:>14}{size / 1e3:>7.0f}",
+              flush=True)
     if not args.skip_sweep:
         sweep = bottleneck_sweep(SweepConfig())
         (ASSETS / SWEEP_FILE).write_text(json.dumps(sweep.as_dict()))

@@ -82,7 +82,7 @@ class Progress:
 
 @dataclass
 class TrainedModel:
-    """A model in eval mode with its config and history {"step", "loss", "accuracy"} (lists)."""
+    """A model in eval mode with its config and history lists {"step", "loss", "accuracy", "seconds"}."""
 
     config: TrainConfig
     model: Seq2Seq
@@ -93,6 +93,13 @@ class TrainedModel:
     @property
     def accuracy(self) -> float:
         return self.history["accuracy"][-1] if self.history["accuracy"] else 0.0
+
+    def time_to_accuracy(self, target: float) -> tuple[int, float] | None:
+        """(update step, seconds) of the first evaluation reaching `target`, None if none did."""
+        for step, accuracy, seconds in zip(self.history["step"], self.history["accuracy"], self.history.get("seconds", [])):
+            if accuracy >= target:
+                return step, seconds
+        return None
 
 
 def build(config: TrainConfig, device: str | torch.device = "cpu") -> Seq2Seq:
@@ -142,7 +149,7 @@ def train(config: TrainConfig, device: str | torch.device = "cpu",
     rng = random.Random(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     eval_batch = random_batch(config.task, config.eval_size, random.Random(config.seed + EVAL_SEED_OFFSET), device)
-    history = {"step": [], "loss": [], "accuracy": []}
+    history = {"step": [], "loss": [], "accuracy": [], "seconds": []}
     losses, start, stopped = [], time.perf_counter(), False
     for step in range(1, config.steps + 1):
         batch = random_batch(config.task, config.batch_size, rng, device)
@@ -151,6 +158,7 @@ def train(config: TrainConfig, device: str | torch.device = "cpu",
             history["step"].append(step)
             history["loss"].append(sum(losses) / len(losses))
             history["accuracy"].append(evaluate(model, config.task, eval_batch)["exact"])
+            history["seconds"].append(time.perf_counter() - start)
             losses = []
             progress = Progress(step, config.steps, history, model, time.perf_counter() - start)
             if callback is not None and callback(progress) is False:

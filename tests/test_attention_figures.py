@@ -26,7 +26,7 @@ def test_frames_reveal_one_more_decoder_step_each():
 def test_repeated_characters_keep_their_own_columns_and_rows():
     fig = alignment_figure([alignment()], ["bahdanau"])
     assert list(fig.layout.xaxis.ticktext) == ["1", "1", "2"] and list(fig.layout.xaxis.tickvals) == [0, 1, 2]
-    assert list(fig.layout.yaxis.ticktext) == ["2", "1", "1", "</s>"]
+    assert list(fig.layout.yaxis.ticktext) == ["2", "1", "1", "⟨/s⟩"]
     assert fig.layout.yaxis.autorange == "reversed"
 
 

@@ -21,8 +21,8 @@ def test_train_view_shows_the_shipped_default_model_and_its_curves():
     assert spec["data"][1]["y"][-1] >= 0.95
 
 
-def test_a_new_configuration_trains_live_when_asked():
-    at = run(attn_hidden=16, attn_steps=20)
+def test_a_new_configuration_trains_live_when_asked_even_at_the_longest_length():
+    at = run(attn_hidden=16, attn_steps=20, attn_max_len=40)
     assert any("has not been trained" in i.value for i in at.info)
     at.button(key="attn_train").click().run()
     assert not at.exception
@@ -35,7 +35,7 @@ def test_alignment_axes_carry_the_source_and_emitted_tokens_and_animate_per_step
     at = run(attn_view="Alignment")
     (spec,) = plotly_specs(at)
     assert spec["layout"]["xaxis"]["ticktext"] == list("3141592653")
-    assert spec["layout"]["yaxis"]["ticktext"] == list("3562951413") + ["</s>"]
+    assert spec["layout"]["yaxis"]["ticktext"] == list("3562951413") + ["⟨/s⟩"]
     assert len(spec["frames"]) == 11
     assert spec["frames"][0]["data"][0]["z"][1] == [None] * 10
     assert all(f["layout"]["title"]["text"].startswith("decoder step") for f in spec["frames"])

@@ -185,13 +185,16 @@ def tiny_trained():
 
 
 def untrained(config: TrainConfig) -> TrainedModel:
-    return TrainedModel(config, build(config).eval(), {"step": [], "loss": [], "accuracy": []}, 0.0)
+    return TrainedModel(config, build(config).eval(), {"step": [], "loss": [], "accuracy": [], "seconds": []}, 0.0)
 
 
 def test_training_lowers_the_loss_and_records_history(tiny_trained):
     trained = tiny_trained
     assert trained.history["step"] == [10, 20, 30, 40]
     assert trained.history["loss"][-1] < trained.history["loss"][0]
+    assert trained.history["seconds"] == sorted(trained.history["seconds"])
+    reached = trained.time_to_accuracy(0.0)
+    assert reached == (10, trained.history["seconds"][0])
     assert not trained.stopped
 
 

@@ -3,6 +3,7 @@
 Alignment heatmaps put decoder step t on the y axis (top to bottom, labelled with the token emitted
 at that step) and encoder position j on the x axis (labelled with the source character); cell
 (t, j) is α_tj. Axes are numeric with tick labels, so repeated characters stay separate columns.
+The end token is shown as ⟨/s⟩: Plotly would read "</s>" as an HTML tag.
 """
 from __future__ import annotations
 
@@ -43,8 +44,12 @@ def _panel_traces(alignment: Alignment, rows: int, show_scale: bool) -> list:
     return [heatmap, bar]
 
 
+def _display(token: str) -> str:
+    return "⟨/s⟩" if token == "</s>" else token
+
+
 def _step_title(alignments: list[Alignment], rows: int) -> str:
-    emitted = [a.output_tokens[min(rows, len(a.output_tokens)) - 1] for a in alignments]
+    emitted = [_display(a.output_tokens[min(rows, len(a.output_tokens)) - 1]) for a in alignments]
     return f"decoder step {rows - 1}: emitted " + " | ".join(repr(e) for e in emitted)
 
 
@@ -56,7 +61,7 @@ def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figur
     """
     steps = max(len(a.output_tokens) for a in alignments)
     cols = len(alignments)
-    fig = make_subplots(rows=2, cols=cols, row_heights=[0.72, 0.28], vertical_spacing=0.12,
+    fig = make_subplots(rows=2, cols=cols, row_heights=[0.7, 0.3], vertical_spacing=0.2,
                         subplot_titles=titles + [f"context c_t ({t})" for t in titles])
     for col, alignment in enumerate(alignments, start=1):
         for row, trace in enumerate(_panel_traces(alignment, len(alignment.output_tokens), col == 1), start=1):
@@ -84,7 +89,7 @@ def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figur
 
 
 def _label_axes(fig: go.Figure, alignment: Alignment, col: int) -> None:
-    source, outputs = list(alignment.source), list(alignment.output_tokens)
+    source, outputs = list(alignment.source), [_display(t) for t in alignment.output_tokens]
     fig.update_xaxes(tickmode="array", tickvals=list(range(len(source))), ticktext=source,
                      title_text="encoder position j (source)", row=1, col=col)
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(outputs))), ticktext=outputs, autorange="reversed",
