@@ -2,7 +2,8 @@
 
 All models (GRU encoder and decoder, E = 32, H = 64, batch 64, reversal of lengths 3–10) are timed
 side by side in one process on CPU, interleaved round by round; each gets the same pre-drawn
-batches, and its best round counts. Run from the repository root:
+batches, and its best round counts. Like seqviz's training loop, it runs on one CPU thread unless
+--threads says otherwise. Run from the repository root:
 python -m benchmarks.attention_speed [--updates 50] [--rounds 3] [--threads N]
 """
 from __future__ import annotations
@@ -35,8 +36,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads or 1)
     runs = {label(c): (c, build(c)) for c in configs()}
     optimizers = {name: torch.optim.Adam(model.parameters()) for name, (_, model) in runs.items()}
     batches = [random_batch(configs()[0].task, 64, random.Random(i)) for i in range(args.updates)]

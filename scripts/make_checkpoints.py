@@ -4,7 +4,7 @@ Each checkpoint is a weights-only dictionary (see seqviz.seq2seq_training.save_c
 hundred kB; the sweep is a small JSON. The page loads these so it is instant on first open, and
 retrains any other configuration live. Run from the repository root:
 
-    python -m scripts.make_checkpoints [--only reverse] [--skip-sweep] [--threads 1]
+    python -m scripts.make_checkpoints [--only reverse] [--skip-sweep]
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import argparse
 import json
 from pathlib import Path
 
-import torch
 
 from seqviz.attention import ATTENTIONS
 from seqviz.seq2seq import ModelConfig
@@ -39,9 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="train only configs whose file name contains this")
     parser.add_argument("--skip-sweep", action="store_true")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (small models: 1 is fastest)")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     ASSETS.mkdir(parents=True, exist_ok=True)
     print(f"{'checkpoint':<36}{'steps':>7}{'exact acc':>11}{'seconds':>9}{'to 95 %':>14}{'kB':>7}")
     for config in default_configs():

@@ -198,6 +198,13 @@ def test_training_lowers_the_loss_and_records_history(tiny_trained):
     assert not trained.stopped
 
 
+def test_training_restores_the_callers_thread_count():
+    before = torch.get_num_threads()
+    seen = []
+    train(TINY, callback=lambda p: seen.append(torch.get_num_threads()) or False)
+    assert seen == [1] and torch.get_num_threads() == before
+
+
 def test_callback_returning_false_stops_training():
     seen = []
     trained = train(TINY, callback=lambda p: seen.append(p.step) or p.step < 20)
