@@ -75,12 +75,12 @@ def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figur
     fig.frames = frames
     stride_note = "" if len(frames) == steps else f" (every {math.ceil(steps / MAX_FRAMES)} steps per frame)"
     fig.update_layout(
-        title_text=_step_title(alignments, steps), height=620, showlegend=False, margin=dict(t=90),
-        updatemenus=[dict(type="buttons", x=0, y=-0.08, xanchor="left", buttons=[
+        title_text=_step_title(alignments, steps), height=680, showlegend=False, margin=dict(t=90, b=120),
+        updatemenus=[dict(type="buttons", x=0, y=-0.16, xanchor="left", buttons=[
             dict(label="▶ Play", method="animate",
                  args=[None, dict(frame=dict(duration=500, redraw=True), fromcurrent=False, transition=dict(duration=0))]),
             dict(label="❚❚", method="animate", args=[[None], dict(mode="immediate", frame=dict(redraw=True))])])],
-        sliders=[dict(active=len(frames) - 1, x=0.12, y=-0.04, len=0.88,
+        sliders=[dict(active=len(frames) - 1, x=0.12, y=-0.12, len=0.88,
                       currentvalue=dict(prefix="steps shown: ", suffix=stride_note),
                       steps=[dict(label=f.name, method="animate",
                                   args=[[f.name], dict(mode="immediate", frame=dict(redraw=True))]) for f in frames])],
