@@ -219,10 +219,17 @@ def exposure_view(config: TrainConfig, device: str) -> None:
     if trained is None:
         return
     longest = config.task.max_length
-    length = url_slider("Test source length", 1, MAX_LENGTH, key="attn_exp_len", default=min(longest + 5, MAX_LENGTH),
-                        help=f"The model was trained on lengths {config.task.min_length}–{longest}.")
+    if config.task.name == "dates":
+        st.caption("Dates have their own lengths: this view decodes fresh dates, not longer ones.")
+        length = longest
+    else:
+        length = url_slider("Test source length", 1, MAX_LENGTH, key="attn_exp_len",
+                            default=min(longest + 5, MAX_LENGTH),
+                            help=f"The model was trained on lengths {config.task.min_length}–{longest}.")
     with explain_errors("Exposure bias: "):
         result = exposure_bias(trained, length, n=128, seed=config.seed)
+    st.latex(r"\text{teacher-forced: } s_t = \mathrm{cell}(y^{\ast}_{t-1}, s_{t-1}) \qquad "
+             r"\text{free-running: } s_t = \mathrm{cell}(\hat y_{t-1}, s_{t-1})")
     st.caption(f"Exact accuracy: teacher-forced {result.teacher_forced_exact:.1%}, "
                f"free-running {result.free_running_exact:.1%} (128 fresh sources of length {length}).")
     source, target, forced, free = result.example

@@ -97,6 +97,12 @@ def test_exposure_bias_view_compares_teacher_forced_and_free_running():
     assert "teacher-forced" in at.caption[0].value
 
 
+def test_exposure_bias_on_dates_explains_that_lengths_do_not_apply():
+    at = run(attn_view="Exposure bias", attn_task="dates")
+    assert "Dates have their own lengths" in at.caption[0].value
+    assert len(plotly_specs(at)) == 1
+
+
 def test_inconsistent_lengths_give_a_clear_error():
     at = run(attn_min_len=12, attn_max_len=10)
     assert "min_length ≤ max_length" in at.error[0].value

@@ -1,7 +1,6 @@
 """Seq2seq tasks are exactly right; the model, its decoders and checkpoints behave as specified."""
 import datetime as dt
 import io
-import pickle
 import random
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import torch
 from seqviz.attention import ATTENTIONS
 from seqviz.seq2seq import ModelConfig, Seq2Seq, beam_search, greedy_decode
 from seqviz.seq2seq_experiments import SweepConfig, align, bottleneck_sweep, exposure_bias
-from seqviz.seq2seq_tasks import (EOS, TASKS, TaskSpec, check_source, make_batch, parse_date, sample_sources,
+from seqviz.seq2seq_tasks import (EOS, TaskSpec, check_source, make_batch, parse_date, sample_sources,
                                   target_for, vocabulary)
 from seqviz.seq2seq_training import (TrainConfig, TrainedModel, build, evaluate, load_checkpoint, save_checkpoint,
                                      train, with_attention)
