@@ -106,3 +106,10 @@ def test_exposure_bias_on_dates_explains_that_lengths_do_not_apply():
 def test_inconsistent_lengths_give_a_clear_error():
     at = run(attn_min_len=12, attn_max_len=10)
     assert "min_length ≤ max_length" in at.error[0].value
+
+
+def test_alignment_without_attention_says_the_decoder_sees_only_the_summary():
+    at = run(attn_view="Alignment", attn_attention="none", attn_compare="bahdanau", attn_beam=3)
+    (spec,) = plotly_specs(at)
+    assert any("no attention" in a["text"] for a in spec["layout"]["annotations"])
+    assert len(spec["frames"]) == 11
