@@ -1,0 +1,245 @@
+"""Attention: why an encoder–decoder RNN forgets long inputs, and how attention fixes it."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from seqviz.attention import ATTENTIONS
+from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
+from seqviz.seq2seq import CELLS, MAX_BEAM_WIDTH, ModelConfig
+from seqviz.seq2seq_experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
+from seqviz.seq2seq_tasks import MAX_DELAY, MAX_LENGTH, TASKS, TaskSpec
+from seqviz.seq2seq_training import MAX_STEPS, TrainConfig, TrainedModel, load_checkpoint, train, with_attention
+from seqviz.ui.cache import cached_resource
+from seqviz.ui.errors import explain_errors
+from seqviz.ui.sidebar import shared_settings
+from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_toggle
+
+TITLE = "Attention"
+ICON = ":material/center_focus_strong:"
+SUMMARY = ("Seq2seq RNNs with and without Bahdanau/Luong attention: train live, watch alignments form, "
+           "measure the fixed-vector bottleneck and exposure bias.")
+ORDER = 30
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
+VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
+EXAMPLES = {"reverse": "3141592653", "sort": "3141592653", "copy-delay": "3141592653", "dates": "23 Nov 2026"}
+EQUATIONS = {
+    "none": r"s_t = \mathrm{cell}(\mathrm{emb}(y_{t-1}), s_{t-1}),\quad s_0 = h_S \;(\text{the only view of the source})",
+    "bahdanau": r"e_{tj} = v^\top \tanh(W_s s_{t-1} + W_h h_j)",
+    "luong-dot": r"e_{tj} = s_t^\top h_j",
+    "luong-general": r"e_{tj} = s_t^\top W_a h_j",
+    "luong-concat": r"e_{tj} = v^\top \tanh(W_a [s_t; h_j])",
+    "scaled-dot": r"e_{tj} = s_t^\top h_j / \sqrt{K}",
+}
+SESSION_MODELS = "attn_models"
+MAX_SESSION_MODELS = 8
+
+
+@cached_resource
+def shipped_models(device: str) -> dict:
+    """Config → model for every checkpoint in assets/attention (written by scripts/make_checkpoints.py)."""
+    models = {}
+    for path in sorted(ASSETS.glob("*.pt")):
+        trained = load_checkpoint(path, device)
+        models[trained.config] = trained
+    return models
+
+
+@cached_resource
+def shipped_sweep() -> SweepResult | None:
+    path = ASSETS / "bottleneck.json"
+    return SweepResult.from_dict(json.loads(path.read_text())) if path.exists() else None
+
+
+def model_controls(seed: int) -> TrainConfig:
+    """Task, architecture and training widgets → the TrainConfig they describe."""
+    with st.expander("Task, model and training", expanded=True):
+        c1, c2, c3, c4 = st.columns(4)
+        task = url_selectbox("Task", TASKS, key="attn_task", container=c1)
+        shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=3, container=c1)
+        longest = url_slider("Longest source", 1, MAX_LENGTH, key="attn_max_len", default=10, container=c1,
+                             help="Training draws source lengths uniformly from shortest..longest (not for dates).")
+        delay = url_slider("Delay (copy-delay)", 0, MAX_DELAY, key="attn_delay", default=2, container=c1)
+        cell = url_selectbox("Cell", CELLS, key="attn_cell", container=c2)
+        attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default="bahdanau", container=c2)
+        bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", container=c2)
+        feeding = url_toggle("Luong input feeding", key="attn_feed", container=c2,
+                             disabled=attention in ("none", "bahdanau"),
+                             help="Feed h̃_{t−1} into the next decoder step (Luong-style decoders only).")
+        hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=64, container=c3)
+        steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=1000, step=100, container=c3)
+        teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=1.0, step=0.05, container=c4,
+                             help="Probability that a decoder step reads the true previous token (else its own).")
+    with explain_errors("Settings: "):
+        spec = TaskSpec(task, shortest, longest, delay)
+        model = ModelConfig(cell=cell, attention=attention, bidirectional=bidirectional,
+                            input_feeding=feeding and attention not in ("none", "bahdanau"), hidden_size=hidden)
+        return TrainConfig(task=spec, model=model, steps=int(steps), teacher_forcing=float(teacher), seed=seed)
+
+
+def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
+    return st.session_state.get(SESSION_MODELS, {}).get(config) or shipped_models(device).get(config)
+
+
+def remember(trained: TrainedModel) -> None:
+    store = st.session_state.setdefault(SESSION_MODELS, {})
+    store[trained.config] = trained
+    while len(store) > MAX_SESSION_MODELS:
+        store.pop(next(iter(store)))
+
+
+def train_live(config: TrainConfig, device: str) -> TrainedModel:
+    """Train with a progress bar and live curves; a Stop click reruns the page and keeps the last snapshot."""
+    stop = st.empty()
+    stop.button("Stop", key="attn_stop", help="Stops training; the model as of the last evaluation is kept.")
+    bar, chart = st.progress(0.0, text="Training…"), st.empty()
+
+    def report(progress) -> bool:
+        snapshot = TrainedModel(config, copy.deepcopy(progress.model).eval(), copy.deepcopy(progress.history),
+                                progress.seconds, stopped=progress.step < progress.steps)
+        remember(snapshot)
+        bar.progress(progress.step / progress.steps,
+                     text=f"update {progress.step}/{progress.steps}, accuracy {progress.history['accuracy'][-1]:.1%}")
+        chart.plotly_chart(training_figure(progress.history), key=f"attn_live_{progress.step}")
+        return True
+
+    trained = train(config, device, report)
+    remember(trained)
+    for placeholder in (stop, bar, chart):
+        placeholder.empty()
+    return trained
+
+
+def model_for(config: TrainConfig, device: str, key: str) -> TrainedModel | None:
+    """The trained model for `config` (session or shipped), or a Train button that trains it now."""
+    trained = known_model(config, device)
+    if trained is not None:
+        return trained
+    if st.button(f"Train {config.model.attention} model ({config.steps} updates)", key=key, type="primary"):
+        with explain_errors("Training: "):
+            return train_live(config, device)
+    st.info(f"The {config.model.attention} model for these settings has not been trained in this session yet: "
+            "press Train.")
+    return None
+
+
+def describe(trained: TrainedModel, device: str) -> str:
+    shipped = shipped_models(device).get(trained.config) is trained
+    origin = "shipped checkpoint (scripts/make_checkpoints.py)" if shipped else "trained in this session"
+    stopped = ", stopped early" if trained.stopped else ""
+    done = trained.history["step"][-1] if trained.history["step"] else 0
+    reached = trained.time_to_accuracy(0.95)
+    when = f"; ≥ 95 % first at update {reached[0]} ({reached[1]:.1f} s)" if reached else ""
+    return (f"{trained.config.model.attention}, {origin}: {done} updates in {trained.seconds:.1f} s{stopped}; "
+            f"held-out exact-sequence accuracy {trained.accuracy:.1%}{when}")
+
+
+def url_text(label: str, key: str, default: str, container=st, **kwargs) -> str:
+    """st.text_input bound to `key` and mirrored in the URL, like the seqviz.ui.state widgets."""
+    if key not in st.session_state:
+        st.session_state[key] = st.query_params.get(key, default)
+    value = container.text_input(label, key=key, **kwargs)
+    if st.query_params.get(key) != value:
+        st.query_params[key] = value
+    return value
+
+
+def train_view(config: TrainConfig, device: str) -> None:
+    st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
+    trained = known_model(config, device)
+    retrain = trained is not None and st.button("Retrain live", key="attn_retrain",
+                                                help="Train this configuration again here, with a progress bar.")
+    if retrain:
+        with explain_errors("Training: "):
+            trained = train_live(config, device)
+    elif trained is None:
+        trained = model_for(config, device, key="attn_train")
+    if trained is not None:
+        st.caption(describe(trained, device))
+        st.plotly_chart(training_figure(trained.history, "training curves"), key="attn_history")
+
+
+def alignment_view(config: TrainConfig, device: str) -> None:
+    c1, c2, c3 = st.columns([3, 1, 2])
+    source = url_text("Input", f"attn_input_{config.task.name.replace('-', '_')}", EXAMPLES[config.task.name],
+                      container=c1, help="Type your own source; only the task's characters are accepted.")
+    width = url_slider("Beam width", 1, MAX_BEAM_WIDTH, key="attn_beam", default=1, container=c2,
+                       help="1 = greedy decoding.")
+    other = url_selectbox("Compare with", ("—",) + ATTENTIONS, key="attn_compare", container=c3,
+                          help="Side by side: the same input through a model with another attention type.")
+    st.latex(EQUATIONS[config.model.attention] + r",\quad \alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j")
+    configs = [config] + ([with_attention(config, other)] if other != "—" else [])
+    models = [model_for(c, device, key=f"attn_train_{i}") for i, c in enumerate(configs)]
+    if any(m is None for m in models):
+        return
+    with explain_errors("Input: "):
+        alignments = [align(m, source, width) for m in models]
+    for alignment in alignments:
+        mark = "✅" if alignment.correct else "❌"
+        st.markdown(f"**{alignment.attention}** → `{alignment.output}` {mark} (target `{alignment.target}`, "
+                    f"log p = {alignment.log_prob:.2f})")
+    st.plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
+
+
+def bottleneck_view(config: TrainConfig, device: str) -> None:
+    c1, c2, c3 = st.columns(3)
+    attention = url_selectbox("Attention (vs none)", ATTENTIONS[1:], key="attn_sweep_attention", container=c1)
+    steps = url_number("Updates per model", 10, MAX_STEPS, key="attn_sweep_steps", default=1500, step=100, container=c2)
+    longest = url_slider("Longest length", 10, MAX_LENGTH, key="attn_sweep_max", default=40, step=5, container=c3)
+    sweep = SweepConfig(attention=attention, cell=config.model.cell, hidden_size=config.model.hidden_size,
+                        lengths=tuple(range(5, longest + 1, 5)), steps=int(steps), seed=config.seed)
+    st.caption(f"Two reversal models, one without attention and one with {attention}, trained for the same "
+               f"{sweep.steps} updates on lengths 3–{longest}, then tested on {sweep.eval_size} fresh sources per length.")
+    results = st.session_state.setdefault("attn_sweeps", {})
+    shipped = shipped_sweep()
+    result = results.get(sweep) or (shipped if shipped is not None and shipped.config == sweep else None)
+    if st.button("Run the sweep live" if result is None else "Re-run the sweep live", key="attn_sweep_run"):
+        bar = st.progress(0.0, text="Training…")
+        with explain_errors("Sweep: "):
+            result = bottleneck_sweep(sweep, device, lambda name, f: bar.progress(f, text=f"training {name}: {f:.0%}"))
+        results[sweep] = result
+        bar.empty()
+    if result is None:
+        st.info("No cached sweep for these settings: press the button (about two trainings of this budget).")
+        return
+    length = url_select_length(result.lengths)
+    st.plotly_chart(bottleneck_figure(result, length), key="attn_bottleneck")
+
+
+def url_select_length(lengths: list[int]) -> int:
+    return url_selectbox("Per-position accuracy at length", lengths, key="attn_sweep_len", default=lengths[-1])
+
+
+def exposure_view(config: TrainConfig, device: str) -> None:
+    trained = model_for(config, device, key="attn_train_exposure")
+    if trained is None:
+        return
+    longest = config.task.max_length
+    if config.task.name == "dates":
+        st.caption("Dates have their own lengths: this view decodes fresh dates, not longer ones.")
+        length = longest
+    else:
+        length = url_slider("Test source length", 1, MAX_LENGTH, key="attn_exp_len",
+                            default=min(longest + 5, MAX_LENGTH),
+                            help=f"The model was trained on lengths {config.task.min_length}–{longest}.")
+    with explain_errors("Exposure bias: "):
+        result = exposure_bias(trained, length, n=128, seed=config.seed)
+    st.latex(r"\text{teacher-forced: } s_t = \mathrm{cell}(y^{\ast}_{t-1}, s_{t-1}) \qquad "
+             r"\text{free-running: } s_t = \mathrm{cell}(\hat y_{t-1}, s_{t-1})")
+    st.caption(f"Exact accuracy: teacher-forced {result.teacher_forced_exact:.1%}, "
+               f"free-running {result.free_running_exact:.1%} (128 fresh sources of length {length}).")
+    source, target, forced, free = result.example
+    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced `{forced}`; free-running `{free}`")
+    st.plotly_chart(exposure_figure(result), key="attn_exposure")
+
+
+st.title(TITLE)
+settings = shared_settings()
+view = url_radio("View", VIEWS, key="attn_view", horizontal=True)
+config = model_controls(settings.seed)
+{"Train": train_view, "Alignment": alignment_view, "Bottleneck": bottleneck_view,
+ "Exposure bias": exposure_view}[view](config, settings.device)

@@ -1,0 +1,163 @@
+"""Figures of the Attention page: alignments, training curves, the bottleneck sweep, exposure bias.
+
+Alignment heatmaps put decoder step t on the y axis (top to bottom, labelled with the token emitted
+at that step) and encoder position j on the x axis (labelled with the source character); cell
+(t, j) is α_tj. Axes are numeric with tick labels, so repeated characters stay separate columns.
+The end token is shown as ⟨/s⟩: Plotly would read "</s>" as an HTML tag.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from seqviz.seq2seq_experiments import Alignment, ExposureResult, SweepResult
+
+MAX_FRAMES = 25
+COLORS = {"none": "#7f7f7f", "attention": "#1f77b4", "teacher-forced": "#2ca02c", "free-running": "#d62728"}
+
+
+def _reveal(weights: np.ndarray, rows: int) -> list:
+    """α with only its first `rows` decoder steps shown (later rows blank), rounded for the payload."""
+    shown = np.round(weights.astype(float), 4).tolist()
+    return [row if t < rows else [None] * len(row) for t, row in enumerate(shown)]
+
+
+def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> list[int]:
+    """How many decoder steps each animation frame reveals: every step, or every k-th when long."""
+    stride = max(1, math.ceil(steps / max_frames))
+    return sorted(set(list(range(stride, steps + 1, stride)) + [steps]))
+
+
+def _panel_traces(alignment: Alignment, rows: int, show_scale: bool) -> list:
+    """The heatmap of α (first `rows` steps) and the bar of the latest context vector c_t."""
+    if alignment.weights is None:
+        return [go.Heatmap(z=[[None]], showscale=False), go.Bar(x=[], y=[])]
+    context = np.round(alignment.contexts[rows - 1].astype(float), 4).tolist()
+    heatmap = go.Heatmap(z=_reveal(alignment.weights, rows), zmin=0, zmax=1, colorscale="Blues",
+                         showscale=show_scale, colorbar=dict(title="α", len=0.55, y=0.75),
+                         hovertemplate="step %{y}, position %{x}: α = %{z:.3f}<extra></extra>")
+    bar = go.Bar(x=list(range(len(context))), y=context, marker_color=COLORS["attention"],
+                 hovertemplate="c[%{x}] = %{y:.3f}<extra></extra>")
+    return [heatmap, bar]
+
+
+def _display(token: str) -> str:
+    return "⟨/s⟩" if token == "</s>" else token
+
+
+def _step_title(alignments: list[Alignment], rows: int) -> str:
+    emitted = [_display(a.output_tokens[min(rows, len(a.output_tokens)) - 1]) for a in alignments]
+    return f"decoder step {rows - 1}: emitted " + " | ".join(repr(e) for e in emitted)
+
+
+def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figure:
+    """Animated alignment heatmaps (top) and context vectors c_t (bottom), one column per alignment.
+
+    Frame k reveals the decoder steps up to k: the attention row and context of a step appear
+    when its token is emitted. Long outputs reveal several steps per frame (at most MAX_FRAMES).
+    """
+    steps = max(len(a.output_tokens) for a in alignments)
+    cols = len(alignments)
+    fig = make_subplots(rows=2, cols=cols, row_heights=[0.7, 0.3], vertical_spacing=0.2,
+                        subplot_titles=titles + [f"context c_t ({t})" for t in titles])
+    for col, alignment in enumerate(alignments, start=1):
+        for row, trace in enumerate(_panel_traces(alignment, len(alignment.output_tokens), col == 1), start=1):
+            fig.add_trace(trace, row=row, col=col)
+        _label_axes(fig, alignment, col)
+    frames = []
+    for rows in frame_steps(steps):
+        data = [t for a in alignments for t in _panel_traces(a, min(rows, len(a.output_tokens)), False)]
+        frames.append(go.Frame(data=data, name=str(rows), traces=list(range(2 * cols)),
+                               layout=go.Layout(title_text=_step_title(alignments, rows))))
+    fig.frames = frames
+    stride_note = "" if len(frames) == steps else f" (every {math.ceil(steps / MAX_FRAMES)} steps per frame)"
+    fig.update_layout(
+        title_text=_step_title(alignments, steps), height=680, showlegend=False, margin=dict(t=90, b=120),
+        updatemenus=[dict(type="buttons", x=0, y=-0.16, xanchor="left", buttons=[
+            dict(label="▶ Play", method="animate",
+                 args=[None, dict(frame=dict(duration=500, redraw=True), fromcurrent=False, transition=dict(duration=0))]),
+            dict(label="❚❚", method="animate", args=[[None], dict(mode="immediate", frame=dict(redraw=True))])])],
+        sliders=[dict(active=len(frames) - 1, x=0.12, y=-0.12, len=0.88,
+                      currentvalue=dict(prefix="steps shown: ", suffix=stride_note),
+                      steps=[dict(label=f.name, method="animate",
+                                  args=[[f.name], dict(mode="immediate", frame=dict(redraw=True))]) for f in frames])],
+    )
+    return fig
+
+
+def _label_axes(fig: go.Figure, alignment: Alignment, col: int) -> None:
+    source, outputs = list(alignment.source), [_display(t) for t in alignment.output_tokens]
+    fig.update_xaxes(tickmode="array", tickvals=list(range(len(source))), ticktext=source,
+                     title_text="encoder position j (source)", row=1, col=col)
+    fig.update_yaxes(tickmode="array", tickvals=list(range(len(outputs))), ticktext=outputs, autorange="reversed",
+                     title_text="decoder step t (emitted)" if col == 1 else None, row=1, col=col)
+    fig.update_xaxes(title_text="dimension k", row=2, col=col)
+    if alignment.weights is None:
+        fig.add_annotation(text="no attention: the decoder sees only s₀", showarrow=False,
+                           xref=f"x{col if col > 1 else ''} domain", yref=f"y{col if col > 1 else ''} domain",
+                           x=0.5, y=0.5)
+
+
+def training_figure(history: dict, title: str = "") -> go.Figure:
+    """Mean training loss and held-out exact-sequence accuracy against the update step."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["training loss (cross-entropy)", "exact-sequence accuracy"])
+    fig.add_trace(go.Scatter(x=history["step"], y=history["loss"], mode="lines+markers", name="loss"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=history["step"], y=history["accuracy"], mode="lines+markers", name="accuracy"),
+                  row=1, col=2)
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    fig.update_xaxes(title_text="update step")
+    fig.update_layout(title_text=title, height=360, showlegend=False)
+    return fig
+
+
+def bottleneck_figure(result: SweepResult, length: int) -> go.Figure:
+    """Exact accuracy against source length, and per-position accuracy at `length`, per model."""
+    k = result.lengths.index(length)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[
+        "exact-sequence accuracy vs source length", f"per-position accuracy, length {length}"])
+    for name in result.exact:
+        color = COLORS["none"] if name == "none" else COLORS["attention"]
+        label = "no attention (s₀ only)" if name == "none" else f"attention: {name}"
+        fig.add_trace(go.Scatter(x=result.lengths, y=result.exact[name], mode="lines+markers", name=label,
+                                 line=dict(color=color)), row=1, col=1)
+        positions = result.position[name][k]
+        fig.add_trace(go.Scatter(x=list(range(len(positions))), y=positions, mode="lines+markers", name=label,
+                                 line=dict(color=color), showlegend=False), row=1, col=2)
+    fig.update_yaxes(range=[0, 1.02], title_text="accuracy")
+    fig.update_xaxes(title_text="source length", row=1, col=1)
+    fig.update_xaxes(title_text="target position", row=1, col=2)
+    fig.update_layout(height=380, legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def exposure_figure(result: ExposureResult) -> go.Figure:
+    """Per-position accuracy teacher-forced vs free-running, and where free-running first diverges."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[
+        f"per-position accuracy, length {result.length}", "first position where free-running output diverges"])
+    for name, values in (("teacher-forced", result.teacher_forced_position),
+                         ("free-running", result.free_running_position)):
+        fig.add_trace(go.Scatter(x=list(range(len(values))), y=values, mode="lines+markers", name=name,
+                                 line=dict(color=COLORS[name])), row=1, col=1)
+    fig.add_vline(x=result.trained_max_length - 0.5, line_dash="dash", line_color="gray", row=1, col=1,
+                  annotation_text="longest trained", annotation_position="bottom left")
+    labels, counts = divergence_histogram(result.first_divergence)
+    fig.add_trace(go.Bar(x=labels, y=counts, marker_color=COLORS["free-running"], name="sources",
+                         showlegend=False), row=1, col=2)
+    fig.update_yaxes(range=[0, 1.02], title_text="accuracy", row=1, col=1)
+    fig.update_yaxes(title_text="sources", row=1, col=2)
+    fig.update_xaxes(title_text="target position", row=1, col=1)
+    fig.update_xaxes(title_text="first wrong position", type="category", row=1, col=2)
+    fig.update_layout(height=380, legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def divergence_histogram(first_divergence: list[int]) -> tuple[list[str], list[int]]:
+    """Counts per first-divergence position ("never" for outputs that match the target)."""
+    positions = sorted(set(d for d in first_divergence if d >= 0))
+    labels = [str(p) for p in positions] + ["never"]
+    counts = [first_divergence.count(p) for p in positions] + [first_divergence.count(-1)]
+    return labels, counts

@@ -1,0 +1,115 @@
+"""The Attention page: every view with the shipped checkpoints, typed input, live training on tiny budgets."""
+import json
+
+from tests.support import app_test, plotly_specs
+
+PAGE = "pages/attention.py"
+
+
+def run(**query):
+    at = app_test(PAGE, **query).run()
+    assert not at.exception
+    return at
+
+
+def test_train_view_shows_the_shipped_default_model_and_its_curves():
+    at = run()
+    assert at.title[0].value == "Attention"
+    caption = " ".join(c.value for c in at.caption)
+    assert "shipped checkpoint" in caption and "held-out exact-sequence accuracy 100.0%" in caption
+    (spec,) = plotly_specs(at)
+    assert spec["data"][1]["y"][-1] >= 0.95
+
+
+def test_a_new_configuration_trains_live_when_asked_even_at_the_longest_length():
+    at = run(attn_hidden=16, attn_steps=20, attn_max_len=40)
+    assert any("has not been trained" in i.value for i in at.info)
+    at.button(key="attn_train").click().run()
+    assert not at.exception
+    (spec,) = plotly_specs(at)
+    assert spec["data"][0]["x"] == [20]
+    assert "trained in this session: 20 updates" in " ".join(c.value for c in at.caption)
+
+
+def test_alignment_axes_carry_the_source_and_emitted_tokens_and_animate_per_step():
+    at = run(attn_view="Alignment")
+    (spec,) = plotly_specs(at)
+    assert spec["layout"]["xaxis"]["ticktext"] == list("3141592653")
+    assert spec["layout"]["yaxis"]["ticktext"] == list("3562951413") + ["⟨/s⟩"]
+    assert len(spec["frames"]) == 11
+    assert spec["frames"][0]["data"][0]["z"][1] == [None] * 10
+    assert all(f["layout"]["title"]["text"].startswith("decoder step") for f in spec["frames"])
+    assert any("✅" in m.value for m in at.markdown)
+
+
+def test_typed_input_with_characters_outside_the_vocabulary_is_explained():
+    at = run(attn_view="Alignment")
+    at.text_input(key="attn_input_reverse").set_value("12a4!").run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "'!', 'a'" in message and "reverse task's vocabulary" in message
+    assert not plotly_specs(at)
+
+
+def test_the_longest_input_decodes_and_the_animation_is_decimated():
+    at = run(attn_view="Alignment", attn_input_reverse="1234567890" * 4, attn_beam=4)
+    (spec,) = plotly_specs(at)
+    assert len(spec["layout"]["xaxis"]["ticktext"]) == 40
+    assert len(spec["frames"]) <= 25
+    assert len(json.dumps(spec)) < 2_000_000
+
+
+def test_side_by_side_compares_two_attention_types_on_the_same_input():
+    at = run(attn_view="Alignment", attn_compare="luong-dot")
+    (spec,) = plotly_specs(at)
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "bahdanau" in titles and "luong-dot" in titles
+    assert [d["type"] for d in spec["data"]] == ["heatmap", "bar", "heatmap", "bar"]
+
+
+def test_dates_model_converts_the_issue_example():
+    at = run(attn_view="Alignment", attn_task="dates")
+    assert any("`2026-11-23` ✅" in m.value for m in at.markdown)
+
+
+def test_bottleneck_view_shows_the_cached_sweep_with_and_without_attention():
+    at = run(attn_view="Bottleneck")
+    (spec,) = plotly_specs(at)
+    names = [d["name"] for d in spec["data"]]
+    assert "no attention (s₀ only)" in names and "attention: bahdanau" in names
+    assert spec["data"][0]["x"] == [5, 10, 15, 20, 25, 30, 35, 40]
+
+
+def test_bottleneck_sweep_recomputes_live_on_request():
+    at = run(attn_view="Bottleneck", attn_sweep_steps=10, attn_sweep_max=10, attn_hidden=16)
+    assert not plotly_specs(at)
+    at.button(key="attn_sweep_run").click().run()
+    assert not at.exception
+    (spec,) = plotly_specs(at)
+    assert spec["data"][0]["x"] == [5, 10]
+
+
+def test_exposure_bias_view_compares_teacher_forced_and_free_running():
+    at = run(attn_view="Exposure bias", attn_exp_len=16)
+    (spec,) = plotly_specs(at)
+    assert [d["name"] for d in spec["data"][:2]] == ["teacher-forced", "free-running"]
+    assert len(spec["data"][0]["y"]) == 16
+    assert "teacher-forced" in at.caption[0].value
+
+
+def test_exposure_bias_on_dates_explains_that_lengths_do_not_apply():
+    at = run(attn_view="Exposure bias", attn_task="dates")
+    assert "Dates have their own lengths" in at.caption[0].value
+    assert len(plotly_specs(at)) == 1
+
+
+def test_inconsistent_lengths_give_a_clear_error():
+    at = run(attn_min_len=12, attn_max_len=10)
+    assert "min_length ≤ max_length" in at.error[0].value
+
+
+def test_alignment_without_attention_says_the_decoder_sees_only_the_summary():
+    at = run(attn_view="Alignment", attn_attention="none", attn_compare="bahdanau", attn_beam=3)
+    (spec,) = plotly_specs(at)
+    assert any("no attention" in a["text"] for a in spec["layout"]["annotations"])
+    assert len(spec["frames"]) == 11
