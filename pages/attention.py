@@ -16,13 +16,14 @@ from seqviz.seq2seq_training import MAX_STEPS, TrainConfig, TrainedModel, load_c
 from seqviz.ui.cache import cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_toggle
+from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle
 
 TITLE = "Attention"
 ICON = ":material/center_focus_strong:"
 SUMMARY = ("Seq2seq RNNs with and without Bahdanau/Luong attention: train live, watch alignments form, "
            "measure the fixed-vector bottleneck and exposure bias.")
 ORDER = 30
+COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
 VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
@@ -136,16 +137,6 @@ def describe(trained: TrainedModel, device: str) -> str:
     when = f"; ≥ 95 % first at update {reached[0]} ({reached[1]:.1f} s)" if reached else ""
     return (f"{trained.config.model.attention}, {origin}: {done} updates in {trained.seconds:.1f} s{stopped}; "
             f"held-out exact-sequence accuracy {trained.accuracy:.1%}{when}")
-
-
-def url_text(label: str, key: str, default: str, container=st, **kwargs) -> str:
-    """st.text_input bound to `key` and mirrored in the URL, like the seqviz.ui.state widgets."""
-    if key not in st.session_state:
-        st.session_state[key] = st.query_params.get(key, default)
-    value = container.text_input(label, key=key, **kwargs)
-    if st.query_params.get(key) != value:
-        st.query_params[key] = value
-    return value
 
 
 def train_view(config: TrainConfig, device: str) -> None:

@@ -5,7 +5,8 @@ selectbox's, radio's or multiselect's options. Widgets without such a declaratio
 files) are left alone. Used by tests/test_page_robustness.py and tests/test_shared_cache.py.
 
 Options are chosen by their displayed text, as AppTest does; this is exact for options whose
-format function is str (the url_* helpers' default).
+format function is str (the url_* helpers' default) or raises on a label. A page's COSTLY_CONTROLS
+({label: cap}) keep training budgets at or under their caps, so a run stays short.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from streamlit.proto.NumberInput_pb2 import NumberInput as NumberInputProto
 from streamlit.proto.Slider_pb2 import Slider as SliderProto
 
-from tests.support import app_test
+from seqviz.ui.registry import page_constants
+from tests.support import ROOT, app_test
 
 WIDGET_TYPES = ("slider", "select_slider", "number_input", "selectbox", "radio", "multiselect", "toggle",
                 "checkbox", "button")
@@ -54,9 +56,15 @@ def _is_integer(widget) -> bool:
     return widget.proto.data_type == NumberInputProto.INT
 
 
-def _bounds(widget) -> tuple[float, float]:
-    """A slider's or number input's (min, max), as ints for integer widgets."""
+def costly_caps(relative_path: str) -> dict[str, float]:
+    """The page's COSTLY_CONTROLS: widget label → the highest value the drivers may give it."""
+    return page_constants(ROOT / relative_path).get("COSTLY_CONTROLS", {})
+
+
+def _bounds(widget, caps: dict | None = None) -> tuple[float, float]:
+    """A slider's or number input's (min, max) under its cost cap, as ints for integer widgets."""
     low, high = (widget.min, widget.max) if type(widget).__name__ == "Slider" else _number_bounds(widget)
+    high = min(high, (caps or {}).get(widget.label, high))
     return (int(low), int(high)) if _is_integer(widget) else (low, high)
 
 
@@ -68,11 +76,11 @@ def _number_bounds(widget) -> tuple[float, float]:
     return low, high
 
 
-def value_strategy(widget):
+def value_strategy(widget, caps: dict | None = None):
     """A Hypothesis strategy of valid values for `widget`, drawing its bounds often."""
     kind = type(widget).__name__
     if kind in ("Slider", "NumberInput"):
-        low, high = _bounds(widget)
+        low, high = _bounds(widget, caps)
         single = st.one_of(st.just(low), st.just(high), _grid(low, high, widget.step or 1, _is_integer(widget)))
         if isinstance(widget.value, (list, tuple)):
             return st.tuples(single, single).map(lambda pair: tuple(sorted(pair)))
@@ -85,11 +93,11 @@ def value_strategy(widget):
     return st.booleans()
 
 
-def bound_value(widget, side: str):
+def bound_value(widget, side: str, caps: dict | None = None):
     """The widget's lowest ("low") or highest ("high") valid value."""
     kind = type(widget).__name__
     if kind in ("Slider", "NumberInput"):
-        value = _bounds(widget)[0 if side == "low" else 1]
+        value = _bounds(widget, caps)[0 if side == "low" else 1]
         return (value, value) if isinstance(widget.value, (list, tuple)) else value
     if kind == "Multiselect":
         return [] if side == "low" else widget.options[:widget.max_selections or len(widget.options)]
@@ -132,11 +140,12 @@ def drive_bounds(relative_path: str) -> None:
     for side in ("low", "high"):
         at = app_test(relative_path)
         run_checked(at, {})
-        set_every_widget(at, lambda w, side=side: bound_value(w, side))
+        set_every_widget(at, lambda w, side=side: bound_value(w, side, costly_caps(relative_path)))
 
 
 def drive_randomly(relative_path: str, draw) -> None:
     """One fresh session whose widgets take values drawn with `draw` (Hypothesis' data.draw)."""
     at = app_test(relative_path)
     run_checked(at, {})
-    set_every_widget(at, lambda w: draw(value_strategy(w), label=widget_name(w)))
+    caps = costly_caps(relative_path)
+    set_every_widget(at, lambda w: draw(value_strategy(w, caps), label=widget_name(w)))

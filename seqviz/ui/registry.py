@@ -8,6 +8,9 @@ Optional constant
     MAIN_CONTROL   the label of the widget that best shows what the page does (e.g. "Sequence
                    length T"); the browser tests and the latency benchmark change it and expect
                    the page's chart to update. Without it they use the page's first widget.
+    COSTLY_CONTROLS  {widget label: cap} for controls whose high values buy long work (training
+                   budgets); the generic widget drivers of the tests keep them at or under the cap.
+                   The page itself still accepts the control's whole range.
 
 `SEQVIZ_EXTRA_PAGES` (directories separated by os.pathsep) adds pages from elsewhere; the
 browser tests use it for a test-only fixture page. Unset in normal use.
@@ -22,7 +25,7 @@ from pathlib import Path
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 EXTRA_PAGES_ENV = "SEQVIZ_EXTRA_PAGES"
 _FIELDS = ("TITLE", "ICON", "SUMMARY", "ORDER")
-_OPTIONAL_FIELDS = ("MAIN_CONTROL",)
+_OPTIONAL_FIELDS = ("MAIN_CONTROL", "COSTLY_CONTROLS")
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,8 @@ class PageInfo:
         return self.path.stem.replace("_", "-")
 
 
-def _constants(path: Path) -> dict:
+def page_constants(path: Path) -> dict:
+    """The page constants (required and optional) that a page file declares, read without running it."""
     values = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -63,7 +67,7 @@ def discover_pages(directory: Path | None = None) -> list[PageInfo]:
     directories = page_directories() if directory is None else [directory]
     pages = []
     for path in sorted(p for d in directories for p in d.glob("*.py")):
-        values = _constants(path)
+        values = page_constants(path)
         if all(f in values for f in _FIELDS):
             pages.append(PageInfo(path, values["TITLE"], values["ICON"], values["SUMMARY"], values["ORDER"],
                                   values.get("MAIN_CONTROL")))

@@ -1,0 +1,23 @@
+"""Process-wide settings for serving: one PyTorch CPU thread per computation.
+
+Streamlit runs every session's script in its own thread. With PyTorch's default intra-op pool
+(one thread per core) those runs oversubscribe the cores: on the 2-core test machine under load a
+tiny trace took ~480 ms instead of ~7 ms, and attention training ran ~10× slower. Sessions give the
+parallelism instead. SEQVIZ_TORCH_THREADS overrides the count (e.g. for one user on a big machine).
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+
+THREADS_ENV = "SEQVIZ_TORCH_THREADS"
+
+
+def configure_torch_threads() -> int:
+    """Set PyTorch's intra-op thread count for the server process; returns the count used."""
+    raw = os.environ.get(THREADS_ENV, "1")
+    threads = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
