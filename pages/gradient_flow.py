@@ -107,16 +107,20 @@ def replace_seed_fields(config: FlowConfig) -> FlowConfig:
                                                                          "nonlinearity")})
 
 
+def ratio_text(flow) -> str:
+    if flow.grad_input_norm[0] == 0:
+        return "is infinite: ‖dL/dx_0‖ is **exactly 0**, the float32 gradient underflowed before reaching x_0"
+    ratio = flow.input_ratio()
+    return f"is {ratio:.3g}× (≈ 10^{math.log10(ratio):.0f}), with ‖dL/dx_0‖ = {flow.grad_input_norm[0]:.3g}"
+
+
 def seed_004_note(result) -> None:
     rnn, lstm = result.kinds["rnn"], result.kinds["lstm"]
-    first = rnn.grad_input_norm[0]
-    rnn_text = ("is **exactly 0**: the float32 gradient underflowed before reaching x_0, so the ratio is infinite"
-                if first == 0 else f"is {first:.3g}, a ratio of {rnn.input_ratio():.3g}×")
-    st.info(f"**What the handbook's experiment really measures.** It compares ‖dL/dx_99‖ with ‖dL/dx_0‖ for "
-            f"nn.RNN(32, 64) and a loss on the last output. Here, with PyTorch and this seed, ‖dL/dx_0‖ for the RNN "
-            f"{rnn_text} (the handbook's \"400,000×\" is not what PyTorch gives). For nn.LSTM the ratio is "
-            f"{lstm.input_ratio():.3g}× (≈ 10^{math.log10(lstm.input_ratio()):.0f}). Switch to float64 to see the RNN's "
-            "true ratio; change the seed in the sidebar to see how it varies.")
+    st.info(f"**What the handbook's experiment really measures.** It compares ‖dL/dx_99‖ with ‖dL/dx_0‖ (the "
+            f"gradient reaching the inputs) for nn.RNN(32, 64) with the loss on the last output. Computed here with "
+            f"PyTorch for this seed, the RNN's ratio {ratio_text(rnn)}, so the handbook's \"400,000×\" is not what "
+            f"PyTorch gives. For nn.LSTM the ratio {ratio_text(lstm)}. Switch Precision to float64 to see the true "
+            "size of underflowed gradients; change the seed in the sidebar to see how the numbers vary.")
 
 
 def spectrum_view(config: FlowConfig) -> None:
