@@ -18,10 +18,11 @@ def flow(kind, norms):
 def test_underflowed_and_overflowed_steps_are_drawn_below_and_above_the_data():
     result = FlowResult(FlowConfig(steps=5), {"rnn": flow("rnn", [0.0, 0.0, 1e-3, 1.0, np.inf])}, 0.1)
     traces = {t.name: t for t in gradient_time_figure(result).data}
-    zero = traces["RNN: ‖dL/dh_t‖ exactly 0 (2 steps, underflow)"]
-    over = traces["RNN: ‖dL/dh_t‖ inf/NaN (1 steps, overflow)"]
+    zero = traces["RNN ‖dL/dh_t‖ exactly 0 (2 steps, underflow)"]
+    over = traces["RNN ‖dL/dh_t‖ inf/NaN (1 steps, overflow)"]
     assert list(zero.x) == [0, 1] and all(y < 1e-3 for y in zero.y)
     assert list(over.x) == [4] and all(y > 1.0 for y in over.y)
+    assert list(traces["RNN ‖dL/dx_t‖ exactly 0 (2 steps, underflow)"].x) == [0, 1]
     line = traces["RNN ‖dL/dh_t‖"]
     assert np.isnan(line.y[0]) and line.y[3] == 1.0
 

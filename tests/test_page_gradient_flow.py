@@ -37,7 +37,7 @@ def test_default_view_overlays_rnn_lstm_gru_and_states_what_seed_004_really_give
     names = trace_names(plotly_specs(at)[0])
     for label in ("RNN", "LSTM", "GRU"):
         assert f"{label} ‖dL/dh_t‖" in names and f"{label} ‖dL/dx_t‖" in names
-    assert any(n.startswith("RNN: ‖dL/dh_t‖ exactly 0") for n in names)
+    assert any(n.startswith("RNN ‖dL/dh_t‖ exactly 0") for n in names)
     note = " ".join(i.value for i in at.info)
     assert "exactly 0" in note and "400,000×" in note and "For nn.LSTM the ratio is" in note and "10^" in note
     table = at.dataframe[0].value
@@ -61,7 +61,7 @@ def test_preset_button_restores_the_handbook_experiment():
 def test_extreme_rho_3_and_T_5000_marks_overflow_instead_of_dropping_it():
     at = run(grad_T=5000, grad_H=8, grad_init="normal", grad_rho=3.0, grad_nonlin="relu")
     spec = plotly_specs(at)[0]
-    assert any(n.startswith("RNN: ‖dL/dh_t‖ inf/NaN") for n in trace_names(spec))
+    assert any(n.startswith("RNN ‖dL/dh_t‖ inf/NaN") for n in trace_names(spec))
     assert len(at.get("plotly_chart")[0].proto.spec) < 2_000_000
 
 

@@ -44,6 +44,19 @@ def _log10(values: np.ndarray) -> np.ndarray:
     return np.round(np.where(np.isfinite(logs), logs, np.nan), 3)
 
 
+def _mark_unplottable(fig: go.Figure, name: str, values: np.ndarray, colour: str, group: str,
+                      floor: float, ceiling: float) -> None:
+    """Markers for the steps a log axis cannot show: exact zeros on the floor, inf/NaN on the ceiling."""
+    values = np.asarray(values, dtype=np.float64)
+    for steps, y, what, symbol in ((np.flatnonzero(values == 0), floor, "exactly 0", "x"),
+                                   (np.flatnonzero(~np.isfinite(values)), ceiling, "inf/NaN", "triangle-up")):
+        if steps.size:
+            cause = "underflow" if what == "exactly 0" else "overflow"
+            fig.add_scatter(x=steps, y=np.full(steps.size, y), mode="markers", legendgroup=group,
+                            name=f"{name} {what} ({steps.size} steps, {cause})",
+                            marker=dict(color=colour, symbol=symbol, size=6))
+
+
 def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
     """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs marked."""
     kinds = result.kinds
@@ -53,20 +66,11 @@ def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
     fig = go.Figure()
     for kind, flow in kinds.items():
         colour, label = KIND_COLOURS[kind], KIND_LABELS[kind]
-        fig.add_scatter(x=t, y=_positive(flow.grad_hidden_norm[:, layer]), mode="lines", name=f"{label} ‖dL/dh_t‖",
-                        line=dict(color=colour), legendgroup=kind)
-        fig.add_scatter(x=t, y=_positive(flow.grad_input_norm), mode="lines", name=f"{label} ‖dL/dx_t‖",
-                        line=dict(color=colour, dash="dot", width=1), legendgroup=kind)
-        zero = np.flatnonzero(flow.underflow[:, layer])
-        if zero.size:
-            fig.add_scatter(x=zero, y=np.full(zero.size, floor), mode="markers", legendgroup=kind,
-                            name=f"{label}: ‖dL/dh_t‖ exactly 0 ({zero.size} steps, underflow)",
-                            marker=dict(color=colour, symbol="x", size=6))
-        bad = np.flatnonzero(flow.nonfinite[:, layer])
-        if bad.size:
-            fig.add_scatter(x=bad, y=np.full(bad.size, ceiling), mode="markers", legendgroup=kind,
-                            name=f"{label}: ‖dL/dh_t‖ inf/NaN ({bad.size} steps, overflow)",
-                            marker=dict(color=colour, symbol="triangle-up", size=6))
+        for name, values, dash in ((f"{label} ‖dL/dh_t‖", flow.grad_hidden_norm[:, layer], None),
+                                   (f"{label} ‖dL/dx_t‖", flow.grad_input_norm, "dot")):
+            fig.add_scatter(x=t, y=_positive(values), mode="lines", name=name, legendgroup=kind,
+                            line=dict(color=colour, dash=dash, width=1 if dash else 2))
+            _mark_unplottable(fig, name, values, colour, kind, floor, ceiling)
     fig.update_layout(
         title=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), layer {layer})",
         xaxis_title="step t", yaxis_title="norm (log scale)", yaxis_type="log", hovermode="x unified",
