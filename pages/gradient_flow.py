@@ -150,25 +150,27 @@ def itemised_view(config: FlowConfig) -> None:
                f"comes from one batched backward pass (T copies, copy t carrying L_t). {time.perf_counter() - start:.2f} s.")
 
 
-def phase_view(config: FlowConfig) -> None:
+def phase_view(seed: int) -> None:
     st.latex(r"\log_{10}\frac{\lVert dL/dh_0\rVert}{\lVert dL/dh_{T-1}\rVert},\qquad L=\sum_j h_{T-1,j},"
              r"\qquad W_{h\cdot}\sim\mathcal N(0,1/H)\ \text{rescaled to spectral radius }\rho")
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     hidden = url_slider("Hidden size H", 4, 64, key="grad_phase_H", default=16, container=c1)
     radii = url_slider("Number of radii ρ in [0.1, 3]", 5, 40, key="grad_phase_radii", default=30, container=c2)
     longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=500, step=10, container=c3)
-    gated = url_toggle("Compare LSTM and GRU", key="grad_phase_gated", default=False, container=c4)
+    scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale", default=0.1,
+                       container=c4, help="With large inputs tanh saturates and damps every gradient; 0 removes them.")
+    gated = url_toggle("Compare LSTM and GRU", key="grad_phase_gated", default=False, container=c5)
     rhos = tuple(np.round(np.linspace(0.1, 3.0, radii), 3).tolist())
     lengths = tuple(sorted(set(np.geomspace(2, longest, 10).round().astype(int).tolist())))
     kinds = KINDS if gated else ("rnn",)
     start = time.perf_counter()
-    results = [cached_phase(PhaseConfig(kind, hidden, rhos, lengths, config.input_scale, config.seed)) for kind in kinds]
+    results = [cached_phase(PhaseConfig(kind, hidden, rhos, lengths, scale, seed)) for kind in kinds]
     wall = time.perf_counter() - start
     st.plotly_chart(phase_figure(results))
     computed = sum(r.seconds for r in results)
     cache_note = " (this time from the cache)" if wall < 0.5 * computed else ""
     st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, float64, input scale "
-               f"{config.input_scale:g}: computed in {computed:.2f} s{cache_note}.")
+               f"{scale:g}: computed in {computed:.2f} s{cache_note}.")
 
 
 def train_controls(seed: int, device: str) -> TrainConfig:
@@ -179,8 +181,9 @@ def train_controls(seed: int, device: str) -> TrainConfig:
     kind = url_radio("Model", KINDS, key="grad_train_kind", horizontal=True, format_func=LABELS.get, container=c2)
     hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=32, container=c2)
     nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", horizontal=True, container=c2)
-    rho_on = url_toggle("Rescale W_h· to spectral radius ρ", key="grad_train_rho_on", container=c3)
-    rho = url_slider("ρ", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3, disabled=not rho_on)
+    rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on", container=c3)
+    rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,
+                     disabled=not rho_on)
     clip = url_radio("Clipping", CLIPS, key="grad_clip", default="norm", horizontal=True, container=c3,
                      format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
     threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=1.0, container=c3,
@@ -221,7 +224,7 @@ def finish_interrupted_run() -> None:
 
 
 def training_view(seed: int, device: str) -> None:
-    st.latex(r"g\leftarrow g\cdot\min\Big(1,\frac{c}{\lVert g\rVert+10^{-6}}\Big)\ \text{(global norm)},\qquad"
+    st.latex(r"g\leftarrow g\cdot\min\Big(1,\frac{c}{\lVert g\rVert+10^{-6}}\Big)\ \text{(global norm)},\qquad "
              r"g_i\leftarrow\operatorname{clip}(g_i,-c,c)\ \text{(by value)}")
     finish_interrupted_run()
     config = train_controls(seed, device)
@@ -298,10 +301,11 @@ st.caption("‖dL/dh_t‖ is the exact gradient of the loss w.r.t. the hidden st
 settings = shared_settings()
 view = url_radio("View", VIEWS, key="grad_view", horizontal=True)
 with explain_errors():
-    if view in VIEWS[:4]:
+    if view in VIEWS[:3]:
         flow_config = model_controls(settings.seed, settings.device)
-        {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view,
-         VIEWS[3]: phase_view}[view](flow_config)
+        {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](flow_config)
+    elif view == VIEWS[3]:
+        phase_view(settings.seed)
     elif view == VIEWS[4]:
         training_view(settings.seed, settings.device)
     else:

@@ -308,7 +308,7 @@ class PhaseConfig:
     hidden_size: int = 32
     rhos: tuple[float, ...] = tuple(np.round(np.linspace(0.1, 3.0, 30), 3).tolist())
     lengths: tuple[int, ...] = (2, 5, 10, 20, 50, 100, 200, 500)
-    input_scale: float = 1.0
+    input_scale: float = 0.1
     seed: int = 0
 
     def __post_init__(self):
@@ -318,6 +318,8 @@ class PhaseConfig:
             raise ValueError(f"rhos must be positive spectral radii; got {self.rhos!r}")
         if not self.lengths or min(self.lengths) < 1:
             raise ValueError(f"lengths must be positive sequence lengths; got {self.lengths!r}")
+        if not self.input_scale >= 0:
+            raise ValueError(f"input_scale must be ≥ 0; got {self.input_scale!r}")
 
 
 @dataclass(frozen=True)

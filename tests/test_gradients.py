@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seqviz import trace
+from seqviz import build_model, trace
 from seqviz.gradients import (INPUT_SIZE, SEED_004, FlowConfig, PhaseConfig, decay_fit, flow_input, flow_model,
                               gradient_through_time, itemised_gradients, jacobian_spectrum, naive_product_failure,
                               phase_sweep, product_log10_norms)
@@ -201,8 +201,7 @@ def test_phase_sweep_matches_traces_of_each_model(kind):
     config = PhaseConfig(kind=kind, hidden_size=6, rhos=(0.5, 1.0, 2.5), lengths=(1, 3, 17), seed=2)
     result = phase_sweep(config)
     x = torch.randn(max(config.lengths), INPUT_SIZE, generator=torch.Generator().manual_seed(config.seed),
-                    dtype=torch.float64)
-    from seqviz import build_model
+                    dtype=torch.float64) * config.input_scale
     for r, rho in enumerate(config.rhos):
         module = build_model(kind, INPUT_SIZE, 6, init="normal", spectral_radius=rho, seed=config.seed)
         for k, T in enumerate(config.lengths):

@@ -73,7 +73,8 @@ def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
             _mark_unplottable(fig, name, values, colour, kind, floor, ceiling)
     fig.update_layout(
         title=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), layer {layer})",
-        xaxis_title="step t", yaxis_title="norm (log scale)", yaxis_type="log", hovermode="x unified",
+        xaxis_title="step t", yaxis_title="norm (log scale)", yaxis_type="log", yaxis_exponentformat="power",
+        hovermode="x unified",
         legend=dict(orientation="h", y=-0.25),
     )
     return fig
@@ -172,8 +173,8 @@ def training_figure(history: TrainHistory) -> go.Figure:
         fig.add_hline(y=config.clip_threshold, line=dict(color="grey", dash="dot"), row=2, col=1,
                       annotation_text=f"c = {config.clip_threshold:g}")
     _nan_marker(fig, history, [1, 2])
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(type="log", row=2, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=2, col=1)
     fig.update_xaxes(title_text="update", row=2, col=1)
     fig.update_layout(height=560, legend=dict(orientation="h", y=-0.15),
                       title=f"{config.task} task, T = {config.length}: {history.fraction_clipped:.0%} of updates clipped")
@@ -206,8 +207,8 @@ def compare_figure(runs: dict[str, TrainHistory]) -> go.Figure:
                         line=dict(color=colour), row=1, col=1)
         fig.add_scatter(x=u, y=_positive(history.raw_norm), mode="lines", name=name, legendgroup=name,
                         showlegend=False, line=dict(color=colour), row=2, col=1)
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(type="log", row=2, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=2, col=1)
     fig.update_xaxes(title_text="update", row=2, col=1)
     fig.update_layout(height=560, title="Compare runs", legend=dict(orientation="h", y=-0.15))
     return fig
