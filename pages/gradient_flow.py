@@ -283,7 +283,9 @@ def compare_view() -> None:
     if not runs():
         st.info("No runs yet: train some in the 'Clipping in training' view; they are kept here for this session.")
         return
-    names = st.multiselect("Runs", list(runs()), default=list(runs()), key="grad_compare")
+    if st.session_state.get("grad_compare_seen") != list(runs()):  # a new run: show every run again
+        st.session_state["grad_compare_seen"] = st.session_state["grad_compare"] = list(runs())
+    names = st.multiselect("Runs", list(runs()), key="grad_compare")
     chosen = {name: runs()[name] for name in names}
     if chosen:
         st.plotly_chart(compare_figure(chosen))

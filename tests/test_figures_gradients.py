@@ -93,3 +93,11 @@ def test_training_heatmap_blanks_exact_zeros():
 def test_compare_figure_overlays_every_run():
     fig = compare_figure({"a": history(), "b": history()})
     assert len(fig.data) == 4 and {t.name for t in fig.data} == {"a", "b"}
+
+
+def test_training_heatmap_draws_truncation_chunk_boundaries():
+    h = history()
+    h.config = TrainConfig(truncation=1)
+    fig = training_heatmap_figure(h)
+    assert [s.x0 for s in fig.layout.shapes] == [0.5, 1.5]
+    assert "chunk boundaries every 1 steps" in fig.layout.title.text

@@ -189,8 +189,12 @@ def training_heatmap_figure(history: TrainHistory) -> go.Figure:
     fig = go.Figure(go.Heatmap(x=np.arange(rows.shape[1]), y=history.heatmap_updates, z=_log10(rows),
                                colorscale="Viridis", colorbar=dict(title="log₁₀‖δ_t‖"),
                                hovertemplate="update %{y}<br>t=%{x}<br>log₁₀‖dL/dh_t‖=%{z}<extra></extra>"))
+    k = history.config.truncation
+    for boundary in range(k, rows.shape[1], k) if k else ():
+        fig.add_vline(x=boundary - 0.5, line=dict(color="white", dash="dot", width=1))
+    chunks = f"; dotted: truncated-BPTT chunk boundaries every {k} steps" if k else ""
     fig.update_layout(title=f"‖dL/dh_t‖ on the batch of every {history.config.heatmap_every}th update "
-                            "(first layer; blank: exactly 0)",
+                            f"(first layer; blank: exactly 0{chunks})",
                       xaxis_title="step t", yaxis_title="update", height=420)
     return fig
 
