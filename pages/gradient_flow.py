@@ -252,7 +252,9 @@ def run_live(config: TrainConfig) -> None:
         done = history.updates_done
         progress.progress(done / config.updates, text=f"Update {done} of {config.updates}")
         if time.perf_counter() - shown["at"] > 1.0:
-            chart.plotly_chart(training_figure(history), key=f"grad_live_chart_{done}")
+            with chart.container():
+                st.plotly_chart(training_figure(history), key=f"grad_live_curves_{done}")
+                st.plotly_chart(training_heatmap_figure(history), key=f"grad_live_heatmap_{done}")
             shown["at"] = time.perf_counter()
         return True
 
