@@ -57,11 +57,6 @@ def output_size(task: str) -> int:
     return 1 if task == "adding" else COPY_CLASSES
 
 
-def sequence_length(task: str, T: int) -> int:
-    _check_task(task)
-    return T if task == "adding" else T + 2 * COPY_LENGTH
-
-
 def adding_problem(batch: int, T: int, generator: torch.Generator) -> TaskBatch:
     """A batch of the adding problem of length T ≥ 2 (see the module docstring)."""
     if T < 2:

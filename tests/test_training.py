@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from seqviz.tasks import task_batch
+from seqviz.tasks import step_losses, task_batch
 from seqviz.training import (TrainConfig, apply_clipping, build_task_model, clip_by_global_norm, clip_by_value,
-                             hidden_gradient_profile, history_rows, step_losses, train)
+                             hidden_gradient_profile, history_rows, train)
 
 
 def gradients_pair(seed=0, scale=10.0):
