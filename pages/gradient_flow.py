@@ -208,7 +208,8 @@ def runs() -> dict:
 def keep_run(history) -> str:
     c = history.config
     clip = "off" if c.clip == "off" else f"{c.clip} {c.clip_threshold:g}"
-    name = f"#{len(runs()) + 1} {LABELS[c.kind]} {c.task} T={c.length} clip {clip} ({history.status})"
+    number = st.session_state["grad_run_count"] = st.session_state.get("grad_run_count", 0) + 1
+    name = f"#{number} {LABELS[c.kind]} {c.task} T={c.length} clip {clip} ({history.status})"
     runs()[name] = history
     while len(runs()) > MAX_RUNS:
         runs().pop(next(iter(runs())))

@@ -143,3 +143,12 @@ def test_compare_view_overlays_kept_runs_with_a_csv_download():
 def test_compare_view_without_runs_says_how_to_get_some():
     at = run(grad_view="Compare runs")
     assert "No runs yet" in at.info[0].value
+
+
+def test_the_session_keeps_the_last_eight_runs_under_unique_names():
+    at = run(**TINY_TRAINING)
+    for i in range(9):
+        at.number_input(key="grad_lr").set_value(0.001 + 0.001 * i).run()
+        at.button(key="grad_train").click().run()
+    names = list(at.session_state["grad_runs"])
+    assert len(names) == 8 and names[0].startswith("#2 ") and names[-1].startswith("#9 ")
