@@ -103,24 +103,25 @@ def gradient_view(config: FlowConfig) -> None:
 
 def replace_seed_fields(config: FlowConfig) -> FlowConfig:
     """`config` with the fields the handbook's experiment does not fix reset to their defaults."""
-    return replace(config, **{name: getattr(SEED_004, name) for name in ("seed", "device", "spectral_radius",
-                                                                         "nonlinearity")})
+    return replace(config, **{name: getattr(SEED_004, name) for name in ("seed", "device", "dtype",
+                                                                         "spectral_radius", "nonlinearity")})
 
 
-def ratio_text(flow) -> str:
+def ratio_text(flow, dtype: str) -> str:
     if flow.grad_input_norm[0] == 0:
-        return "is infinite: ‖dL/dx_0‖ is **exactly 0**, the float32 gradient underflowed before reaching x_0"
+        return f"is infinite: ‖dL/dx_0‖ is **exactly 0**, the {dtype} gradient underflowed before reaching x_0"
     ratio = flow.input_ratio()
     return f"is {ratio:.3g}× (≈ 10^{math.log10(ratio):.0f}), with ‖dL/dx_0‖ = {flow.grad_input_norm[0]:.3g}"
 
 
 def seed_004_note(result) -> None:
-    rnn, lstm = result.kinds["rnn"], result.kinds["lstm"]
+    rnn, lstm, dtype = result.kinds["rnn"], result.kinds["lstm"], result.config.dtype
     st.info(f"**What the handbook's experiment really measures.** It compares ‖dL/dx_99‖ with ‖dL/dx_0‖ (the "
             f"gradient reaching the inputs) for nn.RNN(32, 64) with the loss on the last output. Computed here with "
-            f"PyTorch for this seed, the RNN's ratio {ratio_text(rnn)}, so the handbook's \"400,000×\" is not what "
-            f"PyTorch gives. For nn.LSTM the ratio {ratio_text(lstm)}. Switch Precision to float64 to see the true "
-            "size of underflowed gradients; change the seed in the sidebar to see how the numbers vary.")
+            f"PyTorch in {dtype} for this seed, the RNN's ratio {ratio_text(rnn, dtype)}, so the handbook's "
+            f"\"400,000×\" is not what PyTorch gives. For nn.LSTM the ratio {ratio_text(lstm, dtype)}. Precision "
+            "float64 shows the true size of gradients that underflow in float32; the seed in the sidebar shows how "
+            "the numbers vary.")
 
 
 def spectrum_view(config: FlowConfig) -> None:

@@ -44,12 +44,14 @@ def test_default_view_overlays_rnn_lstm_gru_and_states_what_seed_004_really_give
     assert list(table["model"]) == ["RNN", "LSTM", "GRU"] and (table["effective memory M (steps)"] > 0).all()
 
 
-def test_float64_switch_removes_the_underflow_marks():
+def test_float64_switch_removes_the_underflow_marks_and_gives_the_true_rnn_ratio():
     at = run()
     at.radio(key="grad_dtype").set_value("float64").run()
     names = trace_names(plotly_specs(at)[0])
     assert not any("exactly 0" in n for n in names)
     assert not at.warning
+    note = at.info[0].value
+    assert "in float64" in note and "exactly 0" not in note and "RNN's ratio is 1.45e+32×" in note
 
 
 def test_preset_button_restores_the_handbook_experiment():
