@@ -213,3 +213,14 @@ def test_phase_sweep_resolves_ratios_far_below_float64_range():
     result = phase_sweep(PhaseConfig(kind="rnn", hidden_size=4, rhos=(0.1,), lengths=(2000,)))
     assert result.log10_ratio[0, 0] < -330  # below the smallest float64 (≈ 10^−324)
     assert np.isfinite(result.log10_ratio).all()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_spectrum_in_chunks_equals_the_whole_trace_at_once(kind):
+    config = small_config(steps=13, dtype="float32")
+    chunked = jacobian_spectrum(config, kind, chunk=4)
+    tr = trace(flow_model(config, kind), flow_input(config), dtype="float32")
+    J = torch.as_tensor(tr.jacobians())
+    np.testing.assert_allclose(chunked.singular_values, tr.jacobian_singular_values(), rtol=1e-12)
+    np.testing.assert_allclose(chunked.log10_product_norm, product_log10_norms(J), rtol=1e-12)
+    assert (chunked.naive_failure_step, chunked.naive_failure) == naive_product_failure(J, "float32")
