@@ -451,6 +451,20 @@ def phase_sweep(config: PhaseConfig) -> PhaseResult:
     w = _stacked_weights(config)
     x = torch.randn(T_max, INPUT_SIZE, generator=torch.Generator().manual_seed(config.seed), dtype=torch.float64)
     u = torch.einsum("ti,rgi->trg", x * config.input_scale, w["weight_ih"]) + w["bias_ih"]  # (T, R, G·H)
+    with single_threaded():
+        log_scale, delta = _sweep_backward(config, w, u, T_max, n, R, K)
+    with np.errstate(divide="ignore"):
+        head = np.log10(delta[..., :H].norm(dim=-1).numpy())
+    ratio = log_scale.numpy() + head - 0.5 * math.log10(H)
+    return PhaseResult(config, ratio, time.perf_counter() - start)
+
+
+def _sweep_backward(config: PhaseConfig, w, u, T_max: int, n: int, R: int, K: int):
+    """Run all R models to T_max, then the renormalised backward loop.
+
+    Returns log₁₀ of each copy's accumulated scale (R, K) and the unit-norm direction of dL/ds_0 (R, K, n).
+    """
+    H = config.hidden_size
     states = [torch.zeros(R, 1, n, dtype=torch.float64)]  # s_{−1}, then s_0 … s_{T−1}
     with torch.no_grad():
         for t in range(T_max):
@@ -470,7 +484,4 @@ def phase_sweep(config: PhaseConfig) -> PhaseResult:
         safe = norm > 0
         delta = torch.where(safe[..., None], delta / norm.clamp_min(1e-300)[..., None], delta)
         log_scale = log_scale + torch.where(safe, norm.clamp_min(1e-300).log10(), torch.zeros_like(norm))
-    with np.errstate(divide="ignore"):
-        head = np.log10(delta[..., :H].norm(dim=-1).numpy())
-    ratio = log_scale.numpy() + head - 0.5 * math.log10(H)
-    return PhaseResult(config, ratio, time.perf_counter() - start)
+    return log_scale, delta
