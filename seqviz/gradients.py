@@ -41,7 +41,8 @@ def single_threaded():
     """Run many small linear-algebra ops (one n×n product, QR or SVD per step) on one thread.
 
     For such ops, waking a thread pool costs far more than the arithmetic (on a busy 2-core machine
-    a 64×64 product took 4.6 ms on two threads and 13 µs on one). The lock keeps two sessions from
+    a 64×64 product took 4.6 ms on two threads and 13 µs on one; a T = 5000, H = 256 gradient
+    view 20 s and 1.4 s). Recurrent traces are such loops too. The lock keeps two sessions from
     interleaving their save and restore of torch's process-wide thread count.
     """
     with _THREADS_LOCK:
@@ -192,7 +193,8 @@ def gradient_through_time(config: FlowConfig, kinds: tuple[str, ...] = KINDS) ->
     flows = {}
     for kind in kinds:
         _check_trace_budget(config, kind)
-        tr = trace(flow_model(config, kind), x, loss=config.loss, dtype=config.dtype)
+        with single_threaded():
+            tr = trace(flow_model(config, kind), x, loss=config.loss, dtype=config.dtype)
         grad_hidden = tr.grad_hidden_norm[:, :, 0].astype(np.float64)  # (T, L), forward direction
         flows[kind] = KindFlow(
             kind=kind,
@@ -324,11 +326,11 @@ def jacobian_spectrum(config: FlowConfig, kind: str, layer: int = 0, chunk: int 
                          f"(T·n³ > {SPECTRUM_WORK_LIMIT:.0e}); reduce the sequence length or hidden size")
     start = time.perf_counter()
     _check_trace_budget(config, kind)
-    tr = trace(flow_model(config, kind), flow_input(config), loss=config.loss, dtype=config.dtype)
     T = config.steps
     singular_values = np.empty((T, n))
     product = RunningProduct(T, n, config.dtype)
     with single_threaded():
+        tr = trace(flow_model(config, kind), flow_input(config), loss=config.loss, dtype=config.dtype)
         for stop in range(T, 0, -chunk):
             first = max(0, stop - chunk)
             J = torch.as_tensor(tr.jacobians(layer, steps=slice(first, stop)))  # (stop − first, n, n)
@@ -367,7 +369,8 @@ def itemised_gradients(config: FlowConfig, kind: str, layer: int = 0) -> np.ndar
     def per_step_losses(output: torch.Tensor) -> torch.Tensor:  # output (B, T, H)
         return output[diagonal, diagonal].sum()
 
-    tr = trace(flow_model(config, kind), x, loss=per_step_losses, dtype=config.dtype)
+    with single_threaded():
+        tr = trace(flow_model(config, kind), x, loss=per_step_losses, dtype=config.dtype)
     G = tr.grad_hidden_norm[:, :, layer, 0].astype(np.float64)  # (t, s)
     return np.where(np.tril(np.ones((T, T), dtype=bool)), G, np.nan)
 
