@@ -97,12 +97,14 @@ def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
                     name="log₁₀ σ_max(P_s)", line=dict(color=KIND_COLOURS[spectrum.kind]), row=2, col=1)
     if spectrum.naive_failure_step is not None:
         fig.add_vline(x=spectrum.naive_failure_step, line=dict(color="black", dash="dash"), row=2, col=1)
-        fig.add_annotation(x=spectrum.naive_failure_step, y=1, yref="y2 domain", showarrow=False, xanchor="left",
-                           text=f" plain {spectrum.dtype} product {spectrum.naive_failure}s at s = {spectrum.naive_failure_step}",
+        side = "right" if spectrum.naive_failure_step > T / 2 else "left"
+        fig.add_annotation(x=spectrum.naive_failure_step, y=1, yref="y2 domain", showarrow=False, xanchor=side,
+                           text=f" plain {spectrum.dtype} product {spectrum.naive_failure}s at s = {spectrum.naive_failure_step} ",
                            row=2, col=1)
     fig.update_yaxes(title_text="index i", row=1, col=1)
     fig.update_yaxes(title_text="log₁₀ σ_max", row=2, col=1)
     fig.update_xaxes(title_text="step", row=2, col=1)
+    fig.update_xaxes(range=[-0.5, T - 0.5])
     fig.update_layout(title=f"Jacobian spectrum: {KIND_LABELS[spectrum.kind]}, layer {spectrum.layer}",
                       height=650, showlegend=False)
     return fig
