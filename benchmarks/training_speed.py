@@ -56,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--heatmap-every", type=int, default=10)
+    parser.add_argument("--heatmap-every", type=int, default=TrainConfig.heatmap_every)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -195,7 +195,7 @@ def train_controls(seed: int, device: str) -> TrainConfig:
     lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=1e-3, format="%.5f", container=c4)
     batch = url_slider("Batch size", 8, 128, key="grad_batch", default=32, container=c1)
     updates = url_number("Updates", 10, 2000, key="grad_updates", default=200, step=10, container=c2)
-    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=10, container=c4)
+    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=20, container=c4)
     return TrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
                        spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
                        truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,

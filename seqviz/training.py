@@ -56,7 +56,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     batch_size: int = 32
     updates: int = 200
-    heatmap_every: int = 10
+    heatmap_every: int = 20
     seed: int = 0
     device: str = "cpu"
 
