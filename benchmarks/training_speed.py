@@ -4,7 +4,8 @@ The instrumented trainer (`seqviz.training.train`) clips, records raw and clippe
 and samples the exact ‖dL/dh_t‖ profile every `heatmap_every` updates. The plain loop does only
 batch generation, forward, loss, backward and the optimizer step. Both are timed side by side in
 one process, interleaved, best of `repeats` each; both wall-clock and process CPU time are reported
-(CPU time is the steadier of the two on a shared machine). The bar is a ratio ≥ 0.5.
+(CPU time is the steadier of the two on a shared machine). The trainer always runs on one thread
+(seqviz.threads); `--threads` sets the plain loop's. The bar is a ratio ≥ 0.5.
 Run from the repository root: python -m benchmarks.training_speed [--updates 100] [--repeats 3] [--threads 1]
 """
 from __future__ import annotations

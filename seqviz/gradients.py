@@ -19,9 +19,7 @@ that over every step. The itemised matrix uses L_t = Σ_j y_{t,j}, one loss per 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,29 +27,11 @@ import torch
 
 from seqviz.budget import check_budget, trace_bytes
 from seqviz.models import GATE_BLOCKS, KINDS, build_model
+from seqviz.threads import single_threaded
 from seqviz.trace import DTYPES, LOSSES, trace
 
 INPUT_SIZE = 32
 MEMORY_DECADES = 6.0
-_THREADS_LOCK = threading.Lock()
-
-
-@contextmanager
-def single_threaded():
-    """Run many small linear-algebra ops (one n×n product, QR or SVD per step) on one thread.
-
-    For such ops, waking a thread pool costs far more than the arithmetic (on a busy 2-core machine
-    a 64×64 product took 4.6 ms on two threads and 13 µs on one; a T = 5000, H = 256 gradient
-    view 20 s and 1.4 s). Recurrent traces are such loops too. The lock keeps two sessions from
-    interleaving their save and restore of torch's process-wide thread count.
-    """
-    with _THREADS_LOCK:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(threads)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from torch import nn
 
 from seqviz.models import build_model
 from seqviz.tasks import TaskBatch, baseline_loss, input_size, output_size, step_losses, task_batch
+from seqviz.threads import single_threaded
 from seqviz.trace import trace
 
 CLIPS = ("off", "norm", "value")
@@ -236,7 +237,13 @@ def train(config: TrainConfig, on_progress: Callable[[TrainHistory], bool] | Non
     """Train `config.updates` updates on fresh seeded batches; same config → same curves.
 
     `on_progress(history)` is called after every update; returning False stops the run.
+    Runs on one CPU thread (see `seqviz.threads`).
     """
+    with single_threaded():
+        return _train(config, on_progress)
+
+
+def _train(config: TrainConfig, on_progress) -> TrainHistory:
     model = build_task_model(config)
     parameters = list(model.parameters())
     optimizer_cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.SGD

@@ -9,7 +9,7 @@ import torch
 from seqviz import build_model, trace
 from seqviz.gradients import (INPUT_SIZE, SEED_004, FlowConfig, PhaseConfig, decay_fit, flow_input, flow_model,
                               gradient_through_time, itemised_gradients, jacobian_spectrum, naive_product_failure,
-                              phase_sweep, product_log10_norms, single_threaded)
+                              phase_sweep, product_log10_norms)
 
 KINDS = ("rnn", "lstm", "gru")
 
@@ -225,11 +225,3 @@ def test_spectrum_in_chunks_equals_the_whole_trace_at_once(kind):
     np.testing.assert_allclose(chunked.log10_product_norm, product_log10_norms(J), rtol=1e-12)
     assert (chunked.naive_failure_step, chunked.naive_failure) == naive_product_failure(J, "float32")
 
-
-def test_single_threaded_restores_the_thread_count_even_after_an_error():
-    before = torch.get_num_threads()
-    with pytest.raises(RuntimeError):
-        with single_threaded():
-            assert torch.get_num_threads() == 1
-            raise RuntimeError("boom")
-    assert torch.get_num_threads() == before
