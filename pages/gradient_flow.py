@@ -1,0 +1,318 @@
+"""Gradient flow: vanishing and exploding gradients through time, initialisation, gating and clipping."""
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from seqviz.figures.gradients import (compare_figure, gradient_time_figure, itemised_figure, phase_figure,
+                                      spectrum_figure, training_figure, training_heatmap_figure)
+from seqviz.gradients import (ITEMISED_MAX_STEPS, KINDS, SEED_004, FlowConfig, PhaseConfig, gradient_through_time,
+                              itemised_gradients, jacobian_spectrum, phase_sweep)
+from seqviz.models import INITS
+from seqviz.tasks import TASKS
+from seqviz.training import CLIPS, OPTIMIZERS, TrainConfig, history_rows, train
+from seqviz.ui.cache import cached_data
+from seqviz.ui.errors import explain_errors
+from seqviz.ui.sidebar import shared_settings
+from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_toggle
+
+TITLE = "Gradient flow"
+ICON = ":material/trending_down:"
+SUMMARY = ("Why gradients vanish or explode through time in RNN, LSTM and GRU: per-step gradient norms, Jacobian "
+           "spectra, who teaches whom, a (ρ, T) phase diagram, and clipping in live training.")
+ORDER = 20
+
+VIEWS = ("Gradient through time", "Jacobian spectrum", "Who teaches whom", "Phase diagram",
+         "Clipping in training", "Compare runs")
+LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+MAX_RUNS = 8
+cached_flow = cached_data(gradient_through_time)
+cached_spectrum = cached_data(jacobian_spectrum)
+cached_itemised = cached_data(itemised_gradients)
+cached_phase = cached_data(phase_sweep)
+
+
+def load_seed_004() -> None:
+    """Set the controls to the handbook's experiment (called before the widgets are drawn)."""
+    st.session_state.update(grad_T=SEED_004.steps, grad_H=SEED_004.hidden_size, grad_layers=1, grad_init="default",
+                            grad_loss="last", grad_dtype="float32", grad_scale=1.0, grad_fb_on=False,
+                            grad_nonlin="tanh", grad_view=VIEWS[0])
+
+
+def model_controls(seed: int, device: str) -> FlowConfig:
+    with st.expander("Model and input", expanded=True):
+        st.button("Preset: the handbook's step 0 vs step 99 (seed 004)", on_click=load_seed_004, key="grad_preset")
+        c1, c2, c3, c4 = st.columns(4)
+        steps = url_number("Sequence length T", 10, 5000, key="grad_T", default=100, step=10, container=c1)
+        hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=64, container=c2)
+        layers = url_slider("Layers L", 1, 3, key="grad_layers", default=1, container=c3)
+        nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", horizontal=True, container=c4)
+        init = url_selectbox("Initialisation", INITS, key="grad_init", default="default", container=c1,
+                             help="default: PyTorch's U(−1/√H, 1/√H); normal: N(0, 1/H) rescaled to spectral radius ρ.")
+        rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho", default=1.0, step=0.05,
+                         container=c2, disabled=init != "normal")
+        scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.01, 10.0, key="grad_scale", default=1.0,
+                           container=c3)
+        loss = url_radio("Loss on", ("last", "all"), key="grad_loss", horizontal=True, container=c4,
+                         help="last: L = Σ_j y_{T−1,j}; all: the sum of that over every step.")
+        fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", container=c1)
+        forget_bias = url_slider("LSTM forget bias b_if + b_hf", -3.0, 5.0, key="grad_fb", default=1.0, step=0.5,
+                                 container=c2, disabled=not fb_on)
+        dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", horizontal=True, container=c3)
+    return FlowConfig(steps=steps, hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init,
+                      spectral_radius=rho, forget_bias=forget_bias if fb_on else None, input_scale=scale,
+                      loss=loss, dtype=dtype, seed=seed, device=device)
+
+
+def layer_control(config: FlowConfig) -> int:
+    if config.num_layers == 1:
+        return 0
+    if st.session_state.get("grad_layer", 0) > config.num_layers - 1:
+        st.session_state["grad_layer"] = config.num_layers - 1
+    return url_slider("Layer shown", 0, config.num_layers - 1, key="grad_layer", default=0)
+
+
+def gradient_view(config: FlowConfig) -> None:
+    st.latex(r"\delta_t=\frac{dL}{dh_t}=\frac{\partial L}{\partial h_t}+\Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}"
+             r"\delta_{t+1},\qquad \log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}")
+    layer = layer_control(config)
+    result = cached_flow(config)
+    st.plotly_chart(gradient_time_figure(result, layer))
+    rows = []
+    for kind, flow in result.kinds.items():
+        fit = flow.fits[layer]
+        rows.append({"model": LABELS[kind], "decay rate λ (decades/step)": fit.slope,
+                     "Lyapunov exponent (nats/step)": fit.lyapunov, "effective memory M (steps)": fit.effective_memory,
+                     "steps in fit": fit.points, "exactly 0 (underflow)": int(flow.underflow[:, layer].sum()),
+                     "inf/NaN (overflow)": int(flow.nonfinite[:, layer].sum()),
+                     "‖dL/dx_0‖": flow.grad_input_norm[0], f"‖dL/dx_{config.steps - 1}‖": flow.grad_input_norm[-1],
+                     "ratio last/first": flow.input_ratio()})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the finite nonzero "
+               "steps (negative: vanishing). M: steps back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). "
+               f"Computed in {result.seconds:.2f} s.")
+    if config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values()):
+        st.warning("Some gradients are exactly 0 in float32 (marked × at the bottom of the chart): they underflowed. "
+                   "Switch Precision to float64 to see their true size.")
+    if replace_seed_fields(config) == SEED_004:
+        seed_004_note(result)
+
+
+def replace_seed_fields(config: FlowConfig) -> FlowConfig:
+    """`config` with the fields the handbook's experiment does not fix reset to their defaults."""
+    return replace(config, **{name: getattr(SEED_004, name) for name in ("seed", "device", "dtype",
+                                                                         "spectral_radius", "nonlinearity")})
+
+
+def ratio_text(flow, dtype: str) -> str:
+    if flow.grad_input_norm[0] == 0:
+        return f"is infinite: ‖dL/dx_0‖ is **exactly 0**, the {dtype} gradient underflowed before reaching x_0"
+    ratio = flow.input_ratio()
+    return f"is {ratio:.3g}× (≈ 10^{math.log10(ratio):.0f}), with ‖dL/dx_0‖ = {flow.grad_input_norm[0]:.3g}"
+
+
+def seed_004_note(result) -> None:
+    rnn, lstm, dtype = result.kinds["rnn"], result.kinds["lstm"], result.config.dtype
+    st.info(f"**What the handbook's experiment really measures.** It compares ‖dL/dx_99‖ with ‖dL/dx_0‖ (the "
+            f"gradient reaching the inputs) for nn.RNN(32, 64) with the loss on the last output. Computed here with "
+            f"PyTorch in {dtype} for this seed, the RNN's ratio {ratio_text(rnn, dtype)}, so the handbook's "
+            f"\"400,000×\" is not what PyTorch gives. For nn.LSTM the ratio {ratio_text(lstm, dtype)}. Precision "
+            "float64 shows the true size of gradients that underflow in float32; the seed in the sidebar shows how "
+            "the numbers vary.")
+
+
+def spectrum_view(config: FlowConfig) -> None:
+    st.latex(r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}")
+    kind = url_radio("Model", KINDS, key="grad_spec_kind", horizontal=True, format_func=LABELS.get)
+    layer = layer_control(config)
+    spectrum = cached_spectrum(config, kind, layer)
+    st.plotly_chart(spectrum_figure(spectrum))
+    state = "s = h" if kind != "lstm" else "s = (h, c), so 2H singular values"
+    failure = (f"The plain {config.dtype} product {spectrum.naive_failure}s at s = {spectrum.naive_failure_step} "
+               "(dashed line); the curve continues because it is computed with QR re-orthonormalisation and "
+               "accumulated log-norms." if spectrum.naive_failure else
+               f"The plain {config.dtype} product stays representable over all {config.steps} steps.")
+    st.caption(f"State {state}. {failure} Computed in {spectrum.seconds:.2f} s.")
+
+
+def itemised_view(config: FlowConfig) -> None:
+    st.latex(r"G_{t,s}=\Big\lVert\frac{\partial L_t}{\partial h_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}")
+    if config.steps > ITEMISED_MAX_STEPS:
+        st.warning(f"This view takes T ≤ {ITEMISED_MAX_STEPS}; showing the first {ITEMISED_MAX_STEPS} steps.")
+        config = replace(config, steps=ITEMISED_MAX_STEPS)
+    layer = layer_control(config)
+    start = time.perf_counter()
+    matrices = {kind: cached_itemised(config, kind, layer) for kind in KINDS}
+    st.plotly_chart(itemised_figure(matrices))
+    st.caption(f"Row t: how strongly the loss at step t reaches back to each earlier state h_s. Each model's matrix "
+               f"comes from one batched backward pass (T copies, copy t carrying L_t). {time.perf_counter() - start:.2f} s.")
+
+
+def phase_view(seed: int) -> None:
+    st.latex(r"\log_{10}\frac{\lVert dL/dh_0\rVert}{\lVert dL/dh_{T-1}\rVert},\qquad L=\sum_j h_{T-1,j},"
+             r"\qquad W_{h\cdot}\sim\mathcal N(0,1/H)\ \text{rescaled to spectral radius }\rho")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    hidden = url_slider("Hidden size H", 4, 64, key="grad_phase_H", default=16, container=c1)
+    radii = url_slider("Number of radii ρ in [0.1, 3]", 5, 40, key="grad_phase_radii", default=30, container=c2)
+    longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=500, step=10, container=c3)
+    scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale", default=0.1,
+                       container=c4, help="With large inputs tanh saturates and damps every gradient; 0 removes them.")
+    gated = url_toggle("Compare LSTM and GRU", key="grad_phase_gated", default=False, container=c5)
+    rhos = tuple(np.round(np.linspace(0.1, 3.0, radii), 3).tolist())
+    lengths = tuple(sorted(set(np.geomspace(2, longest, 10).round().astype(int).tolist())))
+    kinds = KINDS if gated else ("rnn",)
+    start = time.perf_counter()
+    results = [cached_phase(PhaseConfig(kind, hidden, rhos, lengths, scale, seed)) for kind in kinds]
+    wall = time.perf_counter() - start
+    st.plotly_chart(phase_figure(results))
+    computed = sum(r.seconds for r in results)
+    cache_note = " (this time from the cache)" if wall < 0.5 * computed else ""
+    st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, float64, input scale "
+               f"{scale:g}: computed in {computed:.2f} s{cache_note}.")
+
+
+def train_controls(seed: int, device: str) -> TrainConfig:
+    c1, c2, c3, c4 = st.columns(4)
+    task = url_radio("Task", TASKS, key="grad_task", horizontal=True, container=c1,
+                     format_func={"adding": "adding problem", "copy": "copy memory"}.get)
+    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=50, container=c1)
+    kind = url_radio("Model", KINDS, key="grad_train_kind", horizontal=True, format_func=LABELS.get, container=c2)
+    hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=32, container=c2)
+    nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", horizontal=True, container=c2)
+    rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on", container=c3)
+    rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,
+                     disabled=not rho_on)
+    clip = url_radio("Clipping", CLIPS, key="grad_clip", default="norm", horizontal=True, container=c3,
+                     format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
+    threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=1.0, container=c3,
+                           disabled=clip == "off")
+    truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=0, step=1, container=c4)
+    optimizer = url_radio("Optimizer", OPTIMIZERS, key="grad_opt", horizontal=True, container=c4,
+                          format_func={"adam": "Adam", "sgd": "SGD"}.get)
+    lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=1e-3, format="%.5f", container=c4)
+    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=32, container=c1)
+    updates = url_number("Updates", 10, 2000, key="grad_updates", default=200, step=10, container=c2)
+    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=20, container=c4)
+    return TrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
+                       spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
+                       truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,
+                       updates=updates, heatmap_every=every, seed=seed, device=device)
+
+
+def runs() -> dict:
+    return st.session_state.setdefault("grad_runs", {})
+
+
+def keep_run(history) -> str:
+    c = history.config
+    clip = "off" if c.clip == "off" else f"{c.clip} {c.clip_threshold:g}"
+    number = st.session_state["grad_run_count"] = st.session_state.get("grad_run_count", 0) + 1
+    name = f"#{number} {LABELS[c.kind]} {c.task} T={c.length} clip {clip} ({history.status})"
+    runs()[name] = history
+    while len(runs()) > MAX_RUNS:
+        runs().pop(next(iter(runs())))
+    return name
+
+
+def finish_interrupted_run() -> None:
+    """A run cut short by the Stop button (or by leaving the page) is kept as stopped."""
+    live = st.session_state.pop("grad_live", None)
+    if live is not None:
+        live.status = "stopped"
+        st.session_state["grad_current"] = keep_run(live)
+
+
+def training_view(seed: int, device: str) -> None:
+    st.latex(r"g\leftarrow g\cdot\min\Big(1,\frac{c}{\lVert g\rVert+10^{-6}}\Big)\ \text{(global norm)},\qquad "
+             r"g_i\leftarrow\operatorname{clip}(g_i,-c,c)\ \text{(by value)}")
+    finish_interrupted_run()
+    config = train_controls(seed, device)
+    go, stop = st.columns([1, 5])
+    if go.button("Train", type="primary", key="grad_train"):
+        same = [name for name, h in runs().items() if h.config == config and h.status != "stopped"]
+        if same:
+            st.session_state["grad_current"] = same[-1]
+            st.info(f"Same settings as {same[-1]}: showing it (training is seeded, so it would repeat exactly).")
+        else:
+            stop.button("Stop", key="grad_stop")
+            run_live(config)
+    current = runs().get(st.session_state.get("grad_current"))
+    if current is not None:
+        show_run(st.session_state["grad_current"], current)
+
+
+def run_live(config: TrainConfig) -> None:
+    progress = st.progress(0.0, text="Training…")
+    chart = st.empty()
+    shown = {"at": 0.0}
+
+    def on_progress(history) -> bool:
+        st.session_state["grad_live"] = history
+        done = history.updates_done
+        progress.progress(done / config.updates, text=f"Update {done} of {config.updates}")
+        if time.perf_counter() - shown["at"] > 1.0:
+            with chart.container():
+                st.plotly_chart(training_figure(history), key=f"grad_live_curves_{done}")
+                st.plotly_chart(training_heatmap_figure(history), key=f"grad_live_heatmap_{done}")
+            shown["at"] = time.perf_counter()
+        return True
+
+    history = train(config, on_progress)
+    st.session_state.pop("grad_live", None)
+    progress.empty()
+    chart.empty()
+    st.session_state["grad_current"] = keep_run(history)
+
+
+def show_run(name: str, history) -> None:
+    st.subheader(name)
+    if history.status == "nan":
+        st.error(history.message)
+    elif history.status == "stopped":
+        st.warning(f"Stopped by the user after {history.updates_done} updates; the curves so far are kept.")
+    st.plotly_chart(training_figure(history))
+    st.plotly_chart(training_heatmap_figure(history))
+    finite = [v for v in history.loss if math.isfinite(v)]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("final loss", f"{finite[-1]:.4g}" if finite else "—")
+    c2.metric("memoryless baseline", f"{history.baseline:.4g}")
+    c3.metric("updates clipped", f"{history.fraction_clipped:.0%}")
+    c4.metric("updates per second", f"{history.updates_done / max(history.seconds, 1e-9):.1f}")
+
+
+def compare_view() -> None:
+    if not runs():
+        st.info("No runs yet: train some in the 'Clipping in training' view; they are kept here for this session.")
+        return
+    if st.session_state.get("grad_compare_seen") != list(runs()):  # a new run: show every run again
+        st.session_state["grad_compare_seen"] = st.session_state["grad_compare"] = list(runs())
+    names = st.multiselect("Runs", list(runs()), key="grad_compare")
+    chosen = {name: runs()[name] for name in names}
+    if chosen:
+        st.plotly_chart(compare_figure(chosen))
+        table = pd.DataFrame([row for name, h in chosen.items() for row in history_rows(name, h)])
+        st.download_button("Download histories (CSV)", table.to_csv(index=False), file_name="gradient_flow_runs.csv",
+                           mime="text/csv", key="grad_csv")
+    if st.button("Clear runs", key="grad_clear"):
+        runs().clear()
+        st.rerun()
+
+
+st.title(TITLE)
+st.caption("‖dL/dh_t‖ is the exact gradient of the loss w.r.t. the hidden state at step t, computed by seqviz.trace "
+           "from PyTorch's own nn.RNN / nn.LSTM / nn.GRU.")
+settings = shared_settings()
+view = url_radio("View", VIEWS, key="grad_view", horizontal=True)
+with explain_errors():
+    if view in VIEWS[:3]:
+        flow_config = model_controls(settings.seed, settings.device)
+        {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](flow_config)
+    elif view == VIEWS[3]:
+        phase_view(settings.seed)
+    elif view == VIEWS[4]:
+        training_view(settings.seed, settings.device)
+    else:
+        compare_view()

@@ -1,0 +1,220 @@
+"""Figures for the gradient-flow page: data in, Plotly figure out (no Streamlit, no torch).
+
+Log axes cannot show 0 or inf, so such steps are never dropped silently: exact zeros (underflow)
+are drawn as markers on a floor line below the data, inf/NaN (overflow) on a ceiling line above.
+Large heatmaps are decimated to stay under ~2 MB per figure, and the title says so.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from seqviz.gradients import FlowResult, PhaseResult, SpectrumResult
+from seqviz.training import TrainHistory
+
+KIND_COLOURS = {"rnn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c"}
+KIND_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+MAX_HEATMAP_CELLS = 60_000
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Values that a log axis can show; zeros and inf/NaN become NaN (drawn as gaps)."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(values) & (values > 0), values, np.nan)
+
+
+def _floor_and_ceiling(series: list[np.ndarray]) -> tuple[float, float]:
+    shown = np.concatenate([_positive(s) for s in series])
+    shown = shown[np.isfinite(shown)]
+    if shown.size == 0:
+        return 1e-45, 1.0
+    return float(shown.min()) / 10.0, float(shown.max()) * 10.0
+
+
+def _stride(rows: int, columns: int) -> int:
+    return max(1, math.ceil(rows * columns / MAX_HEATMAP_CELLS))
+
+
+def _log10(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log10(np.asarray(values, dtype=np.float64))
+    return np.round(np.where(np.isfinite(logs), logs, np.nan), 3)
+
+
+def _mark_unplottable(fig: go.Figure, name: str, values: np.ndarray, colour: str, group: str,
+                      floor: float, ceiling: float) -> None:
+    """Markers for the steps a log axis cannot show: exact zeros on the floor, inf/NaN on the ceiling."""
+    values = np.asarray(values, dtype=np.float64)
+    for steps, y, what, symbol in ((np.flatnonzero(values == 0), floor, "exactly 0", "x"),
+                                   (np.flatnonzero(~np.isfinite(values)), ceiling, "inf/NaN", "triangle-up")):
+        if steps.size:
+            cause = "underflow" if what == "exactly 0" else "overflow"
+            fig.add_scatter(x=steps, y=np.full(steps.size, y), mode="markers", legendgroup=group,
+                            name=f"{name} {what} ({steps.size} steps, {cause})",
+                            marker=dict(color=colour, symbol=symbol, size=6))
+
+
+def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
+    """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs marked."""
+    kinds = result.kinds
+    series = [f.grad_hidden_norm[:, layer] for f in kinds.values()] + [f.grad_input_norm for f in kinds.values()]
+    floor, ceiling = _floor_and_ceiling(series)
+    t = np.arange(result.config.steps)
+    fig = go.Figure()
+    for kind, flow in kinds.items():
+        colour, label = KIND_COLOURS[kind], KIND_LABELS[kind]
+        for name, values, dash in ((f"{label} ‖dL/dh_t‖", flow.grad_hidden_norm[:, layer], None),
+                                   (f"{label} ‖dL/dx_t‖", flow.grad_input_norm, "dot")):
+            fig.add_scatter(x=t, y=_positive(values), mode="lines", name=name, legendgroup=kind,
+                            line=dict(color=colour, dash=dash, width=1 if dash else 2))
+            _mark_unplottable(fig, name, values, colour, kind, floor, ceiling)
+    fig.update_layout(
+        title=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), layer {layer})",
+        xaxis_title="step t", yaxis_title="norm (log scale)", yaxis_type="log", yaxis_exponentformat="power",
+        hovermode="x unified",
+        legend=dict(orientation="h", y=-0.25),
+    )
+    return fig
+
+
+def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
+    """Heatmap of log₁₀ σ_i(J_t) over step × index, and log₁₀ σ_max(P_s) of the running product."""
+    sv = spectrum.singular_values
+    T, n = sv.shape
+    stride = _stride(T, n)
+    steps = np.arange(0, T, stride)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
+                        subplot_titles=("log₁₀ σ_i(∂s_t/∂s_{t−1})" + (f" — every {stride}th step shown" if stride > 1 else ""),
+                                        "log₁₀ σ_max(∂s_{T−1}/∂s_s): the running product"))
+    fig.add_heatmap(x=steps, y=np.arange(1, n + 1), z=_log10(sv[steps]).T, colorscale="Viridis",
+                    colorbar=dict(title="log₁₀ σ", len=0.55, y=0.78), row=1, col=1,
+                    hovertemplate="t=%{x}<br>i=%{y}<br>log₁₀ σ=%{z}<extra></extra>")
+    product = spectrum.log10_product_norm
+    fig.add_scatter(x=np.arange(T), y=np.where(np.isfinite(product), product, np.nan), mode="lines",
+                    name="log₁₀ σ_max(P_s)", line=dict(color=KIND_COLOURS[spectrum.kind]), row=2, col=1)
+    if spectrum.naive_failure_step is not None:
+        fig.add_vline(x=spectrum.naive_failure_step, line=dict(color="black", dash="dash"), row=2, col=1)
+        side = "right" if spectrum.naive_failure_step > T / 2 else "left"
+        fig.add_annotation(x=spectrum.naive_failure_step, y=1, yref="y2 domain", showarrow=False, xanchor=side,
+                           text=f" plain {spectrum.dtype} product {spectrum.naive_failure}s at s = {spectrum.naive_failure_step} ",
+                           row=2, col=1)
+    fig.update_yaxes(title_text="index i", row=1, col=1)
+    fig.update_yaxes(title_text="log₁₀ σ_max", row=2, col=1)
+    fig.update_xaxes(title_text="step", row=2, col=1)
+    fig.update_xaxes(range=[-0.5, T - 0.5])
+    fig.update_layout(title=f"Jacobian spectrum: {KIND_LABELS[spectrum.kind]}, layer {spectrum.layer}",
+                      height=650, showlegend=False)
+    return fig
+
+
+def itemised_figure(matrices: dict[str, np.ndarray]) -> go.Figure:
+    """Side-by-side lower-triangular heatmaps of log₁₀ ‖∂L_t/∂h_s‖ (row t, column s), shared colours."""
+    kinds = list(matrices)
+    T = next(iter(matrices.values())).shape[0]
+    stride = _stride(T * len(kinds), T)
+    idx = np.arange(0, T, stride)
+    logs = {kind: _log10(matrices[kind][np.ix_(idx, idx)]) for kind in kinds}
+    finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()] + [np.zeros(1)])
+    zmin, zmax = float(finite.min()), float(finite.max())
+    note = f" — every {stride}th step shown" if stride > 1 else ""
+    fig = make_subplots(rows=1, cols=len(kinds), subplot_titles=[KIND_LABELS[k] for k in kinds], shared_yaxes=True)
+    for col, kind in enumerate(kinds, start=1):
+        fig.add_heatmap(x=idx, y=idx, z=logs[kind], zmin=zmin, zmax=zmax, colorscale="Magma",
+                        showscale=col == 1, colorbar=dict(title="log₁₀"), row=1, col=col,
+                        hovertemplate="loss step t=%{y}<br>state step s=%{x}<br>log₁₀‖∂L_t/∂h_s‖=%{z}<extra></extra>")
+        fig.update_xaxes(title_text="state step s", row=1, col=col)
+    fig.update_yaxes(title_text="loss step t", autorange="reversed", row=1, col=1)
+    fig.update_layout(title="Who teaches whom: log₁₀ ‖∂L_t/∂h_s‖ for s ≤ t (blank: exactly 0 or s > t)" + note,
+                      height=480)
+    return fig
+
+
+def phase_figure(results: list[PhaseResult]) -> go.Figure:
+    """Heatmaps of log₁₀(‖dL/dh_0‖ ÷ ‖dL/dh_{T−1}‖) over (T, ρ), one per kind, colour centred on 0."""
+    fig = make_subplots(rows=1, cols=len(results), shared_yaxes=True,
+                        subplot_titles=[KIND_LABELS[r.config.kind] for r in results])
+    bound = max([float(np.nanmax(np.abs(np.where(np.isfinite(r.log10_ratio), r.log10_ratio, np.nan))))
+                 for r in results if np.isfinite(r.log10_ratio).any()] + [1.0])
+    bound = min(bound, 30.0)
+    for col, result in enumerate(results, start=1):
+        z = np.where(np.isfinite(result.log10_ratio), np.round(result.log10_ratio, 2), np.nan)
+        fig.add_heatmap(x=[str(T) for T in result.config.lengths], y=list(result.config.rhos), z=z,
+                        zmid=0, zmin=-bound, zmax=bound, colorscale="RdBu_r", showscale=col == 1,
+                        colorbar=dict(title="log₁₀ ratio"), row=1, col=col,
+                        hovertemplate="T=%{x}<br>ρ=%{y}<br>log₁₀ ratio=%{z}<extra></extra>")
+        fig.update_xaxes(title_text="sequence length T", type="category", row=1, col=col)
+    fig.update_yaxes(title_text="spectral radius ρ", row=1, col=1)
+    fig.update_layout(title=f"log₁₀(‖dL/dh_0‖ ÷ ‖dL/dh_T−1‖): blue vanishes, red explodes "
+                            f"(colours saturate at ±{bound:.0f}; blank: exactly 0)", height=480)
+    return fig
+
+
+def _nan_marker(fig: go.Figure, history: TrainHistory, rows: list[int]) -> None:
+    if history.status == "nan":
+        for row in rows:
+            fig.add_vline(x=history.updates_done - 1, line=dict(color="black", dash="dash"), row=row, col=1)
+        fig.add_annotation(x=history.updates_done - 1, y=1, yref="y domain", text=" inf/NaN here", showarrow=False,
+                           xanchor="left", row=1, col=1)
+
+
+def training_figure(history: TrainHistory) -> go.Figure:
+    """Loss with its memoryless baseline, raw and clipped ‖g‖ per update (log scales)."""
+    config = history.config
+    u = np.arange(history.updates_done)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        subplot_titles=("task loss", "global gradient norm ‖g‖"))
+    fig.add_scatter(x=u, y=_positive(history.loss), mode="lines", name="loss", row=1, col=1)
+    fig.add_hline(y=history.baseline, line=dict(color="grey", dash="dash"), row=1, col=1,
+                  annotation_text=f"memoryless baseline {history.baseline:.4g}", annotation_position="top right")
+    fig.add_scatter(x=u, y=_positive(history.raw_norm), mode="lines", name="raw ‖g‖", row=2, col=1)
+    fig.add_scatter(x=u, y=_positive(history.clipped_norm), mode="lines", name="clipped ‖g‖", row=2, col=1)
+    if config.clip == "norm":
+        fig.add_hline(y=config.clip_threshold, line=dict(color="grey", dash="dot"), row=2, col=1,
+                      annotation_text=f"c = {config.clip_threshold:g}")
+    _nan_marker(fig, history, [1, 2])
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=2, col=1)
+    fig.update_xaxes(title_text="update", row=2, col=1)
+    fig.update_layout(height=560, legend=dict(orientation="h", y=-0.15),
+                      title=f"{config.task} task, T = {config.length}: {history.fraction_clipped:.0%} of updates clipped")
+    return fig
+
+
+def training_heatmap_figure(history: TrainHistory) -> go.Figure:
+    """log₁₀ ‖dL/dh_t‖ over (update, step t): how far back the gradient reaches as training goes."""
+    if not history.heatmap:
+        return go.Figure().update_layout(title="No ‖dL/dh_t‖ sample was taken before the run ended")
+    rows = np.stack(history.heatmap)  # (samples, S)
+    fig = go.Figure(go.Heatmap(x=np.arange(rows.shape[1]), y=history.heatmap_updates, z=_log10(rows),
+                               colorscale="Viridis", colorbar=dict(title="log₁₀‖δ_t‖"),
+                               hovertemplate="update %{y}<br>t=%{x}<br>log₁₀‖dL/dh_t‖=%{z}<extra></extra>"))
+    k = history.config.truncation
+    for boundary in range(k, rows.shape[1], k) if k else ():
+        fig.add_vline(x=boundary - 0.5, line=dict(color="white", dash="dot", width=1))
+    chunks = f"; dotted: truncated-BPTT chunk boundaries every {k} steps" if k else ""
+    fig.update_layout(title=f"‖dL/dh_t‖ on the batch of every {history.config.heatmap_every}th update "
+                            f"(first layer; blank: exactly 0{chunks})",
+                      xaxis_title="step t", yaxis_title="update", height=420)
+    return fig
+
+
+def compare_figure(runs: dict[str, TrainHistory]) -> go.Figure:
+    """Overlay of several runs: loss and raw ‖g‖ per update."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        subplot_titles=("task loss", "raw global gradient norm ‖g‖"))
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+    for i, (name, history) in enumerate(runs.items()):
+        colour = palette[i % len(palette)]
+        u = np.arange(history.updates_done)
+        fig.add_scatter(x=u, y=_positive(history.loss), mode="lines", name=name, legendgroup=name,
+                        line=dict(color=colour), row=1, col=1)
+        fig.add_scatter(x=u, y=_positive(history.raw_norm), mode="lines", name=name, legendgroup=name,
+                        showlegend=False, line=dict(color=colour), row=2, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", row=2, col=1)
+    fig.update_xaxes(title_text="update", row=2, col=1)
+    fig.update_layout(height=560, title="Compare runs", legend=dict(orientation="h", y=-0.15))
+    return fig

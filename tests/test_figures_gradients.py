@@ -1,0 +1,103 @@
+"""Gradient-flow figures: zeros and infs are marked (never dropped), big heatmaps are decimated."""
+import json
+
+import numpy as np
+import pytest
+
+from seqviz.figures.gradients import (MAX_HEATMAP_CELLS, compare_figure, gradient_time_figure, itemised_figure,
+                                      phase_figure, spectrum_figure, training_figure, training_heatmap_figure)
+from seqviz.gradients import FlowConfig, FlowResult, KindFlow, PhaseConfig, PhaseResult, SpectrumResult, decay_fit
+from seqviz.training import TrainConfig, TrainHistory
+
+
+def flow(kind, norms):
+    norms = np.asarray(norms, dtype=float)
+    return KindFlow(kind, norms[:, None], norms.copy(), (decay_fit(norms),), None, 1.0)
+
+
+def test_underflowed_and_overflowed_steps_are_drawn_below_and_above_the_data():
+    result = FlowResult(FlowConfig(steps=5), {"rnn": flow("rnn", [0.0, 0.0, 1e-3, 1.0, np.inf])}, 0.1)
+    traces = {t.name: t for t in gradient_time_figure(result).data}
+    zero = traces["RNN ‖dL/dh_t‖ exactly 0 (2 steps, underflow)"]
+    over = traces["RNN ‖dL/dh_t‖ inf/NaN (1 steps, overflow)"]
+    assert list(zero.x) == [0, 1] and all(y < 1e-3 for y in zero.y)
+    assert list(over.x) == [4] and all(y > 1.0 for y in over.y)
+    assert list(traces["RNN ‖dL/dx_t‖ exactly 0 (2 steps, underflow)"].x) == [0, 1]
+    line = traces["RNN ‖dL/dh_t‖"]
+    assert np.isnan(line.y[0]) and line.y[3] == 1.0
+
+
+def test_gradient_figure_has_a_log_axis_and_no_markers_when_nothing_underflows():
+    result = FlowResult(FlowConfig(steps=3), {"gru": flow("gru", [0.1, 0.5, 1.0])}, 0.1)
+    fig = gradient_time_figure(result)
+    assert fig.layout.yaxis.type == "log"
+    assert [t.name for t in fig.data] == ["GRU ‖dL/dh_t‖", "GRU ‖dL/dx_t‖"]
+
+
+def spectrum(T, n, failure_step=None):
+    return SpectrumResult("rnn", 0, "float32", np.ones((T, n)), -np.arange(T)[::-1] * 1.0, failure_step,
+                          "underflow" if failure_step is not None else None, 0.1)
+
+
+def test_spectrum_figure_marks_the_failure_step():
+    fig = spectrum_figure(spectrum(50, 4, failure_step=12))
+    assert any("underflows at s = 12" in a.text for a in fig.layout.annotations)
+
+
+def test_large_heatmaps_are_decimated_and_say_so():
+    fig = spectrum_figure(spectrum(5000, 128))
+    heat = fig.data[0]
+    assert np.asarray(heat.z).size <= MAX_HEATMAP_CELLS
+    assert any("every" in a.text for a in fig.layout.annotations)
+    assert len(json.dumps(fig.to_plotly_json(), default=str)) < 2_000_000
+
+
+def test_itemised_figure_shares_one_colour_scale():
+    G = np.tril(np.ones((6, 6))) * 0.1
+    G[np.triu_indices(6, 1)] = np.nan
+    fig = itemised_figure({"rnn": G, "lstm": G * 10})
+    assert fig.data[0].zmin == fig.data[1].zmin == pytest.approx(-1.0)
+    assert fig.data[0].zmax == fig.data[1].zmax == pytest.approx(0.0)
+
+
+def test_phase_figure_centres_colour_on_zero_and_blanks_exact_zeros():
+    result = PhaseResult(PhaseConfig(rhos=(0.5, 2.0), lengths=(2, 4)), np.array([[-3.0, -np.inf], [1.0, 2.0]]), 0.1)
+    heat = phase_figure([result]).data[0]
+    assert heat.zmid == 0 and np.isnan(np.asarray(heat.z, dtype=float)[0, 1])
+
+
+def history(status="finished"):
+    h = TrainHistory(TrainConfig(clip="norm", clip_threshold=2.0), baseline=1 / 6)
+    h.loss, h.raw_norm, h.clipped_norm, h.clipped = [0.5, 0.3, float("nan")], [3.0, 1.0, float("inf")], \
+        [2.0, 1.0, float("inf")], [True, False, False]
+    h.heatmap_updates, h.heatmap, h.status = [0], [np.array([0.0, 0.1, 1.0])], status
+    return h
+
+
+def test_training_figure_draws_the_baseline_and_the_clip_threshold():
+    fig = training_figure(history())
+    ys = sorted(s.y0 for s in fig.layout.shapes)
+    assert ys == pytest.approx([1 / 6, 2.0])
+
+
+def test_training_figure_marks_where_a_run_went_nan():
+    fig = training_figure(history("nan"))
+    assert any("NaN" in a.text for a in fig.layout.annotations)
+
+
+def test_training_heatmap_blanks_exact_zeros():
+    z = np.asarray(training_heatmap_figure(history()).data[0].z, dtype=float)
+    assert np.isnan(z[0, 0]) and z[0, 2] == 0.0
+
+
+def test_compare_figure_overlays_every_run():
+    fig = compare_figure({"a": history(), "b": history()})
+    assert len(fig.data) == 4 and {t.name for t in fig.data} == {"a", "b"}
+
+
+def test_training_heatmap_draws_truncation_chunk_boundaries():
+    h = history()
+    h.config = TrainConfig(truncation=1)
+    fig = training_heatmap_figure(h)
+    assert [s.x0 for s in fig.layout.shapes] == [0.5, 1.5]
+    assert "chunk boundaries every 1 steps" in fig.layout.title.text

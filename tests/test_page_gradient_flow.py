@@ -1,0 +1,156 @@
+"""The Gradient flow page under AppTest: every view, the preset, and the extreme settings."""
+import base64
+import math
+
+import numpy as np
+import pytest
+
+from seqviz.training import TrainConfig, TrainHistory
+from tests.support import app_test, plotly_specs
+
+PAGE = "pages/gradient_flow.py"
+TINY_TRAINING = dict(grad_view="Clipping in training", grad_updates=10, grad_task_T=20, grad_batch=8,
+                     grad_train_H=8, grad_every=5)
+
+
+def run(**query):
+    at = app_test(PAGE, **query).run()
+    assert not at.exception
+    return at
+
+
+def array(value) -> np.ndarray:
+    """A Plotly JSON array: a plain list, or the typed form {"dtype", "bdata", "shape"}."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
+    return np.array(value, dtype=float)
+
+
+def trace_names(spec) -> list[str]:
+    return [t.get("name", "") for t in spec["data"]]
+
+
+def test_default_view_overlays_rnn_lstm_gru_and_states_what_seed_004_really_gives():
+    at = run()
+    names = trace_names(plotly_specs(at)[0])
+    for label in ("RNN", "LSTM", "GRU"):
+        assert f"{label} ‖dL/dh_t‖" in names and f"{label} ‖dL/dx_t‖" in names
+    assert any(n.startswith("RNN ‖dL/dh_t‖ exactly 0") for n in names)
+    note = " ".join(i.value for i in at.info)
+    assert "exactly 0" in note and "400,000×" in note and "For nn.LSTM the ratio is" in note and "10^" in note
+    table = at.dataframe[0].value
+    assert list(table["model"]) == ["RNN", "LSTM", "GRU"] and (table["effective memory M (steps)"] > 0).all()
+
+
+def test_float64_switch_removes_the_underflow_marks_and_gives_the_true_rnn_ratio():
+    at = run()
+    at.radio(key="grad_dtype").set_value("float64").run()
+    names = trace_names(plotly_specs(at)[0])
+    assert not any("exactly 0" in n for n in names)
+    assert not at.warning
+    note = at.info[0].value
+    assert "in float64" in note and "exactly 0" not in note and "RNN's ratio is 1.45e+32×" in note
+
+
+def test_preset_button_restores_the_handbook_experiment():
+    at = run(grad_T=50, grad_H=16)
+    at.button(key="grad_preset").click().run()
+    assert at.number_input(key="grad_T").value == 100 and at.slider(key="grad_H").value == 64
+
+
+def test_extreme_rho_3_and_T_5000_marks_overflow_instead_of_dropping_it():
+    at = run(grad_T=5000, grad_H=8, grad_init="normal", grad_rho=3.0, grad_nonlin="relu")
+    spec = plotly_specs(at)[0]
+    assert any(n.startswith("RNN ‖dL/dh_t‖ inf/NaN") for n in trace_names(spec))
+    assert len(at.get("plotly_chart")[0].proto.spec) < 2_000_000
+
+
+def test_jacobian_spectrum_view_shows_the_heatmap_and_the_running_product():
+    at = run(grad_view="Jacobian spectrum", grad_T=60, grad_H=8, grad_spec_kind="lstm")
+    spec = plotly_specs(at)[0]
+    assert [t["type"] for t in spec["data"]] == ["heatmap", "scatter"]
+    assert len(array(spec["data"][0]["y"])) == 16  # s = (h, c): 2H singular values
+    assert "2H singular values" in at.caption[-1].value
+
+
+def test_spectrum_too_big_is_refused_with_a_clear_error():
+    at = run(grad_view="Jacobian spectrum", grad_T=5000, grad_H=256, grad_spec_kind="lstm")
+    assert "reduce the sequence length or hidden size" in at.error[0].value
+
+
+def test_who_teaches_whom_shows_three_lower_triangular_heatmaps():
+    at = run(grad_view="Who teaches whom", grad_T=20, grad_H=8)
+    spec = plotly_specs(at)[0]
+    assert len(spec["data"]) == 3
+    z = array(spec["data"][0]["z"])
+    assert z.shape == (20, 20) and np.isnan(z[0, 1]) and np.isfinite(z[19, 0])
+
+
+def test_who_teaches_whom_warns_and_caps_long_sequences():
+    at = run(grad_view="Who teaches whom", grad_T=400, grad_H=4)
+    assert "T ≤ 300" in at.warning[0].value
+    assert len(array(plotly_specs(at)[0]["data"][0]["x"])) <= 300
+
+
+def test_phase_diagram_compares_gated_models_and_says_how_long_it_took():
+    at = run(grad_view="Phase diagram", grad_phase_H=4, grad_phase_radii=5, grad_phase_Tmax=40, grad_phase_gated=1)
+    spec = plotly_specs(at)[0]
+    assert len(spec["data"]) == 3 and len(array(spec["data"][0]["y"])) == 5
+    assert "computed in" in at.caption[-1].value
+
+
+def test_training_view_trains_live_and_shows_curves_baseline_and_clipping():
+    at = run(**TINY_TRAINING, grad_task="copy")
+    at.button(key="grad_train").click().run()
+    assert not at.exception
+    specs = plotly_specs(at)
+    assert len(specs) == 2 and specs[1]["data"][0]["type"] == "heatmap"
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["memoryless baseline"]) == pytest.approx(10 * math.log(8) / 40, abs=1e-4)
+
+
+def test_no_clipping_with_rho_3_ends_in_nan_with_the_reason_and_keeps_the_curves():
+    at = run(**{**TINY_TRAINING, "grad_task_T": 200}, grad_clip="off", grad_train_rho_on=1, grad_train_rho=3.0,
+             grad_train_nonlin="relu")
+    at.button(key="grad_train").click().run()
+    assert not at.exception
+    assert "NaN" in at.error[0].value and "update 0" in at.error[0].value
+    assert len(plotly_specs(at)) == 2
+
+
+def test_a_run_cut_short_by_stop_is_kept_as_stopped():
+    at = app_test(PAGE, **TINY_TRAINING)
+    partial = TrainHistory(TrainConfig(), baseline=1 / 6, loss=[0.5, 0.4], raw_norm=[1.0, 0.9],
+                           clipped_norm=[1.0, 0.9], clipped=[False, False])
+    at.session_state["grad_live"] = partial
+    at.run()
+    assert "Stopped by the user after 2 updates" in at.warning[0].value
+    assert len(plotly_specs(at)) == 2
+
+
+def test_compare_view_overlays_kept_runs_with_a_csv_download():
+    at = run(**TINY_TRAINING)
+    at.button(key="grad_train").click().run()
+    at.radio(key="grad_clip").set_value("off").run()
+    at.button(key="grad_train").click().run()
+    at.radio(key="grad_view").set_value("Compare runs").run()
+    assert not at.exception
+    names = {t["name"] for t in plotly_specs(at)[0]["data"]}
+    assert len(names) == 2 and any("clip off" in n for n in names)
+    assert at.get("download_button")
+
+
+def test_compare_view_without_runs_says_how_to_get_some():
+    at = run(grad_view="Compare runs")
+    assert "No runs yet" in at.info[0].value
+
+
+def test_the_session_keeps_the_last_eight_runs_under_unique_names():
+    at = run(**TINY_TRAINING)
+    for i in range(9):
+        at.number_input(key="grad_lr").set_value(0.001 + 0.001 * i).run()
+        at.button(key="grad_train").click().run()
+    names = list(at.session_state["grad_runs"])
+    assert len(names) == 8 and names[0].startswith("#2 ") and names[-1].startswith("#9 ")
