@@ -48,15 +48,22 @@ def load_state_dict_file(source: str | Path | bytes | BinaryIO,
     Raises:
         CheckpointError (a ValueError) naming the problem; nothing in the file is executed.
     """
+    return _validated(_unwrap(load_weights_only(source, max_bytes)))
+
+
+def load_weights_only(source: str | Path | bytes | BinaryIO, max_bytes: int = MAX_CHECKPOINT_BYTES):
+    """Whatever `torch.save` wrote (tensors in plain containers), read with weights_only=True.
+
+    Raises CheckpointError for oversize, empty, non-torch or code-carrying files; nothing runs.
+    """
     data = _read_limited(source, max_bytes)
     _check_format(data)
     try:
-        loaded = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise CheckpointError(_refusal(error)) from None
     except Exception as error:  # corrupt files raise RuntimeError, EOFError, struct.error, KeyError …
         raise CheckpointError(f"not a readable PyTorch checkpoint: {_first_line(error)}") from None
-    return _validated(_unwrap(loaded))
 
 
 def load_checkpoint_into(module: nn.Module, source: str | Path | bytes | BinaryIO) -> nn.Module:

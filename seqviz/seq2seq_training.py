@@ -22,10 +22,8 @@ Checkpoints are plain dictionaries of str/int/float/bool/lists and tensors, writ
 from __future__ import annotations
 
 import math
-import pickle
 import random
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -33,8 +31,10 @@ from typing import Callable
 import torch
 from torch import nn
 
+from seqviz.checkpoints import load_weights_only
 from seqviz.seq2seq import ModelConfig, Seq2Seq, greedy_decode
 from seqviz.seq2seq_tasks import MAX_DELAY, PAD, Batch, TaskSpec, random_batch, vocabulary
+from seqviz.threads import single_threaded
 
 CHECKPOINT_FORMAT = "seqviz-seq2seq/1"
 EVAL_SEED_OFFSET = 1_000_003
@@ -146,21 +146,10 @@ def update(model: Seq2Seq, optimizer: torch.optim.Optimizer, batch: Batch, confi
     return loss.item()
 
 
-@contextmanager
-def one_thread():
-    """Run the block with torch on one intra-op CPU thread, then restore the previous count."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def train(config: TrainConfig, device: str | torch.device = "cpu",
           callback: Callable[[Progress], bool] | None = None) -> TrainedModel:
     """Train a model for `config.steps` updates; `callback` after each evaluation may return False to stop."""
-    with one_thread():
+    with single_threaded():
         return _train(config, device, callback)
 
 
@@ -229,10 +218,7 @@ def load_checkpoint(source, device: str | torch.device = "cpu") -> TrainedModel:
     Uses torch.load(weights_only=True): anything but tensors and plain containers is refused
     before it can run. ValueError for anything that is not a seqviz checkpoint.
     """
-    try:
-        data = torch.load(source, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as error:
-        raise ValueError(f"not a seqviz checkpoint (refused by the weights-only loader: {str(error)[:200]})") from None
+    data = load_weights_only(source)
     if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"not a seqviz checkpoint: expected format {CHECKPOINT_FORMAT!r}")
     try:

@@ -1,9 +1,11 @@
 """Process-wide settings for serving: one PyTorch CPU thread per computation.
 
-Streamlit runs every session's script in its own thread. With PyTorch's default intra-op pool
-(one thread per core) those runs oversubscribe the cores: on the 2-core test machine under load a
-tiny trace took ~480 ms instead of ~7 ms, and attention training ran ~10× slower. Sessions give the
-parallelism instead. SEQVIZ_TORCH_THREADS overrides the count (e.g. for one user on a big machine).
+Streamlit runs every session's script in its own thread, and app.py calls this at the start of
+every run, so the count holds for everything a page computes (with torch's OpenMP backend the count
+belongs to the calling thread; see seqviz.threads). With the default intra-op pool (one thread per
+core) concurrent runs oversubscribe the cores: on the 2-core test machine under load a tiny trace
+took ~480 ms instead of ~7 ms. Sessions give the parallelism instead. SEQVIZ_TORCH_THREADS
+overrides the count (e.g. for one user on a big machine).
 """
 from __future__ import annotations
 
