@@ -6,7 +6,7 @@ Glossary
     c  clip threshold      k  truncation length of truncated BPTT (0 = full BPTT)
     δ_t = dL/dh_t          the gradient that reaches the (first layer's) hidden state at step t
 
-Clipping (`clip`)
+Clipping (`clip`, by seqviz.clipping; a non-finite ‖g‖ is reported and left unclipped)
     off    the raw gradient is used.
     norm   g ← g · min(1, c / (‖g‖ + 10⁻⁶)), exactly what torch.nn.utils.clip_grad_norm_ does.
     value  every component clamped to [−c, c], as torch.nn.utils.clip_grad_value_.
@@ -32,6 +32,7 @@ from torch import nn
 
 from seqviz.models import build_model
 from seqviz.tasks import TaskBatch, baseline_loss, input_size, output_size, step_losses, task_batch
+from seqviz.clipping import clip_gradients
 from seqviz.threads import single_threaded
 from seqviz.trace import trace
 
@@ -110,48 +111,6 @@ def build_task_model(config: TrainConfig) -> TaskModel:
 def task_loss(task: str, prediction: torch.Tensor, batch: TaskBatch) -> torch.Tensor:
     """Σ m·ℓ / Σ m: the mean loss over the scored steps."""
     return (batch.mask * step_losses(task, prediction, batch.y)).sum() / batch.mask.sum()
-
-
-# ---------------------------------------------------------------- clipping
-
-def global_norm(parameters) -> float:
-    """‖g‖: the L2 norm of all parameters' gradients together (inf/NaN when any is)."""
-    grads = [p.grad for p in parameters if p.grad is not None]
-    if not grads:
-        return 0.0
-    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
-
-
-def clip_by_global_norm(parameters, max_norm: float) -> float:
-    """Scale g by min(1, c / (‖g‖ + 10⁻⁶)) in place; return the raw ‖g‖."""
-    parameters = list(parameters)
-    total = global_norm(parameters)
-    scale = min(1.0, max_norm / (total + 1e-6))
-    for p in parameters:
-        if p.grad is not None:
-            p.grad.mul_(scale)
-    return total
-
-
-def clip_by_value(parameters, clip_value: float) -> None:
-    """Clamp every gradient component to [−c, c] in place."""
-    for p in parameters:
-        if p.grad is not None:
-            p.grad.clamp_(-clip_value, clip_value)
-
-
-def apply_clipping(parameters, clip: str, threshold: float) -> tuple[float, float, bool]:
-    """Clip as `clip` says; return (raw ‖g‖, clipped ‖g‖, whether clipping changed g)."""
-    parameters = list(parameters)
-    raw = global_norm(parameters)
-    if clip == "norm":
-        clip_by_global_norm(parameters, threshold)
-        return raw, global_norm(parameters), raw > threshold
-    if clip == "value":
-        changed = any(bool((p.grad.abs() > threshold).any()) for p in parameters if p.grad is not None)
-        clip_by_value(parameters, threshold)
-        return raw, global_norm(parameters), changed
-    return raw, raw, False
 
 
 # ---------------------------------------------------------------- ‖δ_t‖ profile
@@ -256,7 +215,8 @@ def _train(config: TrainConfig, on_progress) -> TrainHistory:
         optimizer.zero_grad(set_to_none=True)
         loss = task_loss(config.task, model(batch.x, config.truncation), batch)
         loss.backward()
-        raw, clipped_norm, changed = apply_clipping(parameters, config.clip, config.clip_threshold)
+        clip = clip_gradients(parameters, config.clip, config.clip_threshold)
+        raw, clipped_norm, changed = clip.raw_norm, clip.clipped_norm, clip.clipped
         loss_value = float(loss.detach())
         _record(history, loss_value, raw, clipped_norm, changed)
         if not (math.isfinite(loss_value) and math.isfinite(raw)):

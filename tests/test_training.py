@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from seqviz.tasks import step_losses, task_batch
-from seqviz.training import (TrainConfig, apply_clipping, build_task_model, clip_by_global_norm, clip_by_value,
+from seqviz.clipping import clip_gradients
+from seqviz.training import (TrainConfig, build_task_model,
                              hidden_gradient_profile, history_rows, train)
 
 
@@ -26,7 +27,7 @@ def gradients_pair(seed=0, scale=10.0):
 @pytest.mark.parametrize("max_norm", [0.5, 3.0, 1e6])
 def test_clip_by_global_norm_equals_torch_clip_grad_norm(max_norm):
     ours, theirs = gradients_pair()
-    raw = clip_by_global_norm(ours, max_norm)
+    raw = clip_gradients(ours, "norm", max_norm).raw_norm
     expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm)
     assert raw == pytest.approx(float(expected), rel=1e-6)
     for p, q in zip(ours, theirs):
@@ -35,22 +36,22 @@ def test_clip_by_global_norm_equals_torch_clip_grad_norm(max_norm):
 
 def test_clip_by_value_equals_torch_clip_grad_value():
     ours, theirs = gradients_pair()
-    clip_by_value(ours, 2.5)
+    clip_gradients(ours, "value", 2.5)
     torch.nn.utils.clip_grad_value_(theirs, 2.5)
     for p, q in zip(ours, theirs):
         assert torch.equal(p.grad, q.grad)
 
 
-def test_apply_clipping_reports_raw_and_clipped_norms_and_whether_it_clipped():
+def test_clipping_reports_raw_and_clipped_norms_and_whether_it_clipped():
     params, _ = gradients_pair()
-    raw, clipped, changed = apply_clipping(params, "norm", 1.0)
-    assert raw > 1.0 and clipped == pytest.approx(1.0, rel=1e-5) and changed
+    result = clip_gradients(params, "norm", 1.0)
+    assert result.raw_norm > 1.0 and result.clipped_norm == pytest.approx(1.0, rel=1e-5) and result.clipped
     params, _ = gradients_pair(scale=1e-3)
-    raw, clipped, changed = apply_clipping(params, "norm", 1.0)
-    assert raw == pytest.approx(clipped) and not changed
+    result = clip_gradients(params, "norm", 1.0)
+    assert result.raw_norm == pytest.approx(result.clipped_norm) and not result.clipped
     params, _ = gradients_pair()
-    raw, clipped, changed = apply_clipping(params, "off", 1.0)
-    assert raw == clipped and not changed
+    result = clip_gradients(params, "off", 1.0)
+    assert result.raw_norm == result.clipped_norm and not result.clipped
 
 
 def stepwise_profile(model, batch, truncation):
