@@ -98,16 +98,25 @@ def s4d_init(init: str, N: int) -> tuple[torch.Tensor, torch.Tensor]:
     return A, torch.ones_like(A)
 
 
-def _legs_diagonal(N: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """S4D-LegS: the N/2 eigenvalues of the LegS normal part with Im ≥ 0, and ½ V⁻¹ B for them."""
+def legs_eigenbasis(N: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """S4D-LegS in the eigenbasis of the LegS normal part A + P Pᵀ = V diag(Λ) Vᴴ (V unitary).
+
+    Returns the N/2 members with Im Λ ≥ 0 of: Λ (N/2,), ½ Vᴴ B_LegS (N/2,), and V's matching
+    columns (N, N/2), so that a dense C maps to the diagonal system as C V.
+    """
     A_normal = hippo_legs_normal(N)
     # A_normal + ½I is skew-symmetric, so i(A_normal + ½I) is Hermitian: eigh gives a unitary V.
     omega, V = torch.linalg.eigh(1j * (A_normal + 0.5 * torch.eye(N, dtype=torch.float64)).to(COMPLEX_DTYPE))
-    eigenvalues = -0.5 - 1j * omega  # A_normal = V diag(−½ − iω) Vᴴ
+    eigenvalues = -0.5 - 1j * omega
     keep = torch.argsort(eigenvalues.imag, descending=True)[: N // 2]
     _, B = hippo_legs(N)
     B_eig = 0.5 * (V.conj().T @ B.to(COMPLEX_DTYPE))
-    return eigenvalues[keep], B_eig[keep]
+    return eigenvalues[keep], B_eig[keep], V[:, keep]
+
+
+def _legs_diagonal(N: int) -> tuple[torch.Tensor, torch.Tensor]:
+    A, B, _ = legs_eigenbasis(N)
+    return A, B
 
 
 def _is_dense(A: torch.Tensor) -> bool:
