@@ -11,8 +11,8 @@ Hidden attention (Ali et al. 2024, "The hidden attention of Mamba models")
     Unrolling the recurrence, y_t = Σ_{s ≤ t} α[t, s] u_s + D u_t with
     α[t, s] = C_t · (∏_{k=s+1..t} Ā_k) B̄_s, one (l, l) lower-triangular matrix per channel.
 
-Departures from the official code: no hardware-aware fused kernel (the parallel scan is a chunked
-Hillis–Steele scan in plain PyTorch), a single block without stacking, and no inference cache.
+Departures from the official code: no hardware-aware fused kernel (the fast scan is a chunked scan
+in plain PyTorch: √l steps within chunks, a parallel scan across them), a single block without stacking, and no inference cache.
 """
 from __future__ import annotations
 
@@ -64,13 +64,13 @@ def selective_scan_reference(u, delta, A, B, C, D, return_states: bool = False):
     return (y, h_all) if return_states else y
 
 
-def chunked_linear_recurrence(a: torch.Tensor, b: torch.Tensor, chunk: int = 32) -> torch.Tensor:
-    """x_t = a_t ⊙ x_{t−1} + b_t along dim 0 (x_{−1} = 0), chunk by chunk.
+def chunked_linear_recurrence(a: torch.Tensor, b: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
+    """x_t = a_t ⊙ x_{t−1} + b_t along dim 0 (x_{−1} = 0), in about 2√l vectorised steps instead of l.
 
-    Each chunk of `chunk` steps is solved from a zero state by the parallel scan, all chunks at
-    once; the states at the chunk ends are themselves a (short) linear recurrence with the chunk's
-    product of a_t; each chunk then adds its decayed incoming state. Work O(l log chunk) instead of
-    O(l log l).
+    The sequence is cut into chunks of `chunk` steps (√l by default). 1) Every chunk is solved from a
+    zero state at once, stepping through the chunk's positions with all chunks side by side. 2) The
+    states at the chunk ends obey a short recurrence with each chunk's product of a_t, solved by
+    the parallel scan. 3) Each chunk adds its incoming state times the cumulative product of a_t.
 
     Args:
         a, b: (l, ...) tensors of the same shape.
@@ -78,15 +78,20 @@ def chunked_linear_recurrence(a: torch.Tensor, b: torch.Tensor, chunk: int = 32)
         x: (l, ...).
     """
     l, rest = a.shape[0], a.shape[1:]
-    c = max(1, min(chunk, l))
+    c = max(1, min(chunk or math.isqrt(max(l, 1)), l))
     chunks = math.ceil(l / c)
     pad = chunks * c - l
     if pad:
         a = torch.cat([a, a.new_ones((pad, *rest))])
         b = torch.cat([b, b.new_zeros((pad, *rest))])
-    a = a.reshape(chunks, c, *rest).transpose(0, 1)  # (c, chunks, ...)
-    b = b.reshape(chunks, c, *rest).transpose(0, 1)
-    local = linear_recurrence(a, b)
+    # (c, chunks, ...), contiguous so each step reads one dense slab
+    a = a.reshape(chunks, c, *rest).transpose(0, 1).contiguous()
+    b = b.reshape(chunks, c, *rest).transpose(0, 1).contiguous()
+    local, x = [], torch.zeros_like(b[0])
+    for a_k, b_k in zip(a, b):  # position k of every chunk at once
+        x = a_k * x + b_k
+        local.append(x)
+    local = torch.stack(local)
     decay = torch.cumprod(a, dim=0)
     ends = linear_recurrence(decay[-1], local[-1])  # (chunks, ...) true state at each chunk's end
     incoming = torch.cat([torch.zeros_like(ends[:1]), ends[:-1]])
@@ -94,11 +99,12 @@ def chunked_linear_recurrence(a: torch.Tensor, b: torch.Tensor, chunk: int = 32)
     return x.transpose(0, 1).reshape(chunks * c, *rest)[:l]
 
 
-def selective_scan(u, delta, A, B, C, D, chunk: int = 32, return_states: bool = False):
-    """The selective scan by a chunked parallel scan; same arguments and results as the reference."""
+def selective_scan(u, delta, A, B, C, D, chunk: int | None = None, return_states: bool = False):
+    """The selective scan by `chunked_linear_recurrence`; same arguments and results as the reference."""
     _check_shapes(u, delta, A, B, C, D)
     A_bar, B_bar_u = _discretize(u, delta, A, B)
-    h_all = chunked_linear_recurrence(A_bar.transpose(0, 1), B_bar_u.transpose(0, 1), chunk).transpose(0, 1)
+    h_all = chunked_linear_recurrence(A_bar.transpose(0, 1).contiguous(), B_bar_u.transpose(0, 1).contiguous(),
+                                      chunk).transpose(0, 1)
     y = torch.einsum("bldn,bln->bld", h_all, C) + u * D
     return (y, h_all) if return_states else y
 

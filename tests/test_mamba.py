@@ -17,7 +17,7 @@ def random_ssm(b=2, l=37, d=5, n=4, seed=0, dtype=torch.float64):
     return u, delta, A, B, C, D
 
 
-@pytest.mark.parametrize("chunk", [1, 4, 32, 100])
+@pytest.mark.parametrize("chunk", [None, 1, 4, 32, 100])
 def test_chunked_recurrence_equals_the_sequential_reference(chunk):
     g = torch.Generator().manual_seed(3)
     a = torch.rand(53, 3, generator=g, dtype=torch.float64)
