@@ -60,8 +60,8 @@ def kernel_explorer() -> None:
     st.caption(f"First LegS basis kernel (C = e₀), dense reference for N ≤ {DENSE_MAX_N}. "
                "Measured relative L2 differences: "
                + ", ".join(f"N={N}: {d:.2f}" for N, d in legs.relative_difference.items())
-               + ". Dropping the low-rank term P Pᵀ keeps the eigenvalue placement but not the kernel "
-                 "pointwise at these sizes.")
+               + " (0 would mean identical). S4D-LegS keeps HiPPO-LegS's normal part and drops the low-rank "
+                 "term P Pᵀ; read the differences above as what that costs at these N.")
 
 
 def memory() -> None:
@@ -114,6 +114,11 @@ def example_text(task: str, seed: int) -> str:
     return decode(inputs[0])
 
 
+def new_example(task: str) -> None:
+    st.session_state["ssm_sel_examples"] = st.session_state.get("ssm_sel_examples", 0) + 1
+    st.session_state["ssm_sel_text"] = example_text(task, settings.seed + st.session_state["ssm_sel_examples"])
+
+
 def selection() -> None:
     st.latex(r"\Delta_t = \mathrm{softplus}(W_\Delta x_t + b_\Delta),\; \bar A_t = e^{\Delta_t A},\; "
              r"h_t = \bar A_t h_{t-1} + \Delta_t B_t x_t,\; y_t = C_t h_t + D x_t,\quad "
@@ -122,6 +127,7 @@ def selection() -> None:
     task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1)
     if "ssm_sel_text" not in st.session_state:
         st.session_state["ssm_sel_text"] = st.query_params.get("ssm_sel_text") or example_text(task, settings.seed)
+    st.button("New example of this task", on_click=new_example, args=(task,))
     text = c2.text_input(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
                          max_chars=MAX_SELECTION_LENGTH)
     st.query_params["ssm_sel_text"] = text
