@@ -87,7 +87,7 @@ def test_selection_view_rejects_characters_outside_the_alphabet():
 def test_compare_view_shows_the_saved_run_next_to_the_paper():
     at = run(ssm_view="Compare on a task")
     accuracy = plotly_specs(at)[0]
-    assert {t["name"].split(" (")[0] for t in accuracy["data"]} == {"Mamba (S6)", "S4D", "LSTM"}
+    assert {t["name"].rsplit(" (", 1)[0] for t in accuracy["data"]} == {"Mamba (S6)", "S4D", "LSTM"}
     assert any("99.8" in m.value for m in at.markdown)
 
 
