@@ -208,7 +208,7 @@ def conv_scan_view(config: SSMConfig, timing_lengths=(256, 1024, 4096, 16384)) -
 @dataclass(frozen=True)
 class SelectionResult:
     chars: list[str]
-    delta: np.ndarray           # (l,) Δ_t averaged over channels
+    delta: np.ndarray           # (d, l) Δ_t per channel
     state_norm: np.ndarray      # (d, l) ‖h_t‖ per channel
     alpha: np.ndarray           # (d, l, l) hidden attention per channel
     forget: np.ndarray          # (H, l) LSTM forget gate
@@ -234,7 +234,7 @@ def selection_view(text: str, mamba_model: SequenceModel, lstm_model: SequenceMo
     gates = lstm_trace.gates
     return SelectionResult(
         chars=list(text),
-        delta=inside.delta[0].mean(-1).numpy(),
+        delta=inside.delta[0].T.numpy(),
         state_norm=inside.states[0].norm(dim=-1).T.numpy(),
         alpha=inside.hidden_attention[0].numpy(),
         forget=np.asarray(gates["f"][:, 0, 0, :]).T,

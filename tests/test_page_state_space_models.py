@@ -11,7 +11,8 @@ PAGE = "pages/state_space_models.py"
 def values(array) -> np.ndarray:
     """A plotly data array as numpy: plain lists, or Plotly's typed-array encoding {dtype, bdata, shape}."""
     if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).reshape(array.get("shape", -1))
+        shape = [int(n) for n in str(array.get("shape", "-1")).split(",")]
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).reshape(shape)
     return np.asarray(array)
 
 
@@ -74,7 +75,9 @@ def test_conv_equals_recurrence_at_l_16384_and_n_256():
 def test_selection_view_shows_delta_attention_states_and_lstm_gates():
     at = run(ssm_view="Selection (Mamba)", ssm_sel_text="..a...b..c.d....????")
     titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
-    assert titles[0].startswith("Δ_t per token") and len(values(plotly_specs(at)[0]["data"][0]["y"])) == 20
+    delta = plotly_specs(at)[0]
+    assert titles[0].startswith("Δ_t per token") and len(values(delta["data"][0]["y"])) == 20
+    assert values(delta["data"][1]["z"]).shape == (32, 20)
     assert any(t.startswith("hidden attention") for t in titles)
     assert any("forget gate" in t for t in titles) and any("input gate" in t for t in titles)
 

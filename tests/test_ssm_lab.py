@@ -57,7 +57,7 @@ def test_selection_view_shapes_and_attention_matches_the_state_path():
     models = build_models(16, 8, 0)
     result = ssm_lab.selection_view("..a..b.??", models["mamba"], models["lstm"])
     l = 9
-    assert result.delta.shape == (l,) and result.alpha.shape == (32, l, l)
+    assert result.delta.shape == (32, l) and result.alpha.shape == (32, l, l)
     assert result.forget.shape[1] == l and result.input_gate.shape == result.forget.shape
     assert len(result.predictions["mamba"]) == l
     with pytest.raises(ValueError, match="limited to 128 tokens"):

@@ -124,11 +124,19 @@ def timing_figure(lengths: list[int], seconds: dict[str, list[float]]) -> go.Fig
 
 
 def delta_figure(chars: list[str], delta: np.ndarray) -> go.Figure:
-    """Δ_t per token (mean over channels): how strongly each token is written into the state."""
-    fig = go.Figure(go.Bar(x=list(range(len(chars))), y=delta, text=chars, textposition="outside",
-                           marker_color="#d62728"))
-    fig.update_layout(title="Δ_t per token (mean over channels)", xaxis=dict(tickmode="array",
-                      tickvals=list(range(len(chars))), ticktext=chars), yaxis_title="Δ_t", height=320)
+    """Δ_t per token: the mean over channels (bars) and every channel (heatmap, delta (d, l)).
+
+    Large Δ_t lets channel c overwrite its state with token t; Δ_t ≈ 0 keeps the state and
+    ignores the token.
+    """
+    x = [f"{i}:{c}" for i, c in enumerate(chars)]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.3, 0.7], vertical_spacing=0.04)
+    fig.add_trace(go.Bar(x=x, y=delta.mean(0), marker_color="#d62728", name="mean Δ_t"), row=1, col=1)
+    fig.add_trace(go.Heatmap(z=delta, x=x, colorscale="Viridis", colorbar=dict(title="Δ"), name="Δ_t"), row=2, col=1)
+    fig.update_yaxes(title_text="mean Δ_t", row=1, col=1)
+    fig.update_yaxes(title_text="channel", row=2, col=1)
+    fig.update_layout(title="Δ_t per token (top: mean over channels; bottom: each channel)", height=460,
+                      showlegend=False)
     return fig
 
 
