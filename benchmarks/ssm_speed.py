@@ -15,14 +15,17 @@ import torch
 from seqviz import mamba, ssm
 
 
-def best_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def paired_best_times(fn_a, fn_b, repeats: int) -> tuple[float, float]:
+    """Best-of-`repeats` wall times of two functions, run alternately so load on a shared machine
+    hits both alike."""
+    fn_a(), fn_b()  # warm-up
+    times_a, times_b = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return min(times_a), min(times_b)
 
 
 def ssm_conv_vs_scan(lengths, N: int, repeats: int) -> None:
@@ -36,7 +39,7 @@ def ssm_conv_vs_scan(lengths, N: int, repeats: int) -> None:
         u = torch.randn(L, generator=g, dtype=torch.float64)
         conv = lambda: ssm.fft_conv(u, ssm.kernel(A, B, C, 0.01, L))
         recur = lambda: ssm.scan(A, B, C, 0.01, u)
-        t_conv, t_scan = best_time(conv, repeats), best_time(recur, max(1, repeats // 2))
+        t_conv, t_scan = paired_best_times(conv, recur, repeats)
         diff = float((conv() - recur()).abs().max())
         print(f"{L:>7}{t_conv * 1e3:>12.2f}{t_scan * 1e3:>12.1f}{t_scan / t_conv:>12.1f}x{diff:>12.1e}")
 
@@ -52,10 +55,13 @@ def selective_scan_speed(shapes, repeats: int) -> None:
         B, C = torch.randn(b, l, n, generator=g), torch.randn(b, l, n, generator=g)
         D = torch.ones(d)
         times = {}
-        for name, fn in (("ref", mamba.selective_scan_reference), ("par", mamba.selective_scan)):
-            with torch.no_grad():
-                times[name, "f"] = best_time(lambda: fn(u, delta, A, B, C, D), repeats)
-            times[name, "fb"] = best_time(lambda: fn(u, delta, A, B, C, D).sum().backward(), repeats)
+        ref, par = mamba.selective_scan_reference, mamba.selective_scan
+        with torch.no_grad():
+            times["ref", "f"], times["par", "f"] = paired_best_times(lambda: ref(u, delta, A, B, C, D),
+                                                                     lambda: par(u, delta, A, B, C, D), repeats)
+        times["ref", "fb"], times["par", "fb"] = paired_best_times(
+            lambda: ref(u, delta, A, B, C, D).sum().backward(), lambda: par(u, delta, A, B, C, D).sum().backward(),
+            repeats)
         print(f"{f'{b}, {l}, {d}, {n}':>18}{times['ref', 'f'] * 1e3:>14.1f}{times['par', 'f'] * 1e3:>14.1f}"
               f"{times['par', 'f'] / times['ref', 'f']:>7.2f}x{times['ref', 'fb'] * 1e3:>14.1f}"
               f"{times['par', 'fb'] * 1e3:>14.1f}{times['par', 'fb'] / times['ref', 'fb']:>7.2f}x")
@@ -65,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 4096, 16384])
     parser.add_argument("--N", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     ssm_conv_vs_scan(args.lengths, args.N, args.repeats)
