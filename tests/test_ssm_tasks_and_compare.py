@@ -60,7 +60,7 @@ def test_compare_trains_every_model_and_reports_progress():
 
 
 def test_mamba_learns_selective_copying_beyond_chance_quickly():
-    config = ssm_compare.CompareConfig(lengths=(8,), steps=100, batch=16, n_memorize=2)
+    config = ssm_compare.CompareConfig(lengths=(8,), steps=60, batch=16, n_memorize=2)
     model = ssm_compare.build_models(config.d_model, config.d_state, 0)["mamba"]
     losses = ssm_compare.train_one(model, config, 8)
-    assert sum(losses[-20:]) / 20 < 0.8 * sum(losses[:20]) / 20
+    assert sum(losses[-15:]) / 15 < 0.7 * sum(losses[:15]) / 15
