@@ -107,3 +107,10 @@ def test_selection_view_new_example_button_draws_a_task_sequence():
     at.button[0].click().run()
     text = at.text_input(key="ssm_sel_text").value
     assert text != "..a.." and text.endswith("????") and len(text) == 36
+
+
+def test_memory_view_shortening_the_signal_clamps_the_scrubbed_time():
+    at = run(ssm_view="Memory (HiPPO)", ssm_mem_T=1000, ssm_mem_t=900)
+    at.slider(key="ssm_mem_T").set_value(500).run()
+    assert not at.exception
+    assert at.slider(key="ssm_mem_t").value == 499
