@@ -151,7 +151,8 @@ def selection() -> None:
 def compare_on_a_task() -> None:
     c1, c2, c3 = st.columns(3)
     task = url_selectbox("Task", TASKS, key="ssm_cmp_task", container=c1)
-    steps = url_slider("Training steps per model", 20, 1000, key="ssm_cmp_steps", default=800, step=20, container=c2)
+    steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=400, step=20, container=c2,
+                       help="Budget of a live run (“Train now”); the saved run states its own budget below the charts.")
     lengths = url_selectbox("Lengths", ("16, 32, 64", "16, 32", "8"), key="ssm_cmp_lengths", container=c3)
     config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")),
                            seed=settings.seed)

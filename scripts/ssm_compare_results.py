@@ -1,10 +1,10 @@
 """Precompute the state-space page's task comparison: results JSON and the trained models it inspects.
 
-Trains the Mamba, S4D and LSTM models of seqviz.ssm_compare with the default CompareConfig on both
-tasks (the page's "Train now" button reruns the same code live) and writes
+Trains the Mamba, S4D and LSTM models of seqviz.ssm_compare with the default CompareConfig but
+`--steps` steps on both tasks (the page's "Train now" button reruns the same code live) and writes
     assets/ssm/compare_<task>.json     loss curves, accuracies, parameter counts, seconds
     assets/ssm/models_<task>.pt        state dicts of the models trained at INSPECT_LENGTH
-Run from the repository root: python -m scripts.ssm_compare_results [--task selective_copying]
+Run from the repository root: python -m scripts.ssm_compare_results [--task selective_copying] [--steps 1600]
 """
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from seqviz.ssm_tasks import TASKS
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=TASKS, nargs="+", default=list(TASKS))
+    parser.add_argument("--steps", type=int, default=1600)
     args = parser.parse_args()
     for task in args.task:
-        config = CompareConfig(task=task)
+        config = CompareConfig(task=task, steps=args.steps)
         start = time.perf_counter()
 
         def progress(kind, length, step, steps, loss):
