@@ -1,0 +1,189 @@
+"""State-space models: S4/S4D kernels, HiPPO memory, conv = recurrence, Mamba's selection, a task race."""
+
+import numpy as np
+import streamlit as st
+import torch
+
+from seqviz import ssm
+from seqviz.figures import ssm as figures
+from seqviz.ssm_compare import CompareConfig, compare
+from seqviz.ssm_lab import (DENSE_MAX_N, KERNEL_INITS, MAX_SELECTION_LENGTH, SIGNALS, MemoryConfig, SSMConfig,
+                            conv_scan_view, kernel_view, legs_comparison, memory_view, selection_view)
+from seqviz.ssm_results import INSPECT_LENGTH, load_models, load_results, results_path
+from seqviz.ssm_tasks import ALPHABET, TASKS, decode, make_batch
+from seqviz.ui.cache import cached_data, cached_resource
+from seqviz.ui.errors import explain_errors
+from seqviz.ui.sidebar import shared_settings
+from seqviz.ui.state import url_radio, url_selectbox, url_slider
+
+TITLE = "State-space models"
+ICON = ":material/waves:"
+SUMMARY = "S4/S4D kernels and HiPPO memory, convolution = recurrence, and how Mamba selects what to remember."
+ORDER = 40
+
+VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
+PAPER = {"paper: S4 ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
+
+st.title(TITLE)
+settings = shared_settings()
+view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
+
+
+def ssm_controls(prefix: str) -> SSMConfig:
+    """Init, N, Δ, discretisation and L, with keys `prefix`_… (one set per view)."""
+    c1, c2, c3, c4, c5 = st.columns(5)
+    init = url_selectbox("Initialisation", KERNEL_INITS, key=f"{prefix}_init", container=c1,
+                         help="S4D-LegS/Inv/Lin/Real diagonal A, or the dense HiPPO-LegS matrix (N ≤ 64).")
+    N = url_slider("State size N", 4, 256, key=f"{prefix}_N", default=64, step=2, container=c2,
+                   help="Complex inits store N/2 conjugate pairs.")
+    log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=-2.0, step=0.25, container=c3,
+                        help="Step size Δ from 1e-4 to 1 (log scale).")
+    method = url_radio("Discretisation", ssm.METHODS, key=f"{prefix}_method", container=c4)
+    L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=1024, container=c5)
+    return SSMConfig(init, N, float(10**log_dt), method, L, seed=settings.seed)
+
+
+def kernel_explorer() -> None:
+    st.latex(r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh}),\qquad "
+             r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
+    config = ssm_controls("ssm_k")
+    with explain_errors():
+        result = cached_data(kernel_view)(config)
+    st.plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
+                                          f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
+    st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable). "
+               "Move the slider under the right plot to see Ā's eigenvalues travel as Δ changes: "
+               "small Δ keeps them near 1 (long memory), large Δ pulls them toward 0.")
+    st.plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
+    legs = cached_data(legs_comparison)()
+    st.plotly_chart(figures.legs_comparison_figure(legs.t, legs.dense, legs.diagonal, legs.relative_difference))
+    st.caption(f"First LegS basis kernel (C = e₀), dense reference for N ≤ {DENSE_MAX_N}. "
+               "Measured relative L2 differences: "
+               + ", ".join(f"N={N}: {d:.2f}" for N, d in legs.relative_difference.items())
+               + " (0 would mean identical). S4D-LegS keeps HiPPO-LegS's normal part and drops the low-rank "
+                 "term P Pᵀ; read the differences above as what that costs at these N.")
+
+
+def memory() -> None:
+    st.latex(r"c'(t) = \tfrac{1}{t}A\,c(t) + \tfrac{1}{t}B\,u(t),\qquad "
+             r"u(s) \approx \sum_{n<N} c_n(t)\sqrt{2n+1}\,P_n\!\left(\tfrac{2s}{t}-1\right),\; s\in[0,t]")
+    c1, c2, c3 = st.columns(3)
+    signal = url_selectbox("Signal", SIGNALS, key="ssm_mem_signal", container=c1)
+    T = url_slider("Length T", 100, 4000, key="ssm_mem_T", default=1000, step=100, container=c2)
+    N = url_slider("Coefficients N", 2, 256, key="ssm_mem_N", default=32, container=c3)
+    if st.session_state.get("ssm_mem_t", 0) > T - 1:
+        st.session_state["ssm_mem_t"] = T - 1
+    t = url_slider("Time t (scrub)", 1, T - 1, key="ssm_mem_t", default=T // 2,
+                   help="The state c(t) at this time is all the model keeps; the red curve is rebuilt from it.")
+    with explain_errors():
+        result = cached_data(memory_view)(MemoryConfig(signal, T, N, settings.seed))
+    s = np.arange(T)
+    reconstruction = ssm.legs_reconstruct(torch.from_numpy(result.coefficients[t]), float(t),
+                                          torch.arange(t + 1, dtype=torch.float64)).numpy()
+    rms = float(np.sqrt(np.mean((reconstruction - result.u[: t + 1]) ** 2)))
+    st.plotly_chart(figures.memory_figure(s, result.u, t, reconstruction, N))
+    st.metric("RMS error of the history [0, t]", f"{rms:.2e}")
+    st.plotly_chart(figures.memory_error_figure(result.error_times, result.errors))
+
+
+def conv_equals_recurrence() -> None:
+    st.latex(r"y = K * u + Du \;(\text{FFT}, O(L\log L))\qquad\text{vs}\qquad "
+             r"x_k = \bar A x_{k-1} + \bar B u_k,\; y_k = C x_k + D u_k \;(\text{scan}, O(L)\text{ sequential steps})")
+    config = ssm_controls("ssm_c")
+    with explain_errors():
+        result = cached_data(conv_scan_view)(config)
+    st.metric("max |conv − scan|", f"{result.max_difference:.2e}")
+    st.plotly_chart(figures.conv_scan_figure(result.y_conv, result.y_scan))
+    st.plotly_chart(figures.timing_figure(result.lengths, result.seconds))
+    st.caption("Timed once per length on this server while computing (first run), so the numbers are noisy; "
+               "`python -m benchmarks.ssm_speed` measures them carefully.")
+
+
+@cached_resource
+def trained_models(task: str):
+    """The comparison's models trained at INSPECT_LENGTH: saved ones, else a short live training."""
+    config = CompareConfig(task=task, lengths=(INSPECT_LENGTH,))
+    models = load_models(task, config)
+    if models is None:
+        _, models = compare(CompareConfig(task=task, lengths=(INSPECT_LENGTH,), steps=200), keep_models_at=INSPECT_LENGTH)
+    return models
+
+
+def example_text(task: str, seed: int) -> str:
+    inputs, _ = make_batch(task, 1, INSPECT_LENGTH, 4, torch.Generator().manual_seed(seed))
+    return decode(inputs[0])
+
+
+def new_example(task: str) -> None:
+    st.session_state["ssm_sel_examples"] = st.session_state.get("ssm_sel_examples", 0) + 1
+    st.session_state["ssm_sel_text"] = example_text(task, settings.seed + st.session_state["ssm_sel_examples"])
+
+
+def selection() -> None:
+    st.latex(r"\Delta_t = \mathrm{softplus}(W_\Delta x_t + b_\Delta),\; \bar A_t = e^{\Delta_t A},\; "
+             r"h_t = \bar A_t h_{t-1} + \Delta_t B_t x_t,\; y_t = C_t h_t + D x_t,\quad "
+             r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s")
+    c1, c2 = st.columns([1, 2])
+    task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1)
+    if "ssm_sel_text" not in st.session_state:
+        st.session_state["ssm_sel_text"] = st.query_params.get("ssm_sel_text") or example_text(task, settings.seed)
+    st.button("New example of this task", on_click=new_example, args=(task,))
+    text = c2.text_input(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
+                         max_chars=MAX_SELECTION_LENGTH)
+    st.query_params["ssm_sel_text"] = text
+    models = trained_models(task)
+    with explain_errors():
+        result = selection_view(text, models["mamba"], models["lstm"])
+    st.caption("Predictions at every position — Mamba: `" + result.predictions["mamba"] + "`, LSTM: `"
+               + result.predictions["lstm"] + "` (only the answer positions are trained).")
+    st.plotly_chart(figures.delta_figure(result.chars, result.delta))
+    channel = url_selectbox("Hidden-attention channel", ("mean",) + tuple(range(result.alpha.shape[0])),
+                            key="ssm_sel_channel")
+    alpha = result.alpha.mean(0) if channel == "mean" else result.alpha[channel]
+    left, right = st.columns(2)
+    left.plotly_chart(figures.hidden_attention_figure(alpha, result.chars,
+                                                      "mean over channels" if channel == "mean" else f"channel {channel}"))
+    right.plotly_chart(figures.gate_figure(result.forget, result.chars, "forget gate f_t"))
+    left.plotly_chart(figures.state_figure(result.state_norm, result.chars))
+    right.plotly_chart(figures.gate_figure(result.input_gate, result.chars, "input gate i_t"))
+
+
+def compare_on_a_task() -> None:
+    c1, c2, c3 = st.columns(3)
+    task = url_selectbox("Task", TASKS, key="ssm_cmp_task", container=c1)
+    steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=400, step=20, container=c2,
+                       help="Budget of a live run (“Train now”); the saved run states its own budget below the charts.")
+    lengths = url_selectbox("Lengths", ("16, 32, 64", "16, 32", "8"), key="ssm_cmp_lengths", container=c3)
+    config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")),
+                           seed=settings.seed)
+    live_key = f"ssm_cmp_result_{config}"
+    if st.button("Train now (live)", help="Trains all three models at every length with this budget."):
+        bar = st.progress(0.0, "training…")
+        total = len(config.lengths) * 3 * config.steps
+        done = {"n": 0}
+
+        def progress(kind, length, step, n_steps, loss):
+            done["n"] += 1
+            if step % 10 == 0 or step == n_steps - 1:
+                bar.progress(done["n"] / total, f"{kind} at length {length}: step {step + 1}/{n_steps}, loss {loss:.3f}")
+
+        st.session_state[live_key], _ = compare(config, progress)
+    result = st.session_state.get(live_key) or load_results(results_path(task))
+    if result is None:
+        st.info("No saved comparison for this task: press “Train now”.")
+        return
+    source = "live run" if live_key in st.session_state else "saved run (scripts/ssm_compare_results.py)"
+    st.plotly_chart(figures.accuracy_figure(result.accuracy, result.params, PAPER if task == "selective_copying" else None))
+    st.plotly_chart(figures.training_figure(result.losses))
+    measured = "; ".join(f"{figures.MODEL_NAMES[k]} " + ", ".join(f"l={l}: {100 * a:.1f} %" for l, a in sorted(v.items()))
+                         for k, v in result.accuracy.items())
+    st.markdown(f"**Measured ({source}, {result.config.steps} steps, batch {result.config.batch}):** {measured}.")
+    if task == "selective_copying":
+        st.markdown("**Paper (Gu & Dao 2023, Table 1, L = 4096, 16 tokens, 2-layer models):** S4 ≈ 18 %, "
+                    "S6/Mamba ≈ 99.8 %. Our sizes are far smaller (one layer, ~3k parameters, short sequences, "
+                    f"{result.config.n_memorize} tokens), so compare the ordering, not the numbers.")
+
+
+with explain_errors():
+    {VIEWS[0]: kernel_explorer, VIEWS[1]: memory, VIEWS[2]: conv_equals_recurrence, VIEWS[3]: selection,
+     VIEWS[4]: compare_on_a_task}[view]()

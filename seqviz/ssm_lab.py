@@ -1,0 +1,243 @@
+"""What each view of the state-space page computes: a frozen config in, a result dataclass out.
+
+Glossary as in seqviz.ssm (N state size, L length, Δ step, K kernel) and seqviz.mamba
+(b, l, d, n, Δ_t, α). Arrays in results are numpy, float32 where they are only drawn.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from seqviz import ssm
+from seqviz.budget import check_budget
+from seqviz.ssm_compare import SequenceModel
+from seqviz.ssm_tasks import decode, encode
+from seqviz.trace import trace
+
+KERNEL_INITS = ("legs", "inv", "lin", "real", "hippo_dense")
+SIGNALS = ("sines", "random_walk", "square", "polynomial")
+DT_GRID = tuple(float(d) for d in np.logspace(-4, 0, 13))
+LEGS_COMPARE_N = (8, 16, 32, 64)
+DENSE_MAX_N = 64
+
+
+@dataclass(frozen=True)
+class SSMConfig:
+    """A single-input single-output SSM: initialisation, state size N, step Δ, discretisation, length L."""
+
+    init: str = "legs"
+    N: int = 64
+    dt: float = 0.01
+    method: str = "zoh"
+    L: int = 1024
+    channels: int = 3
+    seed: int = 0
+
+
+def ssm_parameters(config: SSMConfig, channel: int = 0):
+    """(A, B, C) of one channel: the init's A and B, and a seeded random C (complex for complex A)."""
+    if config.init == "hippo_dense":
+        if config.N > DENSE_MAX_N:
+            raise ValueError(f"the dense HiPPO-LegS reference is limited to N ≤ {DENSE_MAX_N} "
+                             f"(L repeated N×N products); got N={config.N}")
+        A, B = ssm.hippo_legs(config.N)
+    elif config.init in KERNEL_INITS:
+        A, B = ssm.s4d_init(config.init, config.N)
+    else:
+        raise ValueError(f"init must be one of {', '.join(KERNEL_INITS)}; got {config.init!r}")
+    g = torch.Generator().manual_seed(config.seed * 1000 + channel)
+    size = B.shape[0]
+    C = torch.randn(size, generator=g, dtype=torch.float64)
+    if A.is_complex():
+        C = torch.complex(C, torch.randn(size, generator=g, dtype=torch.float64)) * 0.5**0.5
+    return A, B, C
+
+
+def _full_spectrum(A: torch.Tensor) -> torch.Tensor:
+    """Eigenvalues of A, both members of each conjugate pair for a complex diagonal A."""
+    if A.dim() == 2:
+        return torch.linalg.eigvals(A)
+    return torch.cat([A, A.conj()]) if A.is_complex() else A.to(ssm.COMPLEX_DTYPE)
+
+
+@dataclass(frozen=True)
+class KernelResult:
+    K: np.ndarray                       # (channels, L)
+    eig_A: np.ndarray                   # (N,) complex
+    eig_A_bar: dict[float, np.ndarray]  # Δ -> (N,) complex, for DT_GRID and the chosen Δ
+    max_abs_eig_A_bar: float
+
+
+def kernel_view(config: SSMConfig) -> KernelResult:
+    """Kernels of `channels` SSMs (random C each) and the eigenvalues of A and Ā over a Δ grid."""
+    check_budget(ssm.kernel_bytes(config.N, config.L, 2), f"kernels of length L={config.L}, N={config.N}",
+                 "kernel length L or state size N")
+    K = np.stack([ssm.kernel(*ssm_parameters(config, c), config.dt, config.L, config.method).numpy()
+                  for c in range(config.channels)]).astype(np.float32)
+    A, B, _ = ssm_parameters(config)
+    eig_A = _full_spectrum(A)
+    eig_A_bar = {}
+    for dt in sorted(set(DT_GRID) | {config.dt}):
+        A_bar, _ = ssm.discretize(A, B, dt, config.method)
+        eig_A_bar[dt] = _full_spectrum(A_bar).numpy()
+    return KernelResult(K, eig_A.numpy(), eig_A_bar, float(np.abs(eig_A_bar[config.dt]).max()))
+
+
+@dataclass(frozen=True)
+class LegsComparison:
+    t: np.ndarray
+    dense: np.ndarray
+    diagonal: dict[int, np.ndarray]
+    relative_difference: dict[int, float]
+
+
+def legs_comparison(dt: float = 0.02, L: int = 500, coefficient: int = 0) -> LegsComparison:
+    """Basis kernel `coefficient` of the dense HiPPO-LegS SSM and of S4D-LegS for N in LEGS_COMPARE_N.
+
+    The dense kernel is C e^{tA} B with C = e_coefficient and (A, B) of HiPPO-LegS; the S4D-LegS
+    kernel uses the diagonalised normal part (Λ, ½VᴴB) read out with C V. Both by ZOH with step Δ.
+    """
+    t = np.arange(L) * dt
+    dense, diagonal, difference = None, {}, {}
+    for N in LEGS_COMPARE_N:
+        C = torch.zeros(N, dtype=torch.float64)
+        C[coefficient] = 1
+        A, B = ssm.hippo_legs(N)
+        K_dense = ssm.kernel(A, B, C, dt, L).numpy()
+        dense = K_dense if dense is None else dense
+        Lam, B_eig, V = ssm.legs_eigenbasis(N)
+        K = ssm.kernel(Lam, B_eig, C.to(ssm.COMPLEX_DTYPE) @ V, dt, L).numpy()
+        diagonal[N] = K
+        difference[N] = float(np.linalg.norm(K - K_dense) / np.linalg.norm(K_dense))
+    return LegsComparison(t, dense, diagonal, difference)
+
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    signal: str = "sines"
+    T: int = 1000
+    N: int = 32
+    seed: int = 0
+
+
+def make_signal(kind: str, T: int, seed: int) -> torch.Tensor:
+    """(T,) float64 test signal: "sines", "random_walk", "square" or "polynomial" (degree 5)."""
+    g = torch.Generator().manual_seed(seed)
+    s = torch.arange(T, dtype=torch.float64) / T
+    if kind == "sines":
+        freqs = torch.randint(1, 8, (3,), generator=g).double()
+        phases = torch.rand(3, generator=g, dtype=torch.float64) * 6.3
+        return sum(torch.sin(2 * np.pi * f * s + p) / (i + 1) for i, (f, p) in enumerate(zip(freqs, phases)))
+    if kind == "random_walk":
+        steps = torch.randn(T, generator=g, dtype=torch.float64)
+        return torch.cumsum(steps, 0) / T**0.5
+    if kind == "square":
+        return torch.sign(torch.sin(2 * np.pi * 3 * s + 0.1))
+    if kind == "polynomial":
+        roots = torch.rand(5, generator=g, dtype=torch.float64)
+        return torch.prod(s[:, None] - roots, dim=1) * 50
+    raise ValueError(f"signal must be one of {', '.join(SIGNALS)}; got {kind!r}")
+
+
+@dataclass(frozen=True)
+class MemoryResult:
+    u: np.ndarray                           # (T,)
+    coefficients: np.ndarray                # (T, N) c(t)
+    error_times: np.ndarray                 # (k,) times t at which the error was measured
+    errors: dict[int, np.ndarray]           # N' -> (k,) RMS error of the history [0, t]
+
+
+def history_errors(u: torch.Tensor, c: torch.Tensor, times: np.ndarray) -> np.ndarray:
+    """RMS error of the reconstruction of u on [0, t] from c[t], for each t in `times`."""
+    errors = []
+    for t in times:
+        s = torch.arange(t + 1, dtype=torch.float64)
+        errors.append(float(torch.sqrt(torch.mean((ssm.legs_reconstruct(c[t], float(t), s) - u[: t + 1]) ** 2))))
+    return np.asarray(errors)
+
+
+def memory_view(config: MemoryConfig) -> MemoryResult:
+    """HiPPO-LegS coefficients of a signal at every t, and the history error vs t for several N."""
+    u = make_signal(config.signal, config.T, config.seed)
+    times = np.unique(np.linspace(1, config.T - 1, 40).astype(int))
+    errors, coefficients = {}, None
+    for N in sorted({n for n in (4, 16, 64) if n < config.N} | {config.N}):
+        c = ssm.legs_memory(u, N)
+        errors[N] = history_errors(u, c, times)
+        coefficients = c if N == config.N else coefficients
+    return MemoryResult(u.numpy(), coefficients.numpy(), times, errors)
+
+
+@dataclass(frozen=True)
+class ConvScanResult:
+    y_conv: np.ndarray
+    y_scan: np.ndarray
+    max_difference: float
+    lengths: list[int]
+    seconds: dict[str, list[float]]
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def conv_scan_view(config: SSMConfig, timing_lengths=(256, 1024, 4096, 16384)) -> ConvScanResult:
+    """One channel run by kernel + FFT convolution and by the recurrence, and both timed vs L."""
+    check_budget(ssm.kernel_bytes(config.N, config.L, 2), f"an SSM of length L={config.L}, N={config.N}",
+                 "sequence length L or state size N")
+    A, B, C = ssm_parameters(config)
+    g = torch.Generator().manual_seed(config.seed)
+    u = torch.randn(config.L, generator=g, dtype=torch.float64)
+    lengths = sorted({L for L in timing_lengths if L < config.L} | {config.L})
+    seconds = {"kernel + FFT conv": [], "sequential scan": []}
+    y_conv = y_scan = None
+    for L in lengths:
+        y_conv, t_conv = _timed(lambda: ssm.fft_conv(u[:L], ssm.kernel(A, B, C, config.dt, L, config.method)))
+        y_scan, t_scan = _timed(lambda: ssm.scan(A, B, C, config.dt, u[:L], config.method))
+        seconds["kernel + FFT conv"].append(t_conv)
+        seconds["sequential scan"].append(t_scan)
+    difference = float((y_conv - y_scan).abs().max())
+    return ConvScanResult(y_conv.numpy(), y_scan.numpy(), difference, lengths, seconds)
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    chars: list[str]
+    delta: np.ndarray           # (d, l) Δ_t per channel
+    state_norm: np.ndarray      # (d, l) ‖h_t‖ per channel
+    alpha: np.ndarray           # (d, l, l) hidden attention per channel
+    forget: np.ndarray          # (H, l) LSTM forget gate
+    input_gate: np.ndarray      # (H, l) LSTM input gate
+    predictions: dict[str, str]  # model kind -> predicted characters at every position
+
+
+MAX_SELECTION_LENGTH = 128
+
+
+def selection_view(text: str, mamba_model: SequenceModel, lstm_model: SequenceModel) -> SelectionResult:
+    """Inside a trained Mamba model and a trained LSTM on the same typed token sequence."""
+    tokens = encode(text)
+    if tokens.shape[0] > MAX_SELECTION_LENGTH:
+        raise ValueError(f"sequences are limited to {MAX_SELECTION_LENGTH} tokens here (the hidden attention "
+                         f"is l×l per channel); got {tokens.shape[0]}")
+    with torch.no_grad():
+        x = mamba_model.norm(mamba_model.embedding(tokens[None]))
+        inside = mamba_model.layer.inspect(x)
+        lstm_trace = trace(lstm_model.layer, lstm_model.embedding(tokens))
+        predictions = {kind: decode(m(tokens[None]).argmax(-1)[0]) for kind, m in
+                       (("mamba", mamba_model), ("lstm", lstm_model))}
+    gates = lstm_trace.gates
+    return SelectionResult(
+        chars=list(text),
+        delta=inside.delta[0].T.numpy(),
+        state_norm=inside.states[0].norm(dim=-1).T.numpy(),
+        alpha=inside.hidden_attention[0].numpy(),
+        forget=np.asarray(gates["f"][:, 0, 0, :]).T,
+        input_gate=np.asarray(gates["i"][:, 0, 0, :]).T,
+        predictions=predictions,
+    )

@@ -1,0 +1,116 @@
+"""AppTest of the state-space page: every view runs with defaults and reacts to its main controls."""
+import base64
+
+import numpy as np
+
+from tests.support import app_test, plotly_specs
+
+PAGE = "pages/state_space_models.py"
+
+
+def values(array) -> np.ndarray:
+    """A plotly data array as numpy: plain lists, or Plotly's typed-array encoding {dtype, bdata, shape}."""
+    if isinstance(array, dict):
+        shape = [int(n) for n in str(array.get("shape", "-1")).split(",")]
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).reshape(shape)
+    return np.asarray(array)
+
+
+def run(**query):
+    at = app_test(PAGE, **query).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_kernel_explorer_default_shows_kernels_eigenvalues_and_the_legs_comparison():
+    at = run()
+    assert at.title[0].value == "State-space models"
+    kernels, eigenvalues, legs = plotly_specs(at)
+    assert len(kernels["data"]) == 3 and len(values(kernels["data"][0]["y"])) == 1024
+    assert eigenvalues["data"][1]["name"] == "unit circle" and len(eigenvalues["frames"]) >= 13
+    assert legs["data"][0]["name"].startswith("HiPPO-LegS")
+
+
+def test_kernel_explorer_at_n_256_and_l_16384_is_decimated_and_stable():
+    at = run(ssm_k_N=256, ssm_k_L=16384, ssm_k_init="inv")
+    kernels = plotly_specs(at)[0]
+    assert len(values(kernels["data"][0]["y"])) <= 4000 and "every 5th sample" in kernels["layout"]["title"]["text"]
+    assert any("max |λ(Ā)|" in c.value for c in at.caption)
+
+
+def test_larger_step_pulls_discrete_eigenvalues_toward_zero():
+    at = run(ssm_k_init="real", ssm_k_N=8)
+    small = np.abs(values(plotly_specs(at)[1]["data"][2]["x"])).max()
+    at.slider(key="ssm_k_logdt").set_value(0.0).run()
+    large = np.abs(values(plotly_specs(at)[1]["data"][2]["x"])).max()
+    assert large < small
+
+
+def test_dense_reference_over_n_64_gives_a_clear_error():
+    at = run(ssm_k_init="hippo_dense", ssm_k_N=128)
+    assert any("N ≤ 64" in e.value for e in at.error)
+
+
+def test_memory_view_scrubbing_time_changes_the_reconstructed_window():
+    at = run(ssm_view="Memory (HiPPO)", ssm_mem_T=500, ssm_mem_t=100)
+    assert len(values(plotly_specs(at)[0]["data"][2]["y"])) == 101
+    at.slider(key="ssm_mem_t").set_value(400).run()
+    memory, errors = plotly_specs(at)
+    assert len(values(memory["data"][2]["y"])) == 401
+    assert {trace["name"] for trace in errors["data"]} == {"N=4", "N=16", "N=32"}
+
+
+def test_memory_view_at_n_256_reconstructs_a_polynomial_closely():
+    at = run(ssm_view="Memory (HiPPO)", ssm_mem_signal="polynomial", ssm_mem_N=256, ssm_mem_T=2000)
+    assert float(at.metric[0].value) < 1e-3
+
+
+def test_conv_equals_recurrence_at_l_16384_and_n_256():
+    at = run(ssm_view="Conv = recurrence", ssm_c_N=256, ssm_c_L=16384)
+    assert float(at.metric[0].value) < 1e-6
+    timing = plotly_specs(at)[1]
+    assert list(values(timing["data"][0]["x"])) == [256, 1024, 4096, 16384]
+
+
+def test_selection_view_shows_delta_attention_states_and_lstm_gates():
+    at = run(ssm_view="Selection (Mamba)", ssm_sel_text="..a...b..c.d....????")
+    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
+    delta = plotly_specs(at)[0]
+    assert titles[0].startswith("Δ_t per token") and len(values(delta["data"][0]["y"])) == 20
+    assert values(delta["data"][1]["z"]).shape == (32, 20)
+    assert any(t.startswith("hidden attention") for t in titles)
+    assert any("forget gate" in t for t in titles) and any("input gate" in t for t in titles)
+
+
+def test_selection_view_rejects_characters_outside_the_alphabet():
+    at = run(ssm_view="Selection (Mamba)", ssm_sel_text="..x..")
+    assert any("characters must be among" in e.value for e in at.error)
+
+
+def test_compare_view_shows_the_saved_run_next_to_the_paper():
+    at = run(ssm_view="Compare on a task")
+    accuracy = plotly_specs(at)[0]
+    assert {t["name"].rsplit(" (", 1)[0] for t in accuracy["data"]} == {"Mamba (S6)", "S4D", "LSTM"}
+    assert any("99.8" in m.value for m in at.markdown)
+
+
+def test_compare_view_trains_live_with_a_small_budget():
+    at = run(ssm_view="Compare on a task", ssm_cmp_steps=20, ssm_cmp_lengths="8")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("live run" in m.value and "20 steps" in m.value for m in at.markdown)
+    assert list(values(plotly_specs(at)[0]["data"][0]["x"])) == [8]
+
+
+def test_selection_view_new_example_button_draws_a_task_sequence():
+    at = run(ssm_view="Selection (Mamba)", ssm_sel_text="..a..")
+    at.button[0].click().run()
+    text = at.text_input(key="ssm_sel_text").value
+    assert text != "..a.." and text.endswith("????") and len(text) == 36
+
+
+def test_memory_view_shortening_the_signal_clamps_the_scrubbed_time():
+    at = run(ssm_view="Memory (HiPPO)", ssm_mem_T=1000, ssm_mem_t=900)
+    at.slider(key="ssm_mem_T").set_value(500).run()
+    assert not at.exception
+    assert at.slider(key="ssm_mem_t").value == 499

@@ -1,0 +1,71 @@
+"""What the state-space page computes, and its figures (no browser)."""
+import numpy as np
+import pytest
+
+from seqviz import ssm_lab
+from seqviz.budget import BudgetError
+from seqviz.figures import ssm as figures
+from seqviz.ssm_compare import build_models
+
+
+def test_kernel_view_at_the_largest_size_stays_in_budget_and_is_stable():
+    result = ssm_lab.kernel_view(ssm_lab.SSMConfig(init="inv", N=256, dt=1e-3, L=16384))
+    assert result.K.shape == (3, 16384) and np.isfinite(result.K).all()
+    assert result.eig_A.shape == (256,) and result.max_abs_eig_A_bar < 1
+    fig = figures.kernel_figure(result.K, ["a", "b", "c"], "K")
+    assert len(fig.data[0].x) <= figures.MAX_POINTS and "every 5th sample" in fig.layout.title.text
+
+
+def test_eigenvalue_figure_has_a_frame_per_step_and_the_unit_circle():
+    result = ssm_lab.kernel_view(ssm_lab.SSMConfig(init="lin", N=16, L=256))
+    fig = figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, 0.01)
+    assert len(fig.frames) == len(result.eig_A_bar) >= 13
+    assert fig.data[1].name == "unit circle" and len(fig.layout.sliders[0].steps) == len(fig.frames)
+
+
+def test_dense_reference_refuses_large_state_sizes():
+    with pytest.raises(ValueError, match="N ≤ 64"):
+        ssm_lab.kernel_view(ssm_lab.SSMConfig(init="hippo_dense", N=128))
+
+
+def test_kernel_view_over_budget_is_refused():
+    with pytest.raises(BudgetError):
+        ssm_lab.kernel_view(ssm_lab.SSMConfig(N=256, L=10**7))
+
+
+def test_legs_comparison_is_exactly_the_diagonalised_normal_part():
+    result = ssm_lab.legs_comparison(L=50)
+    assert set(result.diagonal) == set(ssm_lab.LEGS_COMPARE_N)
+    assert all(np.isfinite(d) for d in result.relative_difference.values())
+
+
+def test_memory_view_errors_shrink_with_n_for_a_smooth_signal():
+    result = ssm_lab.memory_view(ssm_lab.MemoryConfig("sines", 600, 64))
+    assert result.coefficients.shape == (600, 64)
+    final = {N: e[-1] for N, e in result.errors.items()}
+    assert final[4] > final[16] > final[64]
+
+
+def test_conv_scan_view_agrees_and_times_every_length():
+    result = ssm_lab.conv_scan_view(ssm_lab.SSMConfig(init="legs", N=32, L=2048))
+    assert result.max_difference < 1e-8
+    assert result.lengths == [256, 1024, 2048]
+    assert all(len(s) == 3 for s in result.seconds.values())
+
+
+def test_selection_view_shapes_and_attention_matches_the_state_path():
+    models = build_models(16, 8, 0)
+    result = ssm_lab.selection_view("..a..b.??", models["mamba"], models["lstm"])
+    l = 9
+    assert result.delta.shape == (32, l) and result.alpha.shape == (32, l, l)
+    assert result.forget.shape[1] == l and result.input_gate.shape == result.forget.shape
+    assert len(result.predictions["mamba"]) == l
+    with pytest.raises(ValueError, match="limited to 128 tokens"):
+        ssm_lab.selection_view("." * 200, models["mamba"], models["lstm"])
+
+
+def test_accuracy_figure_draws_the_paper_reference_lines():
+    fig = figures.accuracy_figure({"mamba": {16: 0.9, 32: 0.8}, "s4d": {16: 0.3, 32: 0.2}}, {"mamba": 1, "s4d": 2},
+                                  {"paper: S4 ≈ 18 %": 18.0})
+    assert [list(t.y) for t in fig.data] == [[90.0, 80.0], [30.0, 20.0]]
+    assert fig.layout.shapes[0].y0 == 18.0
