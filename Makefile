@@ -38,6 +38,10 @@ test: setup chromium
 
 bench: setup
 	$(BIN)/python -m benchmarks.trace_speed
+	$(BIN)/python -m benchmarks.training_speed
+	$(BIN)/python -m benchmarks.attention_speed
+	$(BIN)/python -m benchmarks.ssm_speed
+	$(BIN)/python -m benchmarks.cell_latency
 
 latency: setup chromium
 	$(BIN)/python -m benchmarks.latency

@@ -14,12 +14,13 @@ from seqviz.ssm_tasks import ALPHABET, TASKS, decode, make_batch
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_radio, url_selectbox, url_slider
+from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_text
 
 TITLE = "State-space models"
 ICON = ":material/waves:"
 SUMMARY = "S4/S4D kernels and HiPPO memory, convolution = recurrence, and how Mamba selects what to remember."
 ORDER = 40
+COSTLY_CONTROLS = {"Training steps per model": 20}
 
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
 PAPER = {"paper: S4 ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
@@ -125,12 +126,9 @@ def selection() -> None:
              r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s")
     c1, c2 = st.columns([1, 2])
     task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1)
-    if "ssm_sel_text" not in st.session_state:
-        st.session_state["ssm_sel_text"] = st.query_params.get("ssm_sel_text") or example_text(task, settings.seed)
     st.button("New example of this task", on_click=new_example, args=(task,))
-    text = c2.text_input(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
-                         max_chars=MAX_SELECTION_LENGTH)
-    st.query_params["ssm_sel_text"] = text
+    text = url_text(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
+                    default=example_text(task, settings.seed), container=c2, max_chars=MAX_SELECTION_LENGTH)
     models = trained_models(task)
     with explain_errors():
         result = selection_view(text, models["mamba"], models["lstm"])
