@@ -55,16 +55,31 @@ def _bound(widget, label: str, options_or_bounds: tuple, key: str, parse, defaul
     return value
 
 
+def _strict_labels(options: Sequence, kwargs: dict) -> dict:
+    """Make a `format_func` refuse non-options, so a caller holding only a label (AppTest) gets it back as is."""
+    if "format_func" not in kwargs:
+        return kwargs
+    label_of = kwargs["format_func"]
+
+    def format_option(value):
+        if value not in options:
+            raise ValueError(f"{value!r} is not one of the options")
+        return label_of(value)
+    return {**kwargs, "format_func": format_option}
+
+
 def url_selectbox(label: str, options: Sequence, key: str, default=None, container=st, **kwargs):
     """st.selectbox bound to `key` and to the URL; `default` must be one of `options`."""
     default = options[0] if default is None else default
-    return _bound(container.selectbox, label, (options,), key, _in_options(options), default, **kwargs)
+    return _bound(container.selectbox, label, (options,), key, _in_options(options), default,
+                  **_strict_labels(options, kwargs))
 
 
 def url_radio(label: str, options: Sequence, key: str, default=None, container=st, **kwargs):
     """st.radio bound to `key` and to the URL."""
     default = options[0] if default is None else default
-    return _bound(container.radio, label, (options,), key, _in_options(options), default, **kwargs)
+    return _bound(container.radio, label, (options,), key, _in_options(options), default,
+                  **_strict_labels(options, kwargs))
 
 
 def url_slider(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
@@ -97,7 +112,7 @@ def url_multiselect(label: str, options: Sequence, key: str, default: Sequence =
         return [option for option in options if str(option) in raw.split(",")]
     _from_url(key, parse, list(default))
     st.session_state[key] = [value for value in st.session_state[key] if value in options]
-    values = container.multiselect(label, options, key=key, **kwargs)
+    values = container.multiselect(label, options, key=key, **_strict_labels(options, kwargs))
     _to_url(key, ",".join(str(value) for value in values))
     return values
 
