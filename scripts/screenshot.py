@@ -2,7 +2,7 @@
 
 Starts the app on a free loopback port, opens the first page (lowest ORDER; Home when there is
 none) at its default settings in Debian's headless Chromium, waits for its charts and saves a
-1280×800 screenshot. Run from the repository root: python scripts/screenshot.py [--page url-path]
+1280×800 screenshot. Run from the repository root: python scripts/screenshot.py [--page url-path] [--height px]
 """
 from __future__ import annotations
 
@@ -22,13 +22,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", help="url path of the page to show (default: the first page)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--height", type=int, default=800, help="viewport height in pixels (width 1280)")
     args = parser.parse_args()
     pages = discover_pages()
     url_path = args.page if args.page is not None else (pages[0].url_path if pages else "")
     if not driver.chromium_available():
         raise SystemExit(f"Chromium not found at {driver.CHROMIUM}: apt-get install -y chromium")
     with driver.StreamlitServer() as server, driver.chromium() as browser:
-        page = driver.new_context(browser, viewport=(1280, 800)).new_page()
+        page = driver.new_context(browser, viewport=(1280, args.height)).new_page()
         driver.open_page(page, f"{server.url}/{url_path}", timeout_ms=120_000)
         if driver.chart_count(page):
             driver.wait_for_charts(page, timeout_ms=120_000)
