@@ -23,6 +23,7 @@ ICON = ":material/center_focus_strong:"
 SUMMARY = ("Seq2seq RNNs with and without Bahdanau/Luong attention: train live, watch alignments form, "
            "measure the fixed-vector bottleneck and exposure bias.")
 ORDER = 30
+MAIN_CONTROL = "Task"
 COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"

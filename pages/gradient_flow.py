@@ -24,6 +24,7 @@ ICON = ":material/trending_down:"
 SUMMARY = ("Why gradients vanish or explode through time in RNN, LSTM and GRU: per-step gradient norms, Jacobian "
            "spectra, who teaches whom, a (ρ, T) phase diagram, and clipping in live training.")
 ORDER = 20
+MAIN_CONTROL = "Sequence length T"
 COSTLY_CONTROLS = {"Sequence length T": 120, "Hidden size H": 32, "Layers L": 2, "Updates": 20, "Longest T": 100,
                    "Number of radii ρ in [0.1, 3]": 8, "Batch size": 16, "Task length T": 40}
 

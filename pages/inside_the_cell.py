@@ -20,6 +20,7 @@ ICON = ":material/memory:"
 SUMMARY = ("Watch an RNN, LSTM or GRU step through a sequence you choose: hidden and cell states and every gate, "
            "animated, with the equations' numbers at each step.")
 ORDER = 10
+MAIN_CONTROL = "Length T"
 
 CELL_NAMES = {"rnn-tanh": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
 SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wave + noise",

@@ -20,6 +20,7 @@ TITLE = "State-space models"
 ICON = ":material/waves:"
 SUMMARY = "S4/S4D kernels and HiPPO memory, convolution = recurrence, and how Mamba selects what to remember."
 ORDER = 40
+MAIN_CONTROL = "State size N"
 COSTLY_CONTROLS = {"Training steps per model": 20}
 
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
