@@ -25,6 +25,10 @@ COSTLY_CONTROLS = {"Training steps per model": 20}
 
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
 PAPER = {"paper: S4 ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
+cached_kernel = cached_data(kernel_view)
+cached_legs = cached_data(legs_comparison)
+cached_memory = cached_data(memory_view)
+cached_conv_scan = cached_data(conv_scan_view)
 
 st.title(TITLE)
 settings = shared_settings()
@@ -50,14 +54,14 @@ def kernel_explorer() -> None:
              r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
     config = ssm_controls("ssm_k")
     with explain_errors():
-        result = cached_data(kernel_view)(config)
+        result = cached_kernel(config)
     st.plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
                                           f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
     st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable). "
                "Move the slider under the right plot to see Ā's eigenvalues travel as Δ changes: "
                "small Δ keeps them near 1 (long memory), large Δ pulls them toward 0.")
     st.plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
-    legs = cached_data(legs_comparison)()
+    legs = cached_legs()
     st.plotly_chart(figures.legs_comparison_figure(legs.t, legs.dense, legs.diagonal, legs.relative_difference))
     st.caption(f"First LegS basis kernel (C = e₀), dense reference for N ≤ {DENSE_MAX_N}. "
                "Measured relative L2 differences: "
@@ -78,12 +82,9 @@ def memory() -> None:
     t = url_slider("Time t (scrub)", 1, T - 1, key="ssm_mem_t", default=T // 2,
                    help="The state c(t) at this time is all the model keeps; the red curve is rebuilt from it.")
     with explain_errors():
-        result = cached_data(memory_view)(MemoryConfig(signal, T, N, settings.seed))
-    s = np.arange(T)
-    reconstruction = ssm.legs_reconstruct(torch.from_numpy(result.coefficients[t]), float(t),
-                                          torch.arange(t + 1, dtype=torch.float64)).numpy()
-    rms = float(np.sqrt(np.mean((reconstruction - result.u[: t + 1]) ** 2)))
-    st.plotly_chart(figures.memory_figure(s, result.u, t, reconstruction, N))
+        result = cached_memory(MemoryConfig(signal, T, N, settings.seed))
+    reconstruction, rms = result.history_at(t)
+    st.plotly_chart(figures.memory_figure(np.arange(T), result.u, t, reconstruction, N))
     st.metric("RMS error of the history [0, t]", f"{rms:.2e}")
     st.plotly_chart(figures.memory_error_figure(result.error_times, result.errors))
 
@@ -93,7 +94,7 @@ def conv_equals_recurrence() -> None:
              r"x_k = \bar A x_{k-1} + \bar B u_k,\; y_k = C x_k + D u_k \;(\text{scan}, O(L)\text{ sequential steps})")
     config = ssm_controls("ssm_c")
     with explain_errors():
-        result = cached_data(conv_scan_view)(config)
+        result = cached_conv_scan(config)
     st.metric("max |conv − scan|", f"{result.max_difference:.2e}")
     st.plotly_chart(figures.conv_scan_figure(result.y_conv, result.y_scan))
     st.plotly_chart(figures.timing_figure(result.lengths, result.seconds))

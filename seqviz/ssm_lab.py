@@ -149,14 +149,21 @@ class MemoryResult:
     error_times: np.ndarray                 # (k,) times t at which the error was measured
     errors: dict[int, np.ndarray]           # N' -> (k,) RMS error of the history [0, t]
 
+    def history_at(self, t: int) -> tuple[np.ndarray, float]:
+        """(t + 1,) the history u[0..t] rebuilt from c(t) alone, and its RMS error."""
+        rebuilt, rms = reconstruct_history(torch.from_numpy(self.u), torch.from_numpy(self.coefficients[t]), t)
+        return rebuilt.numpy(), rms
+
+
+def reconstruct_history(u: torch.Tensor, c_t: torch.Tensor, t: int) -> tuple[torch.Tensor, float]:
+    """u on [0, t] rebuilt from the LegS coefficients c_t = c(t), and the RMS error against u."""
+    rebuilt = ssm.legs_reconstruct(c_t, float(t), torch.arange(t + 1, dtype=torch.float64))
+    return rebuilt, float(torch.sqrt(torch.mean((rebuilt - u[: t + 1]) ** 2)))
+
 
 def history_errors(u: torch.Tensor, c: torch.Tensor, times: np.ndarray) -> np.ndarray:
     """RMS error of the reconstruction of u on [0, t] from c[t], for each t in `times`."""
-    errors = []
-    for t in times:
-        s = torch.arange(t + 1, dtype=torch.float64)
-        errors.append(float(torch.sqrt(torch.mean((ssm.legs_reconstruct(c[t], float(t), s) - u[: t + 1]) ** 2))))
-    return np.asarray(errors)
+    return np.asarray([reconstruct_history(u, c[t], int(t))[1] for t in times])
 
 
 def memory_view(config: MemoryConfig) -> MemoryResult:
