@@ -20,7 +20,8 @@ from seqviz.trace import trace
 KERNEL_INITS = ("legs", "inv", "lin", "real", "hippo_dense")
 SIGNALS = ("sines", "random_walk", "square", "polynomial")
 DT_GRID = tuple(float(d) for d in np.logspace(-4, 0, 13))
-LEGS_COMPARE_N = (8, 16, 32, 64)
+LEGS_COMPARE_N = (8, 16, 32, 64, 128, 256, 512)
+LEGS_BASIS = (0, 1, 2, 3)
 DENSE_MAX_N = 64
 
 
@@ -93,25 +94,37 @@ class LegsComparison:
     diagonal: dict[int, np.ndarray]
     relative_difference: dict[int, float]
 
+    @property
+    def order(self) -> float:
+        """p in relative difference ∝ N^(−p), least-squares over the four largest N."""
+        N = np.array(list(self.relative_difference))[-4:]
+        d = np.array(list(self.relative_difference.values()))[-4:]
+        return float(-np.polyfit(np.log(N), np.log(d), 1)[0])
+
 
 def legs_comparison(dt: float = 0.02, L: int = 500, coefficient: int = 0) -> LegsComparison:
-    """Basis kernel `coefficient` of the dense HiPPO-LegS SSM and of S4D-LegS for N in LEGS_COMPARE_N.
+    """Basis kernel `coefficient` (C = e_n) of the dense HiPPO-LegS SSM and of S4D-LegS for N in LEGS_COMPARE_N.
 
-    The dense kernel is C e^{tA} B with C = e_coefficient and (A, B) of HiPPO-LegS; the S4D-LegS
-    kernel uses the diagonalised normal part (Λ, ½VᴴB) read out with C V. Both by ZOH with step Δ.
+    The S4D-LegS kernel uses the diagonalised normal part (Λ, ½VᴴB) read out with C V. HiPPO-LegS's
+    A is lower-triangular, so x_n(t) depends only on the states 0 … n: the dense kernel of basis n is
+    the same for every N ≥ n + 1 and is computed exactly from that (n+1)-state block, which keeps the
+    reference well conditioned where a large dense e^{ΔA} would not be. Both by ZOH with step Δ, so
+    K_l is the continuous kernel integrated over [lΔ, (l+1)Δ].
     """
+    if coefficient not in LEGS_BASIS:
+        raise ValueError(f"basis kernel n must be one of {LEGS_BASIS}; got {coefficient!r}")
     t = np.arange(L) * dt
-    dense, diagonal, difference = None, {}, {}
+    block = max(coefficient + 1, 2)  # a (1, 1) matrix would read as one diagonal entry
+    C = torch.zeros(block, dtype=torch.float64)
+    C[coefficient] = 1
+    A, B = ssm.hippo_legs(block)
+    dense = ssm.kernel(A, B, C, dt, L).numpy()
+    diagonal, difference = {}, {}
     for N in LEGS_COMPARE_N:
-        C = torch.zeros(N, dtype=torch.float64)
-        C[coefficient] = 1
-        A, B = ssm.hippo_legs(N)
-        K_dense = ssm.kernel(A, B, C, dt, L).numpy()
-        dense = K_dense if dense is None else dense
         Lam, B_eig, V = ssm.legs_eigenbasis(N)
-        K = ssm.kernel(Lam, B_eig, C.to(ssm.COMPLEX_DTYPE) @ V, dt, L).numpy()
+        K = ssm.kernel(Lam, B_eig, V[coefficient].to(ssm.COMPLEX_DTYPE), dt, L).numpy()
         diagonal[N] = K
-        difference[N] = float(np.linalg.norm(K - K_dense) / np.linalg.norm(K_dense))
+        difference[N] = float(np.linalg.norm(K - dense) / np.linalg.norm(dense))
     return LegsComparison(t, dense, diagonal, difference)
 
 

@@ -31,6 +31,16 @@ def test_kernel_explorer_default_shows_kernels_eigenvalues_and_the_legs_comparis
     assert legs["data"][0]["name"].startswith("HiPPO-LegS")
 
 
+def test_legs_comparison_follows_the_chosen_basis_kernel_and_reports_the_rate():
+    at = run()
+    first = values(plotly_specs(at)[2]["data"][0]["y"])
+    at.selectbox(key="ssm_legs_n").set_value(3).run()
+    legs = plotly_specs(at)[2]
+    assert legs["layout"]["annotations"][0]["text"] == "basis kernel n = 3"
+    assert not np.allclose(values(legs["data"][0]["y"]), first)
+    assert any("N=512" in c.value and "fall like N^(−" in c.value for c in at.caption)
+
+
 def test_kernel_explorer_at_n_256_and_l_16384_is_decimated_and_stable():
     at = run(ssm_k_N=256, ssm_k_L=16384, ssm_k_init="inv")
     kernels = plotly_specs(at)[0]

@@ -1,8 +1,9 @@
 """What the state-space page computes, and its figures (no browser)."""
 import numpy as np
 import pytest
+import torch
 
-from seqviz import ssm_lab
+from seqviz import ssm, ssm_lab
 from seqviz.budget import BudgetError
 from seqviz.figures import ssm as figures
 from seqviz.ssm_compare import build_models
@@ -33,10 +34,36 @@ def test_kernel_view_over_budget_is_refused():
         ssm_lab.kernel_view(ssm_lab.SSMConfig(N=256, L=10**7))
 
 
-def test_legs_comparison_is_exactly_the_diagonalised_normal_part():
-    result = ssm_lab.legs_comparison(L=50)
-    assert set(result.diagonal) == set(ssm_lab.LEGS_COMPARE_N)
-    assert all(np.isfinite(d) for d in result.relative_difference.values())
+def test_legs_comparison_reference_is_the_closed_form_and_the_full_dense_system():
+    dt, L = 0.02, 200
+    l = np.arange(L)
+    first = ssm_lab.legs_comparison(dt, L, coefficient=0)
+    np.testing.assert_allclose(first.dense, np.exp(-l * dt) * (1 - np.exp(-dt)), rtol=1e-12)  # x_0' = −x_0 + u
+    A, B = ssm.hippo_legs(32)
+    C = torch.zeros(32, dtype=torch.float64)
+    C[3] = 1
+    np.testing.assert_allclose(ssm_lab.legs_comparison(dt, L, coefficient=3).dense,
+                               ssm.kernel(A, B, C, dt, L).numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("n", ssm_lab.LEGS_BASIS)
+def test_s4d_legs_converges_to_hippo_legs_like_one_over_n(n):
+    result = ssm_lab.legs_comparison(coefficient=n)
+    d = [result.relative_difference[N] for N in ssm_lab.LEGS_COMPARE_N if N >= 16]
+    assert all(a > b for a, b in zip(d, d[1:]))
+    assert d[-1] < 0.06 and 0.8 < result.order < 1.2
+
+
+def test_s4d_legs_continuous_kernel_starts_at_half_the_dense_one():
+    N, n = 64, 2
+    Lam, B_eig, V = ssm.legs_eigenbasis(N)
+    K0 = 2 * (V[n].to(ssm.COMPLEX_DTYPE) * B_eig).sum().real  # K(t = 0) = C B
+    assert K0.item() == pytest.approx(ssm.hippo_legs(N)[1][n].item() / 2, rel=1e-12)
+
+
+def test_legs_comparison_refuses_an_unknown_basis_kernel():
+    with pytest.raises(ValueError, match="basis kernel"):
+        ssm_lab.legs_comparison(coefficient=7)
 
 
 def test_memory_view_errors_shrink_with_n_for_a_smooth_signal():

@@ -69,14 +69,27 @@ def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray
 
 
 def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int, np.ndarray],
-                           errors: dict[int, float]) -> go.Figure:
-    """Dense HiPPO-LegS kernel (black) and S4D-LegS kernels for several N, with their relative errors."""
-    fig = go.Figure([go.Scatter(x=t, y=dense, mode="lines", name="HiPPO-LegS (dense A, B)",
-                                line=dict(color="black", width=3))])
+                           errors: dict[int, float], n: int = 0) -> go.Figure:
+    """Left: the dense HiPPO-LegS basis kernel n (black) and S4D-LegS kernels for several N.
+    Right: their relative L2 difference against N on log-log axes, with a 1/N guide line."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.65, 0.35],
+                        subplot_titles=(f"basis kernel n = {n}", "relative L2 difference vs N"))
+    fig.add_trace(go.Scatter(x=t, y=dense, mode="lines", name="HiPPO-LegS (dense A, B)",
+                             line=dict(color="black", width=3)), row=1, col=1)
     for N, K in diagonal.items():
-        fig.add_trace(go.Scatter(x=t, y=K, mode="lines", name=f"S4D-LegS N={N} (rel. diff {errors[N]:.2f})"))
-    fig.update_layout(title="S4D-LegS (diagonal normal part, B/2) next to the dense HiPPO-LegS kernel",
-                      xaxis_title="time t = l·Δ", yaxis_title="K(t)", height=360)
+        fig.add_trace(go.Scatter(x=t, y=K, mode="lines", name=f"S4D-LegS N={N}", line=dict(width=1)), row=1, col=1)
+    N = np.array(list(errors), dtype=float)
+    d = np.array(list(errors.values()))
+    fig.add_trace(go.Scatter(x=N, y=d, mode="lines+markers", name="S4D-LegS − dense", line=dict(color="#d62728"),
+                             showlegend=False), row=1, col=2)
+    fig.add_trace(go.Scatter(x=N, y=d[-1] * N[-1] / N, mode="lines", name="∝ 1/N", line=dict(color="gray", dash="dot")),
+                  row=1, col=2)
+    fig.update_xaxes(title_text="time t = l·Δ", row=1, col=1)
+    fig.update_xaxes(title_text="state size N", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="K_l", row=1, col=1)
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_layout(title="S4D-LegS (diagonal normal part, B/2) converging to the dense HiPPO-LegS kernel",
+                      height=380)
     return fig
 
 
