@@ -1,6 +1,7 @@
 """Page discovery: the four required constants, the optional MAIN_CONTROL, extra page folders."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from seqviz.ui.registry import EXTRA_PAGES_ENV, PageInfo, discover_pages
@@ -41,3 +42,12 @@ def test_extra_page_folders_are_added_and_sorted_by_order(tmp_path, monkeypatch)
     assert pages[0].path == tmp_path / "extra_first.py"
     monkeypatch.delenv(EXTRA_PAGES_ENV)
     assert all(p.path.parent != tmp_path for p in discover_pages())
+
+
+def test_an_edited_page_file_is_read_again(tmp_path):
+    path = write_page(tmp_path, "edited", order=1)
+    assert discover_pages(tmp_path)[0].order == 1
+    stat = path.stat()
+    write_page(tmp_path, "edited", order=5)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a new mtime even on coarse clocks
+    assert discover_pages(tmp_path)[0].order == 5

@@ -18,6 +18,8 @@ browser tests use it for a test-only fixture page. Unset in normal use.
 from __future__ import annotations
 
 import ast
+import copy
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,14 +45,22 @@ class PageInfo:
 
 
 def page_constants(path: Path) -> dict:
-    """The page constants (required and optional) that a page file declares, read without running it."""
+    """The page constants (required and optional) that a page file declares, read without running it.
+
+    app.py asks on every rerun; a file is parsed again only when its modification time changes.
+    """
+    return copy.deepcopy(dict(_parsed_constants(path, path.stat().st_mtime_ns)))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_constants(path: Path, mtime_ns: int) -> tuple:
     values = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
             if name in _FIELDS or name in _OPTIONAL_FIELDS:
                 values[name] = ast.literal_eval(node.value)
-    return values
+    return tuple(values.items())
 
 
 def page_directories() -> list[Path]:
