@@ -27,6 +27,7 @@ SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wa
                 "square": "square wave + noise", "gaussian": "random Gaussian", "step": "step (memory settles)",
                 "impulse": "impulse (memory decays)", "text": "typed text", "csv": "CSV upload"}
 MAX_EQUATION_UNITS = 4
+STEP_TABS = ("Bars at step t", "Animation (play)", "Heatmaps: units × time", "Chosen units over time")
 cached_run = cached_data(run_cell)
 
 
@@ -131,13 +132,20 @@ def draw_step_view(run, layer: int, direction: int) -> None:
     if tr.kind == "gru":
         st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
                    "old state kept (some texts swap z and 1 − z).")
-    bars, heatmaps, lines = st.tabs([f"Bars at step {t}", "Heatmaps: units × time", "Chosen units over time"])
-    with bars:
-        show(step_bars(states, t, run.sequence.step_labels[t]), "step_bars")
-    with heatmaps:
-        show(state_heatmaps(states, t), "heatmaps")
-    with lines:
-        show(unit_lines(states, units, t), "units")
+    # Only the open tab is built and sent (lazy tabs): one chart per rerun instead of four.
+    bars, animation, heatmaps, lines = st.tabs(STEP_TABS, key="cell_tab", bind="query-params")
+    if bars.open:
+        with bars:
+            show(step_bars(states, t, run.sequence.step_labels[t]), "step_bars")
+    if animation.open:
+        with animation:
+            show(cell_animation(states, run.sequence.step_labels), "animation")
+    if heatmaps.open:
+        with heatmaps:
+            show(state_heatmaps(states, t), "heatmaps")
+    if lines.open:
+        with lines:
+            show(unit_lines(states, units, t), "units")
 
 
 def show(fig, name: str) -> None:
@@ -176,9 +184,7 @@ if run.trace.first_nonfinite_step is not None:
     st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
                "Scale the input down or pick another initialisation.")
 layer, direction = layer_and_direction(run.trace)
-states = cell_states(run.trace, layer, direction)
 st.subheader("Step by step")
-show(cell_animation(states, run.sequence.step_labels), "animation")
 step_view(run, layer, direction)
 st.subheader("Order matters")
 st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "

@@ -44,40 +44,47 @@ def _log10(values: np.ndarray) -> np.ndarray:
     return np.round(np.where(np.isfinite(logs), logs, np.nan), 3)
 
 
-def _mark_unplottable(fig: go.Figure, name: str, values: np.ndarray, colour: str, group: str,
-                      floor: float, ceiling: float) -> None:
-    """Markers for the steps a log axis cannot show: exact zeros on the floor, inf/NaN on the ceiling."""
+def _unplottable_markers(name: str, values: np.ndarray, colour: str, group: str, floor: float,
+                         ceiling: float) -> list[dict]:
+    """Marker traces for the steps a log axis cannot show: exact zeros on the floor, inf/NaN on the ceiling."""
     values = np.asarray(values, dtype=np.float64)
+    traces = []
     for steps, y, what, symbol in ((np.flatnonzero(values == 0), floor, "exactly 0", "x"),
                                    (np.flatnonzero(~np.isfinite(values)), ceiling, "inf/NaN", "triangle-up")):
         if steps.size:
             cause = "underflow" if what == "exactly 0" else "overflow"
-            fig.add_scatter(x=steps, y=np.full(steps.size, y), mode="markers", legendgroup=group,
-                            name=f"{name} {what} ({steps.size} steps, {cause})",
-                            marker=dict(color=colour, symbol=symbol, size=6))
+            traces.append(dict(type="scatter", x=steps, y=np.full(steps.size, y), mode="markers", legendgroup=group,
+                               name=f"{name} {what} ({steps.size} steps, {cause})",
+                               marker=dict(color=colour, symbol=symbol, size=6)))
+    return traces
 
 
 def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
-    """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs marked."""
+    """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs marked.
+
+    Built from plain dicts without Plotly's per-property validation (this figure is redrawn on every
+    change of the page's main control); the dicts follow Plotly's schema.
+    """
     kinds = result.kinds
     series = [f.grad_hidden_norm[:, layer] for f in kinds.values()] + [f.grad_input_norm for f in kinds.values()]
     floor, ceiling = _floor_and_ceiling(series)
     t = np.arange(result.config.steps)
-    fig = go.Figure()
+    data = []
     for kind, flow in kinds.items():
         colour, label = KIND_COLOURS[kind], KIND_LABELS[kind]
         for name, values, dash in ((f"{label} ‖dL/dh_t‖", flow.grad_hidden_norm[:, layer], None),
                                    (f"{label} ‖dL/dx_t‖", flow.grad_input_norm, "dot")):
-            fig.add_scatter(x=t, y=_positive(values), mode="lines", name=name, legendgroup=kind,
-                            line=dict(color=colour, dash=dash, width=1 if dash else 2))
-            _mark_unplottable(fig, name, values, colour, kind, floor, ceiling)
-    fig.update_layout(
-        title=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), layer {layer})",
-        xaxis_title="step t", yaxis_title="norm (log scale)", yaxis_type="log", yaxis_exponentformat="power",
-        hovermode="x unified",
-        legend=dict(orientation="h", y=-0.25),
+            data.append(dict(type="scatter", x=t, y=_positive(values), mode="lines", name=name, legendgroup=kind,
+                             line=dict(color=colour, width=2) if dash is None else dict(color=colour, dash=dash, width=1)))
+            data += _unplottable_markers(name, values, colour, kind, floor, ceiling)
+    layout = dict(
+        title=dict(text=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), "
+                        f"layer {layer})"),
+        xaxis=dict(title=dict(text="step t")),
+        yaxis=dict(title=dict(text="norm (log scale)"), type="log", exponentformat="power"),
+        hovermode="x unified", legend=dict(orientation="h", y=-0.25),
     )
-    return fig
+    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
