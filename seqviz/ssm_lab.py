@@ -38,23 +38,32 @@ class SSMConfig:
     seed: int = 0
 
 
-def ssm_parameters(config: SSMConfig, channel: int = 0):
-    """(A, B, C) of one channel: the init's A and B, and a seeded random C (complex for complex A)."""
+def state_matrices(config: SSMConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """(A, B) of the configured initialisation: diagonal (S4D) or the dense HiPPO-LegS pair."""
     if config.init == "hippo_dense":
         if config.N > DENSE_MAX_N:
             raise ValueError(f"the dense HiPPO-LegS reference is limited to N ≤ {DENSE_MAX_N} "
                              f"(L repeated N×N products); got N={config.N}")
-        A, B = ssm.hippo_legs(config.N)
-    elif config.init in KERNEL_INITS:
-        A, B = ssm.s4d_init(config.init, config.N)
-    else:
-        raise ValueError(f"init must be one of {', '.join(KERNEL_INITS)}; got {config.init!r}")
+        return ssm.hippo_legs(config.N)
+    if config.init in KERNEL_INITS:
+        return ssm.s4d_init(config.init, config.N)
+    raise ValueError(f"init must be one of {', '.join(KERNEL_INITS)}; got {config.init!r}")
+
+
+def readout(config: SSMConfig, A: torch.Tensor, B: torch.Tensor, channel: int = 0) -> torch.Tensor:
+    """A seeded random C for channel `channel`, shaped like B (complex for complex A)."""
     g = torch.Generator().manual_seed(config.seed * 1000 + channel)
     size = B.shape[0]
     C = torch.randn(size, generator=g, dtype=torch.float64)
     if A.is_complex():
         C = torch.complex(C, torch.randn(size, generator=g, dtype=torch.float64)) * 0.5**0.5
-    return A, B, C
+    return C
+
+
+def ssm_parameters(config: SSMConfig, channel: int = 0):
+    """(A, B, C) of one channel: the init's A and B, and a seeded random C (complex for complex A)."""
+    A, B = state_matrices(config)
+    return A, B, readout(config, A, B, channel)
 
 
 def _full_spectrum(A: torch.Tensor) -> torch.Tensor:
@@ -76,9 +85,9 @@ def kernel_view(config: SSMConfig) -> KernelResult:
     """Kernels of `channels` SSMs (random C each) and the eigenvalues of A and Ā over a Δ grid."""
     check_budget(ssm.kernel_bytes(config.N, config.L, 2), f"kernels of length L={config.L}, N={config.N}",
                  "kernel length L or state size N")
-    K = np.stack([ssm.kernel(*ssm_parameters(config, c), config.dt, config.L, config.method).numpy()
+    A, B = state_matrices(config)  # once: S4D-LegS diagonalises an N × N matrix
+    K = np.stack([ssm.kernel(A, B, readout(config, A, B, c), config.dt, config.L, config.method).numpy()
                   for c in range(config.channels)]).astype(np.float32)
-    A, B, _ = ssm_parameters(config)
     eig_A = _full_spectrum(A)
     eig_A_bar = {}
     for dt in sorted(set(DT_GRID) | {config.dt}):

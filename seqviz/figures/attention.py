@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqviz.figures.plain import figure, row_layout
 from seqviz.seq2seq_experiments import Alignment, ExposureResult, SweepResult
 
 MAX_FRAMES = 25
@@ -103,15 +104,15 @@ def _label_axes(fig: go.Figure, alignment: Alignment, col: int) -> None:
 
 def training_figure(history: dict, title: str = "") -> go.Figure:
     """Mean training loss and held-out exact-sequence accuracy against the update step."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["training loss (cross-entropy)", "exact-sequence accuracy"])
-    fig.add_trace(go.Scatter(x=history["step"], y=history["loss"], mode="lines+markers", name="loss"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=history["step"], y=history["accuracy"], mode="lines+markers", name="accuracy"),
-                  row=1, col=2)
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    fig.update_xaxes(title_text="update step")
-    fig.update_layout(title_text=title, height=360, showlegend=False)
-    return fig
+    data = [dict(type="scatter", x=history["step"], y=history["loss"], mode="lines+markers", name="loss"),
+            dict(type="scatter", x=history["step"], y=history["accuracy"], mode="lines+markers", name="accuracy",
+                 xaxis="x2", yaxis="y2")]
+    layout = row_layout(["training loss (cross-entropy)", "exact-sequence accuracy"])
+    layout["xaxis"]["title"] = layout["xaxis2"]["title"] = dict(text="update step")
+    layout["yaxis"]["type"] = "log"
+    layout["yaxis2"]["range"] = [0, 1.02]
+    layout.update(title=dict(text=title), height=360, showlegend=False)
+    return figure(data, layout)
 
 
 def bottleneck_figure(result: SweepResult, length: int) -> go.Figure:

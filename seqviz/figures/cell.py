@@ -16,6 +16,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from seqviz.figures.plain import axis, figure, row_layout, stacked_layout
 from seqviz.params import ParamCount
 
 ANIMATION_VALUE_BUDGET = 200_000
@@ -69,12 +70,12 @@ def _units_note(shown: int, H: int) -> str:
 def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[list[dict], dict]:
     """Bar traces of every state at step t (one stacked row each) and their layout, y ranges fixed over time."""
     names = list(states)
-    layout = _stacked_layout([STATE_TITLES[n] for n in names], "unit j", spacing=0.03)
+    layout = stacked_layout([STATE_TITLES[n] for n in names], "unit j", spacing=0.03)
     data = []
     for row, name in enumerate(names, start=1):
         data.append(dict(type="bar", x=units, y=_f32(states[name][t, units]), name=name, marker=dict(color=COLORS[name]),
-                         showlegend=False, xaxis=_axis("x", row), yaxis=_axis("y", row)))
-        layout[_axis("yaxis", row)]["range"] = _value_range(states[name])
+                         showlegend=False, xaxis=axis("x", row), yaxis=axis("y", row)))
+        layout[axis("yaxis", row)]["range"] = _value_range(states[name])
     layout.update(height=140 * len(names) + 160, margin=dict(t=90, b=40))
     return data, layout
 
@@ -93,7 +94,7 @@ def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units:
     data, layout = _bars(states, units, t)
     label = "" if step_label == f"t={t}" else f" ({step_label})"
     layout["title"] = dict(text=f"States and gates at step t = {t}{label}" + _note([_units_note(len(units), H)]))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def cell_animation(states: dict[str, np.ndarray], step_labels, max_units: int = MAX_BAR_UNITS,
@@ -118,33 +119,7 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, max_units: int = 
                    data=[dict(type="bar", y=_f32(states[n][t, units])) for n in names]) for t in steps]
     layout.update(title=dict(text=f"States and gates over time: press play or drag the slider{note}"),
                   updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=dict(t=90, b=150))
-    return _figure(data, layout, frames)
-
-
-def _figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
-    """A figure from plain dicts. Hundreds of frames and slider steps make Plotly's per-object
-    validation the slowest part of a rerun, so it is skipped: the dicts above are written to spec."""
-    return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
-
-
-def _axis(prefix: str, row: int) -> str:
-    return prefix if row == 1 else f"{prefix}{row}"
-
-
-def _stacked_layout(titles: list[str], x_title: str, spacing: float) -> dict:
-    """Layout of len(titles) subplots stacked in one column, sharing the bottom x axis."""
-    n = len(titles)
-    height = (1 - spacing * (n - 1)) / n
-    layout = {"annotations": []}
-    for row, title in enumerate(titles, start=1):
-        top = round(1 - (row - 1) * (height + spacing), 6)
-        layout[_axis("yaxis", row)] = dict(domain=[max(0.0, round(top - height, 6)), top], anchor=_axis("x", row))
-        layout[_axis("xaxis", row)] = dict(anchor=_axis("y", row), showticklabels=row == n,
-                                           **({} if row == 1 else {"matches": "x"}))
-        layout["annotations"].append(dict(text=title, x=0.5, y=top, xref="paper", yref="paper", xanchor="center",
-                                          yanchor="bottom", showarrow=False, font=dict(size=14)))
-    layout[_axis("xaxis", n)]["title"] = dict(text=x_title)
-    return layout
+    return figure(data, layout, frames)
 
 
 def _step_label(t: int, label: str) -> str:
@@ -202,22 +177,22 @@ def state_heatmaps(states: dict[str, np.ndarray], current_step: int = 0,
     names = list(states)
     T, H = states[names[0]].shape
     k = time_bins(T, H, len(names), budget)
-    layout = _stacked_layout([STATE_TITLES[n] for n in names], "step t", spacing=0.04)
+    layout = stacked_layout([STATE_TITLES[n] for n in names], "step t", spacing=0.04)
     data, marks = [], []
     for row, name in enumerate(names, start=1):
         means, centres = _binned(states[name], k)
         data.append(dict(type="heatmap", z=_f32(means.T), x=_f32(centres), y=np.arange(H), name=name,
-                         coloraxis=_coloraxis(name), xaxis=_axis("x", row), yaxis=_axis("y", row),
+                         coloraxis=_coloraxis(name), xaxis=axis("x", row), yaxis=axis("y", row),
                          hovertemplate="t=%{x}<br>unit %{y}<br>%{z:.3f}<extra>" + name + "</extra>"))
-        layout[_axis("yaxis", row)]["title"] = dict(text="unit")
-        marks.append(dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref=_axis("x", row),
-                          yref=f"{_axis('y', row)} domain", line=dict(color="black", width=2, dash="dot")))
+        layout[axis("yaxis", row)]["title"] = dict(text="unit")
+        marks.append(dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref=axis("x", row),
+                          yref=f"{axis('y', row)} domain", line=dict(color="black", width=2, dash="dot")))
     note = _note([f"each column averages {k} steps" if k > 1 else ""])
     if T <= 30:  # whole steps only; Plotly would otherwise tick half steps
-        layout[_axis("xaxis", len(names))]["dtick"] = 1
+        layout[axis("xaxis", len(names))]["dtick"] = 1
     layout.update(title=dict(text=f"Units × time (current step t = {current_step} marked){note}"), shapes=marks,
                   height=170 * len(names) + 120, margin=dict(t=90, b=40), **_coloraxes(names, states))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def _coloraxis(name: str) -> str:
@@ -247,7 +222,7 @@ def unit_lines(states: dict[str, np.ndarray], units, current_step: int = 0) -> g
             for name in ("h", "c") if name in states for j in units]
     mark = dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref="x", yref="y domain",
                 line=dict(color="black", width=1, dash="dot"))
-    return _figure(data, dict(title=dict(text=f"Chosen units over time (current step t = {current_step} marked)"),
+    return figure(data, dict(title=dict(text=f"Chosen units over time (current step t = {current_step} marked)"),
                               xaxis=dict(title=dict(text="step t")), yaxis=dict(title=dict(text="value")),
                               shapes=[mark], height=360, margin=dict(t=60, b=40)))
 
@@ -264,19 +239,16 @@ def order_matters(forward_final: np.ndarray, reversed_final: np.ndarray, step_la
     units = shown_units(H, max_units)
     gap = float(np.linalg.norm(forward_final.astype(np.float64) - reversed_final))
     titles = [f"in order: {_sequence_name(step_labels)}", f"reversed: {_sequence_name(step_labels[::-1])}"]
-    data, layout = [], {"annotations": []}
-    for col, (final, color, domain) in enumerate(((forward_final, "#1f77b4", [0, 0.47]),
-                                                  (reversed_final, "#ff7f0e", [0.53, 1])), start=1):
+    data, layout = [], row_layout(titles, gap=0.06)
+    for col, (final, color) in enumerate(((forward_final, "#1f77b4"), (reversed_final, "#ff7f0e")), start=1):
         data.append(dict(type="bar", x=units, y=_f32(final[units]), marker=dict(color=color), showlegend=False,
-                         name=titles[col - 1].split(":")[0], xaxis=_axis("x", col), yaxis=_axis("y", col)))
-        layout[_axis("xaxis", col)] = dict(domain=domain, anchor=_axis("y", col), title=dict(text="unit j"))
-        layout[_axis("yaxis", col)] = dict(anchor=_axis("x", col), **({"matches": "y", "showticklabels": False}
-                                                                       if col == 2 else {"title": dict(text="final h")}))
-        layout["annotations"].append(dict(text=titles[col - 1], x=sum(domain) / 2, y=1, xref="paper", yref="paper",
-                                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+                         name=titles[col - 1].split(":")[0], xaxis=axis("x", col), yaxis=axis("y", col)))
+        layout[axis("xaxis", col)]["title"] = dict(text="unit j")
+        layout[axis("yaxis", col)].update({"matches": "y", "showticklabels": False} if col == 2
+                                          else {"title": dict(text="final h")})
     title = f"Same steps, different order → different final state (‖Δh‖ = {gap:.3f})" + _note([_units_note(len(units), H)])
     layout.update(title=dict(text=title), height=360, margin=dict(t=100, b=40))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def _sequence_name(step_labels, shown: int = 3) -> str:
@@ -302,6 +274,6 @@ def parameter_counts(counts: dict[str, ParamCount], description: str) -> go.Figu
     totals = [dict(x=label, y=counts[kind].total, showarrow=False, yshift=12,
                    text=f"{counts[kind].total:,}" + (f" ({counts[kind].total / base:.2f}× RNN)" if base else ""))
               for label, kind in zip(labels, kinds)]
-    return _figure(data, dict(barmode="stack", title=dict(text=f"Parameters for {description}: about n², 4n², 3n²"),
+    return figure(data, dict(barmode="stack", title=dict(text=f"Parameters for {description}: about n², 4n², 3n²"),
                               yaxis=dict(title=dict(text="parameters")), annotations=totals, height=380,
                               margin=dict(t=60, b=40)))

@@ -9,6 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqviz.figures.plain import axis, figure, row_layout
+
 MAX_POINTS = 4000
 MODEL_COLORS = {"mamba": "#d62728", "s4d": "#1f77b4", "lstm": "#2ca02c"}
 MODEL_NAMES = {"mamba": "Mamba (S6)", "s4d": "S4D", "lstm": "LSTM"}
@@ -27,15 +29,15 @@ def kernel_figure(K: np.ndarray, labels: list[str], title: str) -> go.Figure:
     L = K.shape[-1]
     stride = _stride(L)
     l = np.arange(0, L, stride)
-    fig = go.Figure([go.Scatter(x=l, y=K[c, ::stride], mode="lines", name=labels[c]) for c in range(K.shape[0])])
-    fig.update_layout(title=title + _decimation_note(stride), xaxis_title="lag l", yaxis_title="K_l", height=360)
-    return fig
+    data = [dict(type="scatter", x=l, y=K[c, ::stride], mode="lines", name=labels[c]) for c in range(K.shape[0])]
+    return figure(data, dict(title=dict(text=title + _decimation_note(stride)), xaxis=dict(title=dict(text="lag l")),
+                             yaxis=dict(title=dict(text="K_l")), height=360))
 
 
-def _unit_circle() -> go.Scatter:
+def _unit_circle() -> dict:
     theta = np.linspace(0, 2 * np.pi, 361)
-    return go.Scatter(x=np.cos(theta), y=np.sin(theta), mode="lines", name="unit circle",
-                      line=dict(color="gray", dash="dot"), hoverinfo="skip")
+    return dict(type="scatter", x=np.cos(theta), y=np.sin(theta), mode="lines", name="unit circle",
+                line=dict(color="gray", dash="dot"), hoverinfo="skip", xaxis="x2", yaxis="y2")
 
 
 def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray], dt: float) -> go.Figure:
@@ -46,51 +48,50 @@ def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray
         eig_A_bar_by_dt: Δ -> (N,) eigenvalues of Ā at that Δ; the slider steps through them.
         dt: the Δ shown first (must be a key).
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("eigenvalues of A (continuous)",
-                                                        "eigenvalues of Ā = discretised A"))
-    fig.add_trace(go.Scatter(x=eig_A.real, y=eig_A.imag, mode="markers", name="λ(A)",
-                             marker=dict(color="#1f77b4", size=6)), row=1, col=1)
-    fig.add_trace(_unit_circle(), row=1, col=2)
     first = eig_A_bar_by_dt[dt]
-    fig.add_trace(go.Scatter(x=first.real, y=first.imag, mode="markers", name="λ(Ā)",
-                             marker=dict(color="#d62728", size=6)), row=1, col=2)
-    fig.frames = [go.Frame(name=f"{d:.2e}", traces=[2], data=[go.Scatter(x=e.real, y=e.imag)])
-                  for d, e in eig_A_bar_by_dt.items()]
-    steps = [dict(method="animate", label=f"{d:.0e}", args=[[f"{d:.2e}"], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
+    data = [dict(type="scatter", x=eig_A.real, y=eig_A.imag, mode="markers", name="λ(A)",
+                 marker=dict(color="#1f77b4", size=6)),
+            _unit_circle(),
+            dict(type="scatter", x=first.real, y=first.imag, mode="markers", name="λ(Ā)",
+                 marker=dict(color="#d62728", size=6), xaxis="x2", yaxis="y2")]
+    frames = [dict(name=f"{d:.2e}", traces=[2], data=[dict(type="scatter", x=e.real, y=e.imag)])
+              for d, e in eig_A_bar_by_dt.items()]
+    steps = [dict(method="animate", label=f"{d:.0e}",
+                  args=[[f"{d:.2e}"], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
              for d in eig_A_bar_by_dt]
-    active = list(eig_A_bar_by_dt).index(dt)
-    fig.update_layout(height=420, sliders=[dict(active=active, steps=steps, currentvalue=dict(prefix="Δ = "))],
-                      showlegend=False)
-    fig.update_xaxes(title_text="Re", row=1, col=1)
-    fig.update_yaxes(title_text="Im", row=1, col=1)
-    fig.update_xaxes(title_text="Re", range=[-1.15, 1.15], row=1, col=2)
-    fig.update_yaxes(title_text="Im", range=[-1.15, 1.15], scaleanchor="x2", row=1, col=2)
-    return fig
+    layout = row_layout(["eigenvalues of A (continuous)", "eigenvalues of Ā = discretised A"])
+    for k in (1, 2):
+        layout[axis("xaxis", k)]["title"] = dict(text="Re")
+        layout[axis("yaxis", k)]["title"] = dict(text="Im")
+    layout["xaxis2"]["range"] = layout["yaxis2"]["range"] = [-1.15, 1.15]
+    layout["yaxis2"]["scaleanchor"] = "x2"
+    layout.update(height=420, showlegend=False,
+                  sliders=[dict(active=list(eig_A_bar_by_dt).index(dt), steps=steps, currentvalue=dict(prefix="Δ = "))])
+    return figure(data, layout, frames)
 
 
 def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int, np.ndarray],
                            errors: dict[int, float], n: int = 0) -> go.Figure:
     """Left: the dense HiPPO-LegS basis kernel n (black) and S4D-LegS kernels for several N.
     Right: their relative L2 difference against N on log-log axes, with a 1/N guide line."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.65, 0.35],
-                        subplot_titles=(f"basis kernel n = {n}", "relative L2 difference vs N"))
-    fig.add_trace(go.Scatter(x=t, y=dense, mode="lines", name="HiPPO-LegS (dense A, B)",
-                             line=dict(color="black", width=3)), row=1, col=1)
-    for N, K in diagonal.items():
-        fig.add_trace(go.Scatter(x=t, y=K, mode="lines", name=f"S4D-LegS N={N}", line=dict(width=1)), row=1, col=1)
     N = np.array(list(errors), dtype=float)
     d = np.array(list(errors.values()))
-    fig.add_trace(go.Scatter(x=N, y=d, mode="lines+markers", name="S4D-LegS − dense", line=dict(color="#d62728"),
-                             showlegend=False), row=1, col=2)
-    fig.add_trace(go.Scatter(x=N, y=d[-1] * N[-1] / N, mode="lines", name="∝ 1/N", line=dict(color="gray", dash="dot")),
-                  row=1, col=2)
-    fig.update_xaxes(title_text="time t = l·Δ", row=1, col=1)
-    fig.update_xaxes(title_text="state size N", type="log", row=1, col=2)
-    fig.update_yaxes(title_text="K_l", row=1, col=1)
-    fig.update_yaxes(type="log", row=1, col=2)
-    fig.update_layout(title="S4D-LegS (diagonal normal part, B/2) converging to the dense HiPPO-LegS kernel",
-                      height=380)
-    return fig
+    data = [dict(type="scatter", x=t, y=dense, mode="lines", name="HiPPO-LegS (dense A, B)",
+                 line=dict(color="black", width=3))]
+    data += [dict(type="scatter", x=t, y=K, mode="lines", name=f"S4D-LegS N={size}", line=dict(width=1))
+             for size, K in diagonal.items()]
+    data += [dict(type="scatter", x=N, y=d, mode="lines+markers", name="S4D-LegS − dense", line=dict(color="#d62728"),
+                  showlegend=False, xaxis="x2", yaxis="y2"),
+             dict(type="scatter", x=N, y=d[-1] * N[-1] / N, mode="lines", name="∝ 1/N",
+                  line=dict(color="gray", dash="dot"), xaxis="x2", yaxis="y2")]
+    layout = row_layout([f"basis kernel n = {n}", "relative L2 difference vs N"], widths=[0.65, 0.35])
+    layout["xaxis"]["title"] = dict(text="time t = l·Δ")
+    layout["yaxis"]["title"] = dict(text="K_l")
+    layout["xaxis2"].update(title=dict(text="state size N"), type="log")
+    layout["yaxis2"]["type"] = "log"
+    layout.update(title=dict(text="S4D-LegS (diagonal normal part, B/2) converging to the dense HiPPO-LegS kernel"),
+                  height=380)
+    return figure(data, layout)
 
 
 def memory_figure(s: np.ndarray, u: np.ndarray, t: int, reconstruction: np.ndarray, N: int) -> go.Figure:
