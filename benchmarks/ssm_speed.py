@@ -1,7 +1,7 @@
 """State-space speed, measured side by side in one run on CPU:
 
 1. one S4D channel (S4D-Lin, N = 64, ZOH): kernel + FFT convolution ÷ sequential scan, at L = 1k, 4k, 16k;
-2. Mamba's selective scan: chunked parallel scan ÷ sequential reference (forward, and forward + backward).
+2. Mamba's selective scan: chunked scan ÷ sequential reference (forward, and forward + backward).
 
 Run from the repository root: python -m benchmarks.ssm_speed [--lengths 1024 4096 16384] [--repeats 3]
 """

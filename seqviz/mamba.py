@@ -11,8 +11,16 @@ Hidden attention (Ali et al. 2024, "The hidden attention of Mamba models")
     Unrolling the recurrence, y_t = Σ_{s ≤ t} α[t, s] u_s + D u_t with
     α[t, s] = C_t · (∏_{k=s+1..t} Ā_k) B̄_s, one (l, l) lower-triangular matrix per channel.
 
-Departures from the official code: no hardware-aware fused kernel (the fast scan is a chunked scan
-in plain PyTorch: √l steps within chunks, a parallel scan across them), a single block without stacking, and no inference cache.
+Departures from the official code: no hardware-aware fused kernel, a single block without stacking,
+and no inference cache. The fast `selective_scan` is a chunked scan in plain PyTorch: the sequence is
+cut into chunks of c ≈ √l steps, stored position first (c, chunks, b, d, n) so that one step of all
+chunks at once is one contiguous slab. 1) c steps solve every chunk from a zero state and multiply
+up P_t = ∏ Ā_k since the chunk's start. 2) l/c small steps give the true state at each chunk's end,
+H_j = P_j H_{j−1} + (chunk j's own end state). 3) One broadcast adds P_t H_{j−1} inside chunk j. P_t is
+a product of factors in (0, 1], never exp of a difference of cumulative sums, so any Δ·A ≤ 0 is
+stable (large ones underflow to 0). Without autograd all of this runs in place on Ā and B̄u; with it,
+on new tensors at every step. Mamba-2's SSD form (a masked matmul inside each chunk) is not used:
+with A (d, n) the decay differs per state, so its (c, c) decay matrices would cost c times the states.
 """
 from __future__ import annotations
 
@@ -24,13 +32,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.budget import check_budget
-from seqviz.scan import linear_recurrence
 
 
 def _discretize(u, delta, A, B):
-    """Ā (b, l, d, n) and B̄ u (b, l, d, n) of the selective SSM."""
-    A_bar = torch.exp(delta[..., None] * A)
-    B_bar_u = delta[..., None] * B[:, :, None, :] * u[..., None]
+    """Ā (..., d, n) and B̄ u (..., d, n) of the selective SSM, for u, delta (..., d) and B (..., n)."""
+    A_bar = (delta[..., None] * A).exp_()
+    B_bar_u = (delta * u)[..., None] * B[..., None, :]
     return A_bar, B_bar_u
 
 
@@ -64,49 +71,68 @@ def selective_scan_reference(u, delta, A, B, C, D, return_states: bool = False):
     return (y, h_all) if return_states else y
 
 
-def chunked_linear_recurrence(a: torch.Tensor, b: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
-    """x_t = a_t ⊙ x_{t−1} + b_t along dim 0 (x_{−1} = 0), in about 2√l vectorised steps instead of l.
+def _to_chunks(x: torch.Tensor, c: int) -> torch.Tensor:
+    """(b, l, ...) -> (c, ⌈l/c⌉, b, ...): position k of chunk j at [k, j], zero-padded at the end.
 
-    The sequence is cut into chunks of `chunk` steps (√l by default). 1) Every chunk is solved from a
-    zero state at once, stepping through the chunk's positions with all chunks side by side. 2) The
-    states at the chunk ends obey a short recurrence with each chunk's product of a_t, solved by
-    the parallel scan. 3) Each chunk adds its incoming state times the cumulative product of a_t.
-
-    Args:
-        a, b: (l, ...) tensors of the same shape.
-    Returns:
-        x: (l, ...).
+    Position first, so one step inside every chunk at once reads and writes one contiguous slab.
     """
-    l, rest = a.shape[0], a.shape[1:]
-    c = max(1, min(chunk or math.isqrt(max(l, 1)), l))
-    chunks = math.ceil(l / c)
-    pad = chunks * c - l
-    if pad:
-        a = torch.cat([a, a.new_ones((pad, *rest))])
-        b = torch.cat([b, b.new_zeros((pad, *rest))])
-    # (c, chunks, ...), contiguous so each step reads one dense slab
-    a = a.reshape(chunks, c, *rest).transpose(0, 1).contiguous()
-    b = b.reshape(chunks, c, *rest).transpose(0, 1).contiguous()
-    local, x = [], torch.zeros_like(b[0])
-    for a_k, b_k in zip(a, b):  # position k of every chunk at once
-        x = a_k * x + b_k
-        local.append(x)
-    local = torch.stack(local)
-    decay = torch.cumprod(a, dim=0)
-    ends = linear_recurrence(decay[-1], local[-1])  # (chunks, ...) true state at each chunk's end
-    incoming = torch.cat([torch.zeros_like(ends[:1]), ends[:-1]])
-    x = local + decay * incoming
-    return x.transpose(0, 1).reshape(chunks * c, *rest)[:l]
+    b, l = x.shape[:2]
+    chunks = -(-l // c)
+    if chunks * c > l:
+        x = F.pad(x, (0, 0) * (x.dim() - 2) + (0, chunks * c - l))
+    return x.reshape(b, chunks, c, *x.shape[2:]).transpose(0, 2).contiguous()
+
+
+def _from_chunks(x: torch.Tensor, l: int) -> torch.Tensor:
+    """(c, chunks, b, ...) -> (b, l, ...), undoing `_to_chunks`."""
+    c, chunks, b = x.shape[:3]
+    return x.transpose(0, 2).reshape(b, chunks * c, *x.shape[3:])[:, :l]
+
+
+def _states_in_place(A_bar: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """The states h_t from Ā and B̄u in chunks (c, chunks, b, d, n), overwriting both; no autograd.
+
+    1) Every chunk from a zero state, all chunks side by side (c steps), while Ā becomes P, the
+    decay ∏ Ā since the chunk's start. 2) The true states at the chunk ends, H_j = P_j H_{j−1} + h_j
+    (one step per chunk). 3) Inside chunk j, h_t += P_t H_{j−1}. P ∈ [0, 1]: no overflow for any Δ.
+    """
+    c, chunks = h.shape[:2]
+    for k in range(1, c):
+        h[k].addcmul_(A_bar[k], h[k - 1])
+        A_bar[k].mul_(A_bar[k - 1])
+    for j in range(1, chunks):
+        h[-1, j].addcmul_(A_bar[-1, j], h[-1, j - 1])
+    h[:-1, 1:].addcmul_(A_bar[:-1, 1:], h[-1:, :-1])
+    return h
+
+
+def _states_out_of_place(A_bar: torch.Tensor, B_bar_u: torch.Tensor) -> torch.Tensor:
+    """`_states_in_place` with new tensors at every step, so autograd can differentiate it."""
+    local, decay = [B_bar_u[0]], [A_bar[0]]
+    for A_bar_k, B_bar_u_k in zip(A_bar[1:], B_bar_u[1:]):
+        local.append(torch.addcmul(B_bar_u_k, A_bar_k, local[-1]))
+        decay.append(decay[-1] * A_bar_k)
+    ends = [local[-1][0]]
+    for h_j, P_j in zip(local[-1][1:], decay[-1][1:]):
+        ends.append(torch.addcmul(h_j, P_j, ends[-1]))
+    incoming = torch.stack([torch.zeros_like(ends[0]), *ends[:-1]])
+    return torch.stack([torch.addcmul(h_k, P_k, incoming) for h_k, P_k in zip(local, decay)])
 
 
 def selective_scan(u, delta, A, B, C, D, chunk: int | None = None, return_states: bool = False):
-    """The selective scan by `chunked_linear_recurrence`; same arguments and results as the reference."""
+    """The selective scan in chunks of `chunk` steps (√l by default); same arguments and results as the reference.
+
+    About 2c + l/c vectorised steps instead of l (see the module docstring). The states stay in the
+    chunked layout, where y is read out; they are put back in order (b, l, d, n) only when return_states.
+    """
     _check_shapes(u, delta, A, B, C, D)
-    A_bar, B_bar_u = _discretize(u, delta, A, B)
-    h_all = chunked_linear_recurrence(A_bar.transpose(0, 1).contiguous(), B_bar_u.transpose(0, 1).contiguous(),
-                                      chunk).transpose(0, 1)
-    y = torch.einsum("bldn,bln->bld", h_all, C) + u * D
-    return (y, h_all) if return_states else y
+    l = u.shape[1]
+    c = max(1, min(chunk or math.isqrt(l), l))
+    A_bar, B_bar_u = _discretize(_to_chunks(u, c), _to_chunks(delta, c), A, _to_chunks(B, c))
+    needs_graph = torch.is_grad_enabled() and (A_bar.requires_grad or B_bar_u.requires_grad)
+    h = (_states_out_of_place if needs_graph else _states_in_place)(A_bar, B_bar_u)
+    y = _from_chunks((h * _to_chunks(C, c)[..., None, :]).sum(-1), l) + u * D
+    return (y, _from_chunks(h, l)) if return_states else y
 
 
 def hidden_attention_bytes(b: int, l: int, d: int, n: int, itemsize: int = 4) -> int:

@@ -1,8 +1,8 @@
 """First-order linear recurrences x_t = a_t ⊙ x_{t−1} + b_t, solved in O(log T) parallel rounds.
 
-Used for the LSTM cell state (c_t = f_t c_{t−1} + i_t g_t), the GRU's direct gradient path
-(δ_t = z_{t+1} δ_{t+1} + …) and selective state-space scans. `linear_recurrence_reference` is the
-obvious sequential loop the tests compare against.
+Used for the LSTM cell state (c_t = f_t c_{t−1} + i_t g_t) and the GRU's direct gradient path
+(δ_t = z_{t+1} δ_{t+1} + …); Mamba's selective scan has its own chunked scan (`seqviz.mamba`).
+`linear_recurrence_reference` is the obvious sequential loop the tests compare against.
 """
 from __future__ import annotations
 
