@@ -6,9 +6,10 @@ widget) `--repeats` times, always to a value not shown before where the control 
 steps away from the default, so each change is computed, not served from the cache). Changes are
 interleaved page by page so that both sides see the same machine load.
 
-Latency is measured inside the page: from the timestamp of the input event the browser delivered
-(key press or click) to the first animation frame at which the script run has finished and the
-chart's data differ. Run from the repository root:
+Latency is measured inside the page from the timestamp of the input event the browser delivered
+(key press or click), twice: to the first animation frame that paints a chart with new data (the
+updated chart on screen; the bar applies to this one), and to the first frame at which, in
+addition, the script run has finished (the whole page up to date). Run from the repository root:
 
     python -m benchmarks.latency [--repeats 10] [--pages inside-the-cell ...] [--fixture]
 """
@@ -46,7 +47,11 @@ def pages_to_measure(args) -> list[PageInfo]:
     return pages
 
 
-def measure(args) -> dict[str, list[float]]:
+MEASURES = ("chart", "rerun")  # input → updated chart on screen; input → rerun finished as well
+
+
+def measure(args) -> dict[str, dict[str, list[float]]]:
+    """Page name → {"chart": latencies, "rerun": latencies} in ms."""
     pages = pages_to_measure(args)
     if not pages:
         raise SystemExit("no pages to measure (none discovered; --fixture adds the test-only fixture page)")
@@ -57,21 +62,28 @@ def measure(args) -> dict[str, list[float]]:
             targets[info.title] = open_target(browser, f"{app.url}/{info.url_path}", info.main_control)
         for page, label in targets.values():
             driver.change_and_wait(page, label, timeout_ms=120_000)  # warm-up: first rerun of the session
-        latencies: dict[str, list[float]] = {name: [] for name in targets}
+        latencies = {name: {m: [] for m in MEASURES} for name in targets}
         for _ in range(args.repeats):
             for name, (page, label) in targets.items():
-                latencies[name].append(driver.change_and_wait(page, label, timeout_ms=120_000))
+                for m, value in zip(MEASURES, driver.change_and_time(page, label, timeout_ms=120_000)):
+                    latencies[name][m].append(value)
     return latencies
 
 
-def report(latencies: dict[str, list[float]]) -> None:
-    base_median = statistics.median(latencies["trivial page"])
-    base_p90 = p90(latencies["trivial page"])
-    print(f"{'page':<28}{'median ms':>10}{'p90 ms':>9}{'median ÷ trivial':>18}{'p90 ÷ trivial':>15}  bar ≤ {BAR}")
-    for name, values in latencies.items():
-        median, high = statistics.median(values), p90(values)
-        verdict = "" if name == "trivial page" else ("ok" if median / base_median <= BAR else "OVER")
-        print(f"{name:<28}{median:>10.0f}{high:>9.0f}{median / base_median:>17.2f}x{high / base_p90:>14.2f}x  {verdict}")
+def report(latencies: dict[str, dict[str, list[float]]]) -> None:
+    """One table per measure; the bar applies to the chart (the issue's "updated chart on screen")."""
+    for m, heading in zip(MEASURES, ("input event → updated chart on screen (the bar applies here)",
+                                     "input event → rerun finished, whole page up to date (stricter)")):
+        base = latencies["trivial page"][m]
+        base_median, base_p90 = statistics.median(base), p90(base)
+        print(f"\n{heading}")
+        print(f"{'page':<28}{'median ms':>10}{'p90 ms':>9}{'median ÷ trivial':>18}{'p90 ÷ trivial':>15}"
+              + (f"  bar ≤ {BAR}" if m == "chart" else ""))
+        for name, by_measure in latencies.items():
+            values = by_measure[m]
+            median, high = statistics.median(values), p90(values)
+            verdict = "" if name == "trivial page" or m != "chart" else ("ok" if median / base_median <= BAR else "OVER")
+            print(f"{name:<28}{median:>10.0f}{high:>9.0f}{median / base_median:>17.2f}x{high / base_p90:>14.2f}x  {verdict}")
 
 
 def main() -> None:

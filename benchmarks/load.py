@@ -56,6 +56,7 @@ class Visitor:
         self.url = url.replace("http://", "ws://") + "/_stcore/stream"
         self.page_name = page_name
         self.widgets: dict[str, Widget] = {}
+        self.errors: list[str] = []  # exception messages the page showed
         self.socket = None
 
     async def __aenter__(self) -> Visitor:
@@ -85,6 +86,17 @@ class Visitor:
                 return
             if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 self._remember_widget(message)
+                if message.delta.new_element.WhichOneof("type") == "exception":
+                    self.errors.append(message.delta.new_element.exception.message)
+
+    async def control(self, label: str, attempts: int = 3) -> Widget:
+        """The widget labelled `label`, rerunning the page if a run ended before drawing it."""
+        for _ in range(attempts):
+            if label in self.widgets:
+                return self.widgets[label]
+            await self.rerun()
+        raise RuntimeError(f"{label!r} never appeared in {attempts} runs; widgets seen: {sorted(self.widgets)}; "
+                           f"page errors: {self.errors or 'none'}")
 
     def _remember_widget(self, message) -> None:
         element = message.delta.new_element
@@ -140,7 +152,7 @@ async def visit(url: str, page_name: str, label: str, values: list, think_s: flo
     pause = random.Random(seed)
     async with Visitor(url, page_name) as visitor:
         level.load_ms.append(await visitor.rerun())
-        widget = visitor.widgets[label]
+        widget = await visitor.control(label)
         for value in values:
             await asyncio.sleep(pause.uniform(0, think_s))
             level.change_ms.append(await visitor.rerun(widget_state(widget, value)))
@@ -166,8 +178,8 @@ async def run_level(server, page_name, label, values, args, sessions: int) -> Le
 async def probe(server, page_name: str, info: PageInfo | None) -> tuple[str, list]:
     async with Visitor(server.url, page_name) as visitor:
         await visitor.rerun()
-    label = main_control(visitor.widgets, info)
-    return label, choices(visitor.widgets[label])
+        label = main_control(visitor.widgets, info)
+        return label, choices(await visitor.control(label))
 
 
 def p90(values: list[float]) -> float:

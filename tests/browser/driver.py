@@ -47,24 +47,55 @@ for (const type of ["keydown", "pointerdown", "click"]) {
     if (window.__seqvizArmed) { window.__seqvizInputAt = event.timeStamp; window.__seqvizArmed = false; }
   }, true);
 }
+// A fingerprint of every main-area chart's data: per trace, for x, y and z, a hash of a typed
+// array's base64 text (how Plotly receives numpy arrays), or the length and up to 16 evenly spaced
+// values of a plain array (of a few rows of a 2-D one). It is computed on every animation frame while a
+// benchmark waits, so it must stay cheap: serialising whole charts would steal main-thread time
+// from the page being measured, the more so the bigger its charts.
+const sample = (values, parts) => {
+  const n = values.length;
+  parts.push(n);
+  for (let k = 0; k < Math.min(n, 16); k++) { parts.push(values[Math.floor(k * n / Math.min(n, 16))]); }
+};
 window.__seqvizChartSignature = () => {
   const plots = Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot"));
-  const text = JSON.stringify(plots.map((g) => g.data || null));
-  let hash = 0;
-  for (let i = 0; i < text.length; i++) { hash = (hash * 31 + text.charCodeAt(i)) | 0; }
-  return `${plots.length}:${text.length}:${hash}`;
+  const parts = [plots.length];
+  for (const g of plots) {
+    for (const trace of g.data || []) {
+      for (const key of ["x", "y", "z"]) {
+        const values = trace[key];
+        if (values && typeof values.bdata === "string") {  // a typed array as Plotly sends it: sample the base64
+          let hash = 0;
+          for (let i = 0; i < values.bdata.length; i++) { hash = (hash * 31 + values.bdata.charCodeAt(i)) | 0; }
+          parts.push(values.dtype, values.shape, values.bdata.length, hash);
+          continue;
+        }
+        if (!values || typeof values.length !== "number") { parts.push(key); continue; }
+        const rows = values.length && values[0] !== null && typeof values[0] === "object" ? values : null;
+        if (rows) { [0, rows.length >> 1, rows.length - 1].forEach((r) => sample(rows[r], parts)); }
+        sample(values, parts);
+      }
+    }
+    parts.push("|");
+  }
+  return parts.map(String).join(",");
 };
 """
 
-# Resolves with the time of the first animation frame at which the script run has finished and the
-# charts' data differ from `before`: the updated chart is on screen from that frame on.
+# Resolves with [chart, done]: the time of the first animation frame at which the charts' data
+# differ from `before` (that frame paints the updated chart), and of the first frame at which, in
+# addition, the script run has finished (the whole page is up to date).
 WAIT_FOR_NEW_CHART = """
 ([before, timeoutMs]) => new Promise((resolve, reject) => {
   const start = performance.now();
   const app = document.querySelector("[data-testid='stApp']");
+  let chartAt = null;
   const check = (now) => {
-    if (app.getAttribute("data-test-script-state") === "notRunning" && window.__seqvizChartSignature() !== before) {
-      requestAnimationFrame((painted) => resolve(painted));
+    if (chartAt === null && window.__seqvizChartSignature() !== before) {
+      chartAt = now;
+    }
+    if (chartAt !== null && app.getAttribute("data-test-script-state") === "notRunning") {
+      resolve([chartAt, now]);
     } else if (now - start > timeoutMs) {
       reject(new Error(`no chart update within ${timeoutMs} ms`));
     } else {
@@ -365,11 +396,19 @@ def control_value(page, label: str, area: str = MAIN) -> str:
 
 
 def change_and_wait(page, label: str, forward: bool = True, area: str = MAIN, timeout_ms: float = 60_000) -> float:
-    """Change the control and wait for the updated chart; returns input event → chart latency in ms."""
+    """Change the control and wait for the updated chart and the end of the rerun; returns the input
+    event → updated chart on screen latency in ms."""
+    return change_and_time(page, label, forward, area, timeout_ms)[0]
+
+
+def change_and_time(page, label: str, forward: bool = True, area: str = MAIN,
+                    timeout_ms: float = 60_000) -> tuple[float, float]:
+    """Change the control; returns (input event → updated chart on screen, input event → rerun
+    finished with the chart updated), both in ms."""
     before = chart_signature(page)
     change_control(page, label, forward, area)
-    done_at = page.evaluate(WAIT_FOR_NEW_CHART, [before, timeout_ms])
+    chart_at, done_at = page.evaluate(WAIT_FOR_NEW_CHART, [before, timeout_ms])
     input_at = page.evaluate("() => window.__seqvizInputAt")
     if input_at is None:
         raise RuntimeError(f"no input event reached the page while changing {label!r}")
-    return done_at - input_at
+    return chart_at - input_at, done_at - input_at
