@@ -2,6 +2,10 @@
 
 `st.cache_data` returns a fresh copy to every caller, so results can be handled freely;
 `st.cache_resource` returns the shared object itself (models): callers must not modify it.
+
+A page script runs again on every rerun, and Streamlit reads and tokenizes a function's source each
+time it wraps one (2–3 ms a function). Backend functions (modules under `seqviz`) live as long as the
+process, so they are wrapped once; functions defined in a page script are wrapped per run.
 """
 from __future__ import annotations
 
@@ -9,13 +13,24 @@ import streamlit as st
 
 MAX_ENTRIES = 32
 TTL_SECONDS = 3600
+_WRAPPED: dict[tuple, object] = {}
+
+
+def _wrap_once(kind: str, decorator, fn):
+    if not fn.__module__.startswith("seqviz."):
+        return decorator(fn)
+    key = (kind, fn.__module__, fn.__qualname__, id(fn))  # id: a reloaded module's function is new
+    if key not in _WRAPPED:
+        _WRAPPED[key] = decorator(fn)
+    return _WRAPPED[key]
 
 
 def cached_data(fn):
     """Cache a pure backend call on its (hashable, frozen) arguments; each caller gets a copy."""
-    return st.cache_data(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS, show_spinner="Computing…")(fn)
+    return _wrap_once("data", st.cache_data(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS, show_spinner="Computing…"), fn)
 
 
 def cached_resource(fn):
     """Cache a shared, read-only object (e.g. a trained model) on its arguments."""
-    return st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS, show_spinner="Preparing…")(fn)
+    return _wrap_once("resource", st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS,
+                                                   show_spinner="Preparing…"), fn)
