@@ -20,6 +20,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -204,7 +205,7 @@ async def benchmark(args) -> None:
     if args.page and info is None:
         raise SystemExit(f"--page must be one of {', '.join(p.url_path for p in pages)}; got {args.page!r}")
     page_name = info.url_path if info else ""
-    with driver.StreamlitServer(extra_pages=args.fixture) as server:
+    with driver.StreamlitServer(extra_pages=args.fixture, log_path=args.server_log) as server:
         label, values = await probe(server, page_name, info)
         idle_rss = server.rss_bytes()
         levels = []
@@ -221,6 +222,8 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.5, help="max pause between a visitor's changes (s)")
     parser.add_argument("--page", help="url path of the page (default: the first page, else Home)")
     parser.add_argument("--fixture", action="store_true", help="add the test-only fixture page")
+    parser.add_argument("--server-log", type=Path, help="write the app server's output here (page errors are "
+                                                         "redacted for visitors; the log has the traceback)")
     args = parser.parse_args()
     if args.changes < 2 or not all(1 <= n <= 100 for n in args.sessions):
         parser.error("--changes must be ≥ 2 and each --sessions between 1 and 100")

@@ -28,7 +28,7 @@ SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wa
                 "impulse": "impulse (memory decays)", "text": "typed text", "csv": "CSV upload"}
 MAX_EQUATION_UNITS = 4
 STEP_TABS = ("Bars at step t", "Animation (play)", "Heatmaps: units × time", "Chosen units over time")
-cached_run = cached_data(run_cell)
+cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest sizes is ~260 MB
 
 
 def cell_controls(container) -> dict:

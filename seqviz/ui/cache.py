@@ -16,21 +16,25 @@ TTL_SECONDS = 3600
 _WRAPPED: dict[tuple, object] = {}
 
 
-def _wrap_once(kind: str, decorator, fn):
+def _wrap_once(kind: tuple, decorator, fn):
     if not fn.__module__.startswith("seqviz."):
         return decorator(fn)
-    key = (kind, fn.__module__, fn.__qualname__, id(fn))  # id: a reloaded module's function is new
+    key = (*kind, fn.__module__, fn.__qualname__, id(fn))  # id: a reloaded module's function is new
     if key not in _WRAPPED:
         _WRAPPED[key] = decorator(fn)
     return _WRAPPED[key]
 
 
-def cached_data(fn):
-    """Cache a pure backend call on its (hashable, frozen) arguments; each caller gets a copy."""
-    return _wrap_once("data", st.cache_data(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS, show_spinner="Computing…"), fn)
+def cached_data(fn, max_entries: int = MAX_ENTRIES):
+    """Cache a pure backend call on its (hashable, frozen) arguments; each caller gets a copy.
+
+    Lower `max_entries` for calls whose results can be large (each is bounded by seqviz.budget, not
+    the cache as a whole)."""
+    decorator = st.cache_data(max_entries=max_entries, ttl=TTL_SECONDS, show_spinner="Computing…")
+    return _wrap_once(("data", max_entries), decorator, fn)
 
 
 def cached_resource(fn):
     """Cache a shared, read-only object (e.g. a trained model) on its arguments."""
-    return _wrap_once("resource", st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS,
+    return _wrap_once(("resource",), st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS,
                                                    show_spinner="Preparing…"), fn)
