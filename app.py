@@ -1,12 +1,13 @@
-"""seqviz entry point: page navigation, the shared sidebar (device, seed) and the serving thread policy."""
+"""seqviz entry point: page navigation, the shared sidebar (device, seed), the serving thread and GC policy."""
 import streamlit as st
 
 from seqviz.ui.home import render_home
 from seqviz.ui.registry import discover_pages
-from seqviz.ui.runtime import configure_torch_threads
+from seqviz.ui.runtime import configure_torch_threads, freeze_startup_heap
 from seqviz.ui.sidebar import shared_sidebar
 
 configure_torch_threads()
+freeze_startup_heap()
 st.set_page_config(page_title="seqviz", page_icon="assets/favicon.png", layout="wide")
 pages = [st.Page(render_home, title="Home", icon=":material/home:", default=True)]
 pages += [st.Page(str(p.path), title=p.title, icon=p.icon, url_path=p.url_path) for p in discover_pages()]

@@ -1,4 +1,4 @@
-"""Process-wide settings for serving: one PyTorch CPU thread per computation.
+"""Process-wide settings for serving: one PyTorch CPU thread per computation, a frozen start-up heap.
 
 Streamlit runs every session's script in its own thread, and app.py calls this at the start of
 every run, so the count holds for everything a page computes (with torch's OpenMP backend the count
@@ -6,9 +6,16 @@ belongs to the calling thread; see seqviz.threads). With the default intra-op po
 core) concurrent runs oversubscribe the cores: on the 2-core test machine under load a tiny trace
 took ~480 ms instead of ~7 ms. Sessions give the parallelism instead. SEQVIZ_TORCH_THREADS
 overrides the count (e.g. for one user on a big machine).
+
+Garbage collection: .streamlit/config.toml turns off Streamlit's full gc.collect(2) after every run
+(with torch loaded it held the GIL for ~100 ms per rerun, delaying the page's last deltas).
+`freeze_startup_heap` moves the objects that exist once the app has imported its modules (a few
+hundred thousand, from torch, numpy, plotly, streamlit) into the collector's permanent generation,
+so the full collections Python still runs by itself skip them.
 """
 from __future__ import annotations
 
+import gc
 import os
 
 import torch
@@ -23,3 +30,17 @@ def configure_torch_threads() -> int:
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
+
+
+_heap_frozen = False
+
+
+def freeze_startup_heap() -> bool:
+    """gc.freeze() once per process, before the first run creates session objects; True the first time."""
+    global _heap_frozen
+    if _heap_frozen:
+        return False
+    gc.collect()
+    gc.freeze()
+    _heap_frozen = True
+    return True
