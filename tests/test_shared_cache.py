@@ -109,13 +109,13 @@ class ComputationCounter:
         self.real = real
         self.calls = calls
 
-    def __call__(self, fn):
+    def __call__(self, fn, **options):
         @functools.wraps(fn)
         def counting(*args, **kwargs):
             self.calls[fn.__qualname__] += 1
             return fn(*args, **kwargs)
 
-        return self.real(counting)
+        return self.real(counting, **options)
 
 
 def test_later_visitors_of_a_default_view_compute_nothing(monkeypatch):
