@@ -10,7 +10,7 @@ from seqviz.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES, ENCODINGS, MAX_EMBE
     SOURCES, InputSpec
 from seqviz.models import INITS
 from seqviz.params import compare_kinds
-from seqviz.ui.cache import cached_data
+from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle
@@ -107,14 +107,21 @@ def layer_and_direction(tr) -> tuple[int, int]:
     return layer, direction
 
 
+@cached_resource
+def animation_figure(_run, config: CellConfig, layer: int, direction: int):
+    """The animation does not depend on the step t: built once per view and shared, read-only
+    (st.plotly_chart and the HTML download only read it)."""
+    return cell_animation(cell_states(_run.trace, layer, direction), _run.sequence.step_labels)
+
+
 @st.fragment
-def step_view(run, layer: int, direction: int) -> None:
+def step_view(run, config: CellConfig, layer: int, direction: int) -> None:
     """The step slider, units and what depends only on them: rerun alone when they change."""
     with explain_errors():
-        draw_step_view(run, layer, direction)
+        draw_step_view(run, config, layer, direction)
 
 
-def draw_step_view(run, layer: int, direction: int) -> None:
+def draw_step_view(run, config: CellConfig, layer: int, direction: int) -> None:
     tr = run.trace
     left, right = st.columns([2, 1])
     t = 0
@@ -139,7 +146,7 @@ def draw_step_view(run, layer: int, direction: int) -> None:
             show(step_bars(states, t, run.sequence.step_labels[t]), "step_bars")
     if animation.open:
         with animation:
-            show(cell_animation(states, run.sequence.step_labels), "animation")
+            show(animation_figure(run, config, layer, direction), "animation")
     if heatmaps.open:
         with heatmaps:
             show(state_heatmaps(states, t), "heatmaps")
@@ -185,7 +192,7 @@ if run.trace.first_nonfinite_step is not None:
                "Scale the input down or pick another initialisation.")
 layer, direction = layer_and_direction(run.trace)
 st.subheader("Step by step")
-step_view(run, layer, direction)
+step_view(run, config, layer, direction)
 st.subheader("Order matters")
 st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
            "the final state differs: order is information, not just the set of inputs.")

@@ -286,3 +286,20 @@ def test_page_opens_inside_the_app_shell_with_the_shared_sidebar():
     assert at.title[0].value == "Inside the cell"
     assert at.sidebar.number_input(key="seed").value == 3
     assert len(plotly_specs(at)) == 3  # the open step tab, order, parameters
+
+
+def test_moving_the_step_with_the_animation_open_reuses_the_animation(monkeypatch):
+    import streamlit as st
+
+    import seqviz.figures.cell as cell_figures
+
+    st.cache_resource.clear()  # the count below starts from an empty shared cache
+    builds = []
+    real = cell_figures.cell_animation
+    monkeypatch.setattr(cell_figures, "cell_animation", lambda *a, **k: builds.append(1) or real(*a, **k))
+    at = run_page(cell_T="37", cell_tab="Animation (play)")
+    first = figure(at, "animation")
+    at.slider(key="cell_step").set_value(9).run()
+    assert_clean(at)
+    assert figure(at, "animation") == first and len(first["frames"]) == 37
+    assert builds == [1]
