@@ -60,12 +60,6 @@ def readout(config: SSMConfig, A: torch.Tensor, B: torch.Tensor, channel: int = 
     return C
 
 
-def ssm_parameters(config: SSMConfig, channel: int = 0):
-    """(A, B, C) of one channel: the init's A and B, and a seeded random C (complex for complex A)."""
-    A, B = state_matrices(config)
-    return A, B, readout(config, A, B, channel)
-
-
 def _full_spectrum(A: torch.Tensor) -> torch.Tensor:
     """Eigenvalues of A, both members of each conjugate pair for a complex diagonal A."""
     if A.dim() == 2:
@@ -219,7 +213,8 @@ def conv_scan_view(config: SSMConfig, timing_lengths=(256, 1024, 4096, 16384)) -
     """One channel run by kernel + FFT convolution and by the recurrence, and both timed vs L."""
     check_budget(ssm.kernel_bytes(config.N, config.L, 2), f"an SSM of length L={config.L}, N={config.N}",
                  "sequence length L or state size N")
-    A, B, C = ssm_parameters(config)
+    A, B = state_matrices(config)
+    C = readout(config, A, B)
     g = torch.Generator().manual_seed(config.seed)
     u = torch.randn(config.L, generator=g, dtype=torch.float64)
     lengths = sorted({L for L in timing_lengths if L < config.L} | {config.L})

@@ -49,18 +49,18 @@ def page_constants(path: Path) -> dict:
 
     app.py asks on every rerun; a file is parsed again only when its modification time changes.
     """
-    return copy.deepcopy(dict(_parsed_constants(path, path.stat().st_mtime_ns)))
+    return copy.deepcopy(_parsed_constants(path, path.stat().st_mtime_ns))  # callers may modify theirs
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed_constants(path: Path, mtime_ns: int) -> tuple:
+def _parsed_constants(path: Path, mtime_ns: int) -> dict:
     values = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
             if name in _FIELDS or name in _OPTIONAL_FIELDS:
                 values[name] = ast.literal_eval(node.value)
-    return tuple(values.items())
+    return values
 
 
 def page_directories() -> list[Path]:
