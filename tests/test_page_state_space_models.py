@@ -28,16 +28,21 @@ def test_kernel_explorer_default_shows_kernels_eigenvalues_and_the_legs_comparis
     kernels, eigenvalues, legs = plotly_specs(at)
     assert len(kernels["data"]) == 3 and len(values(kernels["data"][0]["y"])) == 1024
     assert eigenvalues["data"][1]["name"] == "unit circle" and len(eigenvalues["frames"]) >= 13
-    assert legs["data"][0]["name"].startswith("HiPPO-LegS")
+    assert [trace["name"] for trace in legs["data"]].count("HiPPO-LegS (dense A, B)") == 1
+
+
+def dense_kernel(legs: dict) -> np.ndarray:
+    (trace,) = [t for t in legs["data"] if t["name"] == "HiPPO-LegS (dense A, B)"]
+    return values(trace["y"])
 
 
 def test_legs_comparison_follows_the_chosen_basis_kernel_and_reports_the_rate():
     at = run()
-    first = values(plotly_specs(at)[2]["data"][0]["y"])
+    first = dense_kernel(plotly_specs(at)[2])
     at.selectbox(key="ssm_legs_n").set_value(3).run()
     legs = plotly_specs(at)[2]
     assert legs["layout"]["annotations"][0]["text"] == "basis kernel n = 3"
-    assert not np.allclose(values(legs["data"][0]["y"]), first)
+    assert not np.allclose(dense_kernel(legs), first)
     assert any("N=512" in c.value and "fall like N^(−" in c.value for c in at.caption)
 
 

@@ -66,7 +66,8 @@ def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray
     layout["xaxis2"]["range"] = layout["yaxis2"]["range"] = [-1.15, 1.15]
     layout["yaxis2"]["scaleanchor"] = "x2"
     layout.update(height=420, showlegend=False,
-                  sliders=[dict(active=list(eig_A_bar_by_dt).index(dt), steps=steps, currentvalue=dict(prefix="Δ = "))])
+                  sliders=[dict(active=list(eig_A_bar_by_dt).index(dt), steps=steps, currentvalue=dict(prefix="Δ = "),
+                               pad=dict(t=50))])
     return figure(data, layout, frames)
 
 
@@ -76,10 +77,10 @@ def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int,
     Right: their relative L2 difference against N on log-log axes, with a 1/N guide line."""
     N = np.array(list(errors), dtype=float)
     d = np.array(list(errors.values()))
-    data = [dict(type="scatter", x=t, y=dense, mode="lines", name="HiPPO-LegS (dense A, B)",
-                 line=dict(color="black", width=3))]
-    data += [dict(type="scatter", x=t, y=K, mode="lines", name=f"S4D-LegS N={size}", line=dict(width=1))
-             for size, K in diagonal.items()]
+    data = [dict(type="scatter", x=t, y=K, mode="lines", name=f"S4D-LegS N={size}", line=dict(width=1))
+            for size, K in diagonal.items()]
+    data.append(dict(type="scatter", x=t, y=dense, mode="lines", name="HiPPO-LegS (dense A, B)",
+                     line=dict(color="black", width=3)))  # drawn last: on top of the ringing small-N kernels
     data += [dict(type="scatter", x=N, y=d, mode="lines+markers", name="S4D-LegS − dense", line=dict(color="#d62728"),
                   showlegend=False, xaxis="x2", yaxis="y2"),
              dict(type="scatter", x=N, y=d[-1] * N[-1] / N, mode="lines", name="∝ 1/N",
