@@ -2,7 +2,7 @@
 import streamlit as st
 
 from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
-from seqviz.equations import general_equations, unit_equations
+from seqviz.equations import general_equations, stacked, unit_equations
 from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
 from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
     unit_lines
@@ -20,7 +20,7 @@ ICON = ":material/memory:"
 SUMMARY = ("Watch an RNN, LSTM or GRU step through a sequence you choose: hidden and cell states and every gate, "
            "animated, with the equations' numbers at each step.")
 ORDER = 10
-MAIN_CONTROL = "Length T"
+MAIN_CONTROL = "Current step t"  # drives the default view (bars at step t), which T leaves unchanged
 
 CELL_NAMES = {"rnn-tanh": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
 SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wave + noise",
@@ -49,30 +49,39 @@ def cell_controls(container) -> dict:
                 forget_bias=forget_bias)
 
 
-def input_controls(container, seed: int) -> InputSpec:
+def input_controls(container, seed: int) -> dict:
+    """The sequence's controls except its length T (and the onset, bounded by T): see `length_controls`."""
     with container:
         st.subheader("Input x_t")
         source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.__getitem__)
         spec = dict(source=source, seed=seed)
-        if source in ("sine", "square", "gaussian", "step", "impulse"):
-            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
-                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
         if source in ("sine", "square"):
             spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=25.0)
             spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=0.1, step=0.05,
                                        help="Standard deviation of the Gaussian noise added to the wave.")
         if source == "gaussian":
             spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features", default=3)
+        if source == "text":
+            spec.update(text_controls())
+        if source == "csv":
+            spec.update(csv_upload())
+    return spec
+
+
+def length_controls(container, source: str) -> dict:
+    """Length T (and the onset it bounds) for the generated sequences; drawn by the fragment `traced_views`
+    into the input column, so that moving T reruns only what depends on it."""
+    spec = {}
+    with container:
+        if source in ("sine", "square", "gaussian", "step", "impulse"):
+            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
+                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
         if source in ("step", "impulse"):
             clamp_state("cell_onset", spec["steps"] - 1)
             spec["onset"] = url_number("Onset step", 0, spec["steps"] - 1, key="cell_onset",
                                        default=min(10, spec["steps"] - 1), step=1,
                                        help="The step t at which x_t becomes 1.")
-        if source == "text":
-            spec.update(text_controls())
-        if source == "csv":
-            spec.update(csv_upload())
-    return InputSpec(**spec)
+    return spec
 
 
 def clamp_state(key: str, highest: int) -> None:
@@ -99,12 +108,15 @@ def csv_upload() -> dict:
     return dict(csv=upload.getvalue(), csv_name=upload.name)
 
 
-def layer_and_direction(tr) -> tuple[int, int]:
-    left, right = st.columns(2)
+def shown(tr) -> tuple[int, int, list[int]]:
+    """The layer, direction and units the step views show."""
+    left, middle, right = st.columns([1, 1, 2])
     layer = url_selectbox("Layer shown", tuple(range(tr.num_layers)), key="cell_layer", container=left)
-    direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=right,
+    direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=middle,
                           horizontal=True, format_func=("forward", "backward").__getitem__)
-    return layer, direction
+    units = url_multiselect("Units j (equations show the first 4)", tuple(range(tr.hidden_size)), key="cell_units",
+                            default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8) or [0]
+    return layer, direction, units
 
 
 @cached_resource
@@ -114,45 +126,69 @@ def animation_figure(_run, config: CellConfig, layer: int, direction: int):
     return cell_animation(cell_states(_run.trace, layer, direction), _run.sequence.step_labels)
 
 
+def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> None:
+    """The step views in lazy tabs: only the open tab is built and sent, one chart per rerun instead of four."""
+    tabs = st.tabs(STEP_TABS, key="cell_tab", bind="query-params")
+    for tab, name in zip(tabs, STEP_TABS):
+        if tab.open:
+            with tab:
+                step_view(run, config, layer, direction, units, name)
+
+
 @st.fragment
-def step_view(run, config: CellConfig, layer: int, direction: int) -> None:
-    """The step slider, units and what depends only on them: rerun alone when they change."""
+def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], tab: str) -> None:
+    """The step slider, the open tab's chart and the equations at step t. A fragment: moving t reruns only
+    these, not the tabs or the unit choice above (the chart comes before the equations, whose
+    typesetting is the slowest part of the browser's work)."""
     with explain_errors():
-        draw_step_view(run, config, layer, direction)
-
-
-def draw_step_view(run, config: CellConfig, layer: int, direction: int) -> None:
-    tr = run.trace
-    left, right = st.columns([2, 1])
-    t = 0
-    if tr.steps > 1:
-        clamp_state("cell_step", tr.steps - 1)
-        with left:
+        tr = run.trace
+        t = 0
+        if tr.steps > 1:
+            clamp_state("cell_step", tr.steps - 1)
             t = url_slider("Current step t", 0, tr.steps - 1, key="cell_step", default=0,
                            help="Sets the bars, the equations and the marker on the heatmaps and lines.")
-    units = url_multiselect("Units j (equations show the first 4)", tuple(range(tr.hidden_size)), key="cell_units",
-                            default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8) or [0]
-    states = cell_states(tr, layer, direction)
-    numbers = step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])
-    for line in general_equations(tr.kind, tr.nonlinearity, direction) + unit_equations(numbers):
-        st.latex(line)
-    if tr.kind == "gru":
-        st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
-                   "old state kept (some texts swap z and 1 − z).")
-    # Only the open tab is built and sent (lazy tabs): one chart per rerun instead of four.
-    bars, animation, heatmaps, lines = st.tabs(STEP_TABS, key="cell_tab", bind="query-params")
-    if bars.open:
-        with bars:
+        states = cell_states(tr, layer, direction)
+        if tab == STEP_TABS[0]:
             show(step_bars(states, t, run.sequence.step_labels[t]), "step_bars")
-    if animation.open:
-        with animation:
+        elif tab == STEP_TABS[1]:
             show(animation_figure(run, config, layer, direction), "animation")
-    if heatmaps.open:
-        with heatmaps:
+        elif tab == STEP_TABS[2]:
             show(state_heatmaps(states, t), "heatmaps")
-    if lines.open:
-        with lines:
+        else:
             show(unit_lines(states, units, t), "units")
+        numbers = step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])
+        st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction) + unit_equations(numbers)))
+        if tr.kind == "gru":
+            st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
+                       "old state kept (some texts swap z and 1 − z).")
+
+
+@st.fragment
+def traced_views(input_column, model: dict, sequence: dict, settings) -> None:
+    """Length T, the trace and every view of it. A fragment: moving T (drawn into the input column)
+    reruns only this, not the page's title, sidebar and other controls."""
+    with explain_errors():
+        spec = InputSpec(**sequence, **length_controls(input_column, sequence["source"]))
+        config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
+        run = cached_run(config)
+    st.caption(f"{run.sequence.description}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
+    if run.trace.first_nonfinite_step is not None:
+        st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
+                   "Scale the input down or pick another initialisation.")
+    st.subheader("Step by step")
+    layer, direction, units = shown(run.trace)
+    step_tabs(run, config, layer, direction, units)
+    st.subheader("Order matters")
+    st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
+               "the final state differs: order is information, not just the set of inputs.")
+    show(order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
+                       run.sequence.step_labels), "order")
+    st.subheader("Download the trace")
+    downloads(run)
+    st.subheader("Parameter count")
+    counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional)
+    show(parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
+                          + (", bidirectional" if config.bidirectional else "")), "params")
 
 
 def show(fig, name: str) -> None:
@@ -183,24 +219,5 @@ if settings.device_message:
 cell_column, input_column = st.columns(2)
 with explain_errors():
     model = cell_controls(cell_column)
-    spec = input_controls(input_column, settings.seed)
-    config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
-    run = cached_run(config)
-st.caption(f"{run.sequence.description}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
-if run.trace.first_nonfinite_step is not None:
-    st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
-               "Scale the input down or pick another initialisation.")
-layer, direction = layer_and_direction(run.trace)
-st.subheader("Step by step")
-step_view(run, config, layer, direction)
-st.subheader("Order matters")
-st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
-           "the final state differs: order is information, not just the set of inputs.")
-show(order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
-                   run.sequence.step_labels), "order")
-st.subheader("Download the trace")
-downloads(run)
-st.subheader("Parameter count")
-counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional)
-show(parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
-                      + (", bidirectional" if config.bidirectional else "")), "params")
+    sequence = input_controls(input_column, settings.seed)
+traced_views(input_column, model, sequence, settings)

@@ -78,3 +78,8 @@ def _unit_line(s: StepNumbers, k: int) -> str:
     rows = [gates[i:i + 2] for i in range(0, len(gates), 2)] + [update]
     body = r"\\ ".join("&" + r",\quad ".join(row) for row in rows)
     return rf"\begin{{aligned}}&\textbf{{unit }} j={j}:\\ {body}\end{{aligned}}"
+
+
+def stacked(lines: list[str]) -> str:
+    """Several displayed LaTeX lines as one centred block (one st.latex element, one KaTeX render)."""
+    return r"\begin{gathered}" + r" \\[6pt] ".join(lines) + r"\end{gathered}"
