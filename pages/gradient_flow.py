@@ -6,6 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from seqviz.figures.gradients import (compare_figure, gradient_time_figure, itemised_figure, phase_figure,
                                       spectrum_figure, training_figure, training_heatmap_figure)
@@ -31,6 +32,12 @@ COSTLY_CONTROLS = {"Sequence length T": 120, "Hidden size H": 32, "Layers L": 2,
 VIEWS = ("Gradient through time", "Jacobian spectrum", "Who teaches whom", "Phase diagram",
          "Clipping in training", "Compare runs")
 LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+EQUATIONS = {  # the views computed from the model controls: what each one measures
+    VIEWS[0]: r"\delta_t=\frac{dL}{dh_t}=\frac{\partial L}{\partial h_t}+\Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}"
+              r"\delta_{t+1},\qquad \log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}",
+    VIEWS[1]: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}",
+    VIEWS[2]: r"G_{t,s}=\Big\lVert\frac{\partial L_t}{\partial h_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
+}
 MAX_RUNS = 8
 cached_flow = cached_data(gradient_through_time)
 cached_spectrum = cached_data(jacobian_spectrum)
@@ -45,11 +52,12 @@ def load_seed_004() -> None:
                             grad_nonlin="tanh", grad_view=VIEWS[0])
 
 
-def model_controls(seed: int, device: str) -> FlowConfig:
+def model_controls(seed: int, device: str) -> tuple[dict, DeltaGenerator]:
+    """Every FlowConfig field but T, and the place where `flow_view` draws T (first in the first column)."""
     with st.expander("Model and input", expanded=True):
         st.button("Preset: the handbook's step 0 vs step 99 (seed 004)", on_click=load_seed_004, key="grad_preset")
         c1, c2, c3, c4 = st.columns(4)
-        steps = url_number("Sequence length T", 10, 5000, key="grad_T", default=100, step=10, container=c1)
+        t_slot = c1.container()
         hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=64, container=c2)
         layers = url_slider("Layers L", 1, 3, key="grad_layers", default=1, container=c3)
         nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", horizontal=True, container=c4)
@@ -65,9 +73,23 @@ def model_controls(seed: int, device: str) -> FlowConfig:
         forget_bias = url_slider("LSTM forget bias b_if + b_hf", -3.0, 5.0, key="grad_fb", default=1.0, step=0.5,
                                  container=c2, disabled=not fb_on)
         dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", horizontal=True, container=c3)
-    return FlowConfig(steps=steps, hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init,
-                      spectral_radius=rho, forget_bias=forget_bias if fb_on else None, input_scale=scale,
-                      loss=loss, dtype=dtype, seed=seed, device=device)
+    fields = dict(hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init, spectral_radius=rho,
+                  forget_bias=forget_bias if fb_on else None, input_scale=scale, loss=loss, dtype=dtype, seed=seed,
+                  device=device)
+    return fields, t_slot
+
+
+@st.fragment
+def flow_view(view: str, fields: dict, t_slot: DeltaGenerator) -> None:
+    """Sequence length T (drawn into `t_slot`, among the other model controls) and the view computed from it.
+
+    A fragment: changing T, the page's main control, reruns only this, not the title, the sidebar and
+    the other dozen controls, which do not depend on T (changing one of those reruns the whole page).
+    """
+    steps = url_number("Sequence length T", 10, 5000, key="grad_T", default=100, step=10, container=t_slot)
+    with explain_errors():
+        {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](
+            FlowConfig(steps=steps, **fields))
 
 
 def layer_control(config: FlowConfig) -> int:
@@ -79,8 +101,6 @@ def layer_control(config: FlowConfig) -> int:
 
 
 def gradient_view(config: FlowConfig) -> None:
-    st.latex(r"\delta_t=\frac{dL}{dh_t}=\frac{\partial L}{\partial h_t}+\Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}"
-             r"\delta_{t+1},\qquad \log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}")
     layer = layer_control(config)
     result = cached_flow(config)
     st.plotly_chart(gradient_time_figure(result, layer))
@@ -128,7 +148,6 @@ def seed_004_note(result) -> None:
 
 
 def spectrum_view(config: FlowConfig) -> None:
-    st.latex(r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}")
     kind = url_radio("Model", KINDS, key="grad_spec_kind", horizontal=True, format_func=LABELS.get)
     layer = layer_control(config)
     spectrum = cached_spectrum(config, kind, layer)
@@ -142,7 +161,6 @@ def spectrum_view(config: FlowConfig) -> None:
 
 
 def itemised_view(config: FlowConfig) -> None:
-    st.latex(r"G_{t,s}=\Big\lVert\frac{\partial L_t}{\partial h_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}")
     if config.steps > ITEMISED_MAX_STEPS:
         st.warning(f"This view takes T ≤ {ITEMISED_MAX_STEPS}; showing the first {ITEMISED_MAX_STEPS} steps.")
         config = replace(config, steps=ITEMISED_MAX_STEPS)
@@ -311,8 +329,9 @@ settings = shared_settings()
 view = url_radio("View", VIEWS, key="grad_view", horizontal=True)
 with explain_errors():
     if view in VIEWS[:3]:
-        flow_config = model_controls(settings.seed, settings.device)
-        {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](flow_config)
+        st.latex(EQUATIONS[view])
+        flow_fields, t_slot = model_controls(settings.seed, settings.device)
+        flow_view(view, flow_fields, t_slot)
     elif view == VIEWS[3]:
         phase_view(settings.seed)
     elif view == VIEWS[4]:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -79,6 +80,17 @@ def flow_model(config: FlowConfig, kind: str) -> torch.nn.Module:
         spectral_radius=config.spectral_radius if config.init == "normal" else None,
         seed=config.seed, device=config.device,
     )
+
+
+def traced_model(config: FlowConfig, kind: str) -> torch.nn.Module:
+    """`flow_model`, built once per model setting and shared by the traces of every T, loss, dtype and
+    input scale. Only for callers that never modify it: `trace` computes on copies of its weights."""
+    return _shared_model(replace(config, steps=1, input_scale=1.0, loss="last", dtype="float32"), kind)
+
+
+@lru_cache(maxsize=24)
+def _shared_model(config: FlowConfig, kind: str) -> torch.nn.Module:
+    return flow_model(config, kind).requires_grad_(False)
 
 
 def flow_input(config: FlowConfig, steps: int | None = None) -> torch.Tensor:
@@ -174,7 +186,7 @@ def gradient_through_time(config: FlowConfig, kinds: tuple[str, ...] = KINDS) ->
     for kind in kinds:
         _check_trace_budget(config, kind)
         with single_threaded():
-            tr = trace(flow_model(config, kind), x, loss=config.loss, dtype=config.dtype)
+            tr = trace(traced_model(config, kind), x, loss=config.loss, dtype=config.dtype)
         grad_hidden = tr.grad_hidden_norm[:, :, 0].astype(np.float64)  # (T, L), forward direction
         flows[kind] = KindFlow(
             kind=kind,
@@ -310,7 +322,7 @@ def jacobian_spectrum(config: FlowConfig, kind: str, layer: int = 0, chunk: int 
     singular_values = np.empty((T, n))
     product = RunningProduct(T, n, config.dtype)
     with single_threaded():
-        tr = trace(flow_model(config, kind), flow_input(config), loss=config.loss, dtype=config.dtype)
+        tr = trace(traced_model(config, kind), flow_input(config), loss=config.loss, dtype=config.dtype)
         for stop in range(T, 0, -chunk):
             first = max(0, stop - chunk)
             J = torch.as_tensor(tr.jacobians(layer, steps=slice(first, stop)))  # (stop − first, n, n)
@@ -350,7 +362,7 @@ def itemised_gradients(config: FlowConfig, kind: str, layer: int = 0) -> np.ndar
         return output[diagonal, diagonal].sum()
 
     with single_threaded():
-        tr = trace(flow_model(config, kind), x, loss=per_step_losses, dtype=config.dtype)
+        tr = trace(traced_model(config, kind), x, loss=per_step_losses, dtype=config.dtype)
     G = tr.grad_hidden_norm[:, :, layer, 0].astype(np.float64)  # (t, s)
     return np.where(np.tril(np.ones((T, T), dtype=bool)), G, np.nan)
 
