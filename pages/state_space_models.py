@@ -2,6 +2,7 @@
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 import torch
 
 from seqviz import ssm
@@ -35,24 +36,40 @@ settings = shared_settings()
 view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
 
 
-def ssm_controls(prefix: str) -> SSMConfig:
-    """Init, N, Δ, discretisation and L, with keys `prefix`_… (one set per view)."""
+def ssm_controls(prefix: str) -> tuple[dict, DeltaGenerator]:
+    """Init, Δ, discretisation and L, with keys `prefix`_… (one set per view), and the column left
+    for `state_size` to draw N in."""
     c1, c2, c3, c4, c5 = st.columns(5)
     init = url_selectbox("Initialisation", KERNEL_INITS, key=f"{prefix}_init", container=c1,
                          help="S4D-LegS/Inv/Lin/Real diagonal A, or the dense HiPPO-LegS matrix (N ≤ 64).")
-    N = url_slider("State size N", 4, 256, key=f"{prefix}_N", default=64, step=2, container=c2,
-                   help="Complex inits store N/2 conjugate pairs.")
     log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=-2.0, step=0.25, container=c3,
                         help="Step size Δ from 1e-4 to 1 (log scale).")
     method = url_radio("Discretisation", ssm.METHODS, key=f"{prefix}_method", container=c4)
     L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=1024, container=c5)
-    return SSMConfig(init, N, float(10**log_dt), method, L, seed=settings.seed)
+    return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=settings.seed), c2
+
+
+def state_size(container: DeltaGenerator, prefix: str) -> int:
+    return url_slider("State size N", 4, 256, key=f"{prefix}_N", default=64, step=2, container=container,
+                      help="Complex inits store N/2 conjugate pairs.")
 
 
 def kernel_explorer() -> None:
     st.latex(r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh}),\qquad "
              r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
-    config = ssm_controls("ssm_k")
+    fields, n_column = ssm_controls("ssm_k")
+    kernels(fields, n_column)
+    legs_convergence()
+
+
+@st.fragment
+def kernels(fields: dict, n_column: DeltaGenerator) -> None:
+    """State size N (drawn into its column among the other controls), the kernels and Ā's eigenvalues.
+
+    A fragment: changing N, the page's main control, reruns only this, not the title, the sidebar,
+    the other controls or the LegS comparison, which do not depend on N.
+    """
+    config = SSMConfig(N=state_size(n_column, "ssm_k"), **fields)
     with explain_errors():
         result = cached_kernel(config)
     st.plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
@@ -61,6 +78,9 @@ def kernel_explorer() -> None:
                "Move the slider under the right plot to see Ā's eigenvalues travel as Δ changes: "
                "small Δ keeps them near 1 (long memory), large Δ pulls them toward 0.")
     st.plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
+
+
+def legs_convergence() -> None:
     n = url_selectbox("LegS basis kernel n", LEGS_BASIS, key="ssm_legs_n",
                       help="Which HiPPO-LegS state x_n to read out (C = e_n) in the comparison below.")
     legs = cached_legs(coefficient=n)
@@ -97,7 +117,8 @@ def memory() -> None:
 def conv_equals_recurrence() -> None:
     st.latex(r"y = K * u + Du \;(\text{FFT}, O(L\log L))\qquad\text{vs}\qquad "
              r"x_k = \bar A x_{k-1} + \bar B u_k,\; y_k = C x_k + D u_k \;(\text{scan}, O(L)\text{ sequential steps})")
-    config = ssm_controls("ssm_c")
+    fields, n_column = ssm_controls("ssm_c")
+    config = SSMConfig(N=state_size(n_column, "ssm_c"), **fields)
     with explain_errors():
         result = cached_conv_scan(config)
     st.metric("max |conv − scan|", f"{result.max_difference:.2e}")
