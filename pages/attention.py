@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from seqviz.attention import ATTENTIONS
 from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
@@ -57,11 +58,12 @@ def shipped_sweep() -> SweepResult | None:
     return SweepResult.from_dict(json.loads(path.read_text())) if path.exists() else None
 
 
-def model_controls(seed: int) -> TrainConfig:
-    """Task, architecture and training widgets → the TrainConfig they describe."""
+def model_controls(seed: int) -> tuple[dict, DeltaGenerator]:
+    """Architecture and training widgets → their values, and the place where `task_view` draws the Task
+    (first in the first column)."""
     with st.expander("Task, model and training", expanded=True):
         c1, c2, c3, c4 = st.columns(4)
-        task = url_selectbox("Task", TASKS, key="attn_task", container=c1)
+        task_slot = c1.container()
         shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=3, container=c1)
         longest = url_slider("Longest source", 1, MAX_LENGTH, key="attn_max_len", default=10, container=c1,
                              help="Training draws source lengths uniformly from shortest..longest (not for dates).")
@@ -76,11 +78,26 @@ def model_controls(seed: int) -> TrainConfig:
         steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=1000, step=100, container=c3)
         teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=1.0, step=0.05, container=c4,
                              help="Probability that a decoder step reads the true previous token (else its own).")
+    model = dict(cell=cell, attention=attention, bidirectional=bidirectional,
+                 input_feeding=feeding and attention not in ("none", "bahdanau"), hidden_size=hidden)
+    return dict(lengths=(shortest, longest, delay), model=model, steps=int(steps), teacher_forcing=float(teacher),
+                seed=seed), task_slot
+
+
+@st.fragment
+def task_view(view: str, controls: dict, task_slot: DeltaGenerator, device: str) -> None:
+    """The Task (drawn into `task_slot`, among the other controls) and the view of the model trained on it.
+
+    A fragment: changing the task, the page's main control, reruns only this, not the title, the sidebar
+    and the other controls, which do not depend on it (changing one of those reruns the whole page).
+    """
+    task = url_radio("Task", TASKS, key="attn_task", container=task_slot, horizontal=True)
     with explain_errors("Settings: "):
-        spec = TaskSpec(task, shortest, longest, delay)
-        model = ModelConfig(cell=cell, attention=attention, bidirectional=bidirectional,
-                            input_feeding=feeding and attention not in ("none", "bahdanau"), hidden_size=hidden)
-        return TrainConfig(task=spec, model=model, steps=int(steps), teacher_forcing=float(teacher), seed=seed)
+        config = TrainConfig(task=TaskSpec(task, *controls["lengths"]), model=ModelConfig(**controls["model"]),
+                             steps=controls["steps"], teacher_forcing=controls["teacher_forcing"],
+                             seed=controls["seed"])
+    {"Train": train_view, "Alignment": alignment_view, "Bottleneck": bottleneck_view,
+     "Exposure bias": exposure_view}[view](config, device)
 
 
 def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
@@ -95,7 +112,7 @@ def remember(trained: TrainedModel) -> None:
 
 
 def train_live(config: TrainConfig, device: str) -> TrainedModel:
-    """Train with a progress bar and live curves; a Stop click reruns the page and keeps the last snapshot."""
+    """Train with a progress bar and live curves; a Stop click reruns the view and keeps the last snapshot."""
     stop = st.empty()
     stop.button("Stop", key="attn_stop", help="Stops training; the model as of the last evaluation is kept.")
     bar, chart = st.progress(0.0, text="Training…"), st.empty()
@@ -141,7 +158,6 @@ def describe(trained: TrainedModel, device: str) -> str:
 
 
 def train_view(config: TrainConfig, device: str) -> None:
-    st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
     trained = known_model(config, device)
     retrain = trained is not None and st.button("Retrain live", key="attn_retrain",
                                                 help="Train this configuration again here, with a progress bar.")
@@ -232,6 +248,7 @@ def exposure_view(config: TrainConfig, device: str) -> None:
 st.title(TITLE)
 settings = shared_settings()
 view = url_radio("View", VIEWS, key="attn_view", horizontal=True)
-config = model_controls(settings.seed)
-{"Train": train_view, "Alignment": alignment_view, "Bottleneck": bottleneck_view,
- "Exposure bias": exposure_view}[view](config, settings.device)
+if view == "Train":
+    st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
+controls, task_slot = model_controls(settings.seed)
+task_view(view, controls, task_slot, settings.device)
