@@ -120,11 +120,14 @@ def chromium_available() -> bool:
 class StreamlitServer:
     """`streamlit run <script>` on a free loopback port, for as long as the context is open."""
 
-    def __init__(self, script: str = "app.py", extra_pages: bool = False, log_path: Path | None = None):
+    def __init__(self, script: str = "app.py", extra_pages: bool = False, log_path: Path | None = None,
+                 page_dirs: tuple[Path, ...] = ()):
+        """`extra_pages` adds the test-only fixture pages, `page_dirs` further page directories."""
         self.script = script
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._env = dict(os.environ, **({EXTRA_PAGES_ENV: str(FIXTURE_PAGES)} if extra_pages else {}))
+        extra = ((FIXTURE_PAGES,) if extra_pages else ()) + tuple(page_dirs)
+        self._env = dict(os.environ, **({EXTRA_PAGES_ENV: os.pathsep.join(map(str, extra))} if extra else {}))
         self._log_path = log_path
         self._log = None
         self.process: subprocess.Popen | None = None
