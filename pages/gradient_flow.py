@@ -17,6 +17,7 @@ from seqviz.tasks import TASKS
 from seqviz.training import CLIPS, OPTIMIZERS, TrainConfig, history_rows, train
 from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
+from seqviz.ui.prefetch import PREFETCH_MAX_S, prefetch
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_toggle
 
@@ -40,6 +41,8 @@ EQUATIONS = {  # the views computed from the model controls: what each one measu
 }
 MAX_RUNS = 8
 cached_flow = cached_data(gradient_through_time)
+quiet_flow = cached_data(gradient_through_time, quiet=True)  # the same cache, for prefetching
+T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
 cached_spectrum = cached_data(jacobian_spectrum)
 cached_itemised = cached_data(itemised_gradients)
 cached_phase = cached_data(phase_sweep)
@@ -86,7 +89,8 @@ def flow_view(view: str, fields: dict, t_slot: DeltaGenerator) -> None:
     A fragment: changing T, the page's main control, reruns only this, not the title, the sidebar and
     the other dozen controls, which do not depend on T (changing one of those reruns the whole page).
     """
-    steps = url_number("Sequence length T", 10, 5000, key="grad_T", default=100, step=10, container=t_slot)
+    low, high, step = T_RANGE
+    steps = url_number("Sequence length T", low, high, key="grad_T", default=100, step=step, container=t_slot)
     with explain_errors():
         {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](
             FlowConfig(steps=steps, **fields))
@@ -122,6 +126,10 @@ def gradient_view(config: FlowConfig) -> None:
                    "Switch Precision to float64 to see their true size.")
     if replace_seed_fields(config) == SEED_004:
         seed_004_note(result)
+    if result.seconds < PREFETCH_MAX_S:  # the T the − and + buttons lead to
+        low, high, step = T_RANGE
+        prefetch(quiet_flow, [replace(config, steps=T) for T in (config.steps + step, config.steps - step)
+                              if low <= T <= high])
 
 
 def replace_seed_fields(config: FlowConfig) -> FlowConfig:

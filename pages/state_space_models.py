@@ -1,9 +1,11 @@
 """State-space models: S4/S4D kernels, HiPPO memory, conv = recurrence, Mamba's selection, a task race."""
+import time
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 import torch
+from streamlit.delta_generator import DeltaGenerator
 
 from seqviz import ssm
 from seqviz.figures import ssm as figures
@@ -14,6 +16,7 @@ from seqviz.ssm_results import INSPECT_LENGTH, load_models, load_results, result
 from seqviz.ssm_tasks import ALPHABET, TASKS, decode, make_batch
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
+from seqviz.ui.prefetch import PREFETCH_MAX_S, prefetch
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_text
 
@@ -27,6 +30,8 @@ COSTLY_CONTROLS = {"Training steps per model": 20}
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
 PAPER = {"paper: S4 ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
 cached_kernel = cached_data(kernel_view)
+quiet_kernel = cached_data(kernel_view, quiet=True)  # the same cache, for prefetching
+N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
 cached_legs = cached_data(legs_comparison)
 cached_memory = cached_data(memory_view)
 cached_conv_scan = cached_data(conv_scan_view)
@@ -50,7 +55,8 @@ def ssm_controls(prefix: str) -> tuple[dict, DeltaGenerator]:
 
 
 def state_size(container: DeltaGenerator, prefix: str) -> int:
-    return url_slider("State size N", 4, 256, key=f"{prefix}_N", default=64, step=2, container=container,
+    low, high, step = N_RANGE
+    return url_slider("State size N", low, high, key=f"{prefix}_N", default=64, step=step, container=container,
                       help="Complex inits store N/2 conjugate pairs.")
 
 
@@ -70,14 +76,19 @@ def kernels(fields: dict, n_column: DeltaGenerator) -> None:
     the other controls or the LegS comparison, which do not depend on N.
     """
     config = SSMConfig(N=state_size(n_column, "ssm_k"), **fields)
+    start = time.perf_counter()
     with explain_errors():
         result = cached_kernel(config)
+    seconds = time.perf_counter() - start
     st.plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
                                           f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
     st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable). "
                "Move the slider under the right plot to see Ā's eigenvalues travel as Δ changes: "
                "small Δ keeps them near 1 (long memory), large Δ pulls them toward 0.")
     st.plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
+    if seconds < PREFETCH_MAX_S:  # the N the slider's arrow keys lead to
+        low, high, step = N_RANGE
+        prefetch(quiet_kernel, [replace(config, N=N) for N in (config.N + step, config.N - step) if low <= N <= high])
 
 
 def legs_convergence() -> None:

@@ -1,0 +1,77 @@
+"""Prefetching the main control's neighbours: the worker, and the pages' next click served from the cache."""
+import threading
+
+import pytest
+import streamlit as st
+
+import seqviz.gradients
+from seqviz.ui import prefetch
+from tests.support import app_test
+
+
+def test_the_worker_runs_every_queued_call_once_and_survives_failures():
+    calls, lock = [], threading.Lock()
+
+    def work(x):
+        with lock:
+            calls.append(x)
+        if x == 2:
+            raise ValueError("over budget")
+
+    assert prefetch.prefetch(work, [1, 2, 3]) == 3
+    prefetch.wait_idle()
+    assert sorted(calls) == [1, 2, 3]
+    assert prefetch.prefetch(work, [4]) == 1  # the failure did not stop the worker
+    prefetch.wait_idle()
+    assert sorted(calls) == [1, 2, 3, 4]
+
+
+def test_a_full_queue_drops_new_requests_instead_of_piling_up():
+    release = threading.Event()
+    prefetch.prefetch(lambda _: release.wait(10), [None])  # occupies the worker
+    try:
+        queued = prefetch.prefetch(lambda _: None, range(prefetch.QUEUE_SIZE + 5))
+        assert prefetch.QUEUE_SIZE - 1 <= queued <= prefetch.QUEUE_SIZE
+    finally:
+        release.set()
+        prefetch.wait_idle()
+
+
+@pytest.fixture
+def counted_traces(monkeypatch):
+    st.cache_data.clear()
+    traces = []
+    real = seqviz.gradients.trace
+    monkeypatch.setattr(seqviz.gradients, "trace", lambda module, x, **k: traces.append(len(x)) or real(module, x, **k))
+    yield traces
+    prefetch.wait_idle()
+    st.cache_data.clear()
+
+
+def test_gradient_flow_computes_the_next_t_before_it_is_asked_for(counted_traces):
+    at = app_test("pages/gradient_flow.py", grad_T="200", grad_H="16").run()
+    prefetch.wait_idle()
+    assert not at.exception and sorted(set(counted_traces)) == [190, 200, 210]  # 190, 210 in the background
+    at.number_input(key="grad_T").increment().run()
+    assert not at.exception and at.number_input(key="grad_T").value == 210
+    prefetch.wait_idle()
+    assert sorted(counted_traces) == [190] * 3 + [200] * 3 + [210] * 3 + [220] * 3  # 210 came from the cache
+
+
+def test_the_kernel_explorer_computes_the_next_n_before_it_is_asked_for(monkeypatch):
+    import seqviz.ssm_lab
+
+    st.cache_data.clear()
+    builds = []
+    real = seqviz.ssm_lab.state_matrices
+    monkeypatch.setattr(seqviz.ssm_lab, "state_matrices", lambda config: builds.append(config.N) or real(config))
+    try:
+        at = app_test("pages/state_space_models.py", ssm_k_N="64").run()
+        prefetch.wait_idle()
+        assert not at.exception and sorted(builds) == [62, 64, 66]
+        at.slider(key="ssm_k_N").set_value(66).run()
+        prefetch.wait_idle()
+        assert not at.exception and sorted(builds) == [62, 64, 66, 68]  # 66 came from the cache
+    finally:
+        prefetch.wait_idle()
+        st.cache_data.clear()
