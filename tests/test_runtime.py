@@ -11,6 +11,7 @@ def test_served_config_keeps_security_settings_and_skips_the_per_run_full_gc():
     assert config["server"]["enableXsrfProtection"] is True and config["server"]["maxUploadSize"] <= 10
     assert config["client"]["showErrorDetails"] == "none"
     assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["maxCacheDataSize"] == "1gb"  # bounds the shared caches in bytes, not only entries
 
 
 def test_the_start_up_heap_is_frozen_once_per_process(monkeypatch):
