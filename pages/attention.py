@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from seqviz.attention import ATTENTIONS
 from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
@@ -58,12 +57,10 @@ def shipped_sweep() -> SweepResult | None:
     return SweepResult.from_dict(json.loads(path.read_text())) if path.exists() else None
 
 
-def model_controls(seed: int) -> tuple[dict, DeltaGenerator]:
-    """Architecture and training widgets → their values, and the place where `task_view` draws the Task
-    (first in the first column)."""
+def model_controls(seed: int) -> dict:
+    """Architecture and training widgets → their values (`task_view` draws the task, above the view)."""
     with st.expander("Task, model and training", expanded=True):
         c1, c2, c3, c4 = st.columns(4)
-        task_slot = c1.container()
         shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=3, container=c1)
         longest = url_slider("Longest source", 1, MAX_LENGTH, key="attn_max_len", default=10, container=c1,
                              help="Training draws source lengths uniformly from shortest..longest (not for dates).")
@@ -81,17 +78,17 @@ def model_controls(seed: int) -> tuple[dict, DeltaGenerator]:
     model = dict(cell=cell, attention=attention, bidirectional=bidirectional,
                  input_feeding=feeding and attention not in ("none", "bahdanau"), hidden_size=hidden)
     return dict(lengths=(shortest, longest, delay), model=model, steps=int(steps), teacher_forcing=float(teacher),
-                seed=seed), task_slot
+                seed=seed)
 
 
 @st.fragment
-def task_view(view: str, controls: dict, task_slot: DeltaGenerator, device: str) -> None:
-    """The Task (drawn into `task_slot`, among the other controls) and the view of the model trained on it.
+def task_view(view: str, controls: dict, device: str) -> None:
+    """The task, right above the view of the model trained on it, and the view.
 
     A fragment: changing the task, the page's main control, reruns only this, not the title, the sidebar
     and the other controls, which do not depend on it (changing one of those reruns the whole page).
     """
-    task = url_radio("Task", TASKS, key="attn_task", container=task_slot, horizontal=True)
+    task = url_radio("Task", TASKS, key="attn_task", horizontal=True)
     with explain_errors("Settings: "):
         config = TrainConfig(task=TaskSpec(task, *controls["lengths"]), model=ModelConfig(**controls["model"]),
                              steps=controls["steps"], teacher_forcing=controls["teacher_forcing"],
@@ -250,5 +247,4 @@ settings = shared_settings()
 view = url_radio("View", VIEWS, key="attn_view", horizontal=True)
 if view == "Train":
     st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
-controls, task_slot = model_controls(settings.seed)
-task_view(view, controls, task_slot, settings.device)
+task_view(view, model_controls(settings.seed), settings.device)

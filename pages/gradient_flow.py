@@ -6,7 +6,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from seqviz.figures.gradients import (compare_figure, gradient_time_figure, itemised_figure, phase_figure,
                                       spectrum_figure, training_figure, training_heatmap_figure)
@@ -55,12 +54,11 @@ def load_seed_004() -> None:
                             grad_nonlin="tanh", grad_view=VIEWS[0])
 
 
-def model_controls(seed: int, device: str) -> tuple[dict, DeltaGenerator]:
-    """Every FlowConfig field but T, and the place where `flow_view` draws T (first in the first column)."""
+def model_controls(seed: int, device: str) -> dict:
+    """Every FlowConfig field but T (`flow_view` draws T, next to the view it drives)."""
     with st.expander("Model and input", expanded=True):
         st.button("Preset: the handbook's step 0 vs step 99 (seed 004)", on_click=load_seed_004, key="grad_preset")
         c1, c2, c3, c4 = st.columns(4)
-        t_slot = c1.container()
         hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=64, container=c2)
         layers = url_slider("Layers L", 1, 3, key="grad_layers", default=1, container=c3)
         nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", horizontal=True, container=c4)
@@ -72,25 +70,26 @@ def model_controls(seed: int, device: str) -> tuple[dict, DeltaGenerator]:
                            container=c3)
         loss = url_radio("Loss on", ("last", "all"), key="grad_loss", horizontal=True, container=c4,
                          help="last: L = Σ_j y_{T−1,j}; all: the sum of that over every step.")
+        dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", horizontal=True, container=c1)
         fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", container=c1)
         forget_bias = url_slider("LSTM forget bias b_if + b_hf", -3.0, 5.0, key="grad_fb", default=1.0, step=0.5,
                                  container=c2, disabled=not fb_on)
-        dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", horizontal=True, container=c3)
     fields = dict(hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init, spectral_radius=rho,
                   forget_bias=forget_bias if fb_on else None, input_scale=scale, loss=loss, dtype=dtype, seed=seed,
                   device=device)
-    return fields, t_slot
+    return fields
 
 
 @st.fragment
-def flow_view(view: str, fields: dict, t_slot: DeltaGenerator) -> None:
-    """Sequence length T (drawn into `t_slot`, among the other model controls) and the view computed from it.
+def flow_view(view: str, fields: dict) -> None:
+    """Sequence length T, right above the view computed from it, and the view.
 
     A fragment: changing T, the page's main control, reruns only this, not the title, the sidebar and
     the other dozen controls, which do not depend on T (changing one of those reruns the whole page).
     """
     low, high, step = T_RANGE
-    steps = url_number("Sequence length T", low, high, key="grad_T", default=100, step=step, container=t_slot)
+    steps = url_number("Sequence length T", low, high, key="grad_T", default=100, step=step,
+                       container=st.columns(4)[0])
     with explain_errors():
         {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](
             FlowConfig(steps=steps, **fields))
@@ -338,8 +337,7 @@ view = url_radio("View", VIEWS, key="grad_view", horizontal=True)
 with explain_errors():
     if view in VIEWS[:3]:
         st.latex(EQUATIONS[view])
-        flow_fields, t_slot = model_controls(settings.seed, settings.device)
-        flow_view(view, flow_fields, t_slot)
+        flow_view(view, model_controls(settings.seed, settings.device))
     elif view == VIEWS[3]:
         phase_view(settings.seed)
     elif view == VIEWS[4]:

@@ -5,7 +5,6 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 import torch
-from streamlit.delta_generator import DeltaGenerator
 
 from seqviz import ssm
 from seqviz.figures import ssm as figures
@@ -41,41 +40,39 @@ settings = shared_settings()
 view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
 
 
-def ssm_controls(prefix: str) -> tuple[dict, DeltaGenerator]:
-    """Init, Δ, discretisation and L, with keys `prefix`_… (one set per view), and the column left
-    for `state_size` to draw N in."""
-    c1, c2, c3, c4, c5 = st.columns(5)
+def ssm_controls(prefix: str) -> dict:
+    """Init, Δ, discretisation and L, with keys `prefix`_… (one set per view); N is `state_size`."""
+    c1, c2, c3, c4 = st.columns(4)
     init = url_selectbox("Initialisation", KERNEL_INITS, key=f"{prefix}_init", container=c1,
                          help="S4D-LegS/Inv/Lin/Real diagonal A, or the dense HiPPO-LegS matrix (N ≤ 64).")
-    log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=-2.0, step=0.25, container=c3,
+    log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=-2.0, step=0.25, container=c2,
                         help="Step size Δ from 1e-4 to 1 (log scale).")
-    method = url_radio("Discretisation", ssm.METHODS, key=f"{prefix}_method", container=c4)
-    L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=1024, container=c5)
-    return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=settings.seed), c2
+    method = url_radio("Discretisation", ssm.METHODS, key=f"{prefix}_method", container=c3)
+    L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=1024, container=c4)
+    return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=settings.seed)
 
 
-def state_size(container: DeltaGenerator, prefix: str) -> int:
+def state_size(prefix: str) -> int:
     low, high, step = N_RANGE
-    return url_slider("State size N", low, high, key=f"{prefix}_N", default=64, step=step, container=container,
+    return url_slider("State size N", low, high, key=f"{prefix}_N", default=64, step=step,
                       help="Complex inits store N/2 conjugate pairs.")
 
 
 def kernel_explorer() -> None:
     st.latex(r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh}),\qquad "
              r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
-    fields, n_column = ssm_controls("ssm_k")
-    kernels(fields, n_column)
+    kernels(ssm_controls("ssm_k"))
     legs_convergence()
 
 
 @st.fragment
-def kernels(fields: dict, n_column: DeltaGenerator) -> None:
-    """State size N (drawn into its column among the other controls), the kernels and Ā's eigenvalues.
+def kernels(fields: dict) -> None:
+    """State size N (on its own row, right above the plots it drives), the kernels and Ā's eigenvalues.
 
     A fragment: changing N, the page's main control, reruns only this, not the title, the sidebar,
     the other controls or the LegS comparison, which do not depend on N.
     """
-    config = SSMConfig(N=state_size(n_column, "ssm_k"), **fields)
+    config = SSMConfig(N=state_size("ssm_k"), **fields)
     start = time.perf_counter()
     with explain_errors():
         result = cached_kernel(config)
@@ -128,8 +125,7 @@ def memory() -> None:
 def conv_equals_recurrence() -> None:
     st.latex(r"y = K * u + Du \;(\text{FFT}, O(L\log L))\qquad\text{vs}\qquad "
              r"x_k = \bar A x_{k-1} + \bar B u_k,\; y_k = C x_k + D u_k \;(\text{scan}, O(L)\text{ sequential steps})")
-    fields, n_column = ssm_controls("ssm_c")
-    config = SSMConfig(N=state_size(n_column, "ssm_c"), **fields)
+    config = SSMConfig(N=state_size("ssm_c"), **ssm_controls("ssm_c"))
     with explain_errors():
         result = cached_conv_scan(config)
     st.metric("max |conv − scan|", f"{result.max_difference:.2e}")
