@@ -6,7 +6,8 @@ BackMsg/ForwardMsg protobufs the browser sends and receives) on loopback, so the
 the server, not 30 browsers fighting for the same CPU. A visitor opens the page at its default
 settings, then changes the main control `--changes` times, pausing up to `--think` seconds
 between changes. Latency is request sent → `script_finished` received (the whole rerun, every
-chart included). Within a level every visitor asks for the same sequence of values, as a class
+chart included; for a control drawn by a fragment, the fragment's rerun, which is what a browser asks
+for). Within a level every visitor asks for the same sequence of values, as a class
 following the teacher would; each level uses values no earlier level asked for, so the cache
 starts cold for each value and identical requests from different visitors share one computation.
 
@@ -40,6 +41,7 @@ class Widget:
     kind: str
     proto: object
     in_main: bool
+    fragment_id: str  # "" unless drawn by a fragment: a change then reruns only that fragment, as in a browser
 
 
 @dataclass
@@ -67,10 +69,12 @@ class Visitor:
     async def __aexit__(self, *exc) -> None:
         await self.socket.close()
 
-    async def rerun(self, widget_state=None) -> float:
-        """Ask for a script run (with one widget's new state); ms until the run has finished."""
+    async def rerun(self, widget_state=None, fragment_id: str = "") -> float:
+        """Ask for a script run (with one widget's new state; of one fragment if `fragment_id`); ms until
+        the run has finished."""
         message = BackMsg()
         message.rerun_script.page_name = self.page_name
+        message.rerun_script.fragment_id = fragment_id
         if widget_state is not None:
             message.rerun_script.widget_states.widgets.append(widget_state)
         start = time.perf_counter()
@@ -104,7 +108,8 @@ class Visitor:
         kind = element.WhichOneof("type")
         if kind in DRIVABLE:
             proto = getattr(element, kind)
-            self.widgets[proto.label] = Widget(kind, proto, message.metadata.delta_path[0] == MAIN_AREA)
+            self.widgets[proto.label] = Widget(kind, proto, message.metadata.delta_path[0] == MAIN_AREA,
+                                               message.delta.fragment_id)
 
 
 def main_control(widgets: dict[str, Widget], info: PageInfo | None) -> str:
@@ -156,7 +161,7 @@ async def visit(url: str, page_name: str, label: str, values: list, think_s: flo
         widget = await visitor.control(label)
         for value in values:
             await asyncio.sleep(pause.uniform(0, think_s))
-            level.change_ms.append(await visitor.rerun(widget_state(widget, value)))
+            level.change_ms.append(await visitor.rerun(widget_state(widget, value), widget.fragment_id))
 
 
 async def sample_rss(server, level: Level, stop: asyncio.Event) -> None:
