@@ -16,7 +16,7 @@ from seqviz.tasks import TASKS
 from seqviz.training import CLIPS, OPTIMIZERS, TrainConfig, history_rows, train
 from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
-from seqviz.ui.prefetch import PREFETCH_MAX_S, prefetch
+from seqviz.ui.prefetch import prefetch_neighbours
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_toggle
 
@@ -40,7 +40,6 @@ EQUATIONS = {  # the views computed from the model controls: what each one measu
 }
 MAX_RUNS = 8
 cached_flow = cached_data(gradient_through_time)
-quiet_flow = cached_data(gradient_through_time, quiet=True)  # the same cache, for prefetching
 T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
 cached_spectrum = cached_data(jacobian_spectrum)
 cached_itemised = cached_data(itemised_gradients)
@@ -74,10 +73,9 @@ def model_controls(seed: int, device: str) -> dict:
         fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", container=c1)
         forget_bias = url_slider("LSTM forget bias b_if + b_hf", -3.0, 5.0, key="grad_fb", default=1.0, step=0.5,
                                  container=c2, disabled=not fb_on)
-    fields = dict(hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init, spectral_radius=rho,
-                  forget_bias=forget_bias if fb_on else None, input_scale=scale, loss=loss, dtype=dtype, seed=seed,
-                  device=device)
-    return fields
+    return dict(hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init, spectral_radius=rho,
+                forget_bias=forget_bias if fb_on else None, input_scale=scale, loss=loss, dtype=dtype, seed=seed,
+                device=device)
 
 
 @st.fragment
@@ -125,10 +123,7 @@ def gradient_view(config: FlowConfig) -> None:
                    "Switch Precision to float64 to see their true size.")
     if replace_seed_fields(config) == SEED_004:
         seed_004_note(result)
-    if result.seconds < PREFETCH_MAX_S:  # the T the − and + buttons lead to
-        low, high, step = T_RANGE
-        prefetch(quiet_flow, [replace(config, steps=T) for T in (config.steps + step, config.steps - step)
-                              if low <= T <= high])
+    prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
 
 
 def replace_seed_fields(config: FlowConfig) -> FlowConfig:

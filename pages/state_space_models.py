@@ -1,6 +1,5 @@
 """State-space models: S4/S4D kernels, HiPPO memory, conv = recurrence, Mamba's selection, a task race."""
 import time
-from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -15,7 +14,7 @@ from seqviz.ssm_results import INSPECT_LENGTH, load_models, load_results, result
 from seqviz.ssm_tasks import ALPHABET, TASKS, decode, make_batch
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
-from seqviz.ui.prefetch import PREFETCH_MAX_S, prefetch
+from seqviz.ui.prefetch import prefetch_neighbours
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_text
 
@@ -29,7 +28,6 @@ COSTLY_CONTROLS = {"Training steps per model": 20}
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
 PAPER = {"paper: S4 ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
 cached_kernel = cached_data(kernel_view)
-quiet_kernel = cached_data(kernel_view, quiet=True)  # the same cache, for prefetching
 N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
 cached_legs = cached_data(legs_comparison)
 cached_memory = cached_data(memory_view)
@@ -83,9 +81,7 @@ def kernels(fields: dict) -> None:
                "Move the slider under the right plot to see Ā's eigenvalues travel as Δ changes: "
                "small Δ keeps them near 1 (long memory), large Δ pulls them toward 0.")
     st.plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
-    if seconds < PREFETCH_MAX_S:  # the N the slider's arrow keys lead to
-        low, high, step = N_RANGE
-        prefetch(quiet_kernel, [replace(config, N=N) for N in (config.N + step, config.N - step) if low <= N <= high])
+    prefetch_neighbours(kernel_view, config, "N", N_RANGE, seconds)  # the slider's arrow keys
 
 
 def legs_convergence() -> None:

@@ -37,6 +37,18 @@ def test_a_full_queue_drops_new_requests_instead_of_piling_up():
         prefetch.wait_idle()
 
 
+def test_neighbours_stay_inside_the_control_and_slow_results_get_none(monkeypatch):
+    from seqviz.ssm_lab import SSMConfig, kernel_view
+
+    asked = []
+    monkeypatch.setattr(prefetch, "prefetch", lambda cached_fn, arguments: asked.append([a.N for a in arguments]))
+    prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=4), "N", (4, 256, 2), seconds=0.01)
+    prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=64), "N", (4, 256, 2), seconds=0.01)
+    assert asked == [[6], [66, 62]]
+    assert prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=64), "N", (4, 256, 2),
+                                        seconds=prefetch.PREFETCH_MAX_S) == 0 and len(asked) == 2
+
+
 @pytest.fixture
 def counted_traces(monkeypatch):
     st.cache_data.clear()

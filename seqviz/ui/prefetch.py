@@ -1,21 +1,24 @@
 """Compute in the background what the next click on a page's main control will ask for.
 
 A teacher steps T or N one click (or arrow key) at a time, so the next request is a neighbour of the
-value on screen. After a view is drawn, `prefetch` queues the neighbours' computations on one
-background worker for the whole process. The worker calls the same cached backend function the page
-reads (Streamlit keys a function's cache by its module, name and source, so a quiet wrapper without
-a spinner shares the page's entries), so the next click is served from the cache.
+value on screen. After a view is drawn, `prefetch_neighbours` queues the neighbours' computations on one
+background worker for the whole process. The worker calls the backend function through a spinner-less
+`cached_data` wrapper, which shares the page's cache (Streamlit keys a function's cache by its
+module, name and source), so the next click is served from the cache.
 
-Bounded on purpose: one worker thread, a short queue (a full queue drops new requests), and a page
-only asks for neighbours of a computation that took less than PREFETCH_MAX_S, so prefetching never
-costs more than a fraction of the work visitors asked for themselves.
+Bounded on purpose: one worker thread, a short queue (a full queue drops new requests), and only
+neighbours of a computation that took less than PREFETCH_MAX_S, so prefetching never costs more than
+a fraction of the work visitors asked for themselves.
 """
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+from dataclasses import replace
 from typing import Callable, Iterable
+
+from seqviz.ui.cache import cached_data
 
 PREFETCH_MAX_S = 0.25  # prefetch the neighbours of computations at most this slow
 QUEUE_SIZE = 8
@@ -36,6 +39,20 @@ def prefetch(cached_fn: Callable, arguments: Iterable) -> int:
         except queue.Full:
             break
     return queued
+
+
+def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds: float) -> int:
+    """Prefetch `fn` at `config` with `field` one step up and one step down, within `bounds` =
+    (lowest, highest, step) of its control, if computing `config` took under PREFETCH_MAX_S `seconds`.
+
+    `fn` is a backend function the page caches with `cached_data(fn)` (default options: the quiet
+    wrapper must share that cache). Returns how many computations were queued."""
+    if seconds >= PREFETCH_MAX_S:
+        return 0
+    low, high, step = bounds
+    value = getattr(config, field)
+    neighbours = [replace(config, **{field: v}) for v in (value + step, value - step) if low <= v <= high]
+    return prefetch(cached_data(fn, quiet=True), neighbours)
 
 
 def wait_idle() -> None:
