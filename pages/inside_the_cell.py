@@ -49,39 +49,30 @@ def cell_controls(container) -> dict:
                 forget_bias=forget_bias)
 
 
-def input_controls(container, seed: int) -> dict:
-    """The sequence's controls except its length T (and the onset, bounded by T): see `length_controls`."""
+def input_controls(container, seed: int) -> InputSpec:
     with container:
         st.subheader("Input x_t")
         source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.__getitem__)
         spec = dict(source=source, seed=seed)
+        if source in ("sine", "square", "gaussian", "step", "impulse"):
+            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
+                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
         if source in ("sine", "square"):
             spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=25.0)
             spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=0.1, step=0.05,
                                        help="Standard deviation of the Gaussian noise added to the wave.")
         if source == "gaussian":
             spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features", default=3)
-        if source == "text":
-            spec.update(text_controls())
-        if source == "csv":
-            spec.update(csv_upload())
-    return spec
-
-
-def length_controls(container, source: str) -> dict:
-    """Length T (and the onset it bounds) for the generated sequences; drawn by the fragment `traced_views`
-    into the input column, so that moving T reruns only what depends on it."""
-    spec = {}
-    with container:
-        if source in ("sine", "square", "gaussian", "step", "impulse"):
-            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
-                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
         if source in ("step", "impulse"):
             clamp_state("cell_onset", spec["steps"] - 1)
             spec["onset"] = url_number("Onset step", 0, spec["steps"] - 1, key="cell_onset",
                                        default=min(10, spec["steps"] - 1), step=1,
                                        help="The step t at which x_t becomes 1.")
-    return spec
+        if source == "text":
+            spec.update(text_controls())
+        if source == "csv":
+            spec.update(csv_upload())
+    return InputSpec(**spec)
 
 
 def clamp_state(key: str, highest: int) -> None:
@@ -163,14 +154,8 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
                        "old state kept (some texts swap z and 1 − z).")
 
 
-@st.fragment
-def traced_views(input_column, model: dict, sequence: dict, settings) -> None:
-    """Length T, the trace and every view of it. A fragment: moving T (drawn into the input column)
-    reruns only this, not the page's title, sidebar and other controls."""
-    with explain_errors():
-        spec = InputSpec(**sequence, **length_controls(input_column, sequence["source"]))
-        config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
-        run = cached_run(config)
+def traced_views(run, config: CellConfig) -> None:
+    """The trace's summary and every view of it."""
     st.caption(f"{run.sequence.description}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
     if run.trace.first_nonfinite_step is not None:
         st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
@@ -219,5 +204,7 @@ if settings.device_message:
 cell_column, input_column = st.columns(2)
 with explain_errors():
     model = cell_controls(cell_column)
-    sequence = input_controls(input_column, settings.seed)
-traced_views(input_column, model, sequence, settings)
+    spec = input_controls(input_column, settings.seed)
+    config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
+    run = cached_run(config)
+traced_views(run, config)
