@@ -57,8 +57,9 @@ def shipped_sweep() -> SweepResult | None:
     return SweepResult.from_dict(json.loads(path.read_text())) if path.exists() else None
 
 
-def model_controls(seed: int) -> dict:
-    """Architecture and training widgets → their values (`task_view` draws the task, above the view)."""
+def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
+    """Architecture and training widgets → the task's (shortest, longest, delay) and the other TrainConfig
+    fields (`task_view` draws the task itself, above the view)."""
     with st.expander("Task, model and training", expanded=True):
         c1, c2, c3, c4 = st.columns(4)
         shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=3, container=c1)
@@ -75,14 +76,14 @@ def model_controls(seed: int) -> dict:
         steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=1000, step=100, container=c3)
         teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=1.0, step=0.05, container=c4,
                              help="Probability that a decoder step reads the true previous token (else its own).")
-    model = dict(cell=cell, attention=attention, bidirectional=bidirectional,
-                 input_feeding=feeding and attention not in ("none", "bahdanau"), hidden_size=hidden)
-    return dict(lengths=(shortest, longest, delay), model=model, steps=int(steps), teacher_forcing=float(teacher),
-                seed=seed)
+    with explain_errors("Settings: "):
+        model = ModelConfig(cell=cell, attention=attention, bidirectional=bidirectional,
+                            input_feeding=feeding and attention not in ("none", "bahdanau"), hidden_size=hidden)
+    return (shortest, longest, delay), dict(model=model, steps=int(steps), teacher_forcing=float(teacher), seed=seed)
 
 
 @st.fragment
-def task_view(view: str, controls: dict, device: str) -> None:
+def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: str) -> None:
     """The task, right above the view of the model trained on it, and the view.
 
     A fragment: changing the task, the page's main control, reruns only this, not the title, the sidebar
@@ -90,9 +91,7 @@ def task_view(view: str, controls: dict, device: str) -> None:
     """
     task = url_radio("Task", TASKS, key="attn_task", horizontal=True)
     with explain_errors("Settings: "):
-        config = TrainConfig(task=TaskSpec(task, *controls["lengths"]), model=ModelConfig(**controls["model"]),
-                             steps=controls["steps"], teacher_forcing=controls["teacher_forcing"],
-                             seed=controls["seed"])
+        config = TrainConfig(task=TaskSpec(task, *lengths), **training)
     {"Train": train_view, "Alignment": alignment_view, "Bottleneck": bottleneck_view,
      "Exposure bias": exposure_view}[view](config, device)
 
@@ -247,4 +246,4 @@ settings = shared_settings()
 view = url_radio("View", VIEWS, key="attn_view", horizontal=True)
 if view == "Train":
     st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
-task_view(view, model_controls(settings.seed), settings.device)
+task_view(view, *model_controls(settings.seed), settings.device)
