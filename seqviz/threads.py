@@ -5,9 +5,11 @@ RNN step on a small batch). For such ops, waking torch's intra-op thread pool co
 than the arithmetic: on a busy 2-core machine a 64×64 product took 4.6 ms on two threads and
 13 µs on one, and the gradient-flow trainer ran 1.3 updates/s on two threads and 520 on one.
 
-`single_threaded()` sets torch's intra-op thread count to 1 for the calling thread and restores
-the caller's count afterwards. With torch's OpenMP backend the count belongs to the calling
-thread, so Streamlit sessions (one script thread each) do not change each other's setting.
+`single_threaded()` sets torch's intra-op thread count to 1 and restores the caller's count
+afterwards. torch applies the count to the calling thread at once and to threads started later;
+threads already running keep theirs. The server already runs at one thread
+(seqviz.ui.runtime.configure_torch_threads), so this matters for direct callers: scripts,
+benchmarks, a notebook with torch's default pool.
 """
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Process-wide settings for serving: one PyTorch CPU thread per computation, a frozen start-up heap.
 
-Streamlit runs every session's script in its own thread, and app.py calls this at the start of
-every run, so the count holds for everything a page computes (with torch's OpenMP backend the count
-belongs to the calling thread; see seqviz.threads). With the default intra-op pool (one thread per
+Streamlit runs every session's script in its own thread, and app.py calls this on every full run.
+torch keeps the count process-wide and applies it in each new thread at its first parallel op, so
+it also holds in fragment reruns, which skip app.py (checked: a count set in one thread is the count
+in threads started later). With the default intra-op pool (one thread per
 core) concurrent runs oversubscribe the cores: on the 2-core test machine under load a tiny trace
 took ~480 ms instead of ~7 ms. Sessions give the parallelism instead. SEQVIZ_TORCH_THREADS
 overrides the count (e.g. for one user on a big machine).
