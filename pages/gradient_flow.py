@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from seqviz.clipping import CLIP_MODES
 from seqviz.figures.gradients import (compare_figure, gradient_time_figure, itemised_figure, phase_figure,
                                       spectrum_figure, training_figure, training_heatmap_figure)
 from seqviz.gradients import (ITEMISED_MAX_STEPS, KINDS, SEED_004, FlowConfig, PhaseConfig, gradient_through_time,
                               itemised_gradients, jacobian_spectrum, phase_sweep)
-from seqviz.models import INITS
+from seqviz.models import INITS, KIND_LABELS
 from seqviz.tasks import TASKS
-from seqviz.training import CLIPS, OPTIMIZERS, TrainConfig, history_rows, train
+from seqviz.training import OPTIMIZERS, TrainConfig, history_rows, train
 from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.prefetch import prefetch_neighbours
@@ -31,7 +32,6 @@ COSTLY_CONTROLS = {"Sequence length T": 120, "Hidden size H": 32, "Layers L": 2,
 
 VIEWS = ("Gradient through time", "Jacobian spectrum", "Who teaches whom", "Phase diagram",
          "Clipping in training", "Compare runs")
-LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 EQUATIONS = {  # the views computed from the model controls: what each one measures
     VIEWS[0]: r"\delta_t=\frac{dL}{dh_t}=\frac{\partial L}{\partial h_t}+\Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}"
               r"\delta_{t+1},\qquad \log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}",
@@ -108,7 +108,7 @@ def gradient_view(config: FlowConfig) -> None:
     rows = []
     for kind, flow in result.kinds.items():
         fit = flow.fits[layer]
-        rows.append({"model": LABELS[kind], "decay rate λ (decades/step)": fit.slope,
+        rows.append({"model": KIND_LABELS[kind], "decay rate λ (decades/step)": fit.slope,
                      "Lyapunov exponent (nats/step)": fit.lyapunov, "effective memory M (steps)": fit.effective_memory,
                      "steps in fit": fit.points, "exactly 0 (underflow)": int(flow.underflow[:, layer].sum()),
                      "inf/NaN (overflow)": int(flow.nonfinite[:, layer].sum()),
@@ -150,7 +150,7 @@ def seed_004_note(result) -> None:
 
 
 def spectrum_view(config: FlowConfig) -> None:
-    kind = url_radio("Model", KINDS, key="grad_spec_kind", horizontal=True, format_func=LABELS.get)
+    kind = url_radio("Model", KINDS, key="grad_spec_kind", horizontal=True, format_func=KIND_LABELS.get)
     layer = layer_control(config)
     spectrum = cached_spectrum(config, kind, layer)
     st.plotly_chart(spectrum_figure(spectrum))
@@ -202,13 +202,13 @@ def train_controls(seed: int, device: str) -> TrainConfig:
     task = url_radio("Task", TASKS, key="grad_task", horizontal=True, container=c1,
                      format_func={"adding": "adding problem", "copy": "copy memory"}.get)
     length = url_slider("Task length T", 20, 200, key="grad_task_T", default=50, container=c1)
-    kind = url_radio("Model", KINDS, key="grad_train_kind", horizontal=True, format_func=LABELS.get, container=c2)
+    kind = url_radio("Model", KINDS, key="grad_train_kind", horizontal=True, format_func=KIND_LABELS.get, container=c2)
     hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=32, container=c2)
     nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", horizontal=True, container=c2)
     rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on", container=c3)
     rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,
                      disabled=not rho_on)
-    clip = url_radio("Clipping", CLIPS, key="grad_clip", default="norm", horizontal=True, container=c3,
+    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default="norm", horizontal=True, container=c3,
                      format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
     threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=1.0, container=c3,
                            disabled=clip == "off")
@@ -233,7 +233,7 @@ def keep_run(history) -> str:
     c = history.config
     clip = "off" if c.clip == "off" else f"{c.clip} {c.clip_threshold:g}"
     number = st.session_state["grad_run_count"] = st.session_state.get("grad_run_count", 0) + 1
-    name = f"#{number} {LABELS[c.kind]} {c.task} T={c.length} clip {clip} ({history.status})"
+    name = f"#{number} {KIND_LABELS[c.kind]} {c.task} T={c.length} clip {clip} ({history.status})"
     runs()[name] = history
     while len(runs()) > MAX_RUNS:
         runs().pop(next(iter(runs())))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -72,25 +72,28 @@ SEED_004 = FlowConfig(steps=100, hidden_size=64, num_layers=1, init="default", l
 
 def flow_model(config: FlowConfig, kind: str) -> torch.nn.Module:
     """The stock module of `kind` that `config` describes (same seed for every kind)."""
-    return build_model(
-        kind, INPUT_SIZE, config.hidden_size, config.num_layers,
-        nonlinearity=config.nonlinearity if kind == "rnn" else "tanh",
-        init=config.init,
-        forget_bias=config.forget_bias if kind == "lstm" else None,
-        spectral_radius=config.spectral_radius if config.init == "normal" else None,
-        seed=config.seed, device=config.device,
-    )
+    return build_model(**_model_arguments(config, kind))
 
 
 def traced_model(config: FlowConfig, kind: str) -> torch.nn.Module:
-    """`flow_model`, built once per model setting and shared by the traces of every T, loss, dtype and
-    input scale. Only for callers that never modify it: `trace` computes on copies of its weights."""
-    return _shared_model(replace(config, steps=1, input_scale=1.0, loss="last", dtype="float32"), kind)
+    """`flow_model`, built once per model and shared by the traces of every setting it ignores (T, loss,
+    dtype, input scale, the other kinds' options). Only for callers that never modify it: `trace`
+    computes on copies of its weights."""
+    return _shared_model(tuple(_model_arguments(config, kind).items()))
+
+
+def _model_arguments(config: FlowConfig, kind: str) -> dict:
+    """build_model's arguments for `kind`: only the settings that kind's module uses."""
+    return dict(kind=kind, input_size=INPUT_SIZE, hidden_size=config.hidden_size, num_layers=config.num_layers,
+                nonlinearity=config.nonlinearity if kind == "rnn" else "tanh", init=config.init,
+                forget_bias=config.forget_bias if kind == "lstm" else None,
+                spectral_radius=config.spectral_radius if config.init == "normal" else None,
+                seed=config.seed, device=config.device)
 
 
 @lru_cache(maxsize=24)
-def _shared_model(config: FlowConfig, kind: str) -> torch.nn.Module:
-    return flow_model(config, kind).requires_grad_(False)
+def _shared_model(arguments: tuple) -> torch.nn.Module:
+    return build_model(**dict(arguments)).requires_grad_(False)
 
 
 def flow_input(config: FlowConfig, steps: int | None = None) -> torch.Tensor:
@@ -152,8 +155,6 @@ class KindFlow:
     grad_hidden_norm: np.ndarray
     grad_input_norm: np.ndarray
     fits: tuple[DecayFit, ...]  # one per layer
-    first_nonfinite_step: int | None
-    loss_value: float
 
     @property
     def underflow(self) -> np.ndarray:
@@ -193,8 +194,6 @@ def gradient_through_time(config: FlowConfig, kinds: tuple[str, ...] = KINDS) ->
             grad_hidden_norm=grad_hidden,
             grad_input_norm=tr.grad_input_norm.astype(np.float64),
             fits=tuple(decay_fit(grad_hidden[:, l]) for l in range(grad_hidden.shape[1])),
-            first_nonfinite_step=tr.first_nonfinite_step,
-            loss_value=tr.loss_value,
         )
     return FlowResult(config, flows, time.perf_counter() - start)
 

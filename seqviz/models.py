@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 KINDS = ("rnn", "lstm", "gru")
+KIND_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 INITS = ("default", "xavier", "orthogonal", "identity", "normal")
 NONLINEARITIES = ("tanh", "relu")
 GATE_NAMES = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}

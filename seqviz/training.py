@@ -30,13 +30,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqviz.clipping import CLIP_MODES, clip_gradients
 from seqviz.models import build_model
 from seqviz.tasks import TaskBatch, baseline_loss, input_size, output_size, step_losses, task_batch
-from seqviz.clipping import clip_gradients
 from seqviz.threads import single_threaded
 from seqviz.trace import trace
 
-CLIPS = ("off", "norm", "value")
 OPTIMIZERS = ("adam", "sgd")
 
 
@@ -63,8 +62,8 @@ class TrainConfig:
     device: str = "cpu"
 
     def __post_init__(self):
-        if self.clip not in CLIPS:
-            raise ValueError(f"clip must be one of {', '.join(CLIPS)}; got {self.clip!r}")
+        if self.clip not in CLIP_MODES:
+            raise ValueError(f"clip must be one of {', '.join(CLIP_MODES)}; got {self.clip!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}")
         if not self.clip_threshold > 0:

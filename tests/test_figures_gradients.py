@@ -12,7 +12,7 @@ from seqviz.training import TrainConfig, TrainHistory
 
 def flow(kind, norms):
     norms = np.asarray(norms, dtype=float)
-    return KindFlow(kind, norms[:, None], norms.copy(), (decay_fit(norms),), None, 1.0)
+    return KindFlow(kind, norms[:, None], norms.copy(), (decay_fit(norms),))
 
 
 def test_underflowed_and_overflowed_steps_are_drawn_below_and_above_the_data():

@@ -225,3 +225,17 @@ def test_spectrum_in_chunks_equals_the_whole_trace_at_once(kind):
     np.testing.assert_allclose(chunked.log10_product_norm, product_log10_norms(J), rtol=1e-12)
     assert (chunked.naive_failure_step, chunked.naive_failure) == naive_product_failure(J, "float32")
 
+
+
+def test_traced_models_are_shared_across_the_settings_a_kind_ignores_and_equal_fresh_ones():
+    from dataclasses import replace
+
+    from seqviz.gradients import traced_model
+
+    config = FlowConfig(steps=30, hidden_size=8)
+    rnn = traced_model(config, "rnn")
+    assert traced_model(replace(config, steps=90, forget_bias=2.0, dtype="float64", input_scale=3.0), "rnn") is rnn
+    assert traced_model(replace(config, forget_bias=2.0), "lstm") is not traced_model(config, "lstm")
+    assert traced_model(replace(config, nonlinearity="relu"), "rnn") is not rnn
+    fresh = flow_model(config, "rnn")
+    assert all(torch.equal(a, b) for a, b in zip(rnn.parameters(), fresh.parameters()))

@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.plain import axis, figure, row_layout, stacked_layout
+from seqviz.models import KIND_LABELS
 from seqviz.params import ParamCount
 
 ANIMATION_VALUE_BUDGET = 200_000
@@ -28,7 +29,6 @@ STATE_TITLES = {"h": "h  hidden state", "c": "c  cell state", "i": "i  input gat
                 "n": "n  candidate"}
 COLORS = {"h": "#1f77b4", "c": "#ff7f0e", "i": "#2ca02c", "f": "#d62728", "g": "#9467bd", "o": "#8c564b",
           "r": "#e377c2", "z": "#17becf", "n": "#bcbd22"}
-KIND_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def shown_units(H: int, max_units: int = MAX_BAR_UNITS) -> np.ndarray:

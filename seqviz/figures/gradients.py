@@ -12,11 +12,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqviz.figures.plain import figure
 from seqviz.gradients import FlowResult, PhaseResult, SpectrumResult
+from seqviz.models import KIND_LABELS
 from seqviz.training import TrainHistory
 
 KIND_COLOURS = {"rnn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c"}
-KIND_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 MAX_HEATMAP_CELLS = 60_000
 
 
@@ -62,8 +63,7 @@ def _unplottable_markers(name: str, values: np.ndarray, colour: str, group: str,
 def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
     """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs marked.
 
-    Built from plain dicts without Plotly's per-property validation (this figure is redrawn on every
-    change of the page's main control); the dicts follow Plotly's schema.
+    Built from plain dicts (seqviz.figures.plain): it is redrawn on every change of the page's main control.
     """
     kinds = result.kinds
     series = [f.grad_hidden_norm[:, layer] for f in kinds.values()] + [f.grad_input_norm for f in kinds.values()]
@@ -84,7 +84,7 @@ def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
         yaxis=dict(title=dict(text="norm (log scale)"), type="log", exponentformat="power"),
         hovermode="x unified", legend=dict(orientation="h", y=-0.25),
     )
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return figure(data, layout)
 
 
 def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
