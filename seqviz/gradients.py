@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from seqviz.budget import check_budget, trace_bytes
-from seqviz.models import GATE_BLOCKS, KINDS, build_model
+from seqviz.models import GATE_BLOCKS, KINDS, build_model, check_choice
 from seqviz.threads import single_threaded
 from seqviz.trace import DTYPES, LOSSES, trace
 
@@ -57,10 +57,8 @@ class FlowConfig:
     device: str = "cpu"
 
     def __post_init__(self):
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
+        check_choice("loss", self.loss, LOSSES)
+        check_choice("dtype", self.dtype, tuple(DTYPES))
         if not self.input_scale > 0:
             raise ValueError(f"input_scale must be > 0; got {self.input_scale!r}")
 
@@ -380,8 +378,7 @@ class PhaseConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {self.kind!r}")
+        check_choice("kind", self.kind, KINDS)
         if not self.rhos or min(self.rhos) <= 0:
             raise ValueError(f"rhos must be positive spectral radii; got {self.rhos!r}")
         if not self.lengths or min(self.lengths) < 1:

@@ -46,7 +46,8 @@ def kind_of(module: nn.Module) -> str:
     )
 
 
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    """ValueError naming the choices unless `value` is one of them."""
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
@@ -74,9 +75,9 @@ def build_model(
     The same arguments give the same weights on every device: weights are drawn on the CPU from
     a private generator seeded with `seed` (the global RNG is left untouched), then moved.
     """
-    _check_choice("kind", kind, KINDS)
-    _check_choice("init", init, INITS)
-    _check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    check_choice("kind", kind, KINDS)
+    check_choice("init", init, INITS)
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
         _check_positive(name, value)
     if kind != "rnn" and nonlinearity != "tanh":

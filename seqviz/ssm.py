@@ -38,15 +38,11 @@ import numpy as np
 import torch
 
 from seqviz.budget import check_budget
+from seqviz.models import check_choice
 
 METHODS = ("zoh", "bilinear")
 S4D_INITS = ("legs", "inv", "lin", "real")
 COMPLEX_DTYPE = torch.complex128
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
 def _check_state_size(N: int, lo: int = 1) -> None:
@@ -84,7 +80,7 @@ def s4d_init(init: str, N: int) -> tuple[torch.Tensor, torch.Tensor]:
     Returns:
         A, B: (N/2,) complex128 for legs/inv/lin (imaginary parts ≥ 0), (N,) float64 for real.
     """
-    _check_choice("init", init, S4D_INITS)
+    check_choice("init", init, S4D_INITS)
     _check_state_size(N, lo=2 if init != "real" else 1)
     if init == "real":
         return -(torch.arange(N, dtype=torch.float64) + 1), torch.ones(N, dtype=torch.float64)
@@ -134,7 +130,7 @@ def discretize(A: torch.Tensor, B: torch.Tensor, dt: float | torch.Tensor, metho
     Returns:
         Ā, B̄ with the shapes of A and B.
     """
-    _check_choice("method", method, METHODS)
+    check_choice("method", method, METHODS)
     dt = torch.as_tensor(dt, dtype=torch.float64 if not torch.is_tensor(dt) else dt.dtype)
     if torch.any(dt <= 0):
         raise ValueError(f"step Δ must be positive; got {dt.min().item()}")

@@ -26,6 +26,7 @@ from torch import nn
 
 from seqviz import ssm
 from seqviz.mamba import MambaBlock
+from seqviz.models import check_choice
 from seqviz.ssm_tasks import IGNORE, VOCAB_SIZE, make_batch
 
 MODEL_KINDS = ("mamba", "s4d", "lstm")
@@ -65,8 +66,7 @@ class SequenceModel(nn.Module):
 
     def __init__(self, kind: str, width: int, d_state: int):
         super().__init__()
-        if kind not in MODEL_KINDS:
-            raise ValueError(f"model kind must be one of {', '.join(MODEL_KINDS)}; got {kind!r}")
+        check_choice("model kind", kind, MODEL_KINDS)
         self.kind = kind
         d = width if kind != "lstm" else 32
         self.embedding = nn.Embedding(VOCAB_SIZE, d)

@@ -6,8 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
-
+from seqviz.checkpoints import load_weights_only
 from seqviz.ssm_compare import CompareConfig, CompareResult, SequenceModel, build_models
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "ssm"
@@ -47,7 +46,7 @@ def load_models(task: str, config: CompareConfig) -> dict[str, SequenceModel] | 
     path = models_path(task)
     if not path.exists():
         return None
-    states = torch.load(path, weights_only=True)
+    states = load_weights_only(path)
     models = build_models(config.d_model, config.d_state, config.seed)
     for kind, model in models.items():
         model.load_state_dict(states[kind])

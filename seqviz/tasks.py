@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from seqviz.models import check_choice
+
 TASKS = ("adding", "copy")
 COPY_SYMBOLS = 8
 COPY_LENGTH = 10
@@ -43,8 +45,7 @@ class TaskBatch:
 
 
 def _check_task(task: str) -> None:
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
+    check_choice("task", task, TASKS)
 
 
 def input_size(task: str) -> int:

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.clipping import CLIP_MODES, clip_gradients
-from seqviz.models import build_model
+from seqviz.models import build_model, check_choice
 from seqviz.tasks import TaskBatch, baseline_loss, input_size, output_size, step_losses, task_batch
 from seqviz.threads import single_threaded
 from seqviz.trace import trace
@@ -62,10 +62,8 @@ class TrainConfig:
     device: str = "cpu"
 
     def __post_init__(self):
-        if self.clip not in CLIP_MODES:
-            raise ValueError(f"clip must be one of {', '.join(CLIP_MODES)}; got {self.clip!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}")
+        check_choice("clip", self.clip, CLIP_MODES)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
         if not self.clip_threshold > 0:
             raise ValueError(f"clip_threshold must be > 0; got {self.clip_threshold!r}")
         if not self.learning_rate > 0:
