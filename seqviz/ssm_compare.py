@@ -27,6 +27,7 @@ from torch import nn
 from seqviz import ssm
 from seqviz.mamba import MambaBlock
 from seqviz.models import check_choice
+from seqviz.threads import single_threaded
 from seqviz.ssm_tasks import IGNORE, VOCAB_SIZE, make_batch
 
 MODEL_KINDS = ("mamba", "s4d", "lstm")
@@ -176,17 +177,19 @@ def compare(config: CompareConfig, progress: Callable[[str, int, int, int, float
     result = CompareResult(config)
     kept = {}
     held_out = torch.Generator().manual_seed(config.seed + 10_000)
-    for length in config.lengths:
-        models = build_models(config.d_model, config.d_state, config.seed)
-        test_inputs, test_targets = make_batch(config.task, 256, length, config.n_memorize, held_out)
-        for kind, model in models.items():
-            start = time.perf_counter()
-            report = None if progress is None else (lambda s, loss, k=kind: progress(k, length, s, config.steps, loss))
-            losses = train_one(model, config, length, report)
-            result.losses.setdefault(kind, {})[length] = losses
-            result.accuracy.setdefault(kind, {})[length] = accuracy(model, test_inputs, test_targets)
-            result.seconds.setdefault(kind, {})[length] = time.perf_counter() - start
-            result.params[kind] = parameter_count(model)
-            if length == keep_models_at:
-                kept[kind] = model.eval()
+    with single_threaded():  # small sequential ops: torch's thread pool costs more than it gives
+        for length in config.lengths:
+            models = build_models(config.d_model, config.d_state, config.seed)
+            test_inputs, test_targets = make_batch(config.task, 256, length, config.n_memorize, held_out)
+            for kind, model in models.items():
+                start = time.perf_counter()
+                report = None if progress is None else (
+                    lambda s, loss, k=kind: progress(k, length, s, config.steps, loss))
+                losses = train_one(model, config, length, report)
+                result.losses.setdefault(kind, {})[length] = losses
+                result.accuracy.setdefault(kind, {})[length] = accuracy(model, test_inputs, test_targets)
+                result.seconds.setdefault(kind, {})[length] = time.perf_counter() - start
+                result.params[kind] = parameter_count(model)
+                if length == keep_models_at:
+                    kept[kind] = model.eval()
     return result, kept

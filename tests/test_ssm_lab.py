@@ -96,3 +96,13 @@ def test_accuracy_figure_draws_the_paper_reference_lines():
                                   {"paper: S4 ≈ 18 %": 18.0})
     assert [list(t.y) for t in fig.data] == [[90.0, 80.0], [30.0, 20.0]]
     assert fig.layout.shapes[0].y0 == 18.0
+
+
+def test_memory_errors_for_smaller_n_equal_their_own_legs_memory():
+    config = ssm_lab.MemoryConfig(T=300, N=32)
+    result = ssm_lab.memory_view(config)
+    u = ssm_lab.make_signal(config.signal, config.T, config.seed)
+    assert sorted(result.errors) == [4, 16, 32]
+    for n in (4, 16):
+        direct = ssm_lab.history_errors(u, ssm.legs_memory(u, n), result.error_times)
+        np.testing.assert_allclose(result.errors[n], direct, rtol=1e-12, atol=1e-15)
