@@ -96,8 +96,6 @@ def flow_view(view: str, fields: dict) -> None:
 def layer_control(config: FlowConfig) -> int:
     if config.num_layers == 1:
         return 0
-    if st.session_state.get("grad_layer", 0) > config.num_layers - 1:
-        st.session_state["grad_layer"] = config.num_layers - 1
     return url_slider("Layer shown", 0, config.num_layers - 1, key="grad_layer", default=0)
 
 

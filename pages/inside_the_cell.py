@@ -64,7 +64,6 @@ def input_controls(container, seed: int) -> InputSpec:
         if source == "gaussian":
             spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features", default=3)
         if source in ("step", "impulse"):
-            clamp_state("cell_onset", spec["steps"] - 1)
             spec["onset"] = url_number("Onset step", 0, spec["steps"] - 1, key="cell_onset",
                                        default=min(10, spec["steps"] - 1), step=1,
                                        help="The step t at which x_t becomes 1.")
@@ -73,12 +72,6 @@ def input_controls(container, seed: int) -> InputSpec:
         if source == "csv":
             spec.update(csv_upload())
     return InputSpec(**spec)
-
-
-def clamp_state(key: str, highest: int) -> None:
-    """Lower a remembered value that a smaller range no longer allows (e.g. after T shrinks)."""
-    if st.session_state.get(key, 0) > highest:
-        st.session_state[key] = highest
 
 
 def text_controls() -> dict:
@@ -135,7 +128,6 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
         tr = run.trace
         t = 0
         if tr.steps > 1:
-            clamp_state("cell_step", tr.steps - 1)
             t = url_slider("Current step t", 0, tr.steps - 1, key="cell_step", default=0,
                            help="Sets the bars, the equations and the marker on the heatmaps and lines.")
         states = cell_states(tr, layer, direction)

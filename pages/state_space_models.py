@@ -106,8 +106,6 @@ def memory() -> None:
     signal = url_selectbox("Signal", SIGNALS, key="ssm_mem_signal", container=c1)
     T = url_slider("Length T", 100, 4000, key="ssm_mem_T", default=1000, step=100, container=c2)
     N = url_slider("Coefficients N", 2, 256, key="ssm_mem_N", default=32, container=c3)
-    if st.session_state.get("ssm_mem_t", 0) > T - 1:
-        st.session_state["ssm_mem_t"] = T - 1
     t = url_slider("Time t (scrub)", 1, T - 1, key="ssm_mem_t", default=T // 2,
                    help="The state c(t) at this time is all the model keeps; the red curve is rebuilt from it.")
     with explain_errors():

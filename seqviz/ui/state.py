@@ -82,15 +82,24 @@ def url_radio(label: str, options: Sequence, key: str, default=None, container=s
                   **_strict_labels(options, kwargs))
 
 
+def _clamp_remembered(key: str, lo, hi) -> None:
+    """Move a remembered value that the bounds no longer allow (e.g. a step after T shrank) to the nearest bound."""
+    value = st.session_state.get(key)
+    if value is not None and not lo <= value <= hi:
+        st.session_state[key] = min(max(value, lo), hi)
+
+
 def url_slider(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
     """st.slider (single value, int or float) bound to `key` and to the URL, clamped to its bounds."""
     parse = _bounded(float if isinstance(default, float) else int, min_value, max_value)
+    _clamp_remembered(key, min_value, max_value)
     return _bound(container.slider, label, (min_value, max_value), key, parse, default, **kwargs)
 
 
 def url_number(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
     """st.number_input bound to `key` and to the URL, clamped to its bounds."""
     parse = _bounded(float if isinstance(default, float) else int, min_value, max_value)
+    _clamp_remembered(key, min_value, max_value)
     return _bound(container.number_input, label, (min_value, max_value), key, parse, default, **kwargs)
 
 
