@@ -48,9 +48,10 @@ cached_phase = cached_data(phase_sweep)
 
 def load_seed_004() -> None:
     """Set the controls to the handbook's experiment (called before the widgets are drawn)."""
-    st.session_state.update(grad_T=SEED_004.steps, grad_H=SEED_004.hidden_size, grad_layers=1, grad_init="default",
-                            grad_loss="last", grad_dtype="float32", grad_scale=1.0, grad_fb_on=False,
-                            grad_nonlin="tanh", grad_view=VIEWS[0])
+    s = SEED_004
+    st.session_state.update(grad_T=s.steps, grad_H=s.hidden_size, grad_layers=s.num_layers, grad_init=s.init,
+                            grad_loss=s.loss, grad_dtype=s.dtype, grad_scale=s.input_scale,
+                            grad_fb_on=s.forget_bias is not None, grad_nonlin=s.nonlinearity, grad_view=VIEWS[0])
 
 
 def model_controls(seed: int, device: str) -> dict:

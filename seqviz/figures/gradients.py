@@ -167,12 +167,21 @@ def _nan_marker(fig: go.Figure, history: TrainHistory, rows: list[int]) -> None:
                            xanchor="left", row=1, col=1)
 
 
+def _loss_and_norm_rows(norm_title: str, title: str) -> go.Figure:
+    """Two log-scale rows over the updates: the task loss above, a gradient norm below."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        subplot_titles=("task loss", norm_title))
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_xaxes(title_text="update", row=2, col=1)
+    return fig.update_layout(height=560, title=title, legend=dict(orientation="h", y=-0.15))
+
+
 def training_figure(history: TrainHistory) -> go.Figure:
     """Loss with its memoryless baseline, raw and clipped ‖g‖ per update (log scales)."""
     config = history.config
     u = np.arange(history.updates_done)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
-                        subplot_titles=("task loss", "global gradient norm ‖g‖"))
+    fig = _loss_and_norm_rows("global gradient norm ‖g‖", f"{config.task} task, T = {config.length}: "
+                              f"{history.fraction_clipped:.0%} of updates clipped")
     fig.add_scatter(x=u, y=_positive(history.loss), mode="lines", name="loss", row=1, col=1)
     fig.add_hline(y=history.baseline, line=dict(color="grey", dash="dash"), row=1, col=1,
                   annotation_text=f"memoryless baseline {history.baseline:.4g}", annotation_position="top right")
@@ -182,11 +191,6 @@ def training_figure(history: TrainHistory) -> go.Figure:
         fig.add_hline(y=config.clip_threshold, line=dict(color="grey", dash="dot"), row=2, col=1,
                       annotation_text=f"c = {config.clip_threshold:g}")
     _nan_marker(fig, history, [1, 2])
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
-    fig.update_yaxes(type="log", exponentformat="power", row=2, col=1)
-    fig.update_xaxes(title_text="update", row=2, col=1)
-    fig.update_layout(height=560, legend=dict(orientation="h", y=-0.15),
-                      title=f"{config.task} task, T = {config.length}: {history.fraction_clipped:.0%} of updates clipped")
     return fig
 
 
@@ -210,8 +214,7 @@ def training_heatmap_figure(history: TrainHistory) -> go.Figure:
 
 def compare_figure(runs: dict[str, TrainHistory]) -> go.Figure:
     """Overlay of several runs: loss and raw ‖g‖ per update."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
-                        subplot_titles=("task loss", "raw global gradient norm ‖g‖"))
+    fig = _loss_and_norm_rows("raw global gradient norm ‖g‖", "Compare runs")
     palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
     for i, (name, history) in enumerate(runs.items()):
         colour = palette[i % len(palette)]
@@ -220,8 +223,4 @@ def compare_figure(runs: dict[str, TrainHistory]) -> go.Figure:
                         line=dict(color=colour), row=1, col=1)
         fig.add_scatter(x=u, y=_positive(history.raw_norm), mode="lines", name=name, legendgroup=name,
                         showlegend=False, line=dict(color=colour), row=2, col=1)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
-    fig.update_yaxes(type="log", exponentformat="power", row=2, col=1)
-    fig.update_xaxes(title_text="update", row=2, col=1)
-    fig.update_layout(height=560, title="Compare runs", legend=dict(orientation="h", y=-0.15))
     return fig
