@@ -139,6 +139,14 @@ def trained_models(task: str):
     return models
 
 
+@cached_data
+def inspect_selection(task: str, text: str):
+    """`selection_view` of the models trained on `task`, cached per (task, text): choosing another
+    hidden-attention channel does not run both models again."""
+    models = trained_models(task)
+    return selection_view(text, models["mamba"], models["lstm"])
+
+
 def example_text(task: str, seed: int) -> str:
     inputs, _ = make_batch(task, 1, INSPECT_LENGTH, 4, torch.Generator().manual_seed(seed))
     return decode(inputs[0])
@@ -158,9 +166,8 @@ def selection() -> None:
     st.button("New example of this task", on_click=new_example, args=(task,))
     text = url_text(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
                     default=example_text(task, settings.seed), container=c2, max_chars=MAX_SELECTION_LENGTH)
-    models = trained_models(task)
     with explain_errors():
-        result = selection_view(text, models["mamba"], models["lstm"])
+        result = inspect_selection(task, text)
     st.caption("Predictions at every position — Mamba: `" + result.predictions["mamba"] + "`, LSTM: `"
                + result.predictions["lstm"] + "` (only the answer positions are trained).")
     st.plotly_chart(figures.delta_figure(result.chars, result.delta))
