@@ -38,11 +38,16 @@ def test_animation_has_a_bar_per_state_and_a_frame_per_step_when_small():
 def test_step_bars_show_every_state_at_the_chosen_step_on_fixed_ranges():
     states = lstm_states(12, 5)
     fig = step_bars(states, 7, "rollback requested")
-    assert [trace.name for trace in fig.data] == ["h", "c", "i", "f", "g", "o"]
-    np.testing.assert_array_equal(np.asarray(fig.data[2].y), states["i"][7])
+    assert [trace.name.split()[0] for trace in fig.data] == ["h", "c", "g", "i", "f", "o"]
+    assert [trace.yaxis for trace in fig.data] == ["y"] * 3 + ["y2"] * 3  # states row, gates row
+    assert fig.layout.barmode == "group"
+    np.testing.assert_array_equal(np.asarray(fig.data[3].y), states["i"][7])
     assert fig.layout.title.text == "States and gates at step t = 7 (rollback requested)"
-    low, high = fig.layout.yaxis3.range
-    assert low <= states["i"].min() and high >= states["i"].max()
+    low, high = fig.layout.yaxis2.range
+    gates = np.stack([states[n] for n in "ifo"])
+    assert low <= gates.min() and high >= gates.max()
+    low, high = fig.layout.yaxis.range
+    assert low <= states["c"].min() and high >= states["c"].max()
     assert not fig.frames
 
 
@@ -51,7 +56,8 @@ def test_animation_frames_hold_the_states_of_their_step():
     fig = cell_animation(states, labels(10))
     frame = fig.frames[7]
     assert frame.name == "7"
-    np.testing.assert_array_equal(np.asarray(frame.data[1].y), states["c"][7])
+    for k, trace in enumerate(fig.data):  # each frame trace holds its own state, in the traces' order
+        np.testing.assert_array_equal(np.asarray(frame.data[k].y), states[trace.name.split()[0]][7])
 
 
 def test_animation_slider_hides_tick_labels_only_when_they_would_overlap():

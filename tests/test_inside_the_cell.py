@@ -56,7 +56,9 @@ def test_default_view_shows_lstm_on_a_sine_with_the_open_tab_only(default_page):
     assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == \
         ["bars", "order", "params"]
     assert title(at, "params").startswith("Parameters for I=1, H=16, L=1")
-    assert [a["text"] for a in figure(at, "bars")["layout"]["annotations"]][:2] == ["h  hidden state", "c  cell state"]
+    bars = figure(at, "bars")
+    assert [a["text"] for a in bars["layout"]["annotations"]] == ["states", "gates (0 to 1)"]
+    assert [trace["name"] for trace in bars["data"]][:2] == ["h  hidden state", "c  cell state"]
 
 
 @pytest.mark.parametrize("name", list(TABS))
@@ -103,8 +105,11 @@ def test_each_cell_kind_shows_its_own_gates(cell, gate):
     at = run_page()
     at.selectbox(key="cell_kind").set_value(cell).run()
     assert_clean(at)
-    subplot_titles = [a["text"] for a in figure(at, "animation")["layout"]["annotations"]]
-    assert subplot_titles == (["h  hidden state"] if gate is None else ["h  hidden state", "r  reset gate", gate, "n  candidate"])
+    animation = figure(at, "animation")
+    names = [trace["name"] for trace in animation["data"]]
+    assert names == (["h  hidden state"] if gate is None else ["h  hidden state", "n  candidate", "r  reset gate", gate])
+    rows = [a["text"] for a in animation["layout"]["annotations"]]
+    assert rows == (["states"] if gate is None else ["states", "gates (0 to 1)"])
     if cell == "gru":
         assert any("PyTorch's convention" in c.value for c in at.caption)
     if cell == "rnn-relu":

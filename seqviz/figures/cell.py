@@ -67,16 +67,33 @@ def _units_note(shown: int, H: int) -> str:
     return f"{shown} of {H} units shown" if shown < H else ""
 
 
+GATES = ("i", "f", "o", "r", "z")  # the sigmoid gates, in (0, 1); the other states share the top row
+
+
+def _bar_rows(names: list[str]) -> list[list[str]]:
+    """The names drawn in each row of the bars: the states (h, c, candidate), then the gates if any."""
+    rows = [[n for n in names if n not in GATES], [n for n in names if n in GATES]]
+    return [row for row in rows if row]
+
+
 def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[list[dict], dict]:
-    """Bar traces of every state at step t (one stacked row each) and their layout, y ranges fixed over time."""
-    names = list(states)
-    layout = stacked_layout([STATE_TITLES[n] for n in names], "unit j", spacing=0.03)
+    """Grouped bar traces of every state at step t, the states in one row and the gates in another, and
+    their layout; y ranges fixed over the whole sequence.
+
+    Two subplots instead of one per state: a browser draws a subplot's axes and titles anew on every
+    change of the step, and six of them cost twice the drawing time of the two.
+    """
+    rows = _bar_rows(list(states))
+    layout = stacked_layout(["states" if row[0] not in GATES else "gates (0 to 1)" for row in rows], "unit j",
+                            spacing=0.12)
     data = []
-    for row, name in enumerate(names, start=1):
-        data.append(dict(type="bar", x=units, y=_f32(states[name][t, units]), name=name, marker=dict(color=COLORS[name]),
-                         showlegend=False, xaxis=axis("x", row), yaxis=axis("y", row)))
-        layout[axis("yaxis", row)]["range"] = _value_range(states[name])
-    layout.update(height=140 * len(names) + 160, margin=dict(t=90, b=40))
+    for k, row in enumerate(rows, start=1):
+        for name in row:
+            data.append(dict(type="bar", x=units, y=_f32(states[name][t, units]), name=STATE_TITLES[name],
+                             marker=dict(color=COLORS[name]), xaxis=axis("x", k), yaxis=axis("y", k)))
+        gates = row[0] in GATES  # on their whole (0, 1), so that "nearly open" reads the same at every step
+        layout[axis("yaxis", k)]["range"] = [-0.02, 1.02] if gates else _value_range(np.stack([states[n] for n in row]))
+    layout.update(barmode="group", height=260 * len(rows) + 180, margin=dict(t=90, b=40))
     return data, layout
 
 
@@ -87,7 +104,8 @@ def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units:
         states: name → (T, H), e.g. from `seqviz.cell.cell_states`.
         t: the step; step_label: its label (event, character or "t=…").
     Returns:
-        a figure with one bar trace per state, one subplot row each; y ranges span the whole sequence.
+        a figure with one bar trace per state, grouped by unit: h, c and the candidate in the top row, the
+        gates in the bottom one; y ranges span the whole sequence.
     """
     H = next(iter(states.values())).shape[1]
     units = shown_units(H, max_units)
@@ -108,7 +126,7 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, max_units: int = 
         a figure starting at t = 0 with one bar trace per state and one frame per shown step
         (every step, or every k-th one when T × states × units exceeds the budget).
     """
-    names = list(states)
+    names = [name for row in _bar_rows(list(states)) for name in row]  # the order of _bars' traces
     T, H = states[names[0]].shape
     units = shown_units(H, max_units)
     steps = frame_steps(T, len(names) * len(units), budget)
