@@ -88,7 +88,7 @@ def flow_view(view: str, fields: dict) -> None:
     """
     low, high, step = T_RANGE
     steps = url_number("Sequence length T", low, high, key="grad_T", default=100, step=step,
-                       container=st.columns(4)[0])
+                       width=260)
     with explain_errors():
         {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](
             FlowConfig(steps=steps, **fields))
@@ -118,8 +118,9 @@ def gradient_view(config: FlowConfig) -> None:
                "steps (negative: vanishing). M: steps back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). "
                f"Computed in {result.seconds:.2f} s.")
     if config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values()):
-        st.warning("Some gradients are exactly 0 in float32 (marked × at the bottom of the chart): they underflowed. "
-                   "Switch Precision to float64 to see their true size.")
+        st.warning("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row "
+                   "marked “0 (underflow)” at the bottom of the chart. Switch Precision to float64 to see their "
+                   "true size.")
     if replace_seed_fields(config) == SEED_004:
         seed_004_note(result)
     prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons

@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 
+from seqviz.figures.plain import decade_ticks
 from seqviz.figures.gradients import (MAX_HEATMAP_CELLS, compare_figure, gradient_time_figure, itemised_figure,
                                       phase_figure, spectrum_figure, training_figure, training_heatmap_figure)
 from seqviz.gradients import FlowConfig, FlowResult, KindFlow, PhaseConfig, PhaseResult, SpectrumResult, decay_fit
@@ -15,23 +16,38 @@ def flow(kind, norms):
     return KindFlow(kind, norms[:, None], norms.copy(), (decay_fit(norms),))
 
 
-def test_underflowed_and_overflowed_steps_are_drawn_below_and_above_the_data():
+def test_underflowed_and_overflowed_steps_are_drawn_on_labelled_rows_below_and_above_the_data():
     result = FlowResult(FlowConfig(steps=5), {"rnn": flow("rnn", [0.0, 0.0, 1e-3, 1.0, np.inf])}, 0.1)
-    traces = {t.name: t for t in gradient_time_figure(result).data}
-    zero = traces["RNN ‖dL/dh_t‖ exactly 0 (2 steps, underflow)"]
-    over = traces["RNN ‖dL/dh_t‖ inf/NaN (1 steps, overflow)"]
-    assert list(zero.x) == [0, 1] and all(y < 1e-3 for y in zero.y)
-    assert list(over.x) == [4] and all(y > 1.0 for y in over.y)
-    assert list(traces["RNN ‖dL/dx_t‖ exactly 0 (2 steps, underflow)"].x) == [0, 1]
-    line = traces["RNN ‖dL/dh_t‖"]
-    assert np.isnan(line.y[0]) and line.y[3] == 1.0
+    fig = gradient_time_figure(result)
+    assert [t.name for t in fig.data] == ["RNN ‖dL/dh_t‖", "RNN ‖dL/dx_t‖"]  # one line per series, no extra traces
+    line = fig.data[0]
+    ticks = dict(zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext))
+    floor, ceiling = line.y[0], line.y[4]
+    assert line.y[1] == floor < 1e-3 and ceiling > 1.0 and line.y[3] == 1.0
+    assert ticks[floor] == "0 (underflow)" and ticks[ceiling] == "inf/NaN"
+    assert list(line.customdata) == ["exactly 0 (underflow)"] * 2 + ["0.001", "1", "inf/NaN (overflow)"]
+    low, high = fig.layout.yaxis.range
+    assert low < np.log10(floor) and high > np.log10(ceiling)  # both rows inside the axis
 
 
-def test_gradient_figure_has_a_log_axis_and_no_markers_when_nothing_underflows():
+def test_gradient_figure_has_a_log_axis_and_no_special_rows_when_everything_is_finite():
     result = FlowResult(FlowConfig(steps=3), {"gru": flow("gru", [0.1, 0.5, 1.0])}, 0.1)
     fig = gradient_time_figure(result)
     assert fig.layout.yaxis.type == "log"
     assert [t.name for t in fig.data] == ["GRU ‖dL/dh_t‖", "GRU ‖dL/dx_t‖"]
+    assert not {"0 (underflow)", "inf/NaN"} & set(fig.layout.yaxis.ticktext)
+
+
+def test_decade_ticks_write_powers_of_ten_and_make_room_for_labels():
+    ticks = decade_ticks(1e-3, 1e2)
+    assert ticks["ticktext"] == ["10⁻³", "10⁻²", "10⁻¹", "1", "10", "10²"]
+    np.testing.assert_allclose(ticks["tickvals"], [1e-3, 1e-2, 1e-1, 1, 10, 100])
+    wide = decade_ticks(1e-300, 1e300)
+    assert len(wide["tickvals"]) <= 8 and "10⁻³⁰⁰" in wide["ticktext"] and "1" in wide["ticktext"]
+    labelled = decade_ticks(1.5e-9, 1.0, {1.5e-9: "0 (underflow)"})
+    assert labelled["ticktext"][-1] == "0 (underflow)" and "10⁻⁹" not in labelled["ticktext"]
+    assert decade_ticks(0.15, 0.9)["ticktext"] == ["0.2", "0.5"]  # inside one decade: 1-2-5 steps
+    assert decade_ticks(0.3, 0.9) == {}  # one tick would be too few: Plotly's own
 
 
 def spectrum(T, n, failure_step=None):

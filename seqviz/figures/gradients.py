@@ -1,7 +1,8 @@
 """Figures for the gradient-flow page: data in, Plotly figure out (no Streamlit, no torch).
 
-Log axes cannot show 0 or inf, so such steps are never dropped silently: exact zeros (underflow)
-are drawn as markers on a floor line below the data, inf/NaN (overflow) on a ceiling line above.
+Log axes cannot show 0 or inf, so such steps are never dropped silently: in the gradient-through-time
+chart a curve drops to a floor row below the data, labelled "0 (underflow)", at each exact zero and
+rises to a ceiling row labelled "inf/NaN" at each overflow; hovering names the true value.
 Large heatmaps are decimated to stay under ~2 MB per figure, and the title says so.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import figure
+from seqviz.figures.plain import decade_ticks, figure
 from seqviz.gradients import FlowResult, PhaseResult, SpectrumResult
 from seqviz.models import KIND_LABELS
 from seqviz.training import TrainHistory
@@ -45,25 +46,28 @@ def _log10(values: np.ndarray) -> np.ndarray:
     return np.round(np.where(np.isfinite(logs), logs, np.nan), 3)
 
 
-def _unplottable_markers(name: str, values: np.ndarray, colour: str, group: str, floor: float,
-                         ceiling: float) -> list[dict]:
-    """Marker traces for the steps a log axis cannot show: exact zeros on the floor, inf/NaN on the ceiling."""
+def _on_log_axis(values: np.ndarray, floor: float, ceiling: float) -> tuple[np.ndarray, list[str]]:
+    """(y, hover texts): `values` with exact zeros moved to `floor` and inf/NaN to `ceiling`."""
     values = np.asarray(values, dtype=np.float64)
-    traces = []
-    for steps, y, what, symbol in ((np.flatnonzero(values == 0), floor, "exactly 0", "x"),
-                                   (np.flatnonzero(~np.isfinite(values)), ceiling, "inf/NaN", "triangle-up")):
-        if steps.size:
-            cause = "underflow" if what == "exactly 0" else "overflow"
-            traces.append(dict(type="scatter", x=steps, y=np.full(steps.size, y), mode="markers", legendgroup=group,
-                               name=f"{name} {what} ({steps.size} steps, {cause})",
-                               marker=dict(color=colour, symbol=symbol, size=6)))
-    return traces
+    zero, bad = values == 0, ~np.isfinite(values)
+    y = np.where(zero, floor, np.where(bad, ceiling, values))
+    texts = ["exactly 0 (underflow)" if z else "inf/NaN (overflow)" if b else f"{v:.3g}"
+             for v, z, b in zip(values.tolist(), zero.tolist(), bad.tolist())]
+    return y, texts
+
+
+def _padded_log_range(low: float, high: float) -> list[float]:
+    """A log axis range (in log10) showing [low, high] with 3 % room on each side."""
+    a, b = math.log10(low), math.log10(high)
+    return [a - 0.03 * (b - a), b + 0.03 * (b - a)]
 
 
 def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
-    """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs marked.
+    """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs on labelled rows.
 
-    Built from plain dicts (seqviz.figures.plain): it is redrawn on every change of the page's main control.
+    Built from plain dicts (seqviz.figures.plain) with one line per series and the decade ticks written
+    out: it is redrawn on every change of the page's main control, and extra marker traces, legend rows
+    and superscript tick labels each add to the browser's drawing time.
     """
     kinds = result.kinds
     series = [f.grad_hidden_norm[:, layer] for f in kinds.values()] + [f.grad_input_norm for f in kinds.values()]
@@ -74,15 +78,20 @@ def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
         colour, label = KIND_COLOURS[kind], KIND_LABELS[kind]
         for name, values, dash in ((f"{label} ‖dL/dh_t‖", flow.grad_hidden_norm[:, layer], None),
                                    (f"{label} ‖dL/dx_t‖", flow.grad_input_norm, "dot")):
-            data.append(dict(type="scatter", x=t, y=_positive(values), mode="lines", name=name, legendgroup=kind,
+            y, texts = _on_log_axis(values, floor, ceiling)
+            data.append(dict(type="scatter", x=t, y=y, customdata=texts, mode="lines", name=name, legendgroup=kind,
+                             hovertemplate=f"{name}: %{{customdata}}<extra></extra>",
                              line=dict(color=colour, width=2) if dash is None else dict(color=colour, dash=dash, width=1)))
-            data += _unplottable_markers(name, values, colour, kind, floor, ceiling)
+    unplottable = np.concatenate([np.asarray(s, dtype=np.float64) for s in series])
+    labels = {floor: "0 (underflow)"} if (unplottable == 0).any() else {}
+    labels |= {ceiling: "inf/NaN"} if (~np.isfinite(unplottable)).any() else {}
     layout = dict(
         title=dict(text=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), "
                         f"layer {layer})"),
         xaxis=dict(title=dict(text="step t")),
-        yaxis=dict(title=dict(text="norm (log scale)"), type="log", exponentformat="power"),
-        hovermode="x unified", legend=dict(orientation="h", y=-0.25),
+        yaxis=dict(title=dict(text="norm (log scale)"), type="log", range=_padded_log_range(floor, ceiling),
+                   **decade_ticks(floor, ceiling, labels)),
+        hovermode="x unified",
     )
     return figure(data, layout)
 
