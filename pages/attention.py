@@ -154,17 +154,18 @@ def describe(trained: TrainedModel, device: str) -> str:
 
 
 def train_view(config: TrainConfig, device: str) -> None:
+    """The training curves first, then what they come from and a Retrain button (the chart is what the
+    task radio above changes, so nothing is drawn ahead of it)."""
     trained = known_model(config, device)
-    retrain = trained is not None and st.button("Retrain live", key="attn_retrain",
-                                                help="Train this configuration again here, with a progress bar.")
-    if retrain:
+    if trained is not None and st.session_state.get("attn_retrain"):  # the button under the chart was pressed
         with explain_errors("Training: "):
             trained = train_live(config, device)
     elif trained is None:
         trained = model_for(config, device, key="attn_train")
     if trained is not None:
-        st.caption(describe(trained, device))
         st.plotly_chart(training_figure(trained.history, "training curves"), key="attn_history")
+        st.caption(describe(trained, device))
+        st.button("Retrain live", key="attn_retrain", help="Train this configuration again here, with a progress bar.")
 
 
 def alignment_view(config: TrainConfig, device: str) -> None:

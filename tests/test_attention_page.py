@@ -31,6 +31,20 @@ def test_a_new_configuration_trains_live_when_asked_even_at_the_longest_length()
     assert "trained in this session: 20 updates" in " ".join(c.value for c in at.caption)
 
 
+def test_retrain_live_under_the_curves_trains_the_shipped_configuration_again():
+    at = run(attn_steps=20, attn_hidden=16)
+    at.button(key="attn_train").click().run()
+    first = at.session_state["attn_models"]
+    (before,) = first.values()
+    assert [el.type for el in at.main if el.type in ("plotly_chart", "caption", "button")][-3:] == \
+        ["plotly_chart", "caption", "button"]  # the curves first, the retrain button last
+    at.button(key="attn_retrain").click().run()
+    assert not at.exception
+    (after,) = at.session_state["attn_models"].values()
+    assert after is not before and after.config == before.config
+    assert "trained in this session: 20 updates" in " ".join(c.value for c in at.caption)
+
+
 def test_alignment_axes_carry_the_source_and_emitted_tokens_and_animate_per_step():
     at = run(attn_view="Alignment")
     (spec,) = plotly_specs(at)
