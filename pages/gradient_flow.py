@@ -119,7 +119,7 @@ def gradient_view(config: FlowConfig) -> None:
                f"Computed in {result.seconds:.2f} s.")
     if config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values()):
         st.warning("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row "
-                   "marked “0 (underflow)” at the bottom of the chart. Switch Precision to float64 to see their "
+                   "marked 0 at the bottom of the chart. Switch Precision to float64 to see their "
                    "true size.")
     if replace_seed_fields(config) == SEED_004:
         seed_004_note(result)

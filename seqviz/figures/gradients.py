@@ -1,8 +1,8 @@
 """Figures for the gradient-flow page: data in, Plotly figure out (no Streamlit, no torch).
 
 Log axes cannot show 0 or inf, so such steps are never dropped silently: in the gradient-through-time
-chart a curve drops to a floor row below the data, labelled "0 (underflow)", at each exact zero and
-rises to a ceiling row labelled "inf/NaN" at each overflow; hovering names the true value.
+chart a curve drops to a floor row below the data, labelled "0", at each exact zero and rises to a
+ceiling row labelled "∞/NaN" at each overflow; hovering names the true value.
 Large heatmaps are decimated to stay under ~2 MB per figure, and the title says so.
 """
 from __future__ import annotations
@@ -46,14 +46,17 @@ def _log10(values: np.ndarray) -> np.ndarray:
     return np.round(np.where(np.isfinite(logs), logs, np.nan), 3)
 
 
-def _on_log_axis(values: np.ndarray, floor: float, ceiling: float) -> tuple[np.ndarray, list[str]]:
-    """(y, hover texts): `values` with exact zeros moved to `floor` and inf/NaN to `ceiling`."""
+def _on_log_axis(values: np.ndarray, floor: float, ceiling: float) -> tuple[np.ndarray, dict]:
+    """(y, hover fields): `values` with exact zeros moved to `floor` and inf/NaN to `ceiling`; the hover
+    fields name the true value where something was moved (per-point texts only then: they cost drawing time)."""
     values = np.asarray(values, dtype=np.float64)
     zero, bad = values == 0, ~np.isfinite(values)
     y = np.where(zero, floor, np.where(bad, ceiling, values))
+    if not (zero.any() or bad.any()):
+        return y, dict(hovertemplate="%{y:.3g}")
     texts = ["exactly 0 (underflow)" if z else "inf/NaN (overflow)" if b else f"{v:.3g}"
              for v, z, b in zip(values.tolist(), zero.tolist(), bad.tolist())]
-    return y, texts
+    return y, dict(customdata=texts, hovertemplate="%{customdata}")
 
 
 def _padded_log_range(low: float, high: float) -> list[float]:
@@ -78,13 +81,12 @@ def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
         colour, label = KIND_COLOURS[kind], KIND_LABELS[kind]
         for name, values, dash in ((f"{label} ‖dL/dh_t‖", flow.grad_hidden_norm[:, layer], None),
                                    (f"{label} ‖dL/dx_t‖", flow.grad_input_norm, "dot")):
-            y, texts = _on_log_axis(values, floor, ceiling)
-            data.append(dict(type="scatter", x=t, y=y, customdata=texts, mode="lines", name=name, legendgroup=kind,
-                             hovertemplate=f"{name}: %{{customdata}}<extra></extra>",
+            y, hover = _on_log_axis(values, floor, ceiling)
+            data.append(dict(type="scatter", x=t, y=y, mode="lines", name=name, legendgroup=kind, **hover,
                              line=dict(color=colour, width=2) if dash is None else dict(color=colour, dash=dash, width=1)))
     unplottable = np.concatenate([np.asarray(s, dtype=np.float64) for s in series])
-    labels = {floor: "0 (underflow)"} if (unplottable == 0).any() else {}
-    labels |= {ceiling: "inf/NaN"} if (~np.isfinite(unplottable)).any() else {}
+    labels = {floor: "0"} if (unplottable == 0).any() else {}  # short labels: a long one widens the margin,
+    labels |= {ceiling: "∞/NaN"} if (~np.isfinite(unplottable)).any() else {}  # and Plotly then draws twice
     layout = dict(
         title=dict(text=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), "
                         f"layer {layer})"),
