@@ -41,10 +41,11 @@ def test_gradient_figure_has_a_log_axis_and_no_special_rows_when_everything_is_f
 
 def test_decade_ticks_write_powers_of_ten_and_make_room_for_labels():
     ticks = decade_ticks(1e-3, 1e2)
-    assert ticks["ticktext"] == ["10⁻³", "10⁻²", "10⁻¹", "1", "10", "10²"]
-    np.testing.assert_allclose(ticks["tickvals"], [1e-3, 1e-2, 1e-1, 1, 10, 100])
+    assert ticks["ticktext"] == ["10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1", "10", "10²", "10³"]  # one beyond each end
+    np.testing.assert_allclose(ticks["tickvals"], [1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1000])
     wide = decade_ticks(1e-300, 1e300)
-    assert len(wide["tickvals"]) <= 8 and "10⁻³⁰⁰" in wide["ticktext"] and "1" in wide["ticktext"]
+    assert sum(1e-300 <= v <= 1e300 for v in wide["tickvals"]) <= 8
+    assert "10⁻³⁰⁰" in wide["ticktext"] and "1" in wide["ticktext"]
     labelled = decade_ticks(1.5e-9, 1.0, {1.5e-9: "0 (underflow)"})
     assert labelled["ticktext"][-1] == "0 (underflow)" and "10⁻⁹" not in labelled["ticktext"]
     assert decade_ticks(0.15, 0.9)["ticktext"] == ["0.2", "0.5"]  # inside one decade: 1-2-5 steps

@@ -63,7 +63,8 @@ def row_layout(titles: list[str], widths: list[float] | None = None, gap: float 
 
 def decade_ticks(low: float, high: float, labels: dict[float, str] | None = None, most: int = 8) -> dict:
     """Tick values and texts for a log axis over [low, high] (both > 0): powers of ten written 10⁻³, at
-    most `most` of them (every 2nd, 5th, 10th… decade when the range is wider), plus `labels`
+    most `most` of them in range (every 2nd, 5th, 10th… decade when the range is wider) and one more
+    beyond each end (Plotly hides ticks outside the axis range), plus `labels`
     (value → text), which displace the powers of ten too close to them to be read apart. Returns {}
     (Plotly's own ticks) when the range holds fewer than two such ticks.
 
@@ -74,13 +75,17 @@ def decade_ticks(low: float, high: float, labels: dict[float, str] | None = None
     stride = next(k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500) if (last - first) // k + 1 <= most or k == 500)
     labels = labels or {}
     taken = [math.log10(value) for value in labels]
+    start = math.ceil(first / stride) * stride
+    powers = [k for k in range(start - stride, last + stride + 1, stride)  # one more at each end, for an
+              if -323 <= k <= 308]                                           # autorange past the data (floats)
     ticks = {10.0 ** k: f"10{str(k).translate(SUPERSCRIPTS)}" if k not in (0, 1) else f"{10 ** k}"
-             for k in range(math.ceil(first / stride) * stride, last + 1, stride)
-             if all(abs(k - v) >= 0.5 * stride for v in taken)}
+             for k in powers if all(abs(k - v) >= 0.5 * stride for v in taken)}
+    inside = sum(first <= k <= last for k in powers)
     if last - first < 1:  # under two powers of ten in range: 1, 2 and 5 times them as well
         ticks = {m * 10.0 ** k: f"{m * 10.0 ** k:g}" for k in range(first - 1, last + 1) for m in (1, 2, 5)
                  if low <= m * 10.0 ** k <= high}
-    if len(ticks) < 2:  # too narrow a range to label this way: Plotly's own ticks
+        inside = len(ticks)
+    if inside < 2:  # too narrow a range to label this way: Plotly's own ticks
         return {}
     ticks |= labels
     return dict(tickmode="array", tickvals=list(ticks), ticktext=list(ticks.values()))
