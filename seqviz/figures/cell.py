@@ -27,6 +27,7 @@ MAX_FRAMES = 500
 STATE_TITLES = {"h": "h  hidden state", "c": "c  cell state", "i": "i  input gate", "f": "f  forget gate",
                 "g": "g  candidate", "o": "o  output gate", "r": "r  reset gate", "z": "z  update gate",
                 "n": "n  candidate"}
+GATES = ("i", "f", "o", "r", "z")  # the sigmoid gates, in (0, 1), drawn in their own row of the step bars
 COLORS = {"h": "#1f77b4", "c": "#ff7f0e", "i": "#2ca02c", "f": "#d62728", "g": "#9467bd", "o": "#8c564b",
           "r": "#e377c2", "z": "#17becf", "n": "#bcbd22"}
 
@@ -65,9 +66,6 @@ def _note(parts) -> str:
 
 def _units_note(shown: int, H: int) -> str:
     return f"{shown} of {H} units shown" if shown < H else ""
-
-
-GATES = ("i", "f", "o", "r", "z")  # the sigmoid gates, in (0, 1); the other states share the top row
 
 
 def _bar_rows(names: list[str]) -> list[list[str]]:

@@ -84,10 +84,10 @@ def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
             y, hover = _on_log_axis(values, floor, ceiling)
             data.append(dict(type="scatter", x=t, y=y, mode="lines", name=name, legendgroup=kind, **hover,
                              line=dict(color=colour, width=2) if dash is None else dict(color=colour, dash=dash, width=1)))
-    unplottable = np.concatenate([np.asarray(s, dtype=np.float64) for s in series])
+    every = np.concatenate([np.asarray(s, dtype=np.float64) for s in series])
     # Short labels: "0 (underflow)" widened the axis margin and measured ~10 ms slower to draw.
-    labels = {floor: "0"} if (unplottable == 0).any() else {}
-    labels |= {ceiling: "∞/NaN"} if (~np.isfinite(unplottable)).any() else {}
+    labels = {floor: "0"} if (every == 0).any() else {}
+    labels |= {ceiling: "∞/NaN"} if (~np.isfinite(every)).any() else {}
     layout = dict(
         title=dict(text=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), "
                         f"layer {layer})"),
