@@ -27,8 +27,8 @@ from torch import nn
 from seqviz import ssm
 from seqviz.mamba import MambaBlock
 from seqviz.models import check_choice
-from seqviz.threads import single_threaded
 from seqviz.ssm_tasks import IGNORE, VOCAB_SIZE, make_batch
+from seqviz.threads import single_threaded
 
 MODEL_KINDS = ("mamba", "s4d", "lstm")
 

@@ -44,17 +44,13 @@ class TaskBatch:
     mask: torch.Tensor
 
 
-def _check_task(task: str) -> None:
-    check_choice("task", task, TASKS)
-
-
 def input_size(task: str) -> int:
-    _check_task(task)
+    check_choice("task", task, TASKS)
     return 2 if task == "adding" else COPY_CLASSES
 
 
 def output_size(task: str) -> int:
-    _check_task(task)
+    check_choice("task", task, TASKS)
     return 1 if task == "adding" else COPY_CLASSES
 
 
@@ -91,7 +87,7 @@ def copy_memory(batch: int, T: int, generator: torch.Generator) -> TaskBatch:
 
 
 def task_batch(task: str, batch: int, T: int, generator: torch.Generator) -> TaskBatch:
-    _check_task(task)
+    check_choice("task", task, TASKS)
     return (adding_problem if task == "adding" else copy_memory)(batch, T, generator)
 
 
@@ -104,7 +100,7 @@ def step_losses(task: str, prediction: torch.Tensor, y: torch.Tensor) -> torch.T
 
 def baseline_loss(task: str, T: int) -> float:
     """The loss of the memoryless baseline: 1/6 (adding, always predict 1), 10·log 8/(T+20) (copy)."""
-    _check_task(task)
+    check_choice("task", task, TASKS)
     if task == "adding":
         return 1.0 / 6.0
     return COPY_LENGTH * math.log(COPY_SYMBOLS) / (T + 2 * COPY_LENGTH)
