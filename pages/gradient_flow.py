@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from seqviz.clipping import CLIP_MODES
-from seqviz.figures.gradients import (compare_figure, gradient_time_figure, itemised_figure, phase_figure,
+from seqviz.figures.gradients import (compare_figure, fit_table, gradient_time_figure, itemised_figure, phase_figure,
                                       spectrum_figure, training_figure, training_heatmap_figure)
 from seqviz.gradients import (ITEMISED_MAX_STEPS, KINDS, SEED_004, FlowConfig, PhaseConfig, gradient_through_time,
                               itemised_gradients, jacobian_spectrum, phase_sweep)
@@ -104,16 +104,7 @@ def gradient_view(config: FlowConfig) -> None:
     layer = layer_control(config)
     result = cached_flow(config)
     st.plotly_chart(gradient_time_figure(result, layer))
-    rows = []
-    for kind, flow in result.kinds.items():
-        fit = flow.fits[layer]
-        rows.append({"model": KIND_LABELS[kind], "decay rate λ (decades/step)": fit.slope,
-                     "Lyapunov exponent (nats/step)": fit.lyapunov, "effective memory M (steps)": fit.effective_memory,
-                     "steps in fit": fit.points, "exactly 0 (underflow)": int(flow.underflow[:, layer].sum()),
-                     "inf/NaN (overflow)": int(flow.nonfinite[:, layer].sum()),
-                     "‖dL/dx_0‖": flow.grad_input_norm[0], f"‖dL/dx_{config.steps - 1}‖": flow.grad_input_norm[-1],
-                     "ratio last/first": flow.input_ratio()})
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.markdown(fit_table(result, layer))
     st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the finite nonzero "
                "steps (negative: vanishing). M: steps back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). "
                f"Computed in {result.seconds:.2f} s.")

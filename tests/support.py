@@ -20,3 +20,9 @@ def app_test(relative_path: str, timeout: float = 120, **query) -> AppTest:
 def plotly_specs(at: AppTest) -> list[dict]:
     """The Plotly figures an AppTest run rendered, as dicts with data, layout and frames."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def table_cells(markdown: str) -> list[list[str]]:
+    """The cells of a Markdown table, row by row (the header first, the alignment row left out)."""
+    rows = [line.strip("|").split(" | ") for line in markdown.splitlines()]
+    return [[cell.strip() for cell in row] for k, row in enumerate(rows) if k != 1]

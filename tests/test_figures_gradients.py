@@ -4,11 +4,12 @@ import json
 import numpy as np
 import pytest
 
-from seqviz.figures.plain import decade_ticks
-from seqviz.figures.gradients import (MAX_HEATMAP_CELLS, compare_figure, gradient_time_figure, itemised_figure,
+from seqviz.figures.plain import decade_ticks, markdown_table
+from seqviz.figures.gradients import (MAX_HEATMAP_CELLS, compare_figure, fit_table, gradient_time_figure, itemised_figure,
                                       phase_figure, spectrum_figure, training_figure, training_heatmap_figure)
 from seqviz.gradients import FlowConfig, FlowResult, KindFlow, PhaseConfig, PhaseResult, SpectrumResult, decay_fit
 from seqviz.training import TrainConfig, TrainHistory
+from tests.support import table_cells
 
 
 def flow(kind, norms):
@@ -28,6 +29,28 @@ def test_underflowed_and_overflowed_steps_are_drawn_on_labelled_rows_below_and_a
     assert list(line.customdata) == ["exactly 0 (underflow)"] * 2 + ["0.001", "1", "inf/NaN (overflow)"]
     low, high = fig.layout.yaxis.range
     assert low < np.log10(floor) and high > np.log10(ceiling)  # both rows inside the axis
+
+
+def test_markdown_table_formats_numbers_escapes_text_and_aligns_numeric_columns():
+    text = markdown_table([{"model": "RNN", "‖dL/dx_0‖": np.float32(1.5e-7), "steps": np.int64(3), "M": np.inf},
+                           {"model": "a|b $x", "‖dL/dx_0‖": -0.0123, "steps": 4, "M": np.nan}])
+    lines = text.splitlines()
+    assert lines[1] == "|:---|---:|---:|---:|"  # text left, numbers right
+    assert table_cells(text) == [["model", r"‖dL/dx\_0‖", "steps", "M"], ["RNN", "1.5e−07", "3", "∞"],
+                                 [r"a\|b \$x", "−0.0123", "4", "NaN"]]
+    with pytest.raises(ValueError):
+        markdown_table([])
+
+
+def test_fit_table_has_one_row_per_kind_with_the_fit_and_the_counts():
+    result = FlowResult(FlowConfig(steps=5), {"rnn": flow("rnn", [0.0, 1e-4, 1e-3, 1e-2, np.inf]),
+                                              "gru": flow("gru", [1e-4, 1e-3, 1e-2, 0.1, 1.0])}, 0.1)
+    header, rnn, gru = table_cells(fit_table(result, 0))
+    column = {name: k for k, name in enumerate(header)}
+    assert [rnn[0], gru[0]] == ["RNN", "GRU"] and r"‖dL/dx\_4‖" in column
+    assert gru[column["decay rate λ (decades/step)"]] == "−1" and gru[column["effective memory M (steps)"]] == "6"
+    assert rnn[column["exactly 0 (underflow)"]] == "1" and rnn[column["inf/NaN (overflow)"]] == "1"
+    assert rnn[column["steps in fit"]] == "3" and rnn[column["ratio last/first"]] == "∞"  # ‖dL/dx_0‖ is 0
 
 
 def test_gradient_figure_has_a_log_axis_and_no_special_rows_when_everything_is_finite():

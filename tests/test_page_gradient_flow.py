@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from seqviz.training import TrainConfig, TrainHistory
-from tests.support import app_test, plotly_specs
+from tests.support import app_test, plotly_specs, table_cells
 
 PAGE = "pages/gradient_flow.py"
 TINY_TRAINING = dict(grad_view="Clipping in training", grad_updates=10, grad_task_T=20, grad_batch=8,
@@ -42,8 +42,9 @@ def test_default_view_overlays_rnn_lstm_gru_and_states_what_seed_004_really_give
     assert "exactly 0 (underflow)" in spec["data"][names.index("RNN ‖dL/dh_t‖")]["customdata"]
     note = " ".join(i.value for i in at.info)
     assert "exactly 0" in note and "400,000×" in note and "For nn.LSTM the ratio is" in note and "10^" in note
-    table = at.dataframe[0].value
-    assert list(table["model"]) == ["RNN", "LSTM", "GRU"] and (table["effective memory M (steps)"] > 0).all()
+    header, *rows = table_cells(next(m.value for m in at.markdown if m.value.startswith("| model |")))
+    memory = header.index("effective memory M (steps)")
+    assert [row[0] for row in rows] == ["RNN", "LSTM", "GRU"] and all(float(row[memory]) > 0 for row in rows)
 
 
 def test_float64_switch_removes_the_underflow_marks_and_gives_the_true_rnn_ratio():

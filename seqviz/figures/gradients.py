@@ -13,13 +13,29 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import decade_ticks, figure
+from seqviz.figures.plain import decade_ticks, figure, markdown_table
 from seqviz.gradients import FlowResult, PhaseResult, SpectrumResult
 from seqviz.models import KIND_LABELS
 from seqviz.training import TrainHistory
 
 KIND_COLOURS = {"rnn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c"}
 MAX_HEATMAP_CELLS = 60_000
+
+
+def fit_table(result: FlowResult, layer: int) -> str:
+    """Per kind, for one layer: the decay fit (λ, Lyapunov exponent, M), the zero and inf/NaN counts and
+    the input-gradient ratio, as a Markdown table (one row per kind)."""
+    T = result.config.steps
+    rows = []
+    for kind, flow in result.kinds.items():
+        fit = flow.fits[layer]
+        rows.append({"model": KIND_LABELS[kind], "decay rate λ (decades/step)": fit.slope,
+                     "Lyapunov exponent (nats/step)": fit.lyapunov, "effective memory M (steps)": fit.effective_memory,
+                     "steps in fit": fit.points, "exactly 0 (underflow)": int(flow.underflow[:, layer].sum()),
+                     "inf/NaN (overflow)": int(flow.nonfinite[:, layer].sum()),
+                     "‖dL/dx_0‖": flow.grad_input_norm[0], f"‖dL/dx_{T - 1}‖": flow.grad_input_norm[-1],
+                     "ratio last/first": flow.input_ratio()})
+    return markdown_table(rows)
 
 
 def _positive(values: np.ndarray) -> np.ndarray:
