@@ -106,8 +106,9 @@ def gradient_view(config: FlowConfig) -> None:
     st.plotly_chart(gradient_time_figure(result, layer))
     st.markdown(fit_table(result, layer))
     st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the finite nonzero "
-               "steps (negative: vanishing). M: steps back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). "
-               f"Computed in {result.seconds:.2f} s.")
+               "steps (negative: vanishing); Lyapunov: λ·ln 10. M: effective memory, steps back until ‖dL/dh_t‖ "
+               "falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose ‖dL/dh_t‖ underflowed or "
+               f"overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. Computed in {result.seconds:.2f} s.")
     if config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values()):
         st.warning("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row "
                    "marked 0 at the bottom of the chart. Switch Precision to float64 to see their "

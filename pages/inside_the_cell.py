@@ -2,7 +2,7 @@
 import streamlit as st
 
 from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
-from seqviz.equations import general_equations, stacked, unit_equations
+from seqviz.equations import general_equations, stacked, step_table
 from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
 from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
     unit_lines
@@ -98,7 +98,7 @@ def shown(tr) -> tuple[int, int, list[int]]:
     layer = url_selectbox("Layer shown", tuple(range(tr.num_layers)), key="cell_layer", container=left)
     direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=middle,
                           horizontal=True, format_func=("forward", "backward").__getitem__)
-    units = url_multiselect("Units j (equations show the first 4)", tuple(range(tr.hidden_size)), key="cell_units",
+    units = url_multiselect("Units j (the table shows the first 4)", tuple(range(tr.hidden_size)), key="cell_units",
                             default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8) or [0]
     return layer, direction, units
 
@@ -117,19 +117,24 @@ def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[i
         if tab.open:
             with tab:
                 step_view(run, config, layer, direction, units, name)
+    tr = run.trace
+    st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction)))
+    if tr.kind == "gru":
+        st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
+                   "old state kept (some texts swap z and 1 − z).")
 
 
 @st.fragment
 def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], tab: str) -> None:
-    """The step slider, the open tab's chart and the equations at step t. A fragment: moving t reruns only
-    these, not the tabs or the unit choice above (the chart comes before the equations, whose
-    typesetting is the slowest part of the browser's work)."""
+    """The step slider, the open tab's chart and the numbers at step t. A fragment: moving t reruns only
+    these, not the tabs, the unit choice above or the general equations below. The numbers are a
+    Markdown table, not LaTeX: KaTeX typesetting at every step held the chart's frame back."""
     with explain_errors():
         tr = run.trace
         t = 0
         if tr.steps > 1:
             t = url_slider("Current step t", 0, tr.steps - 1, key="cell_step", default=0,
-                           help="Sets the bars, the equations and the marker on the heatmaps and lines.")
+                           help="Sets the bars, the table of the step's numbers and the marker on the heatmaps and lines.")
         states = cell_states(tr, layer, direction)
         if tab == STEP_TABS[0]:
             show(step_bars(states, t, run.sequence.step_labels[t]), "step_bars")
@@ -139,11 +144,7 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
             show(state_heatmaps(states, t), "heatmaps")
         else:
             show(unit_lines(states, units, t), "units")
-        numbers = step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])
-        st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction) + unit_equations(numbers)))
-        if tr.kind == "gru":
-            st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
-                       "old state kept (some texts swap z and 1 − z).")
+        st.markdown(step_table(step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])))
 
 
 def traced_views(run, config: CellConfig) -> None:

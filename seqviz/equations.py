@@ -1,4 +1,8 @@
-"""The cell's equations in LaTeX, in general and with one step's numbers filled in.
+"""The cell's equations: in general as LaTeX, and with one step's numbers filled in as a Markdown table.
+
+The numbers change at every step t, so they are a table: the browser redraws it next to the step
+chart at almost no cost, where KaTeX typesetting of the same numbers held the chart's frame back by
+~10 ms per step.
 
 Symbols match `seqviz.cell` and `seqviz.trace`: x_t input, h_t hidden state, c_t LSTM cell state,
 i f g o LSTM gates, r z n GRU gates, σ the logistic sigmoid, ⊙ the elementwise product, and
@@ -8,6 +12,7 @@ GRU convention: PyTorch's, h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev.
 from __future__ import annotations
 
 from seqviz.cell import StepNumbers
+from seqviz.figures.plain import markdown_table
 
 
 def _prev(direction: int) -> str:
@@ -33,51 +38,66 @@ def general_equations(kind: str, nonlinearity: str, direction: int = 0) -> list[
             rf"h_t = (1 - z_t) \odot n_t + z_t \odot h_{{{p}}}"]
 
 
+GATE_TITLES = {"i": "i  input gate", "f": "f  forget gate", "g": "g  candidate", "o": "o  output gate",
+               "r": "r  reset gate", "z": "z  update gate", "n": "n  candidate"}
+
+
 def _n(value: float) -> str:
-    return f"{value:.3f}"
+    """A number: 3 decimals, a true minus sign."""
+    return f"{value:.3f}".replace("-", "−")
 
 
 def _f(value: float) -> str:
     """A factor in a product: negative numbers in parentheses."""
-    return f"({value:.3f})" if value < 0 else _n(value)
+    return f"({_n(value)})" if value < 0 else _n(value)
 
 
 def _sum(a: float, b: float) -> str:
-    return f"{_n(a)} {'-' if b < 0 else '+'} {_n(abs(b))}"
+    return f"{_n(a)} {'−' if b < 0 else '+'} {_n(abs(b))}"
 
 
-def unit_equations(numbers: StepNumbers) -> list[str]:
-    """One LaTeX block per chosen unit j: the step's pre-activations, gates and new state.
+def step_table(numbers: StepNumbers) -> str:
+    """The step's numbers as a Markdown table: one row per gate and state, one column per chosen unit j.
 
-    Gates show σ or tanh of (input part + recurrent part); the GRU's n shows input part + r·(recurrent part).
-    Values h_prev, c_prev are the trace's states of the previous step in processing order (0 at the start).
+    A gate's cell reads activation(input part + recurrent part) = value, where input part = W_i· x_t + b_i·
+    and recurrent part = W_h· h_prev + b_h· (the GRU's n: input part + r·(recurrent part)); c and h show
+    their update with its factors. h_prev and c_prev are the states of the step before t in processing
+    order (0 at the start).
     """
-    return [_unit_line(numbers, k) for k in range(len(numbers.units))]
+    s, units = numbers, range(len(numbers.units))
+    cells = {GATE_TITLES[name]: [_gate_cell(s, name, k) for k in units] for name in s.gates}
+    if s.kind == "lstm":
+        cells["c  cell state, f·c_prev + i·g"] = [_c_cell(s, k) for k in units]
+    cells[_h_title(s)] = [_h_cell(s, k) for k in units]
+    columns = [f"unit j = {j}" for j in s.units]
+    return markdown_table([{f"step t = {s.t}": title} | dict(zip(columns, row)) for title, row in cells.items()])
 
 
-def _unit_line(s: StepNumbers, k: int) -> str:
-    j, t = s.units[k], s.t
-    a, b = s.input_part[:, k], s.recurrent_part[:, k]
-    if s.kind == "rnn":
-        phi = r"\tanh" if s.nonlinearity == "tanh" else r"\operatorname{ReLU}"
-        return rf"\textbf{{unit }} j={j}:\ h_{{{t},j}} = {phi}({_sum(a[0], b[0])}) = {_n(s.h[k])}"
-    gates = []
-    for index, name in enumerate(s.gates):
-        act = r"\tanh" if name in ("g", "n") else r"\sigma"
-        inside = (f"{_n(a[index])} + {_f(s.gates['r'][k])} \\cdot {_f(b[index])}" if name == "n"
-                  else _sum(a[index], b[index]))
-        gates.append(rf"{name}_{{{t},j}} = {act}({inside}) = {_n(s.gates[name][k])}")
+def _gate_cell(s: StepNumbers, name: str, k: int) -> str:
+    a, b = s.input_part[list(s.gates).index(name), k], s.recurrent_part[list(s.gates).index(name), k]
+    act = "tanh" if name in ("g", "n") else "σ"
+    inside = f"{_n(a)} + {_f(s.gates['r'][k])}·{_f(b)}" if name == "n" else _sum(a, b)
+    return f"{act}({inside}) = {_n(s.gates[name][k])}"
+
+
+def _c_cell(s: StepNumbers, k: int) -> str:
+    g = s.gates
+    return f"{_f(g['f'][k])}·{_f(s.c_prev[k])} + {_f(g['i'][k])}·{_f(g['g'][k])} = {_n(s.c[k])}"
+
+
+def _h_title(s: StepNumbers) -> str:
+    return {"lstm": "h  hidden state, o·tanh(c)", "gru": "h  hidden state, (1 − z)·n + z·h_prev"}.get(
+        s.kind, "h  hidden state")
+
+
+def _h_cell(s: StepNumbers, k: int) -> str:
     g = s.gates
     if s.kind == "lstm":
-        update = [rf"c_{{{t},j}} = {_f(g['f'][k])} \cdot {_f(s.c_prev[k])} + {_f(g['i'][k])} \cdot {_f(g['g'][k])}"
-                  rf" = {_n(s.c[k])}",
-                  rf"h_{{{t},j}} = {_f(g['o'][k])} \cdot \tanh({_n(s.c[k])}) = {_n(s.h[k])}"]
-    else:
-        update = [rf"h_{{{t},j}} = (1 - {_n(g['z'][k])}) \cdot {_f(g['n'][k])} + {_f(g['z'][k])} \cdot "
-                  rf"{_f(s.h_prev[k])} = {_n(s.h[k])}"]
-    rows = [gates[i:i + 2] for i in range(0, len(gates), 2)] + [update]
-    body = r"\\ ".join("&" + r",\quad ".join(row) for row in rows)
-    return rf"\begin{{aligned}}&\textbf{{unit }} j={j}:\\ {body}\end{{aligned}}"
+        return f"{_f(g['o'][k])}·tanh({_n(s.c[k])}) = {_n(s.h[k])}"
+    if s.kind == "gru":
+        return f"(1 − {_n(g['z'][k])})·{_f(g['n'][k])} + {_f(g['z'][k])}·{_f(s.h_prev[k])} = {_n(s.h[k])}"
+    phi = "tanh" if s.nonlinearity == "tanh" else "ReLU"
+    return f"{phi}({_sum(s.input_part[0, k], s.recurrent_part[0, k])}) = {_n(s.h[k])}"
 
 
 def stacked(lines: list[str]) -> str:

@@ -1,4 +1,6 @@
 """run_cell, step_numbers and the step equations agree with torch and with the seeds' worked example."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -6,8 +8,9 @@ from torch import nn
 
 import seqviz
 from seqviz.cell import CellConfig, cell_states, final_state, run_cell, step_numbers
-from seqviz.equations import general_equations, unit_equations
+from seqviz.equations import general_equations, step_table
 from seqviz.inputs import InputSpec, incident_events
+from tests.support import table_cells
 
 SINE = InputSpec(source="sine", steps=12)
 
@@ -98,8 +101,32 @@ def test_gru_equations_use_torch_convention_and_show_the_step_numbers():
     run = run_cell(CellConfig(cell="gru", hidden_size=3, input=SINE))
     s = step_numbers(run, 0, 0, t=4, units=[1])
     assert general_equations("gru", "tanh")[-1] == r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"
-    (line,) = unit_equations(s)
-    assert f"= {s.h[0]:.3f}" in line and f"{s.gates['z'][0]:.3f}" in line and "j=1" in line
+    header, *rows = table_cells(step_table(s))
+    assert header == ["step t = 4", "unit j = 1"]
+    assert [row[0] for row in rows] == ["r  reset gate", "z  update gate", "n  candidate",
+                                        r"h  hidden state, (1 − z)·n + z·h\_prev"]
+    z, h = f"{s.gates['z'][0]:.3f}", f"{s.h[0]:.3f}".replace("-", "−")
+    assert rows[1][1].startswith("σ(") and rows[1][1].endswith(f"= {z}")
+    assert rows[3][1].startswith(f"(1 − {z})·") and rows[3][1].endswith(f"= {h}")
+
+
+def numbers_in(cell: str) -> list[float]:
+    """The signed numbers of a table cell, in order ("σ(0.1 − 0.2) = 0.475" → [0.1, -0.2, 0.475])."""
+    return [float(n) for n in re.findall(r"-?\d+\.\d+", cell.replace("−", "-").replace(" - ", " + -"))]
+
+
+def test_step_table_numbers_recompute_each_gate_and_state():
+    """Every number in the LSTM table is recomputed here from its own factors (closed forms)."""
+    run = run_cell(CellConfig(cell="lstm", hidden_size=4, input=SINE))
+    s = step_numbers(run, 0, 0, t=5, units=[0, 3])
+    header, *rows = table_cells(step_table(s))
+    assert header == ["step t = 5", "unit j = 0", "unit j = 3"] and len(rows) == 6
+    for k in range(2):
+        i, f, g, o, c, h = (numbers_in(row[k + 1]) for row in rows)
+        for (a, b, value), gate, act in zip((i, f, g, o), "ifgo", (sigmoid, sigmoid, np.tanh, sigmoid)):
+            assert abs(act(a + b) - value) < 2e-3 and abs(value - s.gates[gate][k]) <= 5e-4
+        assert abs(c[0] * c[1] + c[2] * c[3] - c[4]) < 2e-3 and abs(c[4] - s.c[k]) <= 5e-4
+        assert abs(h[0] * np.tanh(h[1]) - h[2]) < 2e-3 and abs(h[2] - s.h[k]) <= 5e-4
 
 
 def test_backward_direction_equations_refer_to_the_next_step():

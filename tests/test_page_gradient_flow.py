@@ -43,7 +43,7 @@ def test_default_view_overlays_rnn_lstm_gru_and_states_what_seed_004_really_give
     note = " ".join(i.value for i in at.info)
     assert "exactly 0" in note and "400,000×" in note and "For nn.LSTM the ratio is" in note and "10^" in note
     header, *rows = table_cells(next(m.value for m in at.markdown if m.value.startswith("| model |")))
-    memory = header.index("effective memory M (steps)")
+    memory = header.index("M (steps)")
     assert [row[0] for row in rows] == ["RNN", "LSTM", "GRU"] and all(float(row[memory]) > 0 for row in rows)
 
 

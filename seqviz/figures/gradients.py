@@ -23,18 +23,19 @@ MAX_HEATMAP_CELLS = 60_000
 
 
 def fit_table(result: FlowResult, layer: int) -> str:
-    """Per kind, for one layer: the decay fit (λ, Lyapunov exponent, M), the zero and inf/NaN counts and
-    the input-gradient ratio, as a Markdown table (one row per kind)."""
+    """Per kind, for one layer: the decay fit (λ, Lyapunov exponent, effective memory M, steps fitted),
+    the counts of underflowed (exact 0s) and overflowed steps, and the input gradients at both ends
+    with their ratio, as a Markdown table (one row per kind; short headers, the page's caption
+    spells them out)."""
     T = result.config.steps
     rows = []
     for kind, flow in result.kinds.items():
         fit = flow.fits[layer]
-        rows.append({"model": KIND_LABELS[kind], "decay rate λ (decades/step)": fit.slope,
-                     "Lyapunov exponent (nats/step)": fit.lyapunov, "effective memory M (steps)": fit.effective_memory,
-                     "steps in fit": fit.points, "exactly 0 (underflow)": int(flow.underflow[:, layer].sum()),
-                     "inf/NaN (overflow)": int(flow.nonfinite[:, layer].sum()),
+        rows.append({"model": KIND_LABELS[kind], "λ (decades/step)": fit.slope, "Lyapunov (nats/step)": fit.lyapunov,
+                     "M (steps)": fit.effective_memory, "steps fitted": fit.points,
+                     "exact 0s": int(flow.underflow[:, layer].sum()), "inf/NaN": int(flow.nonfinite[:, layer].sum()),
                      "‖dL/dx_0‖": flow.grad_input_norm[0], f"‖dL/dx_{T - 1}‖": flow.grad_input_norm[-1],
-                     "ratio last/first": flow.input_ratio()})
+                     "last/first": flow.input_ratio()})
     return markdown_table(rows)
 
 

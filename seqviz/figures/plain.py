@@ -16,7 +16,7 @@ import re
 import plotly.graph_objects as go
 
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]<>#+!|$~]")
+MARKDOWN_SPECIALS = re.compile(r"[\\`*_\[\]<>|$~]")  # inside a table cell
 
 
 def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
