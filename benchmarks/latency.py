@@ -7,9 +7,11 @@ steps away from the default, so each change is computed, not served from the cac
 interleaved page by page so that both sides see the same machine load.
 
 Latency is measured inside the page from the timestamp of the input event the browser delivered
-(key press or click), twice: to the first animation frame that paints a chart with new data (the
-updated chart on screen; the bar applies to this one), and to the first frame at which, in
-addition, the script run has finished (the whole page up to date).
+(key press or click), twice: to the first animation frame that paints the charts with new data,
+every one fully drawn by Plotly and none missing (the updated chart on screen; the bar applies to
+this one), and to the first frame at which, in addition, the script run has finished (the whole
+page up to date). Streamlit replaces a changed chart's DOM node, so "the data differ" alone would
+also fire at the frame where the old chart is gone and the new one not yet drawn.
 
 A reference row, "trivial page in the app", times the same slider and chart served as a page of the
 app (benchmarks/shell_page/): its ratio is what the app's shell (navigation, sidebar, fragment)

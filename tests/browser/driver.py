@@ -80,21 +80,36 @@ window.__seqvizChartSignature = () => {
   }
   return parts.map(String).join(",");
 };
+// True when every main-area chart box holds a plot that Plotly has finished drawing: none missing
+// (Streamlit replaces a changed chart's node, so for a moment the box is empty or the new plot is
+// still being drawn) and none mid-draw (Plotly sets _fullLayout._replotting back to false when a
+// plot's last layer is drawn).
+window.__seqvizChartsDrawn = () => {
+  const main = document.querySelector("[data-testid='stMain']");
+  const boxes = main.querySelectorAll("[data-testid='stPlotlyChart']").length;
+  const plots = Array.from(main.querySelectorAll(".js-plotly-plot"));
+  return boxes > 0 && plots.length === boxes && plots.every(
+    (g) => g.data && g._fullLayout && g._fullLayout._replotting === false && g.querySelector("svg.main-svg"));
+};
 """
 
-# Resolves with [chart, done]: the time of the first animation frame at which the charts' data
-# differ from `before` (that frame paints the updated chart), and of the first frame at which, in
-# addition, the script run has finished (the whole page is up to date).
+# Resolves with [chart, done]: the time of the first animation frame that paints the updated charts
+# (their data differ from `before`, every chart is drawn, and there are as many as before, unless the
+# run has finished with another number), and of the first frame at which, in addition, the script
+# run has finished (the whole page is up to date).
 WAIT_FOR_NEW_CHART = """
 ([before, timeoutMs]) => new Promise((resolve, reject) => {
   const start = performance.now();
   const app = document.querySelector("[data-testid='stApp']");
+  const count = Number(before.split(",")[0]);
   let chartAt = null;
   const check = (now) => {
-    if (chartAt === null && window.__seqvizChartSignature() !== before) {
+    const finished = app.getAttribute("data-test-script-state") === "notRunning";
+    if (chartAt === null && window.__seqvizChartSignature() !== before && window.__seqvizChartsDrawn()
+        && (finished || document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot").length === count)) {
       chartAt = now;
     }
-    if (chartAt !== null && app.getAttribute("data-test-script-state") === "notRunning") {
+    if (chartAt !== null && finished) {
       resolve([chartAt, now]);
     } else if (now - start > timeoutMs) {
       reject(new Error(`no chart update within ${timeoutMs} ms`));
@@ -289,15 +304,7 @@ def chart_signature(page) -> str:
 
 def wait_for_charts(page, timeout_ms: float = 60_000) -> None:
     """Wait until the main area has at least one chart and Plotly has drawn every one with data."""
-    page.wait_for_function(
-        """() => {
-          const main = document.querySelector("[data-testid='stMain']");
-          const boxes = main.querySelectorAll("[data-testid='stPlotlyChart']");
-          const plots = Array.from(main.querySelectorAll(".js-plotly-plot"));
-          return boxes.length > 0 && plots.length === boxes.length
-            && plots.every((p) => p.data && p.querySelector("svg.main-svg"));
-        }""",
-        timeout=timeout_ms)
+    page.wait_for_function("() => window.__seqvizChartsDrawn()", timeout=timeout_ms)
 
 
 def control(page, label: str, area: str = MAIN):
