@@ -26,6 +26,7 @@ MAIN_CONTROL = "State size N"
 COSTLY_CONTROLS = {"Training steps per model": 20}
 
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
+KERNEL_TABS = ("Kernels K_l", "Eigenvalues of Ā")
 PAPER = {"paper: S4 ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
 cached_kernel = cached_data(kernel_view)
 N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
@@ -59,13 +60,19 @@ def state_size(prefix: str) -> int:
 def kernel_explorer() -> None:
     st.latex(r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh}),\qquad "
              r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
-    kernels(ssm_controls("ssm_k"))
+    fields = ssm_controls("ssm_k")
+    tabs = st.tabs(KERNEL_TABS, key="ssm_k_tab", bind="query-params")
+    for tab, name in zip(tabs, KERNEL_TABS):
+        if tab.open:
+            with tab:
+                kernels(fields, name)
     legs_convergence()
 
 
 @st.fragment
-def kernels(fields: dict) -> None:
-    """State size N (on its own row, right above the plots it drives), the kernels and Ā's eigenvalues.
+def kernels(fields: dict, tab: str) -> None:
+    """State size N (on its own row, right above the plot it drives) and the open tab's plot: the
+    kernels, or Ā's eigenvalues. Lazy tabs: only the open one is computed and sent.
 
     A fragment: changing N, the page's main control, reruns only this, not the title, the sidebar,
     the other controls or the LegS comparison, which do not depend on N.
@@ -75,12 +82,16 @@ def kernels(fields: dict) -> None:
     with explain_errors():
         result = cached_kernel(config)
     seconds = time.perf_counter() - start
-    st.plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
-                                          f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
-    st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable). "
-               "Move the slider under the right plot to see Ā's eigenvalues travel as Δ changes: "
-               "small Δ keeps them near 1 (long memory), large Δ pulls them toward 0.")
-    st.plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
+    if tab == KERNEL_TABS[0]:
+        st.plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
+                                              f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
+        st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable; the next tab "
+                   "shows every eigenvalue).")
+    else:
+        st.plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
+        st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f}. Move the slider under the right plot to see Ā's "
+                   "eigenvalues travel as Δ changes: small Δ keeps them near 1 (long memory), large Δ pulls them "
+                   "toward 0.")
     prefetch_neighbours(kernel_view, config, "N", N_RANGE, seconds)  # the slider's arrow keys
 
 

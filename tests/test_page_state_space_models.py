@@ -22,13 +22,16 @@ def run(**query):
     return at
 
 
-def test_kernel_explorer_default_shows_kernels_eigenvalues_and_the_legs_comparison():
+def test_kernel_explorer_default_shows_kernels_and_the_legs_comparison_and_a_tab_the_eigenvalues():
     at = run()
     assert at.title[0].value == "State-space models"
-    kernels, eigenvalues, legs = plotly_specs(at)
+    kernels, legs = plotly_specs(at)
     assert len(kernels["data"]) == 3 and len(values(kernels["data"][0]["y"])) == 1024
-    assert eigenvalues["data"][1]["name"] == "unit circle" and len(eigenvalues["frames"]) >= 13
     assert [trace["name"] for trace in legs["data"]].count("HiPPO-LegS (dense A, B)") == 1
+    at = run(ssm_k_tab="Eigenvalues of Ā")
+    eigenvalues, legs = plotly_specs(at)
+    assert eigenvalues["data"][1]["name"] == "unit circle" and len(eigenvalues["frames"]) >= 13
+    assert any("Move the slider under the right plot" in c.value for c in at.caption)
 
 
 def dense_kernel(legs: dict) -> np.ndarray:
@@ -38,9 +41,9 @@ def dense_kernel(legs: dict) -> np.ndarray:
 
 def test_legs_comparison_follows_the_chosen_basis_kernel_and_reports_the_rate():
     at = run()
-    first = dense_kernel(plotly_specs(at)[2])
+    first = dense_kernel(plotly_specs(at)[1])
     at.selectbox(key="ssm_legs_n").set_value(3).run()
-    legs = plotly_specs(at)[2]
+    legs = plotly_specs(at)[1]
     assert legs["layout"]["annotations"][0]["text"] == "basis kernel n = 3"
     assert not np.allclose(dense_kernel(legs), first)
     assert any("N=512" in c.value and "fall like N^(−" in c.value for c in at.caption)
@@ -54,10 +57,10 @@ def test_kernel_explorer_at_n_256_and_l_16384_is_decimated_and_stable():
 
 
 def test_larger_step_pulls_discrete_eigenvalues_toward_zero():
-    at = run(ssm_k_init="real", ssm_k_N=8)
-    small = np.abs(values(plotly_specs(at)[1]["data"][2]["x"])).max()
+    at = run(ssm_k_init="real", ssm_k_N=8, ssm_k_tab="Eigenvalues of Ā")
+    small = np.abs(values(plotly_specs(at)[0]["data"][2]["x"])).max()
     at.slider(key="ssm_k_logdt").set_value(0.0).run()
-    large = np.abs(values(plotly_specs(at)[1]["data"][2]["x"])).max()
+    large = np.abs(values(plotly_specs(at)[0]["data"][2]["x"])).max()
     assert large < small
 
 
