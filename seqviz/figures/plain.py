@@ -114,8 +114,8 @@ def markdown_table(rows: list[dict]) -> str:
     """A Markdown table of `rows` (dicts with the same keys, in column order); numbers right-aligned.
 
     In the browser a Markdown table is static HTML: next to a chart redrawn at every change it
-    costs almost nothing, where an interactive st.dataframe grid held the chart's frame back by
-    ~15 ms (measured on the Gradient flow page).
+    costs little, where an interactive st.dataframe grid (a canvas, measured and painted) is
+    rendered in the same frame as the chart.
     """
     if not rows:
         raise ValueError("a table needs at least one row")
