@@ -28,6 +28,7 @@ SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wa
                 "impulse": "impulse (memory decays)", "text": "typed text", "csv": "CSV upload"}
 MAX_EQUATION_UNITS = 4
 STEP_TABS = ("Bars at step t", "Animation (play)", "Heatmaps: units × time", "Chosen units over time")
+STEP_FIGURES = dict(zip(STEP_TABS, ("step_bars", "animation", "heatmaps", "units")))  # keys and file names
 cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest sizes is ~260 MB
 
 
@@ -111,12 +112,18 @@ def animation_figure(_run, config: CellConfig, layer: int, direction: int):
 
 
 def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> None:
-    """The step views in lazy tabs: only the open tab is built and sent, one chart per rerun instead of four."""
+    """The step views in lazy tabs: only the open tab is built and sent, one chart per rerun instead of four.
+
+    The open tab's download button sits outside the step fragment, so moving t does not redraw it (a
+    button redrawn with the chart cost ~6 ms a change): it downloads the figure the fragment drew
+    last, which the fragment keeps in this session's `drawn` dict."""
+    drawn = st.session_state.setdefault("cell_step_figure", {})
     tabs = st.tabs(STEP_TABS, key="cell_tab", bind="query-params")
     for tab, name in zip(tabs, STEP_TABS):
         if tab.open:
             with tab:
-                step_view(run, config, layer, direction, units, name)
+                step_view(run, config, layer, direction, units, name, drawn)
+                download_figure(lambda: drawn["figure"], STEP_FIGURES[name])
     tr = run.trace
     st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction)))
     if tr.kind == "gru":
@@ -125,10 +132,11 @@ def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[i
 
 
 @st.fragment
-def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], tab: str) -> None:
-    """The step slider, the open tab's chart and the numbers at step t. A fragment: moving t reruns only
-    these, not the tabs, the unit choice above or the general equations below. The numbers are a
-    Markdown table, not LaTeX: KaTeX typesetting at every step held the chart's frame back."""
+def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], tab: str, drawn: dict) -> None:
+    """The step slider, the open tab's chart and the numbers at step t; the chart goes into `drawn`.
+    A fragment: moving t reruns only these, not the tabs, the unit choice above or the general
+    equations below. The numbers are a Markdown table, not LaTeX: KaTeX typesetting at every step
+    held the chart's frame back."""
     with explain_errors():
         tr = run.trace
         t = 0
@@ -137,13 +145,15 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
                            help="Sets the bars, the table of the step's numbers and the marker on the heatmaps and lines.")
         states = cell_states(tr, layer, direction)
         if tab == STEP_TABS[0]:
-            show(step_bars(states, t, run.sequence.step_labels[t]), "step_bars")
+            fig = step_bars(states, t, run.sequence.step_labels[t])
         elif tab == STEP_TABS[1]:
-            show(animation_figure(run, config, layer, direction), "animation")
+            fig = animation_figure(run, config, layer, direction)
         elif tab == STEP_TABS[2]:
-            show(state_heatmaps(states, t), "heatmaps")
+            fig = state_heatmaps(states, t)
         else:
-            show(unit_lines(states, units, t), "units")
+            fig = unit_lines(states, units, t)
+        st.plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[tab]}")
+        drawn["figure"] = fig
         st.markdown(step_table(step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])))
 
 
@@ -170,9 +180,15 @@ def traced_views(run, config: CellConfig) -> None:
 
 
 def show(fig, name: str) -> None:
-    """The figure, and a button that downloads it as a standalone HTML file (built only when clicked)."""
+    """The figure, and a button that downloads it as a standalone HTML file."""
     st.plotly_chart(fig, key=f"cell_fig_{name}")
-    st.download_button("Download this figure (HTML)", data=lambda: fig.to_html(include_plotlyjs=True),
+    download_figure(lambda: fig, name)
+
+
+def download_figure(figure, name: str) -> None:
+    """A button that downloads `figure()` as a standalone HTML file, built only when clicked (Streamlit
+    calls the data function then, outside the script run: it must not read st.session_state)."""
+    st.download_button("Download this figure (HTML)", data=lambda: figure().to_html(include_plotlyjs=True),
                        file_name=f"inside_the_cell_{name}.html", mime="text/html", on_click="ignore",
                        key=f"cell_html_{name}")
 

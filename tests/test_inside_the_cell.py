@@ -103,6 +103,8 @@ def test_moving_the_step_slider_moves_the_marker_and_the_equations():
     assert "current step t = 42" in title(at, "heatmaps") and "current step t = 42" in title(at, "units")
     assert title(at, "bars") == "States and gates at step t = 42"
     assert step_table_header(at)[0] == "step t = 42"
+    drawn = at.session_state["cell_step_figure"]["figure"]  # what the step view's download button saves
+    assert drawn.layout.title.text == "States and gates at step t = 42"
 
 
 @pytest.mark.parametrize("cell,gate", [("rnn-tanh", None), ("rnn-relu", None), ("gru", "z  update gate")])

@@ -1,6 +1,7 @@
 """Every page in real Chromium: it loads cleanly, draws its charts, and its main control updates them."""
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -101,4 +102,17 @@ def test_the_driver_changes_every_kind_of_control_both_ways(page, console, app_s
             driver.wait_for_app_run(page)
             assert driver.control_value(page, label, area) != before, label
         assert driver.control_value(page, label, area) == start, label
+    assert_clean(page, console)
+
+
+def test_the_cell_step_download_holds_the_step_on_screen(page, console, app_server):
+    """The step view's download button is drawn outside the step fragment, yet after t moves it
+    downloads the figure of the new step."""
+    open_app_page(page, app_server, next(p for p in PAGES if p.url_path == "inside-the-cell"))
+    driver.wait_for_charts(page)
+    driver.change_and_wait(page, "Current step t")  # t = 0 → 1
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download this figure (HTML)").first.click()
+    html = Path(download.value.path()).read_text()
+    assert "States and gates at step t = 1" in html and "States and gates at step t = 0" not in html
     assert_clean(page, console)
