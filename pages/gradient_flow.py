@@ -103,7 +103,7 @@ def layer_control(config: FlowConfig) -> int:
 
 def gradient_view(config: FlowConfig) -> None:
     """The curves, or the fit per model, in lazy tabs: only the open one is sent. The table has its own
-    tab because next to the chart it was redrawn in the same browser frame, ~17 ms later on screen."""
+    tab because next to the chart it was redrawn in the same browser frame: ~16 ms later on screen."""
     layer = layer_control(config)
     result = cached_flow(config)
     curves, fits = st.tabs(GRADIENT_TABS, key="grad_tab", bind="query-params")

@@ -74,7 +74,8 @@ def step_table(numbers: StepNumbers) -> str:
 
 
 def _gate_cell(s: StepNumbers, name: str, k: int) -> str:
-    a, b = s.input_part[list(s.gates).index(name), k], s.recurrent_part[list(s.gates).index(name), k]
+    block = list(s.gates).index(name)
+    a, b = s.input_part[block, k], s.recurrent_part[block, k]
     act = "tanh" if name in ("g", "n") else "σ"
     inside = f"{_n(a)} + {_f(s.gates['r'][k])}·{_f(b)}" if name == "n" else _sum(a, b)
     return f"{act}({inside}) = {_n(s.gates[name][k])}"
