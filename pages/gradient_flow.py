@@ -19,7 +19,7 @@ from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.prefetch import prefetch_neighbours
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_toggle
+from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_tabs, url_toggle
 
 TITLE = "Gradient flow"
 ICON = ":material/trending_down:"
@@ -106,18 +106,17 @@ def gradient_view(config: FlowConfig) -> None:
     tab because next to the chart it was redrawn in the same browser frame: ~16 ms later on screen."""
     layer = layer_control(config)
     result = cached_flow(config)
-    curves, fits = st.tabs(GRADIENT_TABS, key="grad_tab", bind="query-params")
-    if curves.open:
-        with curves:
-            st.plotly_chart(gradient_time_figure(result, layer))
-    if fits.open:
-        with fits:
-            st.markdown(fit_table(result, layer))
-            st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the finite "
-                       "nonzero steps (negative: vanishing); Lyapunov: λ·ln 10. M: effective memory, steps back until "
-                       "‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose ‖dL/dh_t‖ "
-                       f"underflowed or overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. Computed in "
-                       f"{result.seconds:.2f} s.")
+    for name, tab in url_tabs(GRADIENT_TABS, key="grad_tab"):
+        with tab:
+            if name == GRADIENT_TABS[0]:
+                st.plotly_chart(gradient_time_figure(result, layer))
+            else:
+                st.markdown(fit_table(result, layer))
+                st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the "
+                           "finite nonzero steps (negative: vanishing); Lyapunov: λ·ln 10. M: effective memory, steps "
+                           "back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose "
+                           f"‖dL/dh_t‖ underflowed or overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. "
+                           f"Computed in {result.seconds:.2f} s.")
     if config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values()):
         st.warning("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row "
                    "marked 0 at the bottom of the chart. Switch Precision to float64 to see their "

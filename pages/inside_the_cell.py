@@ -13,7 +13,8 @@ from seqviz.params import compare_kinds
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle
+from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_tabs, url_text,
+                             url_toggle)
 
 TITLE = "Inside the cell"
 ICON = ":material/memory:"
@@ -118,12 +119,10 @@ def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[i
     button redrawn with the chart cost ~6 ms a change): it downloads the figure the fragment drew
     last, which the fragment keeps in this session's `drawn` dict."""
     drawn = st.session_state.setdefault("cell_step_figure", {})
-    tabs = st.tabs(STEP_TABS, key="cell_tab", bind="query-params")
-    for tab, name in zip(tabs, STEP_TABS):
-        if tab.open:
-            with tab:
-                step_view(run, config, layer, direction, units, name, drawn)
-                download_figure(lambda: drawn["figure"], STEP_FIGURES[name])
+    for name, tab in url_tabs(STEP_TABS, key="cell_tab"):
+        with tab:
+            step_view(run, config, layer, direction, units, name, drawn)
+            download_figure(lambda: drawn["figure"], STEP_FIGURES[name])
     tr = run.trace
     st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction)))
     if tr.kind == "gru":

@@ -16,7 +16,7 @@ from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.prefetch import prefetch_neighbours
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_text
+from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_tabs, url_text
 
 TITLE = "State-space models"
 ICON = ":material/waves:"
@@ -61,11 +61,9 @@ def kernel_explorer() -> None:
     st.latex(r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh}),\qquad "
              r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
     fields = ssm_controls("ssm_k")
-    tabs = st.tabs(KERNEL_TABS, key="ssm_k_tab", bind="query-params")
-    for tab, name in zip(tabs, KERNEL_TABS):
-        if tab.open:
-            with tab:
-                kernels(fields, name)
+    for name, tab in url_tabs(KERNEL_TABS, key="ssm_k_tab"):
+        with tab:
+            kernels(fields, name)
     legs_convergence()
 
 

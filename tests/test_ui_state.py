@@ -1,4 +1,4 @@
-"""seqviz.ui.state: a remembered value that narrower bounds no longer allow moves to the nearest bound."""
+"""seqviz.ui.state: remembered values outside narrower bounds move to the nearest bound; lazy URL-bound tabs."""
 from streamlit.testing.v1 import AppTest
 
 
@@ -21,3 +21,26 @@ def test_a_remembered_value_outside_new_bounds_is_clamped_not_an_error():
     assert not at.exception
     assert (at.session_state["step_seen"], at.session_state["onset_seen"]) == (10, 10)
     assert at.query_params["step"] == "10" and at.query_params["onset"] == "10"
+
+
+def tabbed_views():
+    import streamlit as st
+
+    from seqviz.ui.state import url_tabs
+
+    built = []
+    for name, tab in url_tabs(("First", "Second", "Third"), key="view_tab"):
+        with tab:
+            built.append(name)
+            st.write(f"built {name}")
+    st.session_state["built"] = built
+
+
+def test_url_tabs_builds_only_the_open_tab_the_first_by_default_else_the_urls():
+    at = AppTest.from_function(tabbed_views).run()
+    assert not at.exception and at.session_state["built"] == ["First"]
+    at = AppTest.from_function(tabbed_views)
+    at.query_params["view_tab"] = "Third"
+    at.run()
+    assert not at.exception and at.session_state["built"] == ["Third"]
+    assert [m.value for m in at.markdown] == ["built Third"]

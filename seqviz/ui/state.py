@@ -133,3 +133,10 @@ def url_text(label: str, key: str, default: str = "", container=st, **kwargs) ->
     value = container.text_input(label, key=key, **kwargs)
     _to_url(key, value)
     return value
+
+
+def url_tabs(labels: Sequence[str], key: str) -> list[tuple[str, object]]:
+    """Lazy tabs bound to `key` and to the URL: (label, container) of the open tab only (Streamlit
+    opens one), so a page builds and sends only what that tab shows."""
+    tabs = st.tabs(list(labels), key=key, bind="query-params")
+    return [(label, tab) for label, tab in zip(labels, tabs) if tab.open]
