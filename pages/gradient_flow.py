@@ -17,6 +17,7 @@ from seqviz.tasks import TASKS
 from seqviz.training import OPTIMIZERS, TrainConfig, history_rows, train
 from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
+from seqviz.ui.headings import subheader
 from seqviz.ui.prefetch import prefetch_neighbours
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_tabs, url_toggle
@@ -123,7 +124,7 @@ def gradient_view(config: FlowConfig) -> None:
                    "true size.")
     if replace_seed_fields(config) == SEED_004:
         seed_004_note(result)
-    prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
+    prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds, key="grad_T")  # the − and + buttons
 
 
 def replace_seed_fields(config: FlowConfig) -> FlowConfig:
@@ -291,7 +292,7 @@ def run_live(config: TrainConfig) -> None:
 
 
 def show_run(name: str, history) -> None:
-    st.subheader(name)
+    subheader(name)
     if history.status == "nan":
         st.error(history.message)
     elif history.status == "stopped":

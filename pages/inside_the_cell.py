@@ -12,6 +12,7 @@ from seqviz.models import INITS
 from seqviz.params import compare_kinds
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
+from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_tabs, url_text,
                              url_toggle)
@@ -35,7 +36,7 @@ cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest size
 
 def cell_controls(container) -> dict:
     with container:
-        st.subheader("Cell")
+        subheader("Cell")
         cell = url_selectbox("Cell", tuple(CELLS), key="cell_kind", default="lstm", format_func=CELL_NAMES.__getitem__)
         hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=16)
         layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=1)
@@ -53,7 +54,7 @@ def cell_controls(container) -> dict:
 
 def input_controls(container, seed: int) -> InputSpec:
     with container:
-        st.subheader("Input x_t")
+        subheader("Input x_t")
         source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.__getitem__)
         spec = dict(source=source, seed=seed)
         if source in ("sine", "square", "gaussian", "step", "impulse"):
@@ -162,17 +163,17 @@ def traced_views(run, config: CellConfig) -> None:
     if run.trace.first_nonfinite_step is not None:
         st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
                    "Scale the input down or pick another initialisation.")
-    st.subheader("Step by step")
+    subheader("Step by step")
     layer, direction, units = shown(run.trace)
     step_tabs(run, config, layer, direction, units)
-    st.subheader("Order matters")
+    subheader("Order matters")
     st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
                "the final state differs: order is information, not just the set of inputs.")
     show(order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
                        run.sequence.step_labels), "order")
-    st.subheader("Download the trace")
+    subheader("Download the trace")
     downloads(run)
-    st.subheader("Parameter count")
+    subheader("Parameter count")
     counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional)
     show(parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
                           + (", bidirectional" if config.bidirectional else "")), "params")

@@ -315,3 +315,10 @@ def test_moving_the_step_with_the_animation_open_reuses_the_animation(monkeypatc
     assert_clean(at)
     assert figure(at, "animation") == first and len(first["frames"]) == 37
     assert builds == [1]
+
+
+def test_section_headings_are_markdown_headings_shown_literally():
+    at = app_test("pages/inside_the_cell.py").run()
+    headings = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert headings[:2] == ["### Cell", "### Input x\\_t"]  # the underscore is not emphasis
+    assert "### Step by step" in headings and not at.subheader

@@ -1,5 +1,8 @@
 """Prefetching the main control's neighbours: the worker, and the pages' next click served from the cache."""
+import os
+import sys
 import threading
+import time
 
 import pytest
 import streamlit as st
@@ -37,16 +40,40 @@ def test_a_full_queue_drops_new_requests_instead_of_piling_up():
         prefetch.wait_idle()
 
 
-def test_neighbours_stay_inside_the_control_and_slow_results_get_none(monkeypatch):
+def test_the_next_values_follow_the_last_move_and_stay_inside_the_control():
+    bounds = (4, 256, 2)
+    assert prefetch.next_values(64, None, bounds) == [66, 62]  # first view: both neighbours
+    assert prefetch.next_values(66, 64, bounds) == [68]  # one step up: the next one up
+    assert prefetch.next_values(62, 64, bounds) == [60]
+    assert prefetch.next_values(70, 64, bounds) == [72, 68]  # a jump: both again
+    assert prefetch.next_values(64, 64, bounds) == [66, 62]  # another control changed
+    assert prefetch.next_values(4, None, bounds) == [6] and prefetch.next_values(256, 254, bounds) == []
+
+
+def test_a_session_prefetches_in_the_direction_it_moves_and_slow_results_get_none(monkeypatch):
     from seqviz.ssm_lab import SSMConfig, kernel_view
 
     asked = []
     monkeypatch.setattr(prefetch, "prefetch", lambda cached_fn, arguments: asked.append([a.N for a in arguments]))
-    prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=4), "N", (4, 256, 2), seconds=0.01)
-    prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=64), "N", (4, 256, 2), seconds=0.01)
-    assert asked == [[6], [66, 62]]
+    st.session_state.pop("probe_N_prefetched_from", None)
+    for n in (64, 66, 68, 66):
+        prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=n), "N", (4, 256, 2), seconds=0.01, key="probe_N")
+    assert asked == [[66, 62], [68], [70], [64]]
     assert prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=64), "N", (4, 256, 2),
-                                        seconds=prefetch.PREFETCH_MAX_S) == 0 and len(asked) == 2
+                                        seconds=prefetch.PREFETCH_MAX_S, key="probe_N") == 0 and len(asked) == 4
+    st.session_state.pop("probe_N_prefetched_from", None)
+
+
+def test_jobs_start_after_the_settling_time_on_a_low_priority_thread():
+    seen = []
+    queued_at = time.monotonic()
+    prefetch.prefetch(lambda _: seen.append((time.monotonic() - queued_at,
+                                              os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))), [None])
+    prefetch.wait_idle()
+    waited, priority = seen[0]
+    assert waited >= prefetch.SETTLE_S
+    if sys.platform.startswith("linux"):  # a thread's own nice value; elsewhere it may stay at normal priority
+        assert priority == prefetch.LOWEST_PRIORITY
 
 
 @pytest.fixture

@@ -107,7 +107,12 @@ def _cell(value) -> str:
         if math.isinf(value):
             return "∞" if value > 0 else "−∞"
         return f"{value:.3g}".replace("-", "−")
-    return MARKDOWN_SPECIALS.sub(r"\\\g<0>", str(value))
+    return escape_markdown(str(value))
+
+
+def escape_markdown(text: str) -> str:
+    """`text` with Markdown's special characters backslash-escaped, so it is shown literally."""
+    return MARKDOWN_SPECIALS.sub(r"\\\g<0>", text)
 
 
 def markdown_table(rows: list[dict]) -> str:

@@ -8,20 +8,33 @@ module, name and source), so the next click is served from the cache.
 
 Bounded on purpose: one worker thread, a short queue (a full queue drops new requests), and only
 neighbours of a computation that took less than PREFETCH_MAX_S, so prefetching never costs more than
-a fraction of the work visitors asked for themselves.
+a fraction of the work visitors asked for themselves. After a change only the next value in the
+direction the control moved is prefetched (both neighbours on a session's first view).
+
+Out of the way of the answer it anticipates: a job starts SETTLE_S after it was queued, once the
+server has sent the view that queued it, and the worker thread runs at the lowest CPU priority
+(Linux), so it takes only cores that the browser drawing that view (on the same machine) and the
+other sessions leave idle. Started at once at normal priority, the prefetch of Gradient flow's
+T ± 10 (~70 ms of compute) delayed the chart it followed by about a display frame on 2 cores.
 """
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
+import time
 from dataclasses import replace
 from typing import Callable, Iterable
+
+import streamlit as st
 
 from seqviz.ui.cache import cached_data
 
 PREFETCH_MAX_S = 0.25  # prefetch the neighbours of computations at most this slow
 QUEUE_SIZE = 8
+SETTLE_S = 0.05  # a job waits this long after it was queued
+LOWEST_PRIORITY = 19  # the worker thread's nice value
 _LOG = logging.getLogger(__name__)
 _jobs: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
 _worker: threading.Thread | None = None
@@ -32,26 +45,39 @@ def prefetch(cached_fn: Callable, arguments: Iterable) -> int:
     """Queue `cached_fn(a)` for each a in `arguments` on the background worker; returns how many were queued."""
     _ensure_worker()
     queued = 0
+    not_before = time.monotonic() + SETTLE_S
     for argument in arguments:
         try:
-            _jobs.put_nowait((cached_fn, argument))
+            _jobs.put_nowait((cached_fn, argument, not_before))
             queued += 1
         except queue.Full:
             break
     return queued
 
 
-def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds: float) -> int:
-    """Prefetch `fn` at `config` with `field` one step up and one step down, within `bounds` =
-    (lowest, highest, step) of its control, if computing `config` took under PREFETCH_MAX_S `seconds`.
+def next_values(value, previous, bounds: tuple) -> list:
+    """The values of a control to prefetch around `value`, inside `bounds` = (lowest, highest, step):
+    one step on in the direction it moved if `previous` (the value shown before, or None) is one step
+    away, else one step up and one step down."""
+    low, high, step = bounds
+    moved = None if previous is None else value - previous
+    ahead = [value + moved] if moved in (step, -step) else [value + step, value - step]
+    return [v for v in ahead if low <= v <= high]
 
-    `fn` is a backend function the page caches with `cached_data(fn)` (default options: the quiet
-    wrapper must share that cache). Returns how many computations were queued."""
+
+def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds: float, key: str) -> int:
+    """Prefetch `fn` at `config` with `field` set to `next_values` of its control (`bounds` =
+    (lowest, highest, step)), if computing `config` took under PREFETCH_MAX_S `seconds`.
+
+    The value shown before is kept in session state under "`key`_prefetched_from" (`key`: the
+    control's). `fn` is a backend function the page caches with `cached_data(fn)` (default options:
+    the quiet wrapper must share that cache). Returns how many computations were queued."""
+    value = getattr(config, field)
+    previous = st.session_state.get(f"{key}_prefetched_from")
+    st.session_state[f"{key}_prefetched_from"] = value
     if seconds >= PREFETCH_MAX_S:
         return 0
-    low, high, step = bounds
-    value = getattr(config, field)
-    neighbours = [replace(config, **{field: v}) for v in (value + step, value - step) if low <= v <= high]
+    neighbours = [replace(config, **{field: v}) for v in next_values(value, previous, bounds)]
     return prefetch(cached_data(fn, quiet=True), neighbours)
 
 
@@ -68,9 +94,19 @@ def _ensure_worker() -> None:
             _worker.start()
 
 
+def _lower_priority() -> None:
+    """Give the calling thread the lowest CPU priority (Linux: a thread's nice value is its own)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
+    except (AttributeError, OSError):  # no setpriority (Windows) or not allowed: normal priority
+        _LOG.debug("prefetch worker keeps its priority", exc_info=True)
+
+
 def _work() -> None:
+    _lower_priority()
     while True:
-        cached_fn, argument = _jobs.get()
+        cached_fn, argument, not_before = _jobs.get()
+        time.sleep(max(0.0, not_before - time.monotonic()))
         try:
             cached_fn(argument)
         except Exception:  # a neighbour out of budget or range: the page reports it if asked for
