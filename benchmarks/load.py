@@ -33,7 +33,7 @@ from tests.browser import driver
 
 TIMEOUT_S = 300
 MAIN_AREA = 0  # delta_path[0]: 0 is the main area, 1 the sidebar
-DRIVABLE = ("slider", "number_input", "selectbox", "radio", "checkbox")
+DRIVABLE = ("slider", "number_input", "selectbox", "radio", "button_group", "checkbox")
 
 
 @dataclass
@@ -134,6 +134,8 @@ def choices(widget: Widget) -> list:
         return [low + k * proto.step for k in range(count) if low + k * proto.step != proto.default]
     if widget.kind in ("selectbox", "radio"):
         return [o for i, o in enumerate(proto.options) if i != proto.default]
+    if widget.kind == "button_group":  # st.segmented_control / st.pills: options carry their text in `content`
+        return [o.content for i, o in enumerate(proto.options) if i not in proto.default]
     return [not proto.default]
 
 
@@ -149,6 +151,8 @@ def widget_state(widget: Widget, value):
             message.double_value = value
     elif widget.kind in ("selectbox", "radio"):
         message.string_value = value
+    elif widget.kind == "button_group":
+        message.string_array_value.data.append(value)
     else:
         message.bool_value = value
     return message

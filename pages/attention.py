@@ -16,7 +16,7 @@ from seqviz.seq2seq_training import MAX_STEPS, TrainConfig, TrainedModel, load_c
 from seqviz.ui.cache import cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle
+from seqviz.ui.state import url_number, url_radio, url_segmented, url_selectbox, url_slider, url_text, url_toggle
 
 TITLE = "Attention"
 ICON = ":material/center_focus_strong:"
@@ -89,7 +89,7 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     A fragment: changing the task, the page's main control, reruns only this, not the title, the sidebar
     and the other controls, which do not depend on it (changing one of those reruns the whole page).
     """
-    task = url_radio("Task", TASKS, key="attn_task", horizontal=True)
+    task = url_segmented("Task", TASKS, key="attn_task")
     with explain_errors("Settings: "):
         config = TrainConfig(task=TaskSpec(task, *lengths), **training)
     {"Train": train_view, "Alignment": alignment_view, "Bottleneck": bottleneck_view,

@@ -1,4 +1,5 @@
-"""seqviz.ui.state: remembered values outside narrower bounds move to the nearest bound; lazy URL-bound tabs."""
+"""seqviz.ui.state: remembered values outside narrower bounds move to the nearest bound; lazy URL-bound tabs;
+the URL-bound segmented control."""
 from streamlit.testing.v1 import AppTest
 
 
@@ -44,3 +45,23 @@ def test_url_tabs_builds_only_the_open_tab_the_first_by_default_else_the_urls():
     at.run()
     assert not at.exception and at.session_state["built"] == ["Third"]
     assert [m.value for m in at.markdown] == ["built Third"]
+
+
+def segmented_task():
+    import streamlit as st
+
+    from seqviz.ui.state import url_segmented
+
+    st.session_state["task_seen"] = url_segmented("Task", ("reverse", "sort", "dates"), key="task")
+
+
+def test_url_segmented_reads_the_url_ignores_non_options_and_writes_the_choice_back():
+    at = AppTest.from_function(segmented_task).run()
+    assert not at.exception and at.session_state["task_seen"] == "reverse"  # the first option by default
+    at.segmented_control(key="task").set_value("dates").run()
+    assert at.session_state["task_seen"] == "dates" and at.query_params["task"] == "dates"
+    for raw, expected in (("sort", "sort"), ("junk", "reverse")):
+        at = AppTest.from_function(segmented_task)
+        at.query_params["task"] = raw
+        at.run()
+        assert not at.exception and at.session_state["task_seen"] == expected

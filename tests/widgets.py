@@ -1,7 +1,7 @@
 """Drive any page's widgets through valid values in AppTest, with no knowledge of the page.
 
 Valid means what the widget itself declares: a slider's or number input's min, max and step, a
-selectbox's, radio's or multiselect's options. Widgets without such a declaration (text, dates,
+selectbox's, radio's, segmented control's or multiselect's options. Widgets without such a declaration (text, dates,
 files) are left alone. Used by tests/test_page_robustness.py and tests/test_shared_cache.py.
 
 Options are chosen by their displayed text, as AppTest does; this is exact for options whose
@@ -19,8 +19,8 @@ from streamlit.proto.Slider_pb2 import Slider as SliderProto
 from seqviz.ui.registry import page_constants
 from tests.support import ROOT, app_test
 
-WIDGET_TYPES = ("slider", "select_slider", "number_input", "selectbox", "radio", "multiselect", "toggle",
-                "checkbox", "button")
+WIDGET_TYPES = ("slider", "select_slider", "number_input", "selectbox", "radio", "button_group", "multiselect",
+                "toggle", "checkbox", "button")
 NUMBER_INPUT_SPAN = 100  # steps each side of the current value when a number input has no bound
 
 

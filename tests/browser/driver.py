@@ -327,8 +327,8 @@ def arm_input_clock(page) -> None:
 def change_control(page, label: str, forward: bool = True, area: str = MAIN) -> str:
     """Change the widget labelled `label` to a neighbouring value, as a user would.
 
-    Sliders: arrow key on the thumb; selectbox and radio: the next (or previous) option, wrapping
-    around; number input: step button; checkbox and toggle: click. `forward` picks the direction where there is a choice; at
+    Sliders: arrow key on the thumb; selectbox, radio and segmented control: the next (or previous)
+    option, wrapping around; number input: step button; checkbox and toggle: click. `forward` picks the direction where there is a choice; at
     a bound the other direction is used. The input clock is armed just before the committing event.
     Returns the kind of widget that was changed.
     """
@@ -382,6 +382,14 @@ def _change_radio(page, container, forward: bool) -> None:
         _neighbour(checked, options.count(), forward)).click()
 
 
+def _change_button_group(page, container, forward: bool) -> None:
+    """st.segmented_control / st.pills, one option selected: click the next (or previous) option."""
+    options = container.locator("button")
+    selected = [options.nth(i).get_attribute("aria-checked") for i in range(options.count())].index("true")
+    arm_input_clock(page)
+    options.nth(_neighbour(selected, options.count(), forward)).click()
+
+
 def _change_checkbox(page, container, forward: bool) -> None:
     arm_input_clock(page)
     container.locator("label").first.click()
@@ -392,6 +400,7 @@ _ACTIONS = {
     "stSelectbox": _change_selectbox,
     "stNumberInput": _change_number_input,
     "stRadio": _change_radio,
+    "stButtonGroup": _change_button_group,
     "stCheckbox": _change_checkbox,
 }
 
@@ -399,6 +408,8 @@ _ACTIONS = {
 def control_value(page, label: str, area: str = MAIN) -> str:
     """What the widget labelled `label` shows as its value (slider position, selection, number, state)."""
     container = control(page, label, area)
+    if container.locator("[data-testid='stButtonGroup']").count():
+        return ",".join(b.inner_text() for b in container.locator("button[aria-checked='true']").all())
     field = container.locator("input").first
     if field.get_attribute("type") in ("checkbox", "radio"):
         return ",".join(str(box.is_checked()) for box in container.locator("input").all())

@@ -94,7 +94,8 @@ def test_the_driver_changes_every_kind_of_control_both_ways(page, console, app_s
     open_app_page(page, app_server, next(p for p in PAGES if p.path.parent == driver.FIXTURE_PAGES))
     driver.wait_for_charts(page)
     for label, area, kind in [("Sequence length T", driver.MAIN, "stSlider"), ("Cell", driver.MAIN, "stSelectbox"),
-                              ("Loss", driver.MAIN, "stRadio"), ("Seed", driver.SIDEBAR, "stNumberInput")]:
+                              ("Loss", driver.MAIN, "stRadio"), ("Precision", driver.MAIN, "stButtonGroup"),
+                              ("Seed", driver.SIDEBAR, "stNumberInput")]:
         start = driver.control_value(page, label, area)
         for forward in (True, False):
             before = driver.control_value(page, label, area)
