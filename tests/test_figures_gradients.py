@@ -59,6 +59,7 @@ def test_gradient_figure_has_a_log_axis_and_no_special_rows_when_everything_is_f
     assert fig.layout.yaxis.type == "log"
     assert [t.name for t in fig.data] == ["GRU ‖dL/dh_t‖", "GRU ‖dL/dx_t‖"]
     assert not {"0", "∞/NaN"} & set(fig.layout.yaxis.ticktext)
+    assert fig.layout.showlegend is False and "<span style='color:#2ca02c'>GRU</span>" in fig.layout.title.text
     assert all(trace.customdata is None for trace in fig.data)  # per-point hover texts only where needed
 
 

@@ -57,7 +57,10 @@ def test_default_view_shows_lstm_on_a_sine_with_the_open_tab_only(default_page):
         ["bars", "order", "params"]
     assert title(at, "params").startswith("Parameters for I=1, H=16, L=1")
     bars = figure(at, "bars")
-    assert [a["text"] for a in bars["layout"]["annotations"]] == ["states", "gates (0 to 1)"]
+    states, gates = [a["text"] for a in bars["layout"]["annotations"]]
+    assert states.startswith("states: ") and gates.startswith("gates (0 to 1): ")  # each row's title is its colour key
+    assert "<span style='color:#ff7f0e'>c  cell state</span>" in states and "f  forget gate" in gates
+    assert bars["layout"]["showlegend"] is False
     assert [trace["name"] for trace in bars["data"]][:2] == ["h  hidden state", "c  cell state"]
 
 
@@ -116,7 +119,7 @@ def test_each_cell_kind_shows_its_own_gates(cell, gate):
     names = [trace["name"] for trace in animation["data"]]
     assert names == (["h  hidden state"] if gate is None else ["h  hidden state", "n  candidate", "r  reset gate", gate])
     rows = [a["text"] for a in animation["layout"]["annotations"]]
-    assert rows == (["states"] if gate is None else ["states", "gates (0 to 1)"])
+    assert [row.split(":")[0] for row in rows] == (["states"] if gate is None else ["states", "gates (0 to 1)"])
     if cell == "gru":
         assert any("PyTorch's convention" in c.value for c in at.caption)
     if cell == "rnn-relu":

@@ -15,6 +15,9 @@ def test_kernel_view_at_the_largest_size_stays_in_budget_and_is_stable():
     assert result.eig_A.shape == (256,) and result.max_abs_eig_A_bar < 1
     fig = figures.kernel_figure(result.K, ["a", "b", "c"], "K")
     assert len(fig.data[0].x) <= figures.MAX_POINTS and "every 5th sample" in fig.layout.title.text
+    colours = [trace.line.color for trace in fig.data]
+    assert len(set(colours)) == 3 and fig.layout.showlegend is False  # the title's colour key names each line
+    assert all(f"<span style='color:{c}'>{name}</span>" in fig.layout.title.text for c, name in zip(colours, "abc"))
 
 
 def test_eigenvalue_figure_has_a_frame_per_step_and_the_unit_circle():

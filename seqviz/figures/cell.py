@@ -16,7 +16,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.plain import axis, figure, row_layout, stacked_layout
+from seqviz.figures.plain import axis, colour_key, figure, row_layout, stacked_layout
 from seqviz.models import KIND_LABELS
 from seqviz.params import ParamCount
 
@@ -79,11 +79,13 @@ def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[lis
     their layout; y ranges fixed over the whole sequence.
 
     Two subplots instead of one per state: a browser draws a subplot's axes and titles anew on every
-    change of the step, and six of them cost twice the drawing time of the two.
+    change of the step, and six of them cost twice the drawing time of the two. Each row's title is
+    its colour key, in place of a legend (36 → 32 ms to draw in Chromium; see plain.colour_key).
     """
     rows = _bar_rows(list(states))
-    layout = stacked_layout(["states" if row[0] not in GATES else "gates (0 to 1)" for row in rows], "unit j",
-                            spacing=0.12)
+    titles = [("gates (0 to 1): " if row[0] in GATES else "states: ")
+              + colour_key([(STATE_TITLES[name], COLORS[name]) for name in row]) for row in rows]
+    layout = stacked_layout(titles, "unit j", spacing=0.12)
     data = []
     for k, row in enumerate(rows, start=1):
         for name in row:
@@ -91,7 +93,7 @@ def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[lis
                              marker=dict(color=COLORS[name]), xaxis=axis("x", k), yaxis=axis("y", k)))
         gates = row[0] in GATES  # on their whole (0, 1), so that "nearly open" reads the same at every step
         layout[axis("yaxis", k)]["range"] = [-0.02, 1.02] if gates else _value_range(np.stack([states[n] for n in row]))
-    layout.update(barmode="group", height=260 * len(rows) + 180)  # default margins: t=90, b=40 drew it in twice the time
+    layout.update(barmode="group", height=260 * len(rows) + 180, showlegend=False)  # default margins: t=90, b=40 drew it in twice the time
     return data, layout
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import decade_ticks, figure, markdown_table
+from seqviz.figures.plain import colour_key, decade_ticks, figure, markdown_table
 from seqviz.gradients import FlowResult, PhaseResult, SpectrumResult
 from seqviz.models import KIND_LABELS
 from seqviz.training import TrainHistory
@@ -85,9 +85,10 @@ def _padded_log_range(low: float, high: float) -> list[float]:
 def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
     """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs on labelled rows.
 
-    Built from plain dicts (seqviz.figures.plain) with one line per series and the decade ticks written
-    out: it is redrawn on every change of the page's main control, and extra marker traces, legend rows
-    and superscript tick labels each add to the browser's drawing time.
+    Built from plain dicts (seqviz.figures.plain) with one line per series, the decade ticks written
+    out and a colour key in the title instead of a legend: it is redrawn on every change of the page's
+    main control, and extra marker traces, legend rows and superscript tick labels each add to the
+    browser's drawing time.
     """
     kinds = result.kinds
     series = [f.grad_hidden_norm[:, layer] for f in kinds.values()] + [f.grad_input_norm for f in kinds.values()]
@@ -107,7 +108,9 @@ def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
     labels |= {ceiling: "∞/NaN"} if (~np.isfinite(every)).any() else {}
     layout = dict(
         title=dict(text=f"Gradient through time ({result.config.dtype}, loss on {result.config.loss} step(s), "
-                        f"layer {layer})"),
+                        f"layer {layer})<br><sup>{colour_key([(KIND_LABELS[k], KIND_COLOURS[k]) for k in kinds])}"
+                        " · solid: ‖dL/dh_t‖, dotted: ‖dL/dx_t‖</sup>"),
+        showlegend=False,
         xaxis=dict(title=dict(text="step t")),
         yaxis=dict(title=dict(text="norm (log scale)"), type="log", range=_padded_log_range(floor, ceiling),
                    **decade_ticks(floor, ceiling, labels)),

@@ -9,11 +9,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import axis, figure, row_layout
+from seqviz.figures.plain import axis, colour_key, figure, row_layout
 
 MAX_POINTS = 4000
 MODEL_COLORS = {"mamba": "#d62728", "s4d": "#1f77b4", "lstm": "#2ca02c"}
 MODEL_NAMES = {"mamba": "Mamba (S6)", "s4d": "S4D", "lstm": "LSTM"}
+CHANNEL_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
 
 def _stride(n: int, max_points: int = MAX_POINTS) -> int:
@@ -25,13 +26,18 @@ def _decimation_note(stride: int) -> str:
 
 
 def kernel_figure(K: np.ndarray, labels: list[str], title: str) -> go.Figure:
-    """K: (channels, L) kernels over l, one line per channel."""
+    """K: (channels, L) kernels over l, one line per channel, named in a colour key under the title
+    (redrawn at every change of N: a legend costs more to draw, see seqviz.figures.plain.colour_key)."""
     L = K.shape[-1]
     stride = _stride(L)
     l = np.arange(0, L, stride)
-    data = [dict(type="scatter", x=l, y=K[c, ::stride], mode="lines", name=labels[c]) for c in range(K.shape[0])]
-    return figure(data, dict(title=dict(text=title + _decimation_note(stride)), xaxis=dict(title=dict(text="lag l")),
-                             yaxis=dict(title=dict(text="K_l")), height=360))
+    colours = [CHANNEL_COLOURS[c % len(CHANNEL_COLOURS)] for c in range(K.shape[0])]
+    data = [dict(type="scatter", x=l, y=K[c, ::stride], mode="lines", name=labels[c], line=dict(color=colours[c]))
+            for c in range(K.shape[0])]
+    key = colour_key(list(zip(labels, colours)))
+    return figure(data, dict(title=dict(text=f"{title}{_decimation_note(stride)}<br><sup>{key}</sup>"),
+                             xaxis=dict(title=dict(text="lag l")), yaxis=dict(title=dict(text="K_l")), height=360,
+                             showlegend=False))
 
 
 def _unit_circle() -> dict:
