@@ -124,7 +124,7 @@ def gradient_view(config: FlowConfig) -> None:
                    "true size.")
     if replace_seed_fields(config) == SEED_004:
         seed_004_note(result)
-    prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds, key="grad_T")  # the − and + buttons
+    prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
 
 
 def replace_seed_fields(config: FlowConfig) -> FlowConfig:

@@ -90,7 +90,7 @@ def kernels(fields: dict, tab: str) -> None:
         st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f}. Move the slider under the right plot to see Ā's "
                    "eigenvalues travel as Δ changes: small Δ keeps them near 1 (long memory), large Δ pulls them "
                    "toward 0.")
-    prefetch_neighbours(kernel_view, config, "N", N_RANGE, seconds, key="ssm_k_N")  # the slider's arrow keys
+    prefetch_neighbours(kernel_view, config, "N", N_RANGE, seconds)  # the slider's arrow keys
 
 
 def legs_convergence() -> None:

@@ -55,13 +55,14 @@ def test_a_session_prefetches_in_the_direction_it_moves_and_slow_results_get_non
 
     asked = []
     monkeypatch.setattr(prefetch, "prefetch", lambda cached_fn, arguments: asked.append([a.N for a in arguments]))
-    st.session_state.pop("probe_N_prefetched_from", None)
+    slot = f"prefetched_from:{kernel_view.__module__}.kernel_view.N"
+    st.session_state.pop(slot, None)
     for n in (64, 66, 68, 66):
-        prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=n), "N", (4, 256, 2), seconds=0.01, key="probe_N")
+        prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=n), "N", (4, 256, 2), seconds=0.01)
     assert asked == [[66, 62], [68], [70], [64]]
     assert prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=64), "N", (4, 256, 2),
-                                        seconds=prefetch.PREFETCH_MAX_S, key="probe_N") == 0 and len(asked) == 4
-    st.session_state.pop("probe_N_prefetched_from", None)
+                                        seconds=prefetch.PREFETCH_MAX_S) == 0 and len(asked) == 4
+    st.session_state.pop(slot, None)
 
 
 def test_jobs_start_after_the_settling_time_on_a_low_priority_thread():

@@ -1,8 +1,8 @@
 """Drive any page's widgets through valid values in AppTest, with no knowledge of the page.
 
 Valid means what the widget itself declares: a slider's or number input's min, max and step, a
-selectbox's, radio's, segmented control's or multiselect's options. Widgets without such a declaration (text, dates,
-files) are left alone. Used by tests/test_page_robustness.py and tests/test_shared_cache.py.
+selectbox's, radio's, segmented control's or multiselect's options. Widgets without such a
+declaration (text, dates, files) are left alone. Used by tests/test_page_robustness.py and tests/test_shared_cache.py.
 
 Options are chosen by their displayed text, as AppTest does; this is exact for options whose
 format function is str (the url_* helpers' default) or raises on a label. A page's COSTLY_CONTROLS

@@ -80,7 +80,7 @@ def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[lis
 
     Two subplots instead of one per state: a browser draws a subplot's axes and titles anew on every
     change of the step, and six of them cost twice the drawing time of the two. Each row's title is
-    its colour key, in place of a legend (36 → 32 ms to draw in Chromium; see plain.colour_key).
+    its colour key, in place of a legend (37–44 → 25–29 ms to draw in Chromium; see plain.colour_key).
     """
     rows = _bar_rows(list(states))
     titles = [("gates (0 to 1): " if row[0] in GATES else "states: ")
@@ -93,7 +93,8 @@ def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[lis
                              marker=dict(color=COLORS[name]), xaxis=axis("x", k), yaxis=axis("y", k)))
         gates = row[0] in GATES  # on their whole (0, 1), so that "nearly open" reads the same at every step
         layout[axis("yaxis", k)]["range"] = [-0.02, 1.02] if gates else _value_range(np.stack([states[n] for n in row]))
-    layout.update(barmode="group", height=260 * len(rows) + 180, showlegend=False)  # default margins: t=90, b=40 drew it in twice the time
+    # default margins: the set t=90, b=40 drew it in twice the time
+    layout.update(barmode="group", height=260 * len(rows) + 180, showlegend=False)
     return data, layout
 
 

@@ -5,7 +5,8 @@ same way; for a figure with a few traces that costs tens of milliseconds per rer
 numbers behind it. The helpers here write the dicts to Plotly's schema directly and skip validation:
 `figure` wraps them, `axis` names subplot axes, and the two layouts place subplots in one column
 (`stacked_layout`) or one row (`row_layout`) with their titles as annotations, as make_subplots does.
-`colour_key` writes a colour key into a title instead of a legend, `markdown_table` writes a small table of numbers as Markdown, for the tables redrawn with such a figure.
+`colour_key` writes a colour key into a title in place of a legend; `markdown_table` writes a small
+table of numbers as Markdown, for the tables redrawn with such a figure.
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from seqviz.figures.plain import axis, colour_key, figure, row_layout
@@ -14,7 +15,6 @@ from seqviz.figures.plain import axis, colour_key, figure, row_layout
 MAX_POINTS = 4000
 MODEL_COLORS = {"mamba": "#d62728", "s4d": "#1f77b4", "lstm": "#2ca02c"}
 MODEL_NAMES = {"mamba": "Mamba (S6)", "s4d": "S4D", "lstm": "LSTM"}
-CHANNEL_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
 
 def _stride(n: int, max_points: int = MAX_POINTS) -> int:
@@ -31,7 +31,7 @@ def kernel_figure(K: np.ndarray, labels: list[str], title: str) -> go.Figure:
     L = K.shape[-1]
     stride = _stride(L)
     l = np.arange(0, L, stride)
-    colours = [CHANNEL_COLOURS[c % len(CHANNEL_COLOURS)] for c in range(K.shape[0])]
+    colours = [qualitative.D3[c % len(qualitative.D3)] for c in range(K.shape[0])]  # the other figures' palette
     data = [dict(type="scatter", x=l, y=K[c, ::stride], mode="lines", name=labels[c], line=dict(color=colours[c]))
             for c in range(K.shape[0])]
     key = colour_key(list(zip(labels, colours)))

@@ -65,16 +65,16 @@ def next_values(value, previous, bounds: tuple) -> list:
     return [v for v in ahead if low <= v <= high]
 
 
-def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds: float, key: str) -> int:
+def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds: float) -> int:
     """Prefetch `fn` at `config` with `field` set to `next_values` of its control (`bounds` =
     (lowest, highest, step)), if computing `config` took under PREFETCH_MAX_S `seconds`.
 
-    The value shown before is kept in session state under "`key`_prefetched_from" (`key`: the
-    control's). `fn` is a backend function the page caches with `cached_data(fn)` (default options:
-    the quiet wrapper must share that cache). Returns how many computations were queued."""
-    value = getattr(config, field)
-    previous = st.session_state.get(f"{key}_prefetched_from")
-    st.session_state[f"{key}_prefetched_from"] = value
+    The value shown before is this session's, kept in session state per function and field. `fn` is
+    a backend function the page caches with `cached_data(fn)` (default options: the quiet wrapper
+    must share that cache). Returns how many computations were queued."""
+    value, slot = getattr(config, field), f"prefetched_from:{fn.__module__}.{fn.__qualname__}.{field}"
+    previous = st.session_state.get(slot)
+    st.session_state[slot] = value
     if seconds >= PREFETCH_MAX_S:
         return 0
     neighbours = [replace(config, **{field: v}) for v in next_values(value, previous, bounds)]

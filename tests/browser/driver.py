@@ -328,8 +328,9 @@ def change_control(page, label: str, forward: bool = True, area: str = MAIN) -> 
     """Change the widget labelled `label` to a neighbouring value, as a user would.
 
     Sliders: arrow key on the thumb; selectbox, radio and segmented control: the next (or previous)
-    option, wrapping around; number input: step button; checkbox and toggle: click. `forward` picks the direction where there is a choice; at
-    a bound the other direction is used. The input clock is armed just before the committing event.
+    option, wrapping around; number input: step button; checkbox and toggle: click. `forward` picks
+    the direction where there is a choice; at a bound the other direction is used. The input clock is
+    armed just before the committing event.
     Returns the kind of widget that was changed.
     """
     container = control(page, label, area)
