@@ -7,11 +7,15 @@ steps away from the default, so each change is computed, not served from the cac
 interleaved page by page so that both sides see the same machine load.
 
 Latency is measured inside the page from the timestamp of the input event the browser delivered
-(key press or click), twice: to the first animation frame that paints the charts with new data,
+(key press or click), twice: to the first animation frame that renders the charts with new data,
 every one fully drawn by Plotly and none missing (the updated chart on screen; the bar applies to
 this one), and to the first frame at which, in addition, the script run has finished (the whole
-page up to date). Streamlit replaces a changed chart's DOM node, so "the data differ" alone would
-also fire at the frame where the old chart is gone and the new one not yet drawn.
+page up to date). A frame is timed when its rendering begins (performance.now() in its animation
+frame callback, right before style, layout and paint), not by the frame's start timestamp: Chromium
+starts a frame, then runs the long task in which Streamlit mounts and draws the new chart, and only
+then renders the frame, so the start timestamp came tens of ms before the chart was drawn. The watch
+is armed before the input event. Streamlit replaces a changed chart's DOM node, so "the data differ"
+alone would also fire at the frame where the old chart is gone and the new one not yet drawn.
 
 A reference row, "trivial page in the app", times the same slider and chart served as a page of the
 app (benchmarks/shell_page/): its ratio is what the app's shell (navigation, sidebar, fragment)

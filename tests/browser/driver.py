@@ -93,32 +93,36 @@ window.__seqvizChartsDrawn = () => {
 };
 """
 
-# Resolves with [chart, done]: the time of the first animation frame that paints the updated charts
-# (their data differ from `before`, every chart is drawn, and there are as many as before, unless the
-# run has finished with another number), and of the first frame at which, in addition, the script
-# run has finished (the whole page is up to date).
-WAIT_FOR_NEW_CHART = """
-([before, timeoutMs]) => new Promise((resolve, reject) => {
-  const start = performance.now();
+# Armed before the input event: on every animation frame, checks for the updated charts (their data
+# differ from `before`, every chart is drawn, and there are as many as before, unless the run has
+# finished with another number) and records in window.__seqvizChartWatch when the first frame that
+# shows them began rendering (`chart`), and the first such frame at which, in addition, the script run
+# has finished (`done`: the whole page is up to date). The time taken is performance.now() inside the
+# frame's callback, which Chromium runs right before that frame's style, layout and paint. The
+# callback's timestamp argument would not do: it is the frame's start, which precedes a long task run
+# before the frame's rendering (here, Streamlit's React commit that mounts and draws the new chart),
+# so it dated the chart up to that task's length (tens of ms) before it was drawn.
+WATCH_FOR_NEW_CHART = """
+(before) => {
+  const watch = window.__seqvizChartWatch = {chart: null, done: null};
   const app = document.querySelector("[data-testid='stApp']");
   const count = Number(before.split(",")[0]);
-  let chartAt = null;
-  const check = (now) => {
+  const check = () => {
+    if (window.__seqvizChartWatch !== watch) { return; }  // a later change armed its own watch
+    const now = performance.now();
     const finished = app.getAttribute("data-test-script-state") === "notRunning";
-    if (chartAt === null && window.__seqvizChartSignature() !== before && window.__seqvizChartsDrawn()
+    if (watch.chart === null && window.__seqvizChartSignature() !== before && window.__seqvizChartsDrawn()
         && (finished || document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot").length === count)) {
-      chartAt = now;
+      watch.chart = now;
     }
-    if (chartAt !== null && finished) {
-      resolve([chartAt, now]);
-    } else if (now - start > timeoutMs) {
-      reject(new Error(`no chart update within ${timeoutMs} ms`));
+    if (watch.chart !== null && finished) {
+      watch.done = now;
     } else {
       requestAnimationFrame(check);
     }
   };
   requestAnimationFrame(check);
-})
+}
 """
 
 
@@ -426,11 +430,18 @@ def change_and_wait(page, label: str, forward: bool = True, area: str = MAIN, ti
 def change_and_time(page, label: str, forward: bool = True, area: str = MAIN,
                     timeout_ms: float = 60_000) -> tuple[float, float]:
     """Change the control; returns (input event → updated chart on screen, input event → rerun
-    finished with the chart updated), both in ms."""
+    finished with the chart updated), both in ms (see WATCH_FOR_NEW_CHART)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     before = chart_signature(page)
+    page.evaluate(WATCH_FOR_NEW_CHART, before)
     change_control(page, label, forward, area)
-    chart_at, done_at = page.evaluate(WAIT_FOR_NEW_CHART, [before, timeout_ms])
-    input_at = page.evaluate("() => window.__seqvizInputAt")
+    try:
+        page.wait_for_function("() => window.__seqvizChartWatch.done !== null", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise RuntimeError(f"no chart update within {timeout_ms:.0f} ms of changing {label!r}") from None
+    chart_at, done_at, input_at = page.evaluate(
+        "() => [window.__seqvizChartWatch.chart, window.__seqvizChartWatch.done, window.__seqvizInputAt]")
     if input_at is None:
         raise RuntimeError(f"no input event reached the page while changing {label!r}")
     return chart_at - input_at, done_at - input_at
