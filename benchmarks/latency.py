@@ -63,8 +63,9 @@ def pages_to_measure(args) -> list[PageInfo]:
 MEASURES = ("chart", "rerun")  # input → updated chart on screen; input → rerun finished as well
 
 
-def measure(args) -> dict[str, dict[str, list[float]]]:
-    """Page name → {"chart": latencies, "rerun": latencies} in ms."""
+def measure(args) -> tuple[dict[str, dict[str, list[float]]], dict[str, list]]:
+    """(page name → {"chart": latencies, "rerun": latencies} in ms, page name → per change the long
+    frame that showed the chart: (duration, longest script, its invoker), or None if under 50 ms)."""
     pages = pages_to_measure(args)
     if not pages:
         raise SystemExit("no pages to measure (none discovered; --fixture adds the test-only fixture page)")
@@ -78,11 +79,27 @@ def measure(args) -> dict[str, dict[str, list[float]]]:
         for page, label in targets.values():
             driver.change_and_wait(page, label, timeout_ms=120_000)  # warm-up: first rerun of the session
         latencies = {name: {m: [] for m in MEASURES} for name in targets}
+        frames = {name: [] for name in targets}
         for _ in range(args.repeats):
             for name, (page, label) in targets.items():
                 for m, value in zip(MEASURES, driver.change_and_time(page, label, timeout_ms=120_000)):
                     latencies[name][m].append(value)
-    return latencies
+                frames[name].append(driver.long_frame_of_last_chart(page))
+    return latencies, frames
+
+
+def report_frames(frames: dict[str, list]) -> None:
+    """How long the frame that showed the chart took, and its longest script (Long Animation Frames)."""
+    print("\nthe frame that showed the updated chart (Chromium's long animation frames, ≥ 50 ms)")
+    print(f"{'page':<28}{'long':>7}{'median ms':>10}{'longest script ms':>19}  invoker")
+    for name, per_change in frames.items():
+        long = [f for f in per_change if f is not None]
+        if not long:
+            print(f"{name:<28}{0:>6}/{len(per_change)}")
+            continue
+        invokers = [f[2] for f in long]
+        print(f"{name:<28}{len(long):>4}/{len(per_change):<2}{statistics.median(f[0] for f in long):>10.0f}"
+              f"{statistics.median(f[1] for f in long):>19.0f}  {max(set(invokers), key=invokers.count)}")
 
 
 def report(latencies: dict[str, dict[str, list[float]]]) -> None:
@@ -110,9 +127,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeats < 2:
         parser.error(f"--repeats must be at least 2; got {args.repeats}")
-    latencies = measure(args)
+    latencies, frames = measure(args)
     print(f"{args.repeats} changes per page after one warm-up change; Chromium {driver.CHROMIUM}, loopback")
     report(latencies)
+    report_frames(frames)
 
 
 if __name__ == "__main__":

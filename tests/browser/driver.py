@@ -47,6 +47,18 @@ for (const type of ["keydown", "pointerdown", "click"]) {
     if (window.__seqvizArmed) { window.__seqvizInputAt = event.timeStamp; window.__seqvizArmed = false; }
   }, true);
 }
+// Chromium's long animation frames (over 50 ms): [start, duration, longest script's duration and
+// invoker], the last 32, so a benchmark can say how long the frame that showed a chart took.
+window.__seqvizLongFrames = [];
+try {
+  new PerformanceObserver((list) => {
+    for (const frame of list.getEntries()) {
+      const longest = (frame.scripts || []).reduce((a, b) => (b.duration > a.duration ? b : a), {duration: 0});
+      window.__seqvizLongFrames.push([frame.startTime, frame.duration, longest.duration, longest.invoker || ""]);
+    }
+    window.__seqvizLongFrames.splice(0, window.__seqvizLongFrames.length - 32);
+  }).observe({type: "long-animation-frame", buffered: true});
+} catch (error) {}  // a browser without the Long Animation Frames API: no frame breakdown
 // A fingerprint of every main-area chart's data: per trace, for x, y and z, a hash of a typed
 // array's base64 text (how Plotly receives numpy arrays), or the length and up to 16 evenly spaced
 // values of a plain array (of a few rows of a 2-D one). It is computed on every animation frame while a
@@ -123,6 +135,17 @@ WATCH_FOR_NEW_CHART = """
   };
   requestAnimationFrame(check);
 }
+"""
+
+
+# Resolves, one frame later (Chromium reports a long frame after it has ended), with the long
+# animation frame that contains the time `at` as [duration, longest script's duration, its invoker],
+# or null if that frame was shorter than 50 ms.
+LONG_FRAME_AT = """
+(at) => new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => {
+  const frame = window.__seqvizLongFrames.find(([start, duration]) => start <= at && at <= start + duration);
+  resolve(frame ? frame.slice(1) : null);
+}, 0)))
 """
 
 
@@ -445,3 +468,10 @@ def change_and_time(page, label: str, forward: bool = True, area: str = MAIN,
     if input_at is None:
         raise RuntimeError(f"no input event reached the page while changing {label!r}")
     return chart_at - input_at, done_at - input_at
+
+
+def long_frame_of_last_chart(page) -> tuple[float, float, str] | None:
+    """(duration, longest script's duration, its invoker) of the long animation frame (≥ 50 ms) that
+    showed the chart of the last `change_and_time`, or None if that frame was shorter."""
+    frame = page.evaluate(LONG_FRAME_AT, page.evaluate("() => window.__seqvizChartWatch.chart"))
+    return tuple(frame) if frame else None

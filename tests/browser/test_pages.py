@@ -117,3 +117,36 @@ def test_the_cell_step_download_holds_the_step_on_screen(page, console, app_serv
     html = Path(download.value.path()).read_text()
     assert "States and gates at step t = 1" in html and "States and gates at step t = 0" not in html
     assert_clean(page, console)
+
+
+# Blocks the main thread for 150 ms in the task that adds the new chart's plot to the page, before
+# the browser renders the frame that shows it (a MutationObserver callback runs at the end of that task).
+BLOCK_WHEN_A_PLOT_IS_ADDED = """() => {
+  window.__blockEnd = null;
+  const observer = new MutationObserver(() => {
+    if (window.__blockEnd !== null || !document.querySelector("[data-testid='stMain'] .js-plotly-plot svg.main-svg")) return;
+    const until = performance.now() + 150;
+    while (performance.now() < until) {}
+    window.__blockEnd = performance.now();
+    observer.disconnect();
+  });
+  observer.observe(document.querySelector("[data-testid='stMain']"), {childList: true, subtree: true});
+}"""
+
+
+def test_the_chart_is_timed_when_its_frame_renders_not_when_that_frame_started(page, console, app_server):
+    """A long task before the frame that shows the chart counts: the frame's start timestamp, which
+    precedes that task, would date the chart too early."""
+    open_app_page(page, app_server, next(p for p in PAGES if p.path.parent == driver.FIXTURE_PAGES))
+    driver.wait_for_charts(page)
+    driver.change_and_time(page, "Sequence length T")
+    page.evaluate(BLOCK_WHEN_A_PLOT_IS_ADDED)
+    chart, done = driver.change_and_time(page, "Sequence length T")
+    block_end, input_at = page.evaluate("() => [window.__blockEnd, window.__seqvizInputAt]")
+    assert block_end is not None and chart >= block_end - input_at >= 150
+    assert done >= chart
+    frame = driver.long_frame_of_last_chart(page)
+    assert frame is not None, "the blocked frame lasted over 50 ms: Chromium reports it as a long frame"
+    duration, script, invoker = frame
+    assert duration >= 150 and 0 <= script <= duration and isinstance(invoker, str)
+    assert_clean(page, console)
