@@ -13,6 +13,7 @@ from seqviz.seq2seq import CELLS, MAX_BEAM_WIDTH, ModelConfig
 from seqviz.seq2seq_experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
 from seqviz.seq2seq_tasks import MAX_DELAY, MAX_LENGTH, TASKS, TaskSpec
 from seqviz.seq2seq_training import MAX_STEPS, TrainConfig, TrainedModel, load_checkpoint, train, with_attention
+from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.sidebar import shared_settings
@@ -119,7 +120,7 @@ def train_live(config: TrainConfig, device: str) -> TrainedModel:
         remember(snapshot)
         bar.progress(progress.step / progress.steps,
                      text=f"update {progress.step}/{progress.steps}, accuracy {progress.history['accuracy'][-1]:.1%}")
-        chart.plotly_chart(training_figure(progress.history), key=f"attn_live_{progress.step}")
+        plotly_chart(training_figure(progress.history), chart, key=f"attn_live_{progress.step}")
         return True
 
     trained = train(config, device, report)
@@ -163,7 +164,7 @@ def train_view(config: TrainConfig, device: str) -> None:
     elif trained is None:
         trained = model_for(config, device, key="attn_train")
     if trained is not None:
-        st.plotly_chart(training_figure(trained.history, "training curves"), key="attn_history")
+        plotly_chart(training_figure(trained.history, "training curves"), key="attn_history")
         st.caption(describe(trained, device))
         st.button("Retrain live", key="attn_retrain", help="Train this configuration again here, with a progress bar.")
 
@@ -187,7 +188,7 @@ def alignment_view(config: TrainConfig, device: str) -> None:
         mark = "✅" if alignment.correct else "❌"
         st.markdown(f"**{alignment.attention}** → `{alignment.output}` {mark} (target `{alignment.target}`, "
                     f"log p = {alignment.log_prob:.2f})")
-    st.plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
+    plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
 
 
 def bottleneck_view(config: TrainConfig, device: str) -> None:
@@ -212,7 +213,7 @@ def bottleneck_view(config: TrainConfig, device: str) -> None:
         st.info("No cached sweep for these settings: press the button (about two trainings of this budget).")
         return
     length = url_select_length(result.lengths)
-    st.plotly_chart(bottleneck_figure(result, length), key="attn_bottleneck")
+    plotly_chart(bottleneck_figure(result, length), key="attn_bottleneck")
 
 
 def url_select_length(lengths: list[int]) -> int:
@@ -239,7 +240,7 @@ def exposure_view(config: TrainConfig, device: str) -> None:
                f"free-running {result.free_running_exact:.1%} (128 fresh sources of length {length}).")
     source, target, forced, free = result.example
     st.markdown(f"Example `{source}` → target `{target}`; teacher-forced `{forced}`; free-running `{free}`")
-    st.plotly_chart(exposure_figure(result), key="attn_exposure")
+    plotly_chart(exposure_figure(result), key="attn_exposure")
 
 
 st.title(TITLE)

@@ -15,6 +15,7 @@ from seqviz.gradients import (ITEMISED_MAX_STEPS, KINDS, SEED_004, FlowConfig, P
 from seqviz.models import INITS, KIND_LABELS
 from seqviz.tasks import TASKS
 from seqviz.training import OPTIMIZERS, TrainConfig, history_rows, train
+from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
@@ -110,7 +111,7 @@ def gradient_view(config: FlowConfig) -> None:
     for name, tab in url_tabs(GRADIENT_TABS, key="grad_tab"):
         with tab:
             if name == GRADIENT_TABS[0]:
-                st.plotly_chart(gradient_time_figure(result, layer))
+                plotly_chart(gradient_time_figure(result, layer))
             else:
                 st.markdown(fit_table(result, layer))
                 st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the "
@@ -154,7 +155,7 @@ def spectrum_view(config: FlowConfig) -> None:
     kind = url_radio("Model", KINDS, key="grad_spec_kind", horizontal=True, format_func=KIND_LABELS.get)
     layer = layer_control(config)
     spectrum = cached_spectrum(config, kind, layer)
-    st.plotly_chart(spectrum_figure(spectrum))
+    plotly_chart(spectrum_figure(spectrum))
     state = "s = h" if kind != "lstm" else "s = (h, c), so 2H singular values"
     failure = (f"The plain {config.dtype} product {spectrum.naive_failure}s at s = {spectrum.naive_failure_step} "
                "(dashed line); the curve continues because it is computed with QR re-orthonormalisation and "
@@ -170,7 +171,7 @@ def itemised_view(config: FlowConfig) -> None:
     layer = layer_control(config)
     start = time.perf_counter()
     matrices = {kind: cached_itemised(config, kind, layer) for kind in KINDS}
-    st.plotly_chart(itemised_figure(matrices))
+    plotly_chart(itemised_figure(matrices))
     st.caption(f"Row t: how strongly the loss at step t reaches back to each earlier state h_s. Each model's matrix "
                f"comes from one batched backward pass (T copies, copy t carrying L_t). {time.perf_counter() - start:.2f} s.")
 
@@ -191,7 +192,7 @@ def phase_view(seed: int) -> None:
     start = time.perf_counter()
     results = [cached_phase(PhaseConfig(kind, hidden, rhos, lengths, scale, seed)) for kind in kinds]
     wall = time.perf_counter() - start
-    st.plotly_chart(phase_figure(results))
+    plotly_chart(phase_figure(results))
     computed = sum(r.seconds for r in results)
     cache_note = " (this time from the cache)" if wall < 0.5 * computed else ""
     st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, float64, input scale "
@@ -279,8 +280,8 @@ def run_live(config: TrainConfig) -> None:
         progress.progress(done / config.updates, text=f"Update {done} of {config.updates}")
         if time.perf_counter() - shown["at"] > 1.0:
             with chart.container():
-                st.plotly_chart(training_figure(history), key=f"grad_live_curves_{done}")
-                st.plotly_chart(training_heatmap_figure(history), key=f"grad_live_heatmap_{done}")
+                plotly_chart(training_figure(history), key=f"grad_live_curves_{done}")
+                plotly_chart(training_heatmap_figure(history), key=f"grad_live_heatmap_{done}")
             shown["at"] = time.perf_counter()
         return True
 
@@ -297,8 +298,8 @@ def show_run(name: str, history) -> None:
         st.error(history.message)
     elif history.status == "stopped":
         st.warning(f"Stopped by the user after {history.updates_done} updates; the curves so far are kept.")
-    st.plotly_chart(training_figure(history))
-    st.plotly_chart(training_heatmap_figure(history))
+    plotly_chart(training_figure(history))
+    plotly_chart(training_heatmap_figure(history))
     finite = [v for v in history.loss if math.isfinite(v)]
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("final loss", f"{finite[-1]:.4g}" if finite else "—")
@@ -316,7 +317,7 @@ def compare_view() -> None:
     names = st.multiselect("Runs", list(runs()), key="grad_compare")
     chosen = {name: runs()[name] for name in names}
     if chosen:
-        st.plotly_chart(compare_figure(chosen))
+        plotly_chart(compare_figure(chosen))
         table = pd.DataFrame([row for name, h in chosen.items() for row in history_rows(name, h)])
         st.download_button("Download histories (CSV)", table.to_csv(index=False), file_name="gradient_flow_runs.csv",
                            mime="text/csv", key="grad_csv")

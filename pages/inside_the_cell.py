@@ -10,6 +10,7 @@ from seqviz.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES, ENCODINGS, MAX_EMBE
     SOURCES, InputSpec
 from seqviz.models import INITS
 from seqviz.params import compare_kinds
+from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
@@ -152,7 +153,7 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
             fig = state_heatmaps(states, t)
         else:
             fig = unit_lines(states, units, t)
-        st.plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[tab]}")
+        plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[tab]}")
         drawn["figure"] = fig
         st.markdown(step_table(step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])))
 
@@ -181,7 +182,7 @@ def traced_views(run, config: CellConfig) -> None:
 
 def show(fig, name: str) -> None:
     """The figure, and a button that downloads it as a standalone HTML file."""
-    st.plotly_chart(fig, key=f"cell_fig_{name}")
+    plotly_chart(fig, key=f"cell_fig_{name}")
     download_figure(lambda: fig, name)
 
 

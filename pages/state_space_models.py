@@ -12,6 +12,7 @@ from seqviz.ssm_lab import (KERNEL_INITS, LEGS_BASIS, MAX_SELECTION_LENGTH, SIGN
                             conv_scan_view, kernel_view, legs_comparison, memory_view, selection_view)
 from seqviz.ssm_results import INSPECT_LENGTH, load_models, load_results, results_path
 from seqviz.ssm_tasks import ALPHABET, TASKS, decode, make_batch
+from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.prefetch import prefetch_neighbours
@@ -81,12 +82,12 @@ def kernels(fields: dict, tab: str) -> None:
         result = cached_kernel(config)
     seconds = time.perf_counter() - start
     if tab == KERNEL_TABS[0]:
-        st.plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
+        plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
                                               f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
         st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable; the next tab "
                    "shows every eigenvalue).")
     else:
-        st.plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
+        plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
         st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f}. Move the slider under the right plot to see Ā's "
                    "eigenvalues travel as Δ changes: small Δ keeps them near 1 (long memory), large Δ pulls them "
                    "toward 0.")
@@ -97,7 +98,7 @@ def legs_convergence() -> None:
     n = url_selectbox("LegS basis kernel n", LEGS_BASIS, key="ssm_legs_n",
                       help="Which HiPPO-LegS state x_n to read out (C = e_n) in the comparison below.")
     legs = cached_legs(coefficient=n)
-    st.plotly_chart(figures.legs_comparison_figure(legs.t, legs.dense, legs.diagonal, legs.relative_difference, n))
+    plotly_chart(figures.legs_comparison_figure(legs.t, legs.dense, legs.diagonal, legs.relative_difference, n))
     st.caption("S4D-LegS keeps HiPPO-LegS's normal part A + P Pᵀ, drops the low-rank term and halves B "
                "(Gu et al. 2022). ZOH kernels at Δ = 0.02; the dense reference is exact for every N because "
                "HiPPO-LegS's A is lower-triangular. Measured relative L2 differences: "
@@ -120,9 +121,9 @@ def memory() -> None:
     with explain_errors():
         result = cached_memory(MemoryConfig(signal, T, N, settings.seed))
     reconstruction, rms = result.history_at(t)
-    st.plotly_chart(figures.memory_figure(np.arange(T), result.u, t, reconstruction, N))
+    plotly_chart(figures.memory_figure(np.arange(T), result.u, t, reconstruction, N))
     st.metric("RMS error of the history [0, t]", f"{rms:.2e}")
-    st.plotly_chart(figures.memory_error_figure(result.error_times, result.errors))
+    plotly_chart(figures.memory_error_figure(result.error_times, result.errors))
 
 
 def conv_equals_recurrence() -> None:
@@ -132,8 +133,8 @@ def conv_equals_recurrence() -> None:
     with explain_errors():
         result = cached_conv_scan(config)
     st.metric("max |conv − scan|", f"{result.max_difference:.2e}")
-    st.plotly_chart(figures.conv_scan_figure(result.y_conv, result.y_scan))
-    st.plotly_chart(figures.timing_figure(result.lengths, result.seconds))
+    plotly_chart(figures.conv_scan_figure(result.y_conv, result.y_scan))
+    plotly_chart(figures.timing_figure(result.lengths, result.seconds))
     st.caption("Timed once per length on this server while computing (first run), so the numbers are noisy; "
                "`python -m benchmarks.ssm_speed` measures them carefully.")
 
@@ -179,16 +180,17 @@ def selection() -> None:
         result = inspect_selection(task, text)
     st.caption("Predictions at every position — Mamba: `" + result.predictions["mamba"] + "`, LSTM: `"
                + result.predictions["lstm"] + "` (only the answer positions are trained).")
-    st.plotly_chart(figures.delta_figure(result.chars, result.delta))
+    plotly_chart(figures.delta_figure(result.chars, result.delta))
     channel = url_selectbox("Hidden-attention channel", ("mean",) + tuple(range(result.alpha.shape[0])),
                             key="ssm_sel_channel")
     alpha = result.alpha.mean(0) if channel == "mean" else result.alpha[channel]
     left, right = st.columns(2)
-    left.plotly_chart(figures.hidden_attention_figure(alpha, result.chars,
-                                                      "mean over channels" if channel == "mean" else f"channel {channel}"))
-    right.plotly_chart(figures.gate_figure(result.forget, result.chars, "forget gate f_t"))
-    left.plotly_chart(figures.state_figure(result.state_norm, result.chars))
-    right.plotly_chart(figures.gate_figure(result.input_gate, result.chars, "input gate i_t"))
+    plotly_chart(figures.hidden_attention_figure(alpha, result.chars,
+                                                 "mean over channels" if channel == "mean" else f"channel {channel}"),
+                 left)
+    plotly_chart(figures.gate_figure(result.forget, result.chars, "forget gate f_t"), right)
+    plotly_chart(figures.state_figure(result.state_norm, result.chars), left)
+    plotly_chart(figures.gate_figure(result.input_gate, result.chars, "input gate i_t"), right)
 
 
 def compare_on_a_task() -> None:
@@ -216,8 +218,8 @@ def compare_on_a_task() -> None:
         st.info("No saved comparison for this task: press “Train now”.")
         return
     source = "live run" if live_key in st.session_state else "saved run (scripts/ssm_compare_results.py)"
-    st.plotly_chart(figures.accuracy_figure(result.accuracy, result.params, PAPER if task == "selective_copying" else None))
-    st.plotly_chart(figures.training_figure(result.losses))
+    plotly_chart(figures.accuracy_figure(result.accuracy, result.params, PAPER if task == "selective_copying" else None))
+    plotly_chart(figures.training_figure(result.losses))
     measured = "; ".join(f"{figures.MODEL_NAMES[k]} " + ", ".join(f"l={l}: {100 * a:.1f} %" for l, a in sorted(v.items()))
                          for k, v in result.accuracy.items())
     st.markdown(f"**Measured ({source}, {result.config.steps} steps, batch {result.config.batch}):** {measured}.")

@@ -6,11 +6,14 @@ a real page run).
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from seqviz.devices import DEVICE_CHOICES
+from seqviz.figures.theme import TEMPLATE
 from seqviz.ui.registry import discover_pages
 from tests.browser.driver import FIXTURE_PAGES
 from tests.support import ROOT, app_test
@@ -31,6 +34,18 @@ def test_random_valid_widget_values_run_without_exception(script):
         drive_randomly(script, data.draw)
 
     random_session()
+
+
+@pytest.mark.parametrize("script", [str(p.path.relative_to(ROOT)) for p in discover_pages()])
+def test_every_chart_carries_the_seqviz_template_and_is_drawn_without_streamlits_theme(script):
+    at = app_test(script)
+    run_checked(at, {})
+    charts = at.get("plotly_chart")
+    assert charts, f"{script} drew no chart at its default settings"
+    for chart in charts:
+        assert chart.proto.theme == ""
+        template = json.loads(chart.proto.spec)["layout"]["template"]["layout"]
+        assert template["paper_bgcolor"] == TEMPLATE.layout.paper_bgcolor and template["font"]["color"] == TEMPLATE.layout.font.color
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
