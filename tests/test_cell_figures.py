@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from seqviz.figures.cell import (MAX_BAR_UNITS, cell_animation, frame_steps, order_matters, parameter_counts,
+from seqviz.figures.cell import (COLORS, MAX_BAR_UNITS, cell_animation, frame_steps, order_matters, parameter_counts,
                                  shown_units, state_heatmaps, step_bars, time_bins, unit_lines)
 from seqviz.params import compare_kinds
 
@@ -28,8 +28,9 @@ def spec(fig):
 
 def test_animation_has_a_bar_per_state_and_a_frame_per_step_when_small():
     fig = spec(cell_animation(lstm_states(30, 8), labels(30)))
-    assert [trace["type"] for trace in fig["data"]] == ["bar"] * 6
-    assert len(fig["frames"]) == 30 and all(len(frame["data"]) == 6 for frame in fig["frames"])
+    assert [trace["type"] for trace in fig["data"]] == ["bar"] * 2  # states row, gates row
+    assert [len(trace["customdata"]) for trace in fig["data"]] == [3 * 8, 3 * 8]  # a bar per state and unit
+    assert len(fig["frames"]) == 30 and all(len(frame["data"]) == 2 for frame in fig["frames"])
     assert len(fig["layout"]["sliders"][0]["steps"]) == 30
     assert [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]] == ["▶ play", "❚❚ pause"]
     assert fig["layout"]["title"]["text"] == "States and gates over time: press play or drag the slider"
@@ -38,10 +39,14 @@ def test_animation_has_a_bar_per_state_and_a_frame_per_step_when_small():
 def test_step_bars_show_every_state_at_the_chosen_step_on_fixed_ranges():
     states = lstm_states(12, 5)
     fig = step_bars(states, 7, "rollback requested")
-    assert [trace.name.split()[0] for trace in fig.data] == ["h", "c", "g", "i", "f", "o"]
-    assert [trace.yaxis for trace in fig.data] == ["y"] * 3 + ["y2"] * 3  # states row, gates row
-    assert fig.layout.barmode == "group"
-    np.testing.assert_array_equal(np.asarray(fig.data[3].y), states["i"][7])
+    names = [[name.split()[0] for name, _ in trace.customdata] for trace in fig.data]
+    assert names == [["h"] * 5 + ["c"] * 5 + ["g"] * 5, ["i"] * 5 + ["f"] * 5 + ["o"] * 5]
+    assert [trace.yaxis for trace in fig.data] == ["y", "y2"]  # states row, gates row
+    np.testing.assert_allclose(np.asarray(fig.data[1].y), np.concatenate([states[n][7] for n in "ifo"]), rtol=1e-6)
+    assert [unit for _, unit in fig.data[1].customdata] == [0, 1, 2, 3, 4] * 3
+    x, width = np.asarray(fig.data[1].x), fig.data[1].width  # unit j's three bars side by side around j
+    np.testing.assert_allclose(x[[2, 7, 12]], [2 - width, 2, 2 + width], atol=1e-5)
+    assert list(fig.data[1].marker.color) == [COLORS[n] for n in "ifo" for _ in range(5)]
     assert fig.layout.title.text == "States and gates at step t = 7 (rollback requested)"
     low, high = fig.layout.yaxis2.range
     gates = np.stack([states[n] for n in "ifo"])
@@ -56,8 +61,8 @@ def test_animation_frames_hold_the_states_of_their_step():
     fig = cell_animation(states, labels(10))
     frame = fig.frames[7]
     assert frame.name == "7"
-    for k, trace in enumerate(fig.data):  # each frame trace holds its own state, in the traces' order
-        np.testing.assert_array_equal(np.asarray(frame.data[k].y), states[trace.name.split()[0]][7])
+    for k, row in enumerate(("hcg", "ifo")):  # each frame trace holds its row's states at its step
+        np.testing.assert_allclose(np.asarray(frame.data[k].y), np.concatenate([states[n][7] for n in row]), rtol=1e-6)
 
 
 def test_animation_slider_hides_tick_labels_only_when_they_would_overlap():

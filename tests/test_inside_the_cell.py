@@ -6,6 +6,11 @@ from tests.support import app_test, plotly_specs, table_cells
 PAGE = "pages/inside_the_cell.py"
 
 
+def bar_names(bars: dict) -> list[str]:
+    """The states a bar figure shows, in order (each bar carries its state's name)."""
+    return list(dict.fromkeys(name for trace in bars["data"] for name, _ in trace["customdata"]))
+
+
 def run_page(**query):
     return app_test(PAGE, **query).run()
 
@@ -61,7 +66,7 @@ def test_default_view_shows_lstm_on_a_sine_with_the_open_tab_only(default_page):
     assert states.startswith("states: ") and gates.startswith("gates (0 to 1): ")  # each row's title is its colour key
     assert "<span style='color:#ff7f0e'>c  cell state</span>" in states and "f  forget gate" in gates
     assert bars["layout"]["showlegend"] is False
-    assert [trace["name"] for trace in bars["data"]][:2] == ["h  hidden state", "c  cell state"]
+    assert bar_names(bars)[:2] == ["h  hidden state", "c  cell state"]
 
 
 @pytest.mark.parametrize("name", list(TABS))
@@ -116,7 +121,7 @@ def test_each_cell_kind_shows_its_own_gates(cell, gate):
     at.selectbox(key="cell_kind").set_value(cell).run()
     assert_clean(at)
     animation = figure(at, "animation")
-    names = [trace["name"] for trace in animation["data"]]
+    names = bar_names(animation)
     assert names == (["h  hidden state"] if gate is None else ["h  hidden state", "n  candidate", "r  reset gate", gate])
     rows = [a["text"] for a in animation["layout"]["annotations"]]
     assert [row.split(":")[0] for row in rows] == (["states"] if gate is None else ["states", "gates (0 to 1)"])
