@@ -16,7 +16,7 @@ from plotly.colors import qualitative
 NAME = "seqviz"
 GRID = "rgba(128, 128, 128, 0.3)"
 TEXT = "rgba(128, 128, 128, 1)"  # mid grey: readable on white and on Streamlit's dark background
-FONT = '"Source Sans 3", "Source Sans Pro", sans-serif'
+FONT = '"Source Sans", "Source Sans 3", "Source Sans Pro", sans-serif'  # Streamlit's web font first
 _AXIS = dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True)
 
 TEMPLATE = go.layout.Template(layout=dict(
