@@ -138,14 +138,20 @@ WATCH_FOR_NEW_CHART = """
 """
 
 
-# Resolves, one frame later (Chromium reports a long frame after it has ended), with the long
-# animation frame that contains the time `at` as [duration, longest script's duration, its invoker],
-# or null if that frame was shorter than 50 ms.
+# Resolves with the long animation frame that drew the chart the watch saw at time `at`, as [duration,
+# longest script's duration, its invoker], or with null if none has been reported 300 ms on (that
+# frame was shorter than 50 ms): Chromium reports a long frame after it has ended, to observers some
+# time later. The frame contains `at` or ended less than 50 ms before it: the watch can see a chart
+# one frame after the frame that drew it (Plotly marks a plot finished a task after drawing it).
 LONG_FRAME_AT = """
-(at) => new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => {
-  const frame = window.__seqvizLongFrames.find(([start, duration]) => start <= at && at <= start + duration);
-  resolve(frame ? frame.slice(1) : null);
-}, 0)))
+(at) => new Promise((resolve) => {
+  const start = performance.now();
+  const look = () => {
+    const frame = window.__seqvizLongFrames.findLast(([begin, duration]) => begin <= at && at <= begin + duration + 50);
+    if (frame || performance.now() - start > 300) { resolve(frame ? frame.slice(1) : null); } else { setTimeout(look, 20); }
+  };
+  look();
+})
 """
 
 
@@ -472,6 +478,6 @@ def change_and_time(page, label: str, forward: bool = True, area: str = MAIN,
 
 def long_frame_of_last_chart(page) -> tuple[float, float, str] | None:
     """(duration, longest script's duration, its invoker) of the long animation frame (≥ 50 ms) that
-    showed the chart of the last `change_and_time`, or None if that frame was shorter."""
+    drew the chart of the last `change_and_time` (see LONG_FRAME_AT), or None if that frame was shorter."""
     frame = page.evaluate(LONG_FRAME_AT, page.evaluate("() => window.__seqvizChartWatch.chart"))
     return tuple(frame) if frame else None
