@@ -83,7 +83,7 @@ def kernels(fields: dict, tab: str) -> None:
     seconds = time.perf_counter() - start
     if tab == KERNEL_TABS[0]:
         plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
-                                              f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
+                                           f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
         st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable; the next tab "
                    "shows every eigenvalue).")
     else:

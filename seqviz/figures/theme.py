@@ -4,8 +4,8 @@ The pages draw their charts with Streamlit's theme turned off (`seqviz.ui.charts
 restyling a figure in the browser with Streamlit's theme made the trivial page's chart reach the
 screen ~29 ms later and the cell's and the state-space kernels' ~30 ms later (variant pages in
 Chromium, 16 changes each). The template gives them a look of their own instead, the same on screen
-as in a downloaded HTML file: transparent backgrounds and translucent grey grid lines and text, so a
-chart reads on Streamlit's light and dark themes alike, D3 colours, and Streamlit's font.
+as in a downloaded HTML file: transparent backgrounds, translucent grey grid lines and mid-grey text,
+so a chart reads on Streamlit's light and dark themes alike, D3 colours, and Streamlit's font.
 """
 from __future__ import annotations
 
