@@ -44,7 +44,10 @@ window.__seqvizArmed = false;
 window.__seqvizInputAt = null;
 for (const type of ["keydown", "pointerdown", "click"]) {
   document.addEventListener(type, (event) => {
-    if (window.__seqvizArmed) { window.__seqvizInputAt = event.timeStamp; window.__seqvizArmed = false; }
+    if (window.__seqvizArmed) {
+      window.__seqvizInputAt = event.timeStamp; window.__seqvizArmed = false;
+      console.timeStamp("seqviz-input");  // a mark in a Chromium trace (see TRACE_MARKS); a no-op otherwise
+    }
   }, true);
 }
 // Chromium's long animation frames (over 50 ms): [start, duration, longest script's duration and
@@ -126,6 +129,7 @@ WATCH_FOR_NEW_CHART = """
     if (watch.chart === null && window.__seqvizChartSignature() !== before && window.__seqvizChartsDrawn()
         && (finished || document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot").length === count)) {
       watch.chart = now;
+      console.timeStamp("seqviz-chart");
     }
     if (watch.chart !== null && finished) {
       watch.done = now;
@@ -137,6 +141,10 @@ WATCH_FOR_NEW_CHART = """
 }
 """
 
+
+# The console.timeStamp marks INPUT_CLOCK and WATCH_FOR_NEW_CHART leave in a Chromium trace, which
+# date the input event and the frame that showed the updated chart on the trace's own clock.
+TRACE_MARKS = ("seqviz-input", "seqviz-chart")
 
 # Resolves with the long animation frame that drew the chart the watch saw at time `at`, as [duration,
 # longest script's duration, its invoker], or with null if none has been reported 300 ms on (that

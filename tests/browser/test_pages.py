@@ -1,6 +1,7 @@
 """Every page in real Chromium: it loads cleanly, draws its charts, and its main control updates them."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -150,4 +151,28 @@ def test_the_chart_is_timed_when_its_frame_renders_not_when_that_frame_started(p
     assert frame is not None, f"the blocked frame lasted over 50 ms; chart at {watched}, long frames {frames}"
     duration, script, invoker = frame
     assert duration >= 150 and 0 <= script <= duration and isinstance(invoker, str)
+    assert_clean(page, console)
+
+
+def test_a_traced_change_leaves_the_input_and_chart_marks_around_the_measured_latency(page, console, app_server,
+                                                                                      browser):
+    """benchmarks/latency.py --trace reads the driver's two console.timeStamp marks from Chromium's
+    trace: they must be on the page's main thread and span what the watch measured, with the block
+    the test puts before the new chart counted as time in tasks and in script."""
+    from benchmarks.main_thread import TRACE_CATEGORIES, breakdown
+
+    open_app_page(page, app_server, next(p for p in PAGES if p.path.parent == driver.FIXTURE_PAGES))
+    driver.wait_for_charts(page)
+    driver.change_and_time(page, "Sequence length T")
+    page.evaluate(BLOCK_WHEN_A_PLOT_IS_ADDED)
+    browser.start_tracing(page=page, categories=list(TRACE_CATEGORIES))
+    try:
+        chart, _ = driver.change_and_time(page, "Sequence length T")
+    finally:
+        trace = json.loads(browser.stop_tracing())
+    [result] = breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace, driver.TRACE_MARKS)
+    assert result.wall == pytest.approx(chart, abs=5)
+    assert result.in_tasks >= 150 and result.kinds["script"] >= 150  # the block's wall time, even if descheduled
+    assert 0 < result.cpu <= result.in_tasks
+    assert result.idle + result.in_tasks == pytest.approx(result.wall)
     assert_clean(page, console)
