@@ -19,16 +19,21 @@ alone would also fire at the frame where the old chart is gone and the new one n
 
 A reference row, "trivial page in the app", times the same slider and chart served as a page of the
 app (benchmarks/shell_page/): its ratio is what the app's shell (navigation, sidebar, fragment)
-adds before a page computes or draws anything of its own. Run from the repository root:
+adds before a page computes or draws anything of its own. With --trace N, N further changes per page
+are recorded in a Chromium performance trace and a last table splits input → chart on the page's
+main thread: idle (waiting for the server, a timer or a frame), in tasks, on CPU, and style, layout,
+paint, GC and script (benchmarks/main_thread.py). Run from the repository root:
 
-    python -m benchmarks.latency [--repeats 10] [--pages inside-the-cell ...] [--fixture]
+    python -m benchmarks.latency [--repeats 10] [--pages inside-the-cell ...] [--fixture] [--trace 10]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 from pathlib import Path
 
+from benchmarks.main_thread import KINDS, TRACE_CATEGORIES, MainThread, breakdown
 from seqviz.ui.registry import PageInfo, discover_pages
 from tests.browser import driver
 
@@ -63,9 +68,10 @@ def pages_to_measure(args) -> list[PageInfo]:
 MEASURES = ("chart", "rerun")  # input → updated chart on screen; input → rerun finished as well
 
 
-def measure(args) -> tuple[dict[str, dict[str, list[float]]], dict[str, list]]:
+def measure(args) -> tuple[dict[str, dict[str, list[float]]], dict[str, list], dict[str, list[MainThread]]]:
     """(page name → {"chart": latencies, "rerun": latencies} in ms, page name → per change the long
-    frame that showed the chart: (duration, longest script, its invoker), or None if under 50 ms)."""
+    frame that showed the chart: (duration, longest script, its invoker), or None if under 50 ms,
+    page name → the main thread's time in each of `args.trace` further changes, recorded in a trace)."""
     pages = pages_to_measure(args)
     if not pages:
         raise SystemExit("no pages to measure (none discovered; --fixture adds the test-only fixture page)")
@@ -85,7 +91,35 @@ def measure(args) -> tuple[dict[str, dict[str, list[float]]], dict[str, list]]:
                 for m, value in zip(MEASURES, driver.change_and_time(page, label, timeout_ms=120_000)):
                     latencies[name][m].append(value)
                 frames[name].append(driver.long_frame_of_last_chart(page))
-    return latencies, frames
+        traced = {name: [] for name in targets}
+        for _ in range(args.trace):  # after the timed changes: tracing slows the browser down
+            for name, (page, label) in targets.items():
+                traced[name] += traced_change(browser, page, label)
+    return latencies, frames, traced
+
+
+def traced_change(browser, page, label: str) -> list[MainThread]:
+    """Change the control while Chromium records a performance trace; the main thread's time in it."""
+    browser.start_tracing(page=page, categories=list(TRACE_CATEGORIES))
+    try:
+        driver.change_and_time(page, label, timeout_ms=120_000)
+    finally:
+        trace = json.loads(browser.stop_tracing())
+    return breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace, driver.TRACE_MARKS)[:1]
+
+
+def report_main_thread(traced: dict[str, list[MainThread]]) -> None:
+    """Medians of where input → chart went on the page's main thread (see benchmarks/main_thread.py)."""
+    print("\nthe page's main thread from the input event to the updated chart (Chromium trace, median ms)")
+    columns = ("traced", "wall", "idle", "in tasks", "on CPU", *KINDS, "script")
+    print(f"{'page':<28}" + "".join(f"{c:>10}" for c in columns))
+    for name, runs in traced.items():
+        if not runs:
+            print(f"{name:<28}{0:>10}")
+            continue
+        values = [statistics.median(getattr(r, f) for r in runs) for f in ("wall", "idle", "in_tasks", "cpu")]
+        values += [statistics.median(r.kinds[k] for r in runs) for k in (*KINDS, "script")]
+        print(f"{name:<28}{len(runs):>10}" + "".join(f"{v:>10.0f}" for v in values))
 
 
 def report_frames(frames: dict[str, list]) -> None:
@@ -124,13 +158,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10, help="changes of the main control per page (≥ 2)")
     parser.add_argument("--pages", nargs="*", help="url paths of the pages to measure (default: all)")
     parser.add_argument("--fixture", action="store_true", help="also measure the test-only fixture page")
+    parser.add_argument("--trace", type=int, default=0, metavar="N",
+                        help="after the timed changes, N more per page in a Chromium trace: where the main "
+                             "thread's time went (idle, on CPU, style, layout, paint, GC, script)")
     args = parser.parse_args()
     if args.repeats < 2:
         parser.error(f"--repeats must be at least 2; got {args.repeats}")
-    latencies, frames = measure(args)
+    if args.trace < 0:
+        parser.error(f"--trace must be 0 or more; got {args.trace}")
+    latencies, frames, traced = measure(args)
     print(f"{args.repeats} changes per page after one warm-up change; Chromium {driver.CHROMIUM}, loopback")
     report(latencies)
     report_frames(frames)
+    if args.trace:
+        report_main_thread(traced)
 
 
 if __name__ == "__main__":
