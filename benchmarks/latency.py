@@ -94,18 +94,19 @@ def measure(args) -> tuple[dict[str, dict[str, list[float]]], dict[str, list], d
         traced = {name: [] for name in targets}
         for _ in range(args.trace):  # after the timed changes: tracing slows the browser down
             for name, (page, label) in targets.items():
-                traced[name] += traced_change(browser, page, label)
+                traced[name] += traced_change(browser, page, label)[1]
     return latencies, frames, traced
 
 
-def traced_change(browser, page, label: str) -> list[MainThread]:
-    """Change the control while Chromium records a performance trace; the main thread's time in it."""
+def traced_change(browser, page, label: str) -> tuple[float, list[MainThread]]:
+    """Change the control while Chromium records a performance trace: (input → updated chart in ms, as
+    `driver.change_and_time` measures it; the main thread's time in that change, one MainThread)."""
     browser.start_tracing(page=page, categories=list(TRACE_CATEGORIES))
     try:
-        driver.change_and_time(page, label, timeout_ms=120_000)
+        chart, _ = driver.change_and_time(page, label, timeout_ms=120_000)
     finally:
         trace = json.loads(browser.stop_tracing())
-    return breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace, driver.TRACE_MARKS)[:1]
+    return chart, breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace, driver.TRACE_MARKS)[:1]
 
 
 def report_main_thread(traced: dict[str, list[MainThread]]) -> None:

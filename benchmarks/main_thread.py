@@ -35,10 +35,6 @@ class MainThread:
     cpu: float
     kinds: dict[str, float]  # KINDS' names and "script": the time in tasks that is none of KINDS
 
-    @property
-    def descheduled(self) -> float:
-        return self.in_tasks - self.cpu
-
 
 def _mark(event: dict) -> str | None:
     if event.get("name") != "TimeStamp":

@@ -36,7 +36,6 @@ def test_time_in_tasks_is_split_into_kinds_and_script_and_the_rest_is_idle():
     assert result.in_tasks == pytest.approx(30)
     assert result.idle == pytest.approx(10)
     assert result.cpu == pytest.approx(25)
-    assert result.descheduled == pytest.approx(5)
     assert result.kinds == pytest.approx(dict(style=3, layout=2, paint=1, gc=1, script=23))
 
 

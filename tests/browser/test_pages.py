@@ -1,7 +1,6 @@
 """Every page in real Chromium: it loads cleanly, draws its charts, and its main control updates them."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -159,18 +158,13 @@ def test_a_traced_change_leaves_the_input_and_chart_marks_around_the_measured_la
     """benchmarks/latency.py --trace reads the driver's two console.timeStamp marks from Chromium's
     trace: they must be on the page's main thread and span what the watch measured, with the block
     the test puts before the new chart counted as time in tasks and in script."""
-    from benchmarks.main_thread import TRACE_CATEGORIES, breakdown
+    from benchmarks.latency import traced_change
 
     open_app_page(page, app_server, next(p for p in PAGES if p.path.parent == driver.FIXTURE_PAGES))
     driver.wait_for_charts(page)
     driver.change_and_time(page, "Sequence length T")
     page.evaluate(BLOCK_WHEN_A_PLOT_IS_ADDED)
-    browser.start_tracing(page=page, categories=list(TRACE_CATEGORIES))
-    try:
-        chart, _ = driver.change_and_time(page, "Sequence length T")
-    finally:
-        trace = json.loads(browser.stop_tracing())
-    [result] = breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace, driver.TRACE_MARKS)
+    chart, [result] = traced_change(browser, page, "Sequence length T")
     assert result.wall == pytest.approx(chart, abs=5)
     assert result.in_tasks >= 150 and result.kinds["script"] >= 150  # the block's wall time, even if descheduled
     assert 0 < result.cpu <= result.in_tasks
