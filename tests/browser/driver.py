@@ -147,16 +147,23 @@ WATCH_FOR_NEW_CHART = """
 TRACE_MARKS = ("seqviz-input", "seqviz-chart")
 
 # Resolves with the long animation frame that drew the chart the watch saw at time `at`, as [duration,
-# longest script's duration, its invoker], or with null if none has been reported 300 ms on (that
-# frame was shorter than 50 ms): Chromium reports a long frame after it has ended, to observers some
-# time later. The frame contains `at` or ended less than 50 ms before it: the watch can see a chart
-# one frame after the frame that drew it (Plotly marks a plot finished a task after drawing it).
+# longest script's duration, its invoker], or with null if there was none (that frame was shorter than
+# 50 ms). Chromium reports a long frame after it has ended, to observers some time later, so this waits
+# up to 300 ms for the reports. The watch can see a chart one frame after the frame that drew it (Plotly
+# marks a plot finished a task after drawing it), so two frames qualify: the one containing `at` and the
+# one that ended at most 50 ms before that frame began (before `at` if it was short); of those, the
+# longer, as mounting and drawing the chart is the heavy work, and under load both can be long.
 LONG_FRAME_AT = """
 (at) => new Promise((resolve) => {
   const start = performance.now();
   const look = () => {
-    const frame = window.__seqvizLongFrames.findLast(([begin, duration]) => begin <= at && at <= begin + duration + 50);
-    if (frame || performance.now() - start > 300) { resolve(frame ? frame.slice(1) : null); } else { setTimeout(look, 20); }
+    const frames = window.__seqvizLongFrames;
+    const seen = frames.findLast(([begin, duration]) => begin <= at && at <= begin + duration);
+    const from = seen ? seen[0] : at;
+    const drew = frames.findLast(([begin, duration]) => begin + duration <= from && from - begin - duration <= 50);
+    if (!seen && performance.now() - start <= 300) { setTimeout(look, 20); return; }
+    const frame = [seen, drew].filter(Boolean).reduce((a, b) => (a === null || b[1] > a[1] ? b : a), null);
+    resolve(frame ? frame.slice(1) : null);
   };
   look();
 })

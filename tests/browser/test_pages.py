@@ -149,7 +149,7 @@ def test_the_chart_is_timed_when_its_frame_renders_not_when_that_frame_started(p
     frames, watched = page.evaluate("() => [window.__seqvizLongFrames, window.__seqvizChartWatch.chart]")
     assert frame is not None, f"the blocked frame lasted over 50 ms; chart at {watched}, long frames {frames}"
     duration, script, invoker = frame
-    assert duration >= 150 and 0 <= script <= duration and isinstance(invoker, str)
+    assert duration >= 150 and 0 <= script <= duration and isinstance(invoker, str), (watched, frames)
     assert_clean(page, console)
 
 
