@@ -4,7 +4,9 @@ Starts the app and benchmarks/trivial_app.py (one slider, one chart) on two loop
 each page at its default settings and changes its main control (MAIN_CONTROL, else its first
 widget) `--repeats` times, always to a value not shown before where the control allows it (slider
 steps away from the default, so each change is computed, not served from the cache). Changes are
-interleaved page by page so that both sides see the same machine load.
+interleaved page by page so that both sides see the same machine load, in an order shuffled every
+round (seeded, so reruns repeat it): in a fixed order each page always followed the same page and
+inherited whatever work that one left behind (its server's prefetch, the browser's collection).
 
 Latency is measured inside the page from the timestamp of the input event the browser delivered
 (key press or click), twice: to the first animation frame that renders the charts with new data,
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 from pathlib import Path
 
@@ -41,6 +44,7 @@ BAR = 1.5  # median latency ratio to the trivial page that every page must stay 
 TRIVIAL = "benchmarks/trivial_app.py"
 SHELL_PAGE_DIR = Path(__file__).resolve().parent / "shell_page"
 IN_APP = "trivial page in the app"  # the reference row: the yardstick inside the app's shell
+ORDER_SEED = 7  # seeds the order of the pages in each round of changes
 
 
 def p90(values: list[float]) -> float:
@@ -86,8 +90,10 @@ def measure(args) -> tuple[dict[str, dict[str, list[float]]], dict[str, list], d
             driver.change_and_wait(page, label, timeout_ms=120_000)  # warm-up: first rerun of the session
         latencies = {name: {m: [] for m in MEASURES} for name in targets}
         frames = {name: [] for name in targets}
+        rounds = random.Random(ORDER_SEED)
         for _ in range(args.repeats):
-            for name, (page, label) in targets.items():
+            for name in rounds.sample(list(targets), len(targets)):
+                page, label = targets[name]
                 for m, value in zip(MEASURES, driver.change_and_time(page, label, timeout_ms=120_000)):
                     latencies[name][m].append(value)
                 frames[name].append(driver.long_frame_of_last_chart(page))
