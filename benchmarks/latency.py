@@ -90,18 +90,23 @@ def measure(args) -> tuple[dict[str, dict[str, list[float]]], dict[str, list], d
             driver.change_and_wait(page, label, timeout_ms=120_000)  # warm-up: first rerun of the session
         latencies = {name: {m: [] for m in MEASURES} for name in targets}
         frames = {name: [] for name in targets}
-        rounds = random.Random(ORDER_SEED)
-        for _ in range(args.repeats):
-            for name in rounds.sample(list(targets), len(targets)):
-                page, label = targets[name]
-                for m, value in zip(MEASURES, driver.change_and_time(page, label, timeout_ms=120_000)):
-                    latencies[name][m].append(value)
-                frames[name].append(driver.long_frame_of_last_chart(page))
+        order = random.Random(ORDER_SEED)
+        for name in shuffled_rounds(list(targets), args.repeats, order):
+            page, label = targets[name]
+            for m, value in zip(MEASURES, driver.change_and_time(page, label, timeout_ms=120_000)):
+                latencies[name][m].append(value)
+            frames[name].append(driver.long_frame_of_last_chart(page))
         traced = {name: [] for name in targets}
-        for _ in range(args.trace):  # after the timed changes: tracing slows the browser down
-            for name, (page, label) in targets.items():
-                traced[name] += traced_change(browser, page, label)[1]
+        # after the timed changes: tracing slows the browser down
+        for name in shuffled_rounds(list(targets), args.trace, order):
+            traced[name] += traced_change(browser, *targets[name])[1]
     return latencies, frames, traced
+
+
+def shuffled_rounds(names: list[str], rounds: int, order: random.Random):
+    """Every name once per round, `rounds` times, in an order `order` shuffles anew each round."""
+    for _ in range(rounds):
+        yield from order.sample(names, len(names))
 
 
 def traced_change(browser, page, label: str) -> tuple[float, list[MainThread]]:
@@ -112,7 +117,7 @@ def traced_change(browser, page, label: str) -> tuple[float, list[MainThread]]:
         chart, _ = driver.change_and_time(page, label, timeout_ms=120_000)
     finally:
         trace = json.loads(browser.stop_tracing())
-    return chart, breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace, driver.TRACE_MARKS)[:1]
+    return chart, breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace)[:1]
 
 
 def report_main_thread(traced: dict[str, list[MainThread]]) -> None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.browser.driver import TRACE_MARKS
+
 TRACE_CATEGORIES = ("devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel")
 TASKS = ("ThreadControllerImpl::RunTask", "RunTask")  # a main-thread task, as Chromium names it
 KINDS = {"style": ("UpdateLayoutTree",), "layout": ("Layout",), "paint": ("PrePaint", "Paint", "Layerize"),
@@ -56,7 +58,7 @@ def _outermost(events: list[dict]) -> list[dict]:
     return outer
 
 
-def breakdown(events: list[dict], marks: tuple[str, str] = ("seqviz-input", "seqviz-chart")) -> list[MainThread]:
+def breakdown(events: list[dict], marks: tuple[str, str] = TRACE_MARKS) -> list[MainThread]:
     """One MainThread per input mark that a chart mark follows, in trace order."""
     stamps = sorted((e for e in events if _mark(e) in marks), key=lambda e: e["ts"])
     if not stamps:

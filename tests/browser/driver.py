@@ -162,7 +162,7 @@ LONG_FRAME_AT = """
     const from = seen ? seen[0] : at;
     const drew = frames.findLast(([begin, duration]) => begin + duration <= from && from - begin - duration <= 50);
     if (!seen && performance.now() - start <= 300) { setTimeout(look, 20); return; }
-    const frame = [seen, drew].filter(Boolean).reduce((a, b) => (a === null || b[1] > a[1] ? b : a), null);
+    const frame = [seen, drew].filter(Boolean).sort((a, b) => b[1] - a[1])[0];  // the longer
     resolve(frame ? frame.slice(1) : null);
   };
   look();

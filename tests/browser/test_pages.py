@@ -134,13 +134,18 @@ BLOCK_WHEN_A_PLOT_IS_ADDED = """() => {
 }"""
 
 
-def test_the_chart_is_timed_when_its_frame_renders_not_when_that_frame_started(page, console, app_server):
-    """A long task before the frame that shows the chart counts: the frame's start timestamp, which
-    precedes that task, would date the chart too early."""
+def block_before_the_next_chart(page, app_server) -> None:
+    """Open the fixture page, change its T once (a first rerun), then arm BLOCK_WHEN_A_PLOT_IS_ADDED."""
     open_app_page(page, app_server, next(p for p in PAGES if p.path.parent == driver.FIXTURE_PAGES))
     driver.wait_for_charts(page)
     driver.change_and_time(page, "Sequence length T")
     page.evaluate(BLOCK_WHEN_A_PLOT_IS_ADDED)
+
+
+def test_the_chart_is_timed_when_its_frame_renders_not_when_that_frame_started(page, console, app_server):
+    """A long task before the frame that shows the chart counts: the frame's start timestamp, which
+    precedes that task, would date the chart too early."""
+    block_before_the_next_chart(page, app_server)
     chart, done = driver.change_and_time(page, "Sequence length T")
     block_end, input_at = page.evaluate("() => [window.__blockEnd, window.__seqvizInputAt]")
     assert block_end is not None and chart >= block_end - input_at >= 150
@@ -160,10 +165,7 @@ def test_a_traced_change_leaves_the_input_and_chart_marks_around_the_measured_la
     the test puts before the new chart counted as time in tasks and in script."""
     from benchmarks.latency import traced_change
 
-    open_app_page(page, app_server, next(p for p in PAGES if p.path.parent == driver.FIXTURE_PAGES))
-    driver.wait_for_charts(page)
-    driver.change_and_time(page, "Sequence length T")
-    page.evaluate(BLOCK_WHEN_A_PLOT_IS_ADDED)
+    block_before_the_next_chart(page, app_server)
     chart, [result] = traced_change(browser, page, "Sequence length T")
     assert result.wall == pytest.approx(chart, abs=5)
     assert result.in_tasks >= 150 and result.kinds["script"] >= 150  # the block's wall time, even if descheduled
