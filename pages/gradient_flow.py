@@ -21,7 +21,7 @@ from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.prefetch import prefetch_neighbours
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_tabs, url_toggle
+from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_toggle, url_views
 
 TITLE = "Gradient flow"
 ICON = ":material/trending_down:"
@@ -40,7 +40,7 @@ EQUATIONS = {  # the views computed from the model controls: what each one measu
     VIEWS[1]: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}",
     VIEWS[2]: r"G_{t,s}=\Big\lVert\frac{\partial L_t}{\partial h_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
 }
-GRADIENT_TABS = ("Curves", "Fit per model (λ, M, zeros)")
+GRADIENT_VIEWS = ("Curves", "Fit per model (λ, M, zeros)")
 MAX_RUNS = 8
 cached_flow = cached_data(gradient_through_time)
 T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
@@ -104,21 +104,20 @@ def layer_control(config: FlowConfig) -> int:
 
 
 def gradient_view(config: FlowConfig) -> None:
-    """The curves, or the fit per model, in lazy tabs: only the open one is sent. The table has its own
-    tab because next to the chart it was redrawn in the same browser frame: ~16 ms later on screen."""
+    """The curves, or the fit per model: one view at a time (see url_views), only the chosen one sent. The
+    table has its own view because next to the chart it was redrawn in the same browser frame: ~16 ms
+    later on screen."""
     layer = layer_control(config)
     result = cached_flow(config)
-    for name, tab in url_tabs(GRADIENT_TABS, key="grad_tab"):
-        with tab:
-            if name == GRADIENT_TABS[0]:
-                plotly_chart(gradient_time_figure(result, layer))
-            else:
-                st.markdown(fit_table(result, layer))
-                st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the "
-                           "finite nonzero steps (negative: vanishing); Lyapunov: λ·ln 10. M: effective memory, steps "
-                           "back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose "
-                           f"‖dL/dh_t‖ underflowed or overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. "
-                           f"Computed in {result.seconds:.2f} s.")
+    if url_views("Gradient view", GRADIENT_VIEWS, key="grad_tab") == GRADIENT_VIEWS[0]:
+        plotly_chart(gradient_time_figure(result, layer))
+    else:
+        st.markdown(fit_table(result, layer))
+        st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the "
+                   "finite nonzero steps (negative: vanishing); Lyapunov: λ·ln 10. M: effective memory, steps "
+                   "back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose "
+                   f"‖dL/dh_t‖ underflowed or overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. "
+                   f"Computed in {result.seconds:.2f} s.")
     if config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values()):
         st.warning("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row "
                    "marked 0 at the bottom of the chart. Switch Precision to float64 to see their "

@@ -15,7 +15,7 @@ from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_tabs, url_text,
+from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text, url_views,
                              url_toggle)
 
 TITLE = "Inside the cell"
@@ -30,8 +30,8 @@ SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wa
                 "square": "square wave + noise", "gaussian": "random Gaussian", "step": "step (memory settles)",
                 "impulse": "impulse (memory decays)", "text": "typed text", "csv": "CSV upload"}
 MAX_EQUATION_UNITS = 4
-STEP_TABS = ("Bars at step t", "Animation (play)", "Heatmaps: units × time", "Chosen units over time")
-STEP_FIGURES = dict(zip(STEP_TABS, ("step_bars", "animation", "heatmaps", "units")))  # keys and file names
+STEP_VIEWS = ("Bars at step t", "Animation (play)", "Heatmaps: units × time", "Chosen units over time")
+STEP_FIGURES = dict(zip(STEP_VIEWS, ("step_bars", "animation", "heatmaps", "units")))  # keys and file names
 cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest sizes is ~260 MB
 
 
@@ -114,17 +114,16 @@ def animation_figure(_run, config: CellConfig, layer: int, direction: int):
     return cell_animation(cell_states(_run.trace, layer, direction), _run.sequence.step_labels)
 
 
-def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> None:
-    """The step views in lazy tabs: only the open tab is built and sent, one chart per rerun instead of four.
+def step_views(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> None:
+    """The chosen step view (see url_views): only it is built and sent, one chart per rerun instead of four.
 
-    The open tab's download button sits outside the step fragment, so moving t does not redraw it (a
-    button redrawn with the chart cost ~6 ms a change): it downloads the figure the fragment drew
-    last, which the fragment keeps in this session's `drawn` dict."""
+    Its download button sits outside the step fragment, so moving t does not redraw it (a button
+    redrawn with the chart cost ~6 ms a change): it downloads the figure the fragment drew last,
+    which the fragment keeps in this session's `drawn` dict."""
     drawn = st.session_state.setdefault("cell_step_figure", {})
-    for name, tab in url_tabs(STEP_TABS, key="cell_tab"):
-        with tab:
-            step_view(run, config, layer, direction, units, name, drawn)
-            download_figure(lambda: drawn["figure"], STEP_FIGURES[name])
+    name = url_views("Step view", STEP_VIEWS, key="cell_tab")
+    step_view(run, config, layer, direction, units, name, drawn)
+    download_figure(lambda: drawn["figure"], STEP_FIGURES[name])
     tr = run.trace
     st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction)))
     if tr.kind == "gru":
@@ -133,9 +132,9 @@ def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[i
 
 
 @st.fragment
-def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], tab: str, drawn: dict) -> None:
-    """The step slider, the open tab's chart and the numbers at step t; the chart goes into `drawn`.
-    A fragment: moving t reruns only these, not the tabs, the unit choice above or the general
+def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], view: str, drawn: dict) -> None:
+    """The step slider, the chosen view's chart and the numbers at step t; the chart goes into `drawn`.
+    A fragment: moving t reruns only these, not the view choice, the unit choice above or the general
     equations below. The numbers are a Markdown table, not LaTeX: KaTeX typesetting at every step
     held the chart's frame back."""
     with explain_errors():
@@ -145,15 +144,15 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
             t = url_slider("Current step t", 0, tr.steps - 1, key="cell_step", default=0,
                            help="Sets the bars, the table of the step's numbers and the marker on the heatmaps and lines.")
         states = cell_states(tr, layer, direction)
-        if tab == STEP_TABS[0]:
+        if view == STEP_VIEWS[0]:
             fig = step_bars(states, t, run.sequence.step_labels[t])
-        elif tab == STEP_TABS[1]:
+        elif view == STEP_VIEWS[1]:
             fig = animation_figure(run, config, layer, direction)
-        elif tab == STEP_TABS[2]:
+        elif view == STEP_VIEWS[2]:
             fig = state_heatmaps(states, t)
         else:
             fig = unit_lines(states, units, t)
-        plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[tab]}")
+        plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[view]}")
         drawn["figure"] = fig
         st.markdown(step_table(step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])))
 
@@ -166,7 +165,7 @@ def traced_views(run, config: CellConfig) -> None:
                    "Scale the input down or pick another initialisation.")
     subheader("Step by step")
     layer, direction, units = shown(run.trace)
-    step_tabs(run, config, layer, direction, units)
+    step_views(run, config, layer, direction, units)
     subheader("Order matters")
     st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
                "the final state differs: order is information, not just the set of inputs.")

@@ -17,7 +17,7 @@ from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.prefetch import prefetch_neighbours
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_tabs, url_text
+from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_text, url_views
 
 TITLE = "State-space models"
 ICON = ":material/waves:"
@@ -27,7 +27,7 @@ MAIN_CONTROL = "State size N"
 COSTLY_CONTROLS = {"Training steps per model": 20}
 
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
-KERNEL_TABS = ("Kernels K_l", "Eigenvalues of Ā")
+KERNEL_VIEWS = ("Kernels K_l", "Eigenvalues of Ā")
 PAPER = {"paper: S4 ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
 cached_kernel = cached_data(kernel_view)
 N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
@@ -62,16 +62,14 @@ def kernel_explorer() -> None:
     st.latex(r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh}),\qquad "
              r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
     fields = ssm_controls("ssm_k")
-    for name, tab in url_tabs(KERNEL_TABS, key="ssm_k_tab"):
-        with tab:
-            kernels(fields, name)
+    kernels(fields, url_views("Kernel view", KERNEL_VIEWS, key="ssm_k_tab"))
     legs_convergence()
 
 
 @st.fragment
-def kernels(fields: dict, tab: str) -> None:
-    """State size N (on its own row, right above the plot it drives) and the open tab's plot: the
-    kernels, or Ā's eigenvalues. Lazy tabs: only the open one is computed and sent.
+def kernels(fields: dict, view: str) -> None:
+    """State size N (on its own row, right above the plot it drives) and the chosen view's plot: the
+    kernels, or Ā's eigenvalues (see url_views): only the chosen one is computed and sent.
 
     A fragment: changing N, the page's main control, reruns only this, not the title, the sidebar,
     the other controls or the LegS comparison, which do not depend on N.
@@ -81,11 +79,11 @@ def kernels(fields: dict, tab: str) -> None:
     with explain_errors():
         result = cached_kernel(config)
     seconds = time.perf_counter() - start
-    if tab == KERNEL_TABS[0]:
+    if view == KERNEL_VIEWS[0]:
         plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
                                            f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
-        st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable; the next tab "
-                   "shows every eigenvalue).")
+        st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable; the view "
+                   f"'{KERNEL_VIEWS[1]}' shows every eigenvalue).")
     else:
         plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
         st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f}. Move the slider under the right plot to see Ā's "

@@ -1,5 +1,5 @@
-"""seqviz.ui.state: remembered values outside narrower bounds move to the nearest bound; lazy URL-bound tabs;
-the URL-bound segmented control."""
+"""seqviz.ui.state: remembered values outside narrower bounds move to the nearest bound; the URL-bound
+segmented control, and the views it chooses between (only the chosen one built)."""
 from streamlit.testing.v1 import AppTest
 
 
@@ -24,27 +24,27 @@ def test_a_remembered_value_outside_new_bounds_is_clamped_not_an_error():
     assert at.query_params["step"] == "10" and at.query_params["onset"] == "10"
 
 
-def tabbed_views():
+def chosen_view():
     import streamlit as st
 
-    from seqviz.ui.state import url_tabs
+    from seqviz.ui.state import url_views
 
-    built = []
-    for name, tab in url_tabs(("First", "Second", "Third"), key="view_tab"):
-        with tab:
-            built.append(name)
-            st.write(f"built {name}")
-    st.session_state["built"] = built
+    name = url_views("View", ("First", "Second", "Third"), key="view_tab")
+    st.write(f"built {name}")
+    st.session_state["built"] = name
 
 
-def test_url_tabs_builds_only_the_open_tab_the_first_by_default_else_the_urls():
-    at = AppTest.from_function(tabbed_views).run()
-    assert not at.exception and at.session_state["built"] == ["First"]
-    at = AppTest.from_function(tabbed_views)
+def test_url_views_builds_only_the_chosen_view_the_first_by_default_else_the_urls_and_writes_it_back():
+    at = AppTest.from_function(chosen_view).run()
+    assert not at.exception and at.session_state["built"] == "First"
+    at = AppTest.from_function(chosen_view)
     at.query_params["view_tab"] = "Third"
     at.run()
-    assert not at.exception and at.session_state["built"] == ["Third"]
+    assert not at.exception and at.session_state["built"] == "Third"
     assert [m.value for m in at.markdown] == ["built Third"]
+    at.segmented_control(key="view_tab").set_value("Second").run()
+    assert at.session_state["built"] == "Second" and at.query_params["view_tab"] == "Second"
+    assert at.segmented_control(key="view_tab").label == "View"
 
 
 def segmented_task():
