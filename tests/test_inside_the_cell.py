@@ -23,7 +23,7 @@ def titles(at):
     return [fig["layout"]["title"]["text"] for fig in plotly_specs(at)]
 
 
-TABS = {"bars": "Bars at step t", "animation": "Animation (play)", "heatmaps": "Heatmaps: units × time",
+VIEWS = {"bars": "Bars at step t", "animation": "Animation (play)", "heatmaps": "Heatmaps: units × time",
         "units": "Chosen units over time"}
 
 
@@ -32,9 +32,9 @@ def shown(at, name):
 
 
 def figure(at, name):
-    """The figure `name`; a step-view figure lives in a lazily built tab, which is opened (and rerun) first."""
-    if not shown(at, name) and name in TABS:
-        at.session_state["cell_tab"] = TABS[name]
+    """The figure `name`; a step-view figure is built only in its view, which is chosen (and rerun) first."""
+    if not shown(at, name) and name in VIEWS:
+        at.session_state["cell_tab"] = VIEWS[name]
         at.run()
     (found,) = shown(at, name)
     return found
@@ -54,7 +54,7 @@ def default_page():
     return run_page()
 
 
-def test_default_view_shows_lstm_on_a_sine_with_the_open_tab_only(default_page):
+def test_default_view_shows_lstm_on_a_sine_with_the_chosen_step_view_only(default_page):
     at = default_page
     assert_clean(at)
     assert at.title[0].value == "Inside the cell"
@@ -69,11 +69,10 @@ def test_default_view_shows_lstm_on_a_sine_with_the_open_tab_only(default_page):
     assert bar_names(bars)[:2] == ["h  hidden state", "c  cell state"]
 
 
-@pytest.mark.parametrize("name", list(TABS))
-def test_each_step_tab_builds_only_its_own_figure(name):
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_each_step_view_builds_only_its_own_figure(name):
     at = run_page()
-    at.session_state["cell_tab"] = TABS[name]
-    at.run()
+    at.segmented_control(key="cell_tab").set_value(VIEWS[name]).run()
     assert_clean(at)
     assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == \
         [name, "order", "params"]
@@ -81,7 +80,7 @@ def test_each_step_tab_builds_only_its_own_figure(name):
         assert len(figure(at, "animation")["frames"]) == 100
 
 
-def test_the_open_tab_comes_from_the_url():
+def test_the_chosen_step_view_comes_from_the_url():
     at = run_page(cell_tab="Heatmaps: units × time")
     assert_clean(at)
     assert titles(at)[0].startswith(FIGURES["heatmaps"])
@@ -277,7 +276,7 @@ def test_overflowing_states_are_flagged_with_the_step_they_start():
     at.file_uploader(key="cell_csv").set_value(("huge.csv", b"3e38\n" * 2000, "text/csv")).run()
     assert not at.exception
     assert "infinite or NaN from step t = " in at.warning[0].value
-    assert len(plotly_specs(at)) == 3  # the open step tab, order, parameters
+    assert len(plotly_specs(at)) == 3  # the chosen step view, order, parameters
 
 
 def test_no_upload_yet_asks_for_a_file():
@@ -305,7 +304,7 @@ def test_page_opens_inside_the_app_shell_with_the_shared_sidebar():
     assert_clean(at)
     assert at.title[0].value == "Inside the cell"
     assert at.sidebar.number_input(key="seed").value == 3
-    assert len(plotly_specs(at)) == 3  # the open step tab, order, parameters
+    assert len(plotly_specs(at)) == 3  # the chosen step view, order, parameters
 
 
 def test_moving_the_step_with_the_animation_open_reuses_the_animation(monkeypatch):

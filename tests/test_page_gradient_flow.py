@@ -42,10 +42,10 @@ def test_default_view_overlays_rnn_lstm_gru_and_states_what_seed_004_really_give
     assert "exactly 0 (underflow)" in spec["data"][names.index("RNN ‖dL/dh_t‖")]["customdata"]
     note = " ".join(i.value for i in at.info)
     assert "exactly 0" in note and "400,000×" in note and "For nn.LSTM the ratio is" in note and "10^" in note
-    assert not [m for m in at.markdown if m.value.startswith("| model |")]  # the fit has its own (lazy) tab
+    assert not [m for m in at.markdown if m.value.startswith("| model |")]  # the fit has its own view, not built
 
 
-def test_fit_tab_shows_one_row_per_model_with_a_positive_effective_memory():
+def test_fit_view_shows_one_row_per_model_with_a_positive_effective_memory():
     at = run(grad_tab="Fit per model (λ, M, zeros)")
     assert not plotly_specs(at)
     header, *rows = table_cells(next(m.value for m in at.markdown if m.value.startswith("| model |")))

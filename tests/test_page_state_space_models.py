@@ -22,7 +22,7 @@ def run(**query):
     return at
 
 
-def test_kernel_explorer_default_shows_kernels_and_the_legs_comparison_and_a_tab_the_eigenvalues():
+def test_kernel_explorer_default_shows_kernels_and_the_legs_comparison_and_another_view_the_eigenvalues():
     at = run()
     assert at.title[0].value == "State-space models"
     kernels, legs = plotly_specs(at)
