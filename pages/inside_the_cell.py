@@ -15,8 +15,8 @@ from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text, url_views,
-                             url_toggle)
+from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle,
+                             url_views)
 
 TITLE = "Inside the cell"
 ICON = ":material/memory:"
