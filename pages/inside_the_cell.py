@@ -135,8 +135,8 @@ def step_views(run, config: CellConfig, layer: int, direction: int, units: list[
 def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], view: str, drawn: dict) -> None:
     """The step slider, the chosen view's chart and the numbers at step t; the chart goes into `drawn`.
     A fragment: moving t reruns only these, not the view choice, the unit choice above or the general
-    equations below. The numbers are a Markdown table, not LaTeX: KaTeX typesetting at every step
-    held the chart's frame back."""
+    equations below. The numbers are an HTML table, not LaTeX or Markdown: KaTeX typesetting at every
+    step held the chart's frame back, and so, less, did parsing a Markdown table (see html_table)."""
     with explain_errors():
         tr = run.trace
         t = 0
@@ -154,7 +154,7 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
             fig = unit_lines(states, units, t)
         plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[view]}")
         drawn["figure"] = fig
-        st.markdown(step_table(step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])))
+        st.html(step_table(step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])))
 
 
 def traced_views(run, config: CellConfig) -> None:

@@ -12,7 +12,7 @@ GRU convention: PyTorch's, h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev.
 from __future__ import annotations
 
 from seqviz.cell import StepNumbers
-from seqviz.figures.plain import markdown_table
+from seqviz.figures.plain import html_table
 
 
 def _prev(direction: int) -> str:
@@ -57,7 +57,7 @@ def _sum(a: float, b: float) -> str:
 
 
 def step_table(numbers: StepNumbers) -> str:
-    """The step's numbers as a Markdown table: one row per gate and state, one column per chosen unit j.
+    """The step's numbers as an HTML table (for st.html): one row per gate and state, one column per chosen unit j.
 
     A gate's cell reads activation(input part + recurrent part) = value, where input part = W_i· x_t + b_i·
     and recurrent part = W_h· h_prev + b_h· (the GRU's n: input part + r·(recurrent part)); c and h show
@@ -70,7 +70,7 @@ def step_table(numbers: StepNumbers) -> str:
         cells["c  cell state, f·c_prev + i·g"] = [_c_cell(s, k) for k in units]
     cells[_h_title(s)] = [_h_cell(s, k) for k in units]
     columns = [f"unit j = {j}" for j in s.units]
-    return markdown_table([{f"step t = {s.t}": title} | dict(zip(columns, row)) for title, row in cells.items()])
+    return html_table([{f"step t = {s.t}": title} | dict(zip(columns, row)) for title, row in cells.items()])
 
 
 def _gate_cell(s: StepNumbers, name: str, k: int) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -26,3 +27,31 @@ def table_cells(markdown: str) -> list[list[str]]:
     """The cells of a Markdown table, row by row (the header first, the alignment row left out)."""
     rows = [line.strip("|").split(" | ") for line in markdown.splitlines()]
     return [[cell.strip() for cell in row] for k, row in enumerate(rows) if k != 1]
+
+
+class _Cells(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def html_table_cells(html: str) -> list[list[str]]:
+    """The cells of an HTML table, row by row (the header first), as the browser shows their text."""
+    parser = _Cells()
+    parser.feed(html)
+    return parser.rows

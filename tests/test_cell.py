@@ -10,7 +10,7 @@ import seqviz
 from seqviz.cell import CellConfig, cell_states, final_state, run_cell, step_numbers
 from seqviz.equations import general_equations, step_table
 from seqviz.inputs import InputSpec, incident_events
-from tests.support import table_cells
+from tests.support import html_table_cells
 
 SINE = InputSpec(source="sine", steps=12)
 
@@ -101,10 +101,10 @@ def test_gru_equations_use_torch_convention_and_show_the_step_numbers():
     run = run_cell(CellConfig(cell="gru", hidden_size=3, input=SINE))
     s = step_numbers(run, 0, 0, t=4, units=[1])
     assert general_equations("gru", "tanh")[-1] == r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"
-    header, *rows = table_cells(step_table(s))
+    header, *rows = html_table_cells(step_table(s))
     assert header == ["step t = 4", "unit j = 1"]
     assert [row[0] for row in rows] == ["r  reset gate", "z  update gate", "n  candidate",
-                                        r"h  hidden state, (1 − z)·n + z·h\_prev"]
+                                        "h  hidden state, (1 − z)·n + z·h_prev"]
     z, h = f"{s.gates['z'][0]:.3f}", f"{s.h[0]:.3f}".replace("-", "−")
     assert rows[1][1].startswith("σ(") and rows[1][1].endswith(f"= {z}")
     assert rows[3][1].startswith(f"(1 − {z})·") and rows[3][1].endswith(f"= {h}")
@@ -119,7 +119,7 @@ def test_step_table_numbers_recompute_each_gate_and_state():
     """Every number in the LSTM table is recomputed here from its own factors (closed forms)."""
     run = run_cell(CellConfig(cell="lstm", hidden_size=4, input=SINE))
     s = step_numbers(run, 0, 0, t=5, units=[0, 3])
-    header, *rows = table_cells(step_table(s))
+    header, *rows = html_table_cells(step_table(s))
     assert header == ["step t = 5", "unit j = 0", "unit j = 3"] and len(rows) == 6
     for k in range(2):
         i, f, g, o, c, h = (numbers_in(row[k + 1]) for row in rows)

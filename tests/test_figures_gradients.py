@@ -1,15 +1,16 @@
-"""Gradient-flow figures: zeros and infs are marked (never dropped), big heatmaps are decimated."""
+"""Gradient-flow figures: zeros and infs are marked (never dropped), big heatmaps are decimated; the
+Markdown and HTML tables of numbers."""
 import json
 
 import numpy as np
 import pytest
 
-from seqviz.figures.plain import decade_ticks, markdown_table
+from seqviz.figures.plain import decade_ticks, html_table, markdown_table
 from seqviz.figures.gradients import (MAX_HEATMAP_CELLS, compare_figure, fit_table, gradient_time_figure, itemised_figure,
                                       phase_figure, spectrum_figure, training_figure, training_heatmap_figure)
 from seqviz.gradients import FlowConfig, FlowResult, KindFlow, PhaseConfig, PhaseResult, SpectrumResult, decay_fit
 from seqviz.training import TrainConfig, TrainHistory
-from tests.support import table_cells
+from tests.support import html_table_cells, table_cells
 
 
 def flow(kind, norms):
@@ -40,6 +41,18 @@ def test_markdown_table_formats_numbers_escapes_text_and_aligns_numeric_columns(
                                  [r"a\|b \$x", "−0.0123", "4", "NaN"]]
     with pytest.raises(ValueError):
         markdown_table([])
+
+
+def test_html_table_has_the_same_cells_as_text_escapes_markup_and_aligns_numeric_columns():
+    rows = [{"model": "RNN", "‖dL/dx_0‖": np.float32(1.5e-7), "steps": np.int64(3), "M": np.inf},
+            {"model": "<b>a</b> & $x", "‖dL/dx_0‖": -0.0123, "steps": 4, "M": np.nan}]
+    text = html_table(rows)
+    assert "<b>" not in text and "&lt;b&gt;a&lt;/b&gt; &amp; $x" in text  # shown literally, never as markup
+    assert html_table_cells(text) == [["model", "‖dL/dx_0‖", "steps", "M"], ["RNN", "1.5e−07", "3", "∞"],
+                                      ["<b>a</b> & $x", "−0.0123", "4", "NaN"]]
+    assert text.count('<td class="num">') == 6 and text.count("<td>") == 2  # numbers right, text left
+    with pytest.raises(ValueError):
+        html_table([])
 
 
 def test_fit_table_has_one_row_per_kind_with_the_fit_and_the_counts():

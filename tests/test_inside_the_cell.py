@@ -1,7 +1,7 @@
 """The "Inside the cell" page under AppTest: defaults, every control, URL state and bad uploads."""
 import pytest
 
-from tests.support import app_test, plotly_specs, table_cells
+from tests.support import app_test, html_table_cells, plotly_specs
 
 PAGE = "pages/inside_the_cell.py"
 
@@ -88,7 +88,7 @@ def test_the_chosen_step_view_comes_from_the_url():
 
 def step_table_header(at) -> list[str]:
     """The header row of the table of the step's numbers."""
-    return table_cells(next(m.value for m in at.markdown if m.value.startswith("| step t = ")))[0]
+    return html_table_cells(next(e.proto.body for e in at.get("html") if ">step t = " in e.proto.body))[0]
 
 
 def test_default_view_shows_the_equations_and_the_numbers_of_three_units(default_page):
