@@ -44,7 +44,7 @@ BAR = 1.5  # median latency ratio to the trivial page that every page must stay 
 TRIVIAL = "benchmarks/trivial_app.py"
 SHELL_PAGE_DIR = Path(__file__).resolve().parent / "shell_page"
 IN_APP = "trivial page in the app"  # the reference row: the yardstick inside the app's shell
-ORDER_SEED = 7  # seeds the order of the pages in each round of changes
+ORDER_SEED = 7  # seeds the order of the pages in each round, and the bootstrap resamples
 RESAMPLES = 2000  # bootstrap resamples for the interval of each median ratio
 
 

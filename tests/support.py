@@ -30,6 +30,8 @@ def table_cells(markdown: str) -> list[list[str]]:
 
 
 class _Cells(HTMLParser):
+    """Collects each row's cell texts (td and th alike) while it reads an HTML table."""
+
     def __init__(self):
         super().__init__()
         self.rows, self._cell = [], None

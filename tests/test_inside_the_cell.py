@@ -24,7 +24,7 @@ def titles(at):
 
 
 VIEWS = {"bars": "Bars at step t", "animation": "Animation (play)", "heatmaps": "Heatmaps: units × time",
-        "units": "Chosen units over time"}
+         "units": "Chosen units over time"}
 
 
 def shown(at, name):
