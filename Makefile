@@ -44,7 +44,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.cell_latency
 
 latency: setup chromium
-	$(BIN)/python -m benchmarks.latency
+	$(BIN)/python -m benchmarks.latency --repeats 20 --runs 3
 
 load: setup
 	$(BIN)/python -m benchmarks.load

@@ -24,9 +24,17 @@ app (benchmarks/shell_page/): its ratio is what the app's shell (navigation, sid
 adds before a page computes or draws anything of its own. With --trace N, N further changes per page
 are recorded in a Chromium performance trace and a last table splits input → chart on the page's
 main thread: idle (waiting for the server, a timer or a frame), in tasks, on CPU, and style, layout,
-paint, GC and script (benchmarks/main_thread.py). Run from the repository root:
+paint, GC and script (benchmarks/main_thread.py).
 
-    python -m benchmarks.latency [--repeats 10] [--pages inside-the-cell ...] [--fixture] [--trace 10]
+With --runs K the whole measurement is repeated K times, each with fresh servers (cold caches, so
+every run walks the same values from the defaults) and a fresh browser; the tables pool the changes
+of all runs, and a last table gives each run's median ratio, as one run's ratio moved by ±0.15 on
+the 2-core test machine. --page-dir DIR serves the pages of DIR with the app and measures them too:
+a page and a variant of it, timed side by side (an A/B needed 120 or more changes per page there
+to separate a 10 ms difference from the noise). Run from the repository root:
+
+    python -m benchmarks.latency [--repeats 10] [--runs 3] [--pages inside-the-cell ...] [--fixture]
+                                 [--page-dir DIR ...] [--trace 10]
 """
 from __future__ import annotations
 
@@ -65,6 +73,7 @@ def open_target(browser, url: str, label: str | None):
 
 def pages_to_measure(args) -> list[PageInfo]:
     pages = discover_pages() + (discover_pages(driver.FIXTURE_PAGES) if args.fixture else [])
+    pages += [info for directory in args.page_dir for info in discover_pages(directory)]
     if args.pages:
         pages = [p for p in pages if p.url_path in args.pages]
     return pages
@@ -80,7 +89,7 @@ def measure(args) -> tuple[dict[str, dict[str, list[float]]], dict[str, list], d
     pages = pages_to_measure(args)
     if not pages:
         raise SystemExit("no pages to measure (none discovered; --fixture adds the test-only fixture page)")
-    with driver.StreamlitServer(extra_pages=args.fixture, page_dirs=(SHELL_PAGE_DIR,)) as app, \
+    with driver.StreamlitServer(extra_pages=args.fixture, page_dirs=(SHELL_PAGE_DIR, *args.page_dir)) as app, \
             driver.StreamlitServer(TRIVIAL) as trivial, driver.chromium() as browser:
         shell = discover_pages(SHELL_PAGE_DIR)[0]
         targets = {"trivial page": open_target(browser, trivial.url, "Points"),
@@ -119,6 +128,31 @@ def traced_change(browser, page, label: str) -> tuple[float, list[MainThread]]:
     finally:
         trace = json.loads(browser.stop_tracing())
     return chart, breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace)[:1]
+
+
+def pooled(runs: list[dict[str, list]]) -> dict[str, list]:
+    """Per name, the lists of every run one after the other (each run: name → list, or name → {key: list})."""
+    first = runs[0]
+    if all(isinstance(v, dict) for v in first.values()):
+        return {name: {key: [x for run in runs for x in run[name][key]] for key in first[name]} for name in first}
+    return {name: [x for run in runs for x in run[name]] for name in first}
+
+
+def run_ratios(runs: list[dict[str, dict[str, list[float]]]]) -> dict[str, list[float]]:
+    """Per page, each run's median chart latency ÷ that run's median for the trivial page."""
+    return {name: [statistics.median(run[name]["chart"]) / statistics.median(run["trivial page"]["chart"])
+                   for run in runs] for name in runs[0]}
+
+
+def report_runs(runs: list[dict[str, dict[str, list[float]]]]) -> None:
+    """Each run's median ratio (input → updated chart), and in how many runs a page stayed under the bar."""
+    print(f"\nmedian ratio to the trivial page in each of the {len(runs)} runs (input → updated chart)")
+    print(f"{'page':<28}" + "".join(f"{f'run {k}':>9}" for k in range(1, len(runs) + 1)) + f"   runs ≤ {BAR}")
+    for name, ratios in run_ratios(runs).items():
+        if name == "trivial page":
+            continue
+        kept = "" if name == IN_APP else f"{sum(r <= BAR for r in ratios)}/{len(ratios)}"
+        print(f"{name:<28}" + "".join(f"{r:>8.2f}x" for r in ratios) + f"   {kept}")
 
 
 def report_main_thread(traced: dict[str, list[MainThread]]) -> None:
@@ -188,7 +222,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10, help="changes of the main control per page (≥ 2)")
     parser.add_argument("--pages", nargs="*", help="url paths of the pages to measure (default: all)")
+    parser.add_argument("--runs", type=int, default=1, help="independent runs, each with fresh servers and "
+                        "browser, pooled in the tables (≥ 1)")
     parser.add_argument("--fixture", action="store_true", help="also measure the test-only fixture page")
+    parser.add_argument("--page-dir", type=Path, action="append", default=[], metavar="DIR",
+                        help="also serve and measure the pages in DIR (e.g. a variant of a page); repeatable")
     parser.add_argument("--trace", type=int, default=0, metavar="N",
                         help="after the timed changes, N more per page in a Chromium trace: where the main "
                              "thread's time went (idle, on CPU, style, layout, paint, GC, script)")
@@ -197,10 +235,19 @@ def main() -> None:
         parser.error(f"--repeats must be at least 2; got {args.repeats}")
     if args.trace < 0:
         parser.error(f"--trace must be 0 or more; got {args.trace}")
-    latencies, frames, traced = measure(args)
-    print(f"{args.repeats} changes per page after one warm-up change; Chromium {driver.CHROMIUM}, loopback")
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1; got {args.runs}")
+    missing = [str(d) for d in args.page_dir if not d.is_dir()]
+    if missing:
+        parser.error(f"--page-dir: no such directory: {', '.join(missing)}")
+    runs = [measure(args) for _ in range(args.runs)]
+    latencies, frames, traced = (pooled([run[k] for run in runs]) for k in range(3))
+    print(f"{args.repeats} changes per page after one warm-up change, {args.runs} run(s) pooled; "
+          f"Chromium {driver.CHROMIUM}, loopback")
     report(latencies)
     report_frames(frames)
+    if args.runs > 1:
+        report_runs([run[0] for run in runs])
     if args.trace:
         report_main_thread(traced)
 
