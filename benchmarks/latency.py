@@ -130,12 +130,10 @@ def traced_change(browser, page, label: str) -> tuple[float, list[MainThread]]:
     return chart, breakdown(trace["traceEvents"] if isinstance(trace, dict) else trace)[:1]
 
 
-def pooled(runs: list[dict[str, list]]) -> dict[str, list]:
-    """Per name, the lists of every run one after the other (each run: name → list, or name → {key: list})."""
-    first = runs[0]
-    if all(isinstance(v, dict) for v in first.values()):
-        return {name: {key: [x for run in runs for x in run[name][key]] for key in first[name]} for name in first}
-    return {name: [x for run in runs for x in run[name]] for name in first}
+def pooled(runs: list[dict]) -> dict:
+    """The runs' dicts merged key by key: lists joined in run order, nested dicts merged the same way."""
+    return {key: pooled([run[key] for run in runs]) if isinstance(value, dict)
+            else [x for run in runs for x in run[key]] for key, value in runs[0].items()}
 
 
 def run_ratios(runs: list[dict[str, dict[str, list[float]]]]) -> dict[str, list[float]]:

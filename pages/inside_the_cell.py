@@ -136,7 +136,8 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
     """The step slider, the chosen view's chart and the numbers at step t; the chart goes into `drawn`.
     A fragment: moving t reruns only these, not the view choice, the unit choice above or the general
     equations below. The numbers are an HTML table, not LaTeX or Markdown: KaTeX typesetting at every
-    step held the chart's frame back, and so, less, did parsing a Markdown table (see html_table)."""
+    step held the chart's frame back; the browser parses HTML once, a Markdown table at every redraw
+    (see html_table)."""
     with explain_errors():
         tr = run.trace
         t = 0

@@ -168,8 +168,8 @@ def html_table(rows: list[dict]) -> str:
 
     For a table redrawn with its chart at every change of a main control: the browser draws the app
     again at each of a rerun's script-state changes and parsed a Markdown table anew each time,
-    where HTML is set once (the cell's step table: 4–8 ms sooner on screen, in runs of 60 and 80
-    changes each).
+    where HTML is set once. The gain measured on the cell's step table (4–8 ms sooner on screen, in
+    runs of 60 and 80 changes) is within the noise that longer runs later showed (README, latency).
     """
     columns, numeric = _columns(rows)
 
