@@ -2,7 +2,7 @@
 import streamlit as st
 
 from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
-from seqviz.equations import general_equations, stacked, step_table
+from seqviz.equations import general_equations, stacked, step_rows, step_table
 from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
 from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
     unit_lines
@@ -29,7 +29,7 @@ CELL_NAMES = {"rnn-tanh": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM"
 SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wave + noise",
                 "square": "square wave + noise", "gaussian": "random Gaussian", "step": "step (memory settles)",
                 "impulse": "impulse (memory decays)", "text": "typed text", "csv": "CSV upload"}
-MAX_EQUATION_UNITS = 4
+MAX_EQUATION_UNITS = 3
 STEP_VIEWS = ("Bars at step t", "Animation (play)", "Heatmaps: units × time", "Chosen units over time")
 STEP_FIGURES = dict(zip(STEP_VIEWS, ("step_bars", "animation", "heatmaps", "units")))  # keys and file names
 cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest sizes is ~260 MB
@@ -102,16 +102,17 @@ def shown(tr) -> tuple[int, int, list[int]]:
     layer = url_selectbox("Layer shown", tuple(range(tr.num_layers)), key="cell_layer", container=left)
     direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=middle,
                           horizontal=True, format_func=("forward", "backward").__getitem__)
-    units = url_multiselect("Units j (the table shows the first 4)", tuple(range(tr.hidden_size)), key="cell_units",
+    units = url_multiselect("Units j (the numbers show the first 3)", tuple(range(tr.hidden_size)), key="cell_units",
                             default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8) or [0]
     return layer, direction, units
 
 
 @cached_resource
-def animation_figure(_run, config: CellConfig, layer: int, direction: int):
-    """The animation does not depend on the step t: built once per view and shared, read-only
-    (st.plotly_chart and the HTML download only read it)."""
-    return cell_animation(cell_states(_run.trace, layer, direction), _run.sequence.step_labels)
+def animation_figure(_run, config: CellConfig, layer: int, direction: int, units: tuple[int, ...]):
+    """The animation, with the numbers of `units` at every frame's step: it does not depend on the step t,
+    so it is built once per view and shared, read-only (st.plotly_chart and the HTML download only read it)."""
+    return cell_animation(cell_states(_run.trace, layer, direction), _run.sequence.step_labels,
+                          numbers=lambda t: step_rows(step_numbers(_run, layer, direction, t, units)))
 
 
 def step_views(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> None:
@@ -137,8 +138,13 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
     A fragment: moving t reruns only these, not the view choice, the unit choice above or the general
     equations below. The numbers are an HTML table, not LaTeX or Markdown: KaTeX typesetting at every
     step held the chart's frame back; the browser parses HTML once, a Markdown table at every redraw
-    (see html_table)."""
+    (see html_table). The animation has neither slider nor table here: it plays and scrubs in the
+    browser and carries its own step slider and numbers."""
     with explain_errors():
+        if view == STEP_VIEWS[1]:
+            numbered = tuple(units[:MAX_EQUATION_UNITS])
+            show_step_figure(animation_figure(run, config, layer, direction, numbered), view, drawn)
+            return
         tr = run.trace
         t = 0
         if tr.steps > 1:
@@ -147,15 +153,17 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
         states = cell_states(tr, layer, direction)
         if view == STEP_VIEWS[0]:
             fig = step_bars(states, t, run.sequence.step_labels[t])
-        elif view == STEP_VIEWS[1]:
-            fig = animation_figure(run, config, layer, direction)
         elif view == STEP_VIEWS[2]:
             fig = state_heatmaps(states, t)
         else:
             fig = unit_lines(states, units, t)
-        plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[view]}")
-        drawn["figure"] = fig
+        show_step_figure(fig, view, drawn)
         st.html(step_table(step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])))
+
+
+def show_step_figure(fig, view: str, drawn: dict) -> None:
+    plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[view]}")
+    drawn["figure"] = fig
 
 
 def traced_views(run, config: CellConfig) -> None:

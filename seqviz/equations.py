@@ -1,4 +1,4 @@
-"""The cell's equations: in general as LaTeX, and with one step's numbers filled in as a Markdown table.
+"""The cell's equations: in general as LaTeX, and with one step's numbers filled in as table rows.
 
 The numbers change at every step t, so they are a table: the browser redraws it next to the step
 chart at almost no cost, where KaTeX typesetting of the same numbers held the chart's frame back by
@@ -56,8 +56,9 @@ def _sum(a: float, b: float) -> str:
     return f"{_n(a)} {'−' if b < 0 else '+'} {_n(abs(b))}"
 
 
-def step_table(numbers: StepNumbers) -> str:
-    """The step's numbers as an HTML table (for st.html): one row per gate and state, one column per chosen unit j.
+def step_rows(numbers: StepNumbers) -> list[dict[str, str]]:
+    """The step's numbers as table rows: one per gate and state, a "step t = …" column naming it, then one
+    column per chosen unit j ("unit j = …").
 
     A gate's cell reads activation(input part + recurrent part) = value, where input part = W_i· x_t + b_i·
     and recurrent part = W_h· h_prev + b_h· (the GRU's n: input part + r·(recurrent part)); c and h show
@@ -70,7 +71,12 @@ def step_table(numbers: StepNumbers) -> str:
         cells["c  cell state, f·c_prev + i·g"] = [_c_cell(s, k) for k in units]
     cells[_h_title(s)] = [_h_cell(s, k) for k in units]
     columns = [f"unit j = {j}" for j in s.units]
-    return html_table([{f"step t = {s.t}": title} | dict(zip(columns, row)) for title, row in cells.items()])
+    return [{f"step t = {s.t}": title} | dict(zip(columns, row)) for title, row in cells.items()]
+
+
+def step_table(numbers: StepNumbers) -> str:
+    """`step_rows` as an HTML table (for st.html)."""
+    return html_table(step_rows(numbers))
 
 
 def _gate_cell(s: StepNumbers, name: str, k: int) -> str:

@@ -157,3 +157,49 @@ def test_non_finite_states_leave_ranges_and_colour_scales_finite():
         assert "inf" not in text.lower() and "nan" not in text.lower()
     finite = np.concatenate([np.abs(states[n][np.isfinite(states[n])]) for n in ("h", "c", "g")])
     assert state_heatmaps(states, 6).layout.coloraxis2.cmax == pytest.approx(float(finite.max()))
+
+
+def step_numbers_table(t: int) -> list[dict]:
+    """Rows shaped like seqviz.equations.step_rows for two units, different at every step t."""
+    return [{f"step t = {t}": "f  forget gate", "unit j = 0": f"σ({t}.000 + 0.500) = 0.{t:03d}", "unit j = 3": "σ(0.1 + 0.2) = 0.5"},
+            {f"step t = {t}": "c  cell state, f·c_prev + i·g", "unit j = 0": f"0.731·{t}.000 + 0.444·(−0.199) = −0.088",
+             "unit j = 3": "1.000·1.000 + 1.000·1.000 = 2.000"}]
+
+
+def test_animation_numbers_are_a_text_trace_that_every_frame_updates():
+    fig = spec(cell_animation(lstm_states(12, 4), labels(12), numbers=step_numbers_table))
+    grid = fig["data"][-1]
+    assert grid["type"] == "scatter" and grid["mode"] == "text" and grid["xaxis"] == "x3"
+    assert grid["text"] == fig["frames"][0]["data"][-1]["text"]
+    for frame in fig["frames"]:
+        t = int(frame["name"])
+        assert frame["traces"] == [0, 1, 2]
+        text = frame["data"][-1]["text"]  # column by column, each header first
+        assert text[0] == f"step t = {t}" and text[3] == "unit j = 0" and text[6] == "unit j = 3"
+        assert text[1:3] == ["f  forget gate", "c  cell state<br>f·c_prev + i·g"]  # a title breaks at its ", "
+        originals = [row[key] for key in ("unit j = 0", "unit j = 3") for row in step_numbers_table(t)]
+        assert [cell.replace("<br>", " ") for cell in text[4:6] + text[7:9]] == originals  # only broken into lines
+    assert fig["frames"][5]["data"][-1]["text"][4] == "σ(5.000 + 0.500)<br>= 0.005"  # a sum in parentheses stays whole
+    assert fig["frames"][5]["data"][-1]["text"][5] == "0.731·5.000 +<br>0.444·(−0.199)<br>= −0.088"
+
+
+def test_animation_number_columns_and_rows_never_overlap_and_sit_under_the_bars():
+    fig = cell_animation(lstm_states(12, 4), labels(12), numbers=step_numbers_table)
+    x, y, layout = np.asarray(fig.data[-1].x), np.asarray(fig.data[-1].y), spec(fig)["layout"]
+    columns = [sorted(set(y[x == left])) for left in sorted(set(x))]
+    assert len(columns) == 3 and all(len(rows) == 3 for rows in columns)
+    lefts = sorted(set(x))
+    for j, left in enumerate(lefts[:-1]):  # each column starts past the previous column's longest line
+        widest = max(len(line) for frame in fig.frames for text, at in zip(frame.data[-1].text, x)
+                     if at == left for line in text.split("<br>"))
+        assert lefts[j + 1] - left >= widest + 1
+    rows = sorted(set(y), reverse=True)
+    assert rows[0] - rows[1] >= 1 and rows[1] - rows[2] >= 2.5  # the c row is three lines tall
+    assert layout["yaxis3"]["domain"][1] < layout["yaxis2"]["domain"][0] and layout["xaxis3"]["visible"] is False
+    assert layout["height"] > spec(cell_animation(lstm_states(12, 4), labels(12)))["layout"]["height"]
+
+
+def test_animation_with_numbers_at_t2000_h256_stays_under_two_megabytes_and_t500_keeps_every_step():
+    big = cell_animation(lstm_states(2000, 256), labels(2000), numbers=step_numbers_table)
+    assert len(big.to_json()) <= TWO_MB
+    assert len(cell_animation(lstm_states(500, 128), labels(500), numbers=step_numbers_table).frames) == 500

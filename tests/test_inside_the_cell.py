@@ -7,8 +7,9 @@ PAGE = "pages/inside_the_cell.py"
 
 
 def bar_names(bars: dict) -> list[str]:
-    """The states a bar figure shows, in order (each bar carries its state's name)."""
-    return list(dict.fromkeys(name for trace in bars["data"] for name, _ in trace["customdata"]))
+    """The states a bar figure shows, in order (each bar carries its state's name; the animation's
+    numbers are a text trace without bars)."""
+    return list(dict.fromkeys(name for trace in bars["data"] if trace["type"] == "bar" for name, _ in trace["customdata"]))
 
 
 def run_page(**query):
@@ -171,7 +172,7 @@ def test_units_selector_drives_the_lines_and_equations():
     assert_clean(at)
     lines = figure(at, "units")["data"]
     assert [trace["name"] for trace in lines][:6] == [f"h[{j}]" for j in range(1, 7)]
-    assert step_table_header(at)[1:] == [f"unit j = {j}" for j in range(1, 5)]  # the first 4 chosen
+    assert step_table_header(at)[1:] == [f"unit j = {j}" for j in range(1, 4)]  # the first 3 chosen
 
 
 @pytest.mark.parametrize("source,controls", [
@@ -307,7 +308,7 @@ def test_page_opens_inside_the_app_shell_with_the_shared_sidebar():
     assert len(plotly_specs(at)) == 3  # the chosen step view, order, parameters
 
 
-def test_moving_the_step_with_the_animation_open_reuses_the_animation(monkeypatch):
+def test_the_animation_carries_its_own_step_and_numbers_and_is_built_once(monkeypatch):
     import streamlit as st
 
     import seqviz.figures.cell as cell_figures
@@ -316,11 +317,17 @@ def test_moving_the_step_with_the_animation_open_reuses_the_animation(monkeypatc
     builds = []
     real = cell_figures.cell_animation
     monkeypatch.setattr(cell_figures, "cell_animation", lambda *a, **k: builds.append(1) or real(*a, **k))
-    at = run_page(cell_T="37", cell_tab="Animation (play)")
-    first = figure(at, "animation")
-    at.slider(key="cell_step").set_value(9).run()
+    at = run_page(cell_T="37", cell_tab="Animation (play)", cell_units="2,5,7,9")
     assert_clean(at)
-    assert figure(at, "animation") == first and len(first["frames"]) == 37
+    first = figure(at, "animation")
+    assert len(first["frames"]) == 37
+    assert not [s for s in at.slider if s.key == "cell_step"] and not at.get("html")  # both are in the figure
+    numbers = first["data"][-1]
+    assert numbers["mode"] == "text" and numbers["text"][0] == "step t = 0"
+    assert [text for text in numbers["text"] if text.startswith("unit j")] == ["unit j = 2", "unit j = 5", "unit j = 7"]
+    assert first["frames"][9]["data"][-1]["text"][0] == "step t = 9"
+    at.selectbox(key="cell_init").set_value(at.selectbox(key="cell_init").value).run()  # a rerun, nothing changed
+    assert figure(at, "animation") == first
     assert builds == [1]
 
 

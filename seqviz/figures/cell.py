@@ -24,6 +24,7 @@ ANIMATION_VALUE_BUDGET = 200_000
 HEATMAP_VALUE_BUDGET = 240_000
 MAX_BAR_UNITS = 64
 MAX_FRAMES = 500
+ANIMATION_MARGIN = dict(t=90, b=150)  # room for the title, and for the slider and buttons below
 STATE_TITLES = {"h": "h  hidden state", "c": "c  cell state", "i": "i  input gate", "f": "f  forget gate",
                 "g": "g  candidate", "o": "o  output gate", "r": "r  reset gate", "z": "z  update gate",
                 "n": "n  candidate"}
@@ -129,16 +130,21 @@ def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units:
     return figure(data, layout)
 
 
-def cell_animation(states: dict[str, np.ndarray], step_labels, max_units: int = MAX_BAR_UNITS,
+def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max_units: int = MAX_BAR_UNITS,
                    budget: int = ANIMATION_VALUE_BUDGET) -> go.Figure:
-    """The bars of `step_bars` animated over time: one frame per shown step, a slider, play/pause.
+    """The bars of `step_bars` animated over time: one frame per shown step, a slider, play/pause, and
+    optionally the step's numbers under the bars, which every frame updates with the bars.
 
     Args:
         states: name → (T, H).
         step_labels: T labels, shown on the slider.
+        numbers: None, or a function of a step t giving that step's table rows, each a dict
+            {column: text} with the same columns at every step (e.g. `seqviz.equations.step_rows`).
     Returns:
-        a figure starting at t = 0 with `step_bars`' traces and one frame per shown step
-        (every step, or every k-th one when T × states × units exceeds the budget).
+        a figure starting at t = 0 with `step_bars`' traces (and a text trace for the numbers) and one
+        frame per shown step (every step, or every k-th one when T × states × units exceeds the budget;
+        the numbers add at most a small table's text to each frame). Frames update the traces in place
+        (redraw False), so moving the slider or playing needs no round trip to a server.
     """
     rows = _bar_rows(list(states))  # one of _bars' traces per row
     T, H = next(iter(states.values())).shape
@@ -149,9 +155,109 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, max_units: int = 
     note = _note([_units_note(len(units), H), f"one frame every {stride} steps ({len(steps)} frames)" if stride > 1 else ""])
     frames = [dict(name=str(t), traces=list(range(len(rows))),
                    data=[dict(type="bar", y=_row_values(states, row, units, t)) for row in rows]) for t in steps]
+    if numbers is not None:
+        _add_number_grid(data, layout, frames, [numbers(int(t)) for t in steps])
     layout.update(title=dict(text=f"States and gates over time: press play or drag the slider{note}"),
-                  updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=dict(t=90, b=150))
+                  updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=ANIMATION_MARGIN)
     return figure(data, layout, frames)
+
+
+GRID_LINE_PX = 17  # one line of the numbers' text (font size GRID_FONT)
+GRID_FONT = 12
+GRID_GAP = 3  # characters between two columns of the numbers
+GRID_LINE_CHARS = 22  # a longer product or sum is broken after its first " + "
+
+
+def _top_level_plus(text: str) -> int:
+    """Index of the first " + " outside parentheses in text, or −1."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text.startswith(" + ", i):
+            return i
+    return -1
+
+
+def _number_lines(text: str) -> str:
+    """A number cell "expression = value" on lines: the value on a line of its own, an expression longer
+    than GRID_LINE_CHARS broken after its first " + " outside parentheses."""
+    head, sep, value = text.rpartition(" = ")
+    if not sep:
+        return text
+    cut = _top_level_plus(head) if len(head) > GRID_LINE_CHARS else -1
+    if cut >= 0:
+        head = f"{head[:cut]} +<br>{head[cut + 3:]}"
+    return f"{head}<br>= {value}"
+
+
+def _grid_texts(table: list[dict]) -> list[str]:
+    """A table's texts column by column, each column's header first: row titles broken at their ", ",
+    number cells by `_number_lines`."""
+    header = list(table[0])
+    titles = [f"{a}<br>{b}" if sep else a for a, sep, b in (str(row[header[0]]).partition(", ") for row in table)]
+    numbers = [[_number_lines(str(row[key])) for row in table] for key in header[1:]]
+    return [text for head, column in zip(header, [titles, *numbers]) for text in (head, *column)]
+
+
+def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], tables: list[list[dict]]) -> None:
+    """Add the step's numbers under the bars as one text trace on a hidden subplot, and give each frame
+    its text (see `_grid_positions`).
+
+    Text, not a Plotly table: a frame updates a text trace in place, where a table needs a full redraw
+    (in Chromium, ~120 ms a step against ~30 for the bars and the text)."""
+    texts = [_grid_texts(table) for table in tables]  # per frame, column by column
+    x, y, width, lines = _grid_positions(texts, n_rows=len(tables[0]) + 1)
+    k = len(data) + 1
+    data.append(dict(type="scatter", mode="text", x=x, y=y, text=texts[0], textposition="middle right",
+                     textfont=dict(size=GRID_FONT), hoverinfo="skip", cliponaxis=False,
+                     xaxis=axis("x", k), yaxis=axis("y", k)))
+    for frame, text in zip(frames, texts):
+        frame["traces"].append(k - 1)
+        frame["data"].append(dict(type="scatter", text=text))
+    _make_room_below(layout, k, grid_px=int(GRID_LINE_PX * lines))
+    layout[axis("xaxis", k)] = dict(domain=[0, 1], anchor=axis("y", k), range=[0, width], visible=False,
+                                    fixedrange=True)
+    layout[axis("yaxis", k)]["range"] = [-lines, 0.0]
+
+
+def _grid_positions(texts: list[list[str]], n_rows: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Where each text of a grid goes (x in characters from the left, y in lines down from the top, its
+    vertical middle), and the grid's width and height: every column as wide as its longest line in any
+    frame plus GRID_GAP, every row as tall as its tallest cell in any frame.
+
+    texts: per frame, the grid's texts column by column (n_rows each), lines separated by <br>."""
+    n_columns = len(texts[0]) // n_rows
+    lines = [[text.split("<br>") for text in frame] for frame in texts]
+    longest = np.array([[max(map(len, cell)) for cell in frame] for frame in lines]).max(axis=0)  # (columns·rows,)
+    tallest = np.array([[len(cell) for cell in frame] for frame in lines]).max(axis=0)
+    left = np.concatenate([[0], np.cumsum(longest.reshape(n_columns, n_rows).max(axis=1) + GRID_GAP)])
+    heights = tallest.reshape(n_columns, n_rows).max(axis=0)
+    top = np.concatenate([[0], np.cumsum(heights)])
+    x = np.repeat(left[:-1], n_rows).astype(float)
+    y = np.tile(-(top[:-1] + heights / 2), n_columns).astype(float)
+    return x, y, float(left[-1]), float(top[-1])
+
+
+GRID_TOP_GAP_PX = 80  # between the numbers and the bars above them: the bars' tick labels and axis title
+
+
+def _make_room_below(layout: dict, k: int, grid_px: int) -> None:
+    """Grow the figure by grid_px + GRID_TOP_GAP_PX, move subplots 1 … k−1 and their titles up into the
+    old height and give subplot k's y axis (hidden, fixed) the room at the bottom."""
+    plot_px = layout["height"] - ANIMATION_MARGIN["t"] - ANIMATION_MARGIN["b"]  # the plot area
+    total = plot_px + grid_px + GRID_TOP_GAP_PX
+    share = (grid_px + GRID_TOP_GAP_PX) / total
+
+    def lift(y: float) -> float:
+        return round(share + (1 - share) * y, 6)
+    for j in range(1, k):
+        yaxis = layout[axis("yaxis", j)]
+        yaxis["domain"] = [lift(y) for y in yaxis["domain"]]
+    for note in layout["annotations"]:
+        note["y"] = lift(note["y"])
+    layout[axis("yaxis", k)] = dict(domain=[0, round(grid_px / total, 6)], anchor=axis("x", k), visible=False,
+                                    fixedrange=True)
+    layout["height"] += grid_px + GRID_TOP_GAP_PX
 
 
 def _step_label(t: int, label: str) -> str:

@@ -119,6 +119,28 @@ def test_the_cell_step_download_holds_the_step_on_screen(page, console, app_serv
     assert_clean(page, console)
 
 
+BAR_SHAPES = """() => Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot .bars path"))
+                         .map((bar) => bar.getAttribute("d")).join(" ")"""
+
+
+def test_the_cell_animation_scrubs_bars_and_numbers_together_in_the_browser(page, console, app_server):
+    """A click on the animation's own slider redraws its bars and the numbers under them at that step,
+    with no rerun of the page (the frames are in the figure; Plotly redraws the SVG and leaves the
+    figure's data as sent, so the bars are compared by their drawn shapes)."""
+    info = next(p for p in PAGES if p.url_path == "inside-the-cell")
+    open_app_page(page, app_server, info, "?cell_tab=Animation+%28play%29")
+    driver.wait_for_charts(page)
+    before = page.evaluate(BAR_SHAPES)
+    page.locator(f"{driver.MAIN} .slider-rail-rect").first.scroll_into_view_if_needed()
+    tick = page.locator(f"{driver.MAIN} .slider-tick-rect").nth(5).bounding_box()
+    page.mouse.click(tick["x"] + tick["width"] / 2, tick["y"] + 2)
+    page.wait_for_function("""() => Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot text"))
+                              .filter((t) => t.textContent === "step t = 5").length === 2""")  # slider and numbers
+    assert page.evaluate(BAR_SHAPES) != before
+    assert page.locator(driver.APP_IDLE).count() == 1 and "cell_step" not in page.url
+    assert_clean(page, console)
+
+
 # Blocks the main thread for 150 ms in the task that adds the new chart's plot to the page, before
 # the browser renders the frame that shows it (a MutationObserver callback runs at the end of that task).
 BLOCK_WHEN_A_PLOT_IS_ADDED = """() => {
