@@ -45,6 +45,7 @@ bench: setup
 
 latency: setup chromium
 	$(BIN)/python -m benchmarks.latency --repeats 20 --runs 3
+	$(BIN)/python -m benchmarks.scrub
 
 load: setup
 	$(BIN)/python -m benchmarks.load
