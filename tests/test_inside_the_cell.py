@@ -1,4 +1,6 @@
 """The "Inside the cell" page under AppTest: defaults, every control, URL state and bad uploads."""
+import json
+
 import pytest
 
 from tests.support import app_test, html_table_cells, plotly_specs
@@ -336,3 +338,11 @@ def test_section_headings_are_markdown_headings_shown_literally():
     headings = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert headings[:2] == ["### Cell", "### Input x\\_t"]  # the underscore is not emphasis
     assert "### Step by step" in headings and not at.subheader
+
+
+def test_the_animation_with_its_numbers_at_t2000_h256_ships_under_two_megabytes():
+    at = run_page(cell_T="2000", cell_hidden="256", cell_tab="Animation (play)")
+    assert_clean(at)
+    (spec,) = [el.proto.spec for el in at.get("plotly_chart") if "States and gates over time" in el.proto.spec]
+    assert len(spec) <= 2 * 1024**2
+    assert "to keep the page light" in json.loads(spec)["layout"]["title"]["text"]

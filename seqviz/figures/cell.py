@@ -11,6 +11,7 @@ or averages bins of k steps (heatmaps) and says so in its title.
 """
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -21,6 +22,7 @@ from seqviz.models import KIND_LABELS
 from seqviz.params import ParamCount
 
 ANIMATION_VALUE_BUDGET = 200_000
+BYTES_PER_VALUE = 5.3  # a float32 number written as base64 by Plotly
 HEATMAP_VALUE_BUDGET = 240_000
 MAX_BAR_UNITS = 64
 MAX_FRAMES = 500
@@ -142,14 +144,14 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max
             {column: text} with the same columns at every step (e.g. `seqviz.equations.step_rows`).
     Returns:
         a figure starting at t = 0 with `step_bars`' traces (and a text trace for the numbers) and one
-        frame per shown step (every step, or every k-th one when T × states × units exceeds the budget;
-        the numbers add at most a small table's text to each frame). Frames update the traces in place
-        (redraw False), so moving the slider or playing needs no round trip to a server.
+        frame per shown step (every step, or every k-th one when the frames' numbers, T × (states ×
+        units + the table's text, counted as numbers), exceed the budget). Frames update the traces in
+        place (redraw False), so moving the slider or playing needs no round trip to a server.
     """
     rows = _bar_rows(list(states))  # one of _bars' traces per row
     T, H = next(iter(states.values())).shape
     units = shown_units(H, max_units)
-    steps = frame_steps(T, len(states) * len(units), budget)
+    steps = frame_steps(T, len(states) * len(units) + (0 if numbers is None else _text_values(numbers(0))), budget)
     data, layout = _bars(states, units, 0)
     stride = int(steps[1] - steps[0]) if len(steps) > 1 else 1
     note = _note([_units_note(len(units), H), f"one frame every {stride} steps ({len(steps)} frames)" if stride > 1 else ""])
@@ -166,6 +168,11 @@ GRID_LINE_PX = 17  # one line of the numbers' text (font size GRID_FONT)
 GRID_FONT = 12
 GRID_GAP = 3  # characters between two columns of the numbers
 GRID_LINE_CHARS = 22  # a longer product or sum is broken after its first " + "
+
+
+def _text_values(table: list[dict]) -> int:
+    """The numbers a table's text weighs in a frame, in the animation budget's unit (one float32 number)."""
+    return math.ceil(len(json.dumps(_grid_texts(table))) / BYTES_PER_VALUE)
 
 
 def _top_level_plus(text: str) -> int:
