@@ -228,9 +228,10 @@ def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], tables:
 
 
 def _grid_positions(texts: list[list[str]], n_rows: int) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Where each text of a grid goes (x in characters from the left, y in lines down from the top, its
-    vertical middle), and the grid's width and height: every column as wide as its longest line in any
-    frame plus GRID_GAP, every row as tall as its tallest cell in any frame.
+    """Where each text of a grid goes (x: characters from the left edge to its start; y: minus the lines
+    from the top edge to its vertical middle), and the grid's width and height in those units: every
+    column as wide as its longest line in any frame plus GRID_GAP, every row as tall as its tallest
+    cell in any frame.
 
     texts: per frame, the grid's texts column by column (n_rows each), lines separated by <br>."""
     n_columns = len(texts[0]) // n_rows
