@@ -20,16 +20,18 @@ from benchmarks.latency import TRIVIAL, open_target, p90
 from tests.browser import driver
 
 ANIMATION_URL = "inside-the-cell?cell_tab=" + quote("Animation (play)")
+# Armed before the click: records in window.__seqvizScrub the first animation frame (its rendering's
+# start, as benchmarks/latency.py times frames) in which both the slider's current value and the
+# numbers' header read `step`; the click's time is the driver's input clock (window.__seqvizInputAt).
 WATCH_FOR_STEP = """
 (step) => {
-  const watch = window.__seqvizScrub = {input: null, shown: null};
-  document.addEventListener("pointerdown", (event) => { watch.input = event.timeStamp; }, {capture: true, once: true});
+  const watch = window.__seqvizScrub = {shown: null};
   const label = "step t = " + step;
   const check = () => {
     const now = performance.now();
     const texts = document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot text");
-    if (watch.input !== null && Array.from(texts).filter((t) => t.textContent === label).length === 2) {
-      watch.shown = now - watch.input;  // the slider's current value and the numbers' header
+    if (window.__seqvizInputAt !== null && Array.from(texts).filter((t) => t.textContent === label).length === 2) {
+      watch.shown = now - window.__seqvizInputAt;
     } else {
       requestAnimationFrame(check);
     }
@@ -41,10 +43,9 @@ WATCH_FOR_STEP = """
 
 def click_step(page, step: int) -> float:
     """Click the animation slider's tick of `step` (frames are one per step at the default T = 100);
-    returns pointerdown → the step's bars and numbers on screen, in ms."""
-    tick = page.locator(f"{driver.MAIN} .slider-tick-rect").nth(step).bounding_box()
+    returns the click's input event → the step's bars and numbers on screen, in ms."""
     page.evaluate(WATCH_FOR_STEP, step)
-    page.mouse.click(tick["x"] + tick["width"] / 2, tick["y"] + 2)
+    driver.click_chart_slider_step(page, step)
     page.wait_for_function("() => window.__seqvizScrub.shown !== null", timeout=30_000)
     return page.evaluate("() => window.__seqvizScrub.shown")
 
@@ -52,7 +53,6 @@ def click_step(page, step: int) -> float:
 def measure(repeats: int) -> dict[str, list[float]]:
     with driver.StreamlitServer() as app, driver.StreamlitServer(TRIVIAL) as trivial, driver.chromium() as browser:
         cell, _ = open_target(browser, f"{app.url}/{ANIMATION_URL}", None)
-        cell.locator(f"{driver.MAIN} .slider-rail-rect").first.scroll_into_view_if_needed()
         page, label = open_target(browser, trivial.url, "Points")
         driver.change_and_wait(page, label)  # warm-up: first rerun of the session
         times = {"trivial page: slider": [], "cell animation: slider": []}

@@ -151,14 +151,15 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max
     rows = _bar_rows(list(states))  # one of _bars' traces per row
     T, H = next(iter(states.values())).shape
     units = shown_units(H, max_units)
-    steps = frame_steps(T, len(states) * len(units) + (0 if numbers is None else _text_values(numbers(0))), budget)
+    first = None if numbers is None else numbers(0)
+    steps = frame_steps(T, len(states) * len(units) + (0 if first is None else _text_values(first)), budget)
     data, layout = _bars(states, units, 0)
     stride = int(steps[1] - steps[0]) if len(steps) > 1 else 1
     note = _note([_units_note(len(units), H), f"one frame every {stride} steps ({len(steps)} frames)" if stride > 1 else ""])
     frames = [dict(name=str(t), traces=list(range(len(rows))),
                    data=[dict(type="bar", y=_row_values(states, row, units, t)) for row in rows]) for t in steps]
     if numbers is not None:
-        _add_number_grid(data, layout, frames, [numbers(int(t)) for t in steps])
+        _add_number_grid(data, layout, frames, [first] + [numbers(int(t)) for t in steps[1:]])
     layout.update(title=dict(text=f"States and gates over time: press play or drag the slider{note}"),
                   updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=ANIMATION_MARGIN)
     return figure(data, layout, frames)
@@ -221,10 +222,11 @@ def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], tables:
     for frame, text in zip(frames, texts):
         frame["traces"].append(k - 1)
         frame["data"].append(dict(type="scatter", text=text))
-    _make_room_below(layout, k, grid_px=int(GRID_LINE_PX * lines))
+    top = _make_room_below(layout, k - 1, grid_px=int(GRID_LINE_PX * lines))
     layout[axis("xaxis", k)] = dict(domain=[0, 1], anchor=axis("y", k), range=[0, width], visible=False,
                                     fixedrange=True)
-    layout[axis("yaxis", k)]["range"] = [-lines, 0.0]
+    layout[axis("yaxis", k)] = dict(domain=[0, top], anchor=axis("x", k), range=[-lines, 0.0], visible=False,
+                                    fixedrange=True)
 
 
 def _grid_positions(texts: list[list[str]], n_rows: int) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -249,23 +251,22 @@ def _grid_positions(texts: list[list[str]], n_rows: int) -> tuple[np.ndarray, np
 GRID_TOP_GAP_PX = 80  # between the numbers and the bars above them: the bars' tick labels and axis title
 
 
-def _make_room_below(layout: dict, k: int, grid_px: int) -> None:
-    """Grow the figure by grid_px + GRID_TOP_GAP_PX, move subplots 1 … k−1 and their titles up into the
-    old height and give subplot k's y axis (hidden, fixed) the room at the bottom."""
+def _make_room_below(layout: dict, n: int, grid_px: int) -> float:
+    """Grow the figure by grid_px + GRID_TOP_GAP_PX and move subplots 1 … n and their titles up into its
+    old height; returns the top (in paper units) of the room left at the bottom for grid_px."""
     plot_px = layout["height"] - ANIMATION_MARGIN["t"] - ANIMATION_MARGIN["b"]  # the plot area
     total = plot_px + grid_px + GRID_TOP_GAP_PX
     share = (grid_px + GRID_TOP_GAP_PX) / total
 
     def lift(y: float) -> float:
         return round(share + (1 - share) * y, 6)
-    for j in range(1, k):
+    for j in range(1, n + 1):
         yaxis = layout[axis("yaxis", j)]
         yaxis["domain"] = [lift(y) for y in yaxis["domain"]]
     for note in layout["annotations"]:
         note["y"] = lift(note["y"])
-    layout[axis("yaxis", k)] = dict(domain=[0, round(grid_px / total, 6)], anchor=axis("x", k), visible=False,
-                                    fixedrange=True)
     layout["height"] += grid_px + GRID_TOP_GAP_PX
+    return round(grid_px / total, 6)
 
 
 def _step_label(t: int, label: str) -> str:

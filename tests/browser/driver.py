@@ -465,6 +465,16 @@ _ACTIONS = {
 }
 
 
+def click_chart_slider_step(page, step: int) -> None:
+    """Click step number `step` (0-based) of the first Plotly slider drawn inside a main-area chart (an
+    animation's own slider, which Streamlit never sees), scrolled into view first; the input clock is
+    armed just before the click."""
+    page.locator(f"{MAIN} .slider-rail-rect").first.scroll_into_view_if_needed()
+    tick = page.locator(f"{MAIN} .slider-tick-rect").nth(step).bounding_box()
+    arm_input_clock(page)
+    page.mouse.click(tick["x"] + tick["width"] / 2, tick["y"] + 2)
+
+
 def control_value(page, label: str, area: str = MAIN) -> str:
     """What the widget labelled `label` shows as its value (slider position, selection, number, state)."""
     container = control(page, label, area)

@@ -131,9 +131,7 @@ def test_the_cell_animation_scrubs_bars_and_numbers_together_in_the_browser(page
     open_app_page(page, app_server, info, "?cell_tab=Animation+%28play%29")
     driver.wait_for_charts(page)
     before = page.evaluate(BAR_SHAPES)
-    page.locator(f"{driver.MAIN} .slider-rail-rect").first.scroll_into_view_if_needed()
-    tick = page.locator(f"{driver.MAIN} .slider-tick-rect").nth(5).bounding_box()
-    page.mouse.click(tick["x"] + tick["width"] / 2, tick["y"] + 2)
+    driver.click_chart_slider_step(page, 5)
     page.wait_for_function("""() => Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot text"))
                               .filter((t) => t.textContent === "step t = 5").length === 2""")  # slider and numbers
     assert page.evaluate(BAR_SHAPES) != before
