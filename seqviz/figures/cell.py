@@ -283,7 +283,7 @@ def _slider(steps: np.ndarray, step_labels) -> dict:
     crowded = len(steps) > SLIDER_MAX_LABELS
     ticks = dict(ticklen=0, font=dict(color="rgba(0,0,0,0)")) if crowded else {}
     return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14, color="#31333f")), pad=dict(t=55),
-                len=0.8, x=0.2, y=0, yanchor="top",
+                len=0.74, x=0.26, y=0, yanchor="top",  # right of the play and pause buttons
                 **ticks, steps=[dict(method="animate", label=_step_label(int(t), step_labels[t]), args=[[str(t)], jump])
                        for t in steps])
 
