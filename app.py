@@ -11,6 +11,6 @@ freeze_startup_heap()
 st.set_page_config(page_title="seqviz", page_icon="assets/favicon.png", layout="wide")
 pages = [st.Page(render_home, title="Home", icon=":material/home:", default=True)]
 pages += [st.Page(str(p.path), title=p.title, icon=p.icon, url_path=p.url_path) for p in discover_pages()]
-navigation = st.navigation(pages)
-shared_sidebar()
+navigation = st.navigation(pages, position="hidden")
+shared_sidebar(pages)
 navigation.run()

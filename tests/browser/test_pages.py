@@ -73,13 +73,16 @@ def test_the_main_control_updates_the_chart_and_url_and_the_url_reproduces_the_v
     assert_clean(page, console)
 
 
-def test_sidebar_navigation_reaches_every_page(page, console, app_server):
+def test_sidebar_links_reach_every_page_and_home(page, console, app_server):
     open_app_page(page, app_server, None)
+    link = f"{driver.SIDEBAR} a[data-testid='stPageLink-NavLink']"
     for info in PAGES:
-        page.locator(f"{driver.SIDEBAR} [data-testid='stSidebarNav'] a[href$='/{info.url_path}']").click()
+        page.locator(f"{link}[href='{info.url_path}']").click()
         page.wait_for_url(f"**/{info.url_path}**")
         driver.wait_for_app_run(page)
         assert page.locator("h1").first.inner_text() == info.title
+    page.locator(f"{link}[href='']").click()
+    page.wait_for_function("() => document.querySelector('h1')?.innerText === 'seqviz'")
     assert_clean(page, console)
 
 
