@@ -20,6 +20,12 @@ def test_home_lists_every_page_with_its_summary():
         assert page.summary in captions
 
 
+def test_sidebar_links_home_and_every_page_in_order():
+    links = run_app().sidebar.get("page_link")
+    assert [(link.proto.label, link.proto.page) for link in links] == \
+        [("Home", "")] + [(page.title, page.url_path) for page in discover_pages()]
+
+
 def test_sidebar_reads_device_and_seed_from_the_url():
     at = run_app(device="cpu", seed="42")
     assert at.sidebar.selectbox(key="device").value == "cpu"
