@@ -51,4 +51,4 @@ load: setup
 	$(BIN)/python -m benchmarks.load
 
 screenshot: setup chromium
-	$(BIN)/python scripts/screenshot.py
+	$(BIN)/python scripts/screenshot.py --page gradient-flow --height 1400  # the README's image
