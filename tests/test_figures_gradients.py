@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from seqviz.figures.plain import decade_ticks, html_table, markdown_table
+from seqviz.figures.plain import HTML_CELL_STYLES, decade_ticks, html_table, markdown_table
 from seqviz.figures.gradients import (MAX_HEATMAP_CELLS, compare_figure, fit_table, gradient_time_figure, itemised_figure,
                                       phase_figure, spectrum_figure, training_figure, training_heatmap_figure)
 from seqviz.gradients import FlowConfig, FlowResult, KindFlow, PhaseConfig, PhaseResult, SpectrumResult, decay_fit
@@ -50,7 +50,9 @@ def test_html_table_has_the_same_cells_as_text_escapes_markup_and_aligns_numeric
     assert "<b>" not in text and "&lt;b&gt;a&lt;/b&gt; &amp; $x" in text  # shown literally, never as markup
     assert html_table_cells(text) == [["model", "‖dL/dx_0‖", "steps", "M"], ["RNN", "1.5e−07", "3", "∞"],
                                       ["<b>a</b> & $x", "−0.0123", "4", "NaN"]]
-    assert text.count('<td class="num">') == 6 and text.count("<td>") == 2  # numbers right, text left
+    right, left = (f'<td style="{HTML_CELL_STYLES[n]}">' for n in (True, False))
+    assert text.count(right) == 6 and text.count(left) == 2  # numbers right, text left
+    assert "<style" not in text  # inline styles only: no style sheet that comes and goes with the table
     with pytest.raises(ValueError):
         html_table([])
 
