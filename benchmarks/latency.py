@@ -153,6 +153,34 @@ def report_runs(runs: list[dict[str, dict[str, list[float]]]]) -> None:
         print(f"{name:<28}" + "".join(f"{r:>8.2f}x" for r in ratios) + f"   {kept}")
 
 
+def position_ratios(runs: list[dict[str, dict[str, list[float]]]]) -> dict[str, tuple[float, float]]:
+    """Per page, (median ratio to the trivial page over the first half of every run's changes, the same
+    over the second half): each half pooled over the runs and compared with the trivial page's changes
+    at the same places (input → updated chart)."""
+    def half(run: dict, name: str, first: bool) -> list[float]:
+        values = run[name]["chart"]
+        middle = len(values) // 2
+        return values[:middle] if first else values[middle:]
+
+    def ratio(name: str, first: bool) -> float:
+        page = [v for run in runs for v in half(run, name, first)]
+        base = [v for run in runs for v in half(run, "trivial page", first)]
+        return statistics.median(page) / statistics.median(base)
+
+    return {name: (ratio(name, True), ratio(name, False)) for name in runs[0] if name != "trivial page"}
+
+
+def report_positions(runs: list[dict[str, dict[str, list[float]]]]) -> None:
+    """The median ratio over each run's first and second half of changes: how far a page's ratio
+    comes from a fresh session's first changes (the browser compiling and optimising the page's code)."""
+    middle = len(runs[0]["trivial page"]["chart"]) // 2
+    print(f"\nmedian ratio to the trivial page by place in the run: changes 1–{middle} and {middle + 1}–"
+          f"{len(runs[0]['trivial page']['chart'])} of each run, pooled (input → updated chart)")
+    print(f"{'page':<28}{'first half':>12}{'second half':>13}")
+    for name, (early, late) in position_ratios(runs).items():
+        print(f"{name:<28}{early:>11.2f}x{late:>12.2f}x")
+
+
 def report_main_thread(traced: dict[str, list[MainThread]]) -> None:
     """Medians of where input → chart went on the page's main thread (see benchmarks/main_thread.py)."""
     print("\nthe page's main thread from the input event to the updated chart (Chromium trace, median ms)")
@@ -246,6 +274,7 @@ def main() -> None:
     report_frames(frames)
     if args.runs > 1:
         report_runs([run[0] for run in runs])
+    report_positions([run[0] for run in runs])
     if args.trace:
         report_main_thread(traced)
 

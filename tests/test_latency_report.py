@@ -4,7 +4,7 @@ import statistics
 
 import pytest
 
-from benchmarks.latency import BAR, pooled, ratio_interval, run_ratios, shuffled_rounds, verdict
+from benchmarks.latency import BAR, pooled, position_ratios, ratio_interval, run_ratios, shuffled_rounds, verdict
 
 
 def run(trivial: list[float], page: list[float]) -> dict:
@@ -53,3 +53,11 @@ def test_every_name_comes_once_per_round_in_a_shuffled_order():
     rounds = [order[k:k + 4] for k in range(0, 20, 4)]
     assert all(sorted(r) == names for r in rounds)
     assert len({tuple(r) for r in rounds}) > 1
+
+
+def test_the_halves_of_each_run_are_pooled_and_compared_with_the_trivial_page_at_the_same_places():
+    runs = [run([100, 100, 90, 90], [200, 180, 99, 117]), run([110, 110, 80, 80], [198, 198, 96, 96])]
+    early, late = position_ratios(runs)["Page"]
+    assert early == pytest.approx(statistics.median([200, 180, 198, 198]) / statistics.median([100, 100, 110, 110]))
+    assert late == pytest.approx(statistics.median([99, 117, 96, 96]) / statistics.median([90, 90, 80, 80]))
+    assert "trivial page" not in position_ratios(runs)
