@@ -29,9 +29,14 @@ paint, GC and script (benchmarks/main_thread.py).
 With --runs K the whole measurement is repeated K times, each with fresh servers (cold caches, so
 every run walks the same values from the defaults) and a fresh browser; the tables pool the changes
 of all runs, and a last table gives each run's median ratio, as one run's ratio moved by ±0.15 on
-the 2-core test machine. --page-dir DIR serves the pages of DIR with the app and measures them too:
-a page and a variant of it, timed side by side (an A/B needed 120 or more changes per page there
-to separate a 10 ms difference from the noise). Run from the repository root:
+the 2-core test machine. A table after them gives each page's median ratio over the first and over
+the second half of every run's changes: a fresh session's first changes cost some pages more than
+later ones, by the doing, not by the waiting (30 s idle after loading left the cell page's first ten
+changes as slow; traced, its main thread's script time fell from 119 ms at changes 1–10 to 100 ms
+at 51–60, as a browser's compiler optimises code that keeps running). --page-dir DIR serves the
+pages of DIR with the app and measures them too: a page and a variant of it, timed side by side (an
+A/B needed 120 or more changes per page there to separate a 10 ms difference from the noise). Run
+from the repository root:
 
     python -m benchmarks.latency [--repeats 10] [--runs 3] [--pages inside-the-cell ...] [--fixture]
                                  [--page-dir DIR ...] [--trace 10]
