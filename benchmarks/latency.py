@@ -158,29 +158,30 @@ def report_runs(runs: list[dict[str, dict[str, list[float]]]]) -> None:
         print(f"{name:<28}" + "".join(f"{r:>8.2f}x" for r in ratios) + f"   {kept}")
 
 
+def halves(values: list) -> tuple[list, list]:
+    """The first and the second half of a run's changes (the second gets the odd one)."""
+    middle = len(values) // 2
+    return values[:middle], values[middle:]
+
+
 def position_ratios(runs: list[dict[str, dict[str, list[float]]]]) -> dict[str, tuple[float, float]]:
     """Per page, (median ratio to the trivial page over the first half of every run's changes, the same
     over the second half): each half pooled over the runs and compared with the trivial page's changes
     at the same places (input → updated chart)."""
-    def half(run: dict, name: str, first: bool) -> list[float]:
-        values = run[name]["chart"]
-        middle = len(values) // 2
-        return values[:middle] if first else values[middle:]
-
-    def ratio(name: str, first: bool) -> float:
-        page = [v for run in runs for v in half(run, name, first)]
-        base = [v for run in runs for v in half(run, "trivial page", first)]
+    def ratio(name: str, k: int) -> float:
+        page = [v for run in runs for v in halves(run[name]["chart"])[k]]
+        base = [v for run in runs for v in halves(run["trivial page"]["chart"])[k]]
         return statistics.median(page) / statistics.median(base)
 
-    return {name: (ratio(name, True), ratio(name, False)) for name in runs[0] if name != "trivial page"}
+    return {name: (ratio(name, 0), ratio(name, 1)) for name in runs[0] if name != "trivial page"}
 
 
 def report_positions(runs: list[dict[str, dict[str, list[float]]]]) -> None:
-    """The median ratio over each run's first and second half of changes: how far a page's ratio
-    comes from a fresh session's first changes (the browser compiling and optimising the page's code)."""
-    middle = len(runs[0]["trivial page"]["chart"]) // 2
-    print(f"\nmedian ratio to the trivial page by place in the run: changes 1–{middle} and {middle + 1}–"
-          f"{len(runs[0]['trivial page']['chart'])} of each run, pooled (input → updated chart)")
+    """The median ratio over each run's first and second half of changes: how much more a fresh
+    session's first changes cost a page than its later ones."""
+    first, second = halves(runs[0]["trivial page"]["chart"])
+    print(f"\nmedian ratio to the trivial page by place in the run: changes 1–{len(first)} and "
+          f"{len(first) + 1}–{len(first) + len(second)} of each run, pooled (input → updated chart)")
     print(f"{'page':<28}{'first half':>12}{'second half':>13}")
     for name, (early, late) in position_ratios(runs).items():
         print(f"{name:<28}{early:>11.2f}x{late:>12.2f}x")
