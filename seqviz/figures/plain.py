@@ -168,7 +168,7 @@ def html_table(rows: list[dict]) -> str:
     For a table redrawn with its chart at every change of a main control: the browser draws the app
     again at each of a rerun's script-state changes and parsed a Markdown table anew each time,
     where HTML is set once. The gain measured on the cell's step table (4–8 ms sooner on screen, in
-    runs of 60 and 80 changes) is within the noise that longer runs later showed (README, latency).
+    runs of 60 and 80 changes) is within the noise that longer runs later showed (README, Interaction latency).
     Every cell carries its style inline, with no <style> element: st.html sets the table's HTML anew at
     every change, and a style sheet that comes and goes with it makes the browser match the page's style
     rules again. Without it the cell's step chart came 10 and 8 ms sooner (two benchmark invocations of
