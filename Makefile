@@ -46,6 +46,7 @@ bench: setup
 latency: setup chromium
 	$(BIN)/python -m benchmarks.latency --repeats 20 --runs 3
 	$(BIN)/python -m benchmarks.scrub
+	$(BIN)/python -m benchmarks.chart_draw
 
 load: setup
 	$(BIN)/python -m benchmarks.load
