@@ -3,13 +3,14 @@
 A page's latency (benchmarks/latency.py) is Streamlit's round trip, its React renders and Plotly drawing
 the changed chart: Streamlit gives a changed figure a new element ID, so each one is drawn from scratch
 with Plotly.newPlot. This benchmark isolates that last part. It opens every page in Chromium, takes
-each chart's figure as the page drew it (data and layout, template included), and draws the figures
-again with Plotly.newPlot in a blank page of their own, interleaved round by round in alternating
-order. It prints each chart's median draw time (newPlot until the plot is laid out) and its ratio to
-the trivial page's chart (benchmarks/trivial_app.py) measured in the same rounds.
+each chart's figure as the page drew it (data and layout, template included: for the trivial page,
+Streamlit's chart theme as that page applies it), and draws the figures again with Plotly.newPlot
+in a blank page of their own, interleaved round by round in alternating order. It prints each
+chart's median draw time (newPlot until the plot is laid out) and its ratio to the trivial page's
+chart (benchmarks/trivial_app.py) measured in the same rounds.
 
-The blank page loads the Plotly.js that the Python plotly package bundles, which may differ from the
-one Streamlit bundles by a minor version. Run from the repository root:
+The blank page loads the plotly.js that the Python plotly package bundles (4.1.1 with plotly 7.1),
+as Streamlit's frontend does not expose its own (4.2.0 in Streamlit 1.67). Run from the repository root:
 
     python -m benchmarks.chart_draw [--rounds 40] [--pages inside-the-cell ...]
 """
