@@ -23,7 +23,7 @@ from pathlib import Path
 
 import plotly
 
-from benchmarks.latency import TRIVIAL, pages_to_measure
+from benchmarks.latency import TRIVIAL, open_drawn, pages_to_measure
 from tests.browser import driver
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -64,9 +64,7 @@ def read_figures(browser, targets: dict[str, str]) -> dict[str, dict]:
     """Chart name → {data, layout}, for every chart of every page (page name → URL), the trivial page's first."""
     figures = {}
     for page_name, url in targets.items():
-        page = driver.new_context(browser).new_page()
-        driver.open_page(page, url, timeout_ms=120_000)
-        driver.wait_for_charts(page, timeout_ms=120_000)
+        page = open_drawn(browser, url)
         for k, figure in enumerate(page.evaluate(READ_CHARTS), start=1):
             figures[chart_name(page_name, k, figure["layout"])] = figure
         page.context.close()

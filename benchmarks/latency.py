@@ -65,11 +65,17 @@ def p90(values: list[float]) -> float:
     return statistics.quantiles(values, n=10, method="inclusive")[-1]
 
 
-def open_target(browser, url: str, label: str | None):
-    """A fresh session on `url`, charts drawn; returns (page, main control label)."""
+def open_drawn(browser, url: str):
+    """A fresh session (its own browser context) on `url`, with its charts drawn."""
     page = driver.new_context(browser).new_page()
     driver.open_page(page, url, timeout_ms=120_000)
     driver.wait_for_charts(page, timeout_ms=120_000)
+    return page
+
+
+def open_target(browser, url: str, label: str | None):
+    """A fresh session on `url`, charts drawn; returns (page, main control label)."""
+    page = open_drawn(browser, url)
     label = label or driver.first_control_label(page)
     if label is None:
         raise RuntimeError(f"{url} has no widget to change")
