@@ -54,8 +54,7 @@ DRAW = """async (figure) => {
 
 def chart_name(page: str, k: int, layout: dict) -> str:
     """`page`, the chart's number on it and its title's first line without markup."""
-    title = layout.get("title") or {}
-    text = title.get("text", "") if isinstance(title, dict) else str(title)
+    text = (layout.get("title") or {}).get("text", "")  # plotly.js 3+ takes a title only as {text, …}
     first = re.sub(r"<[^>]+>", "", re.split(r"<br\s*/?>", text)[0]).strip()
     return f"{page} #{k}" + (f": {first[:40]}" if first else "")
 
@@ -88,9 +87,11 @@ def draw_times(browser, figures: dict[str, dict], rounds: int) -> dict[str, list
     return times
 
 
-def report(times: dict[str, list[float]], baseline: str) -> None:
-    reference = statistics.median(times[baseline])
-    print(f"Plotly.newPlot, Chromium, {len(times[baseline])} draws per chart (plotly.js of the plotly package)")
+def report(times: dict[str, list[float]]) -> None:
+    """Each chart's median draw time and its ratio to the first chart's (the trivial page's)."""
+    baseline = next(iter(times.values()))
+    reference = statistics.median(baseline)
+    print(f"Plotly.newPlot, Chromium, {len(baseline)} draws per chart (plotly.js of the plotly package)")
     print(f"{'chart':<60} {'median ms':>10} {'÷ trivial':>10}")
     for name, values in times.items():
         median = statistics.median(values)
@@ -110,7 +111,7 @@ def main() -> None:
         targets = {"trivial page": trivial.url} | {info.title: f"{app.url}/{info.url_path}" for info in pages}
         figures = read_figures(browser, targets)
         times = draw_times(browser, figures, args.rounds)
-    report(times, next(iter(times)))
+    report(times)
 
 
 if __name__ == "__main__":
