@@ -1,4 +1,6 @@
 """Inside the cell: hidden state, cell state and gates of an RNN, LSTM or GRU, step by step."""
+from typing import Callable
+
 import streamlit as st
 
 from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
@@ -115,21 +117,21 @@ def animation_figure(_run, config: CellConfig, layer: int, direction: int, units
                           numbers=lambda t: step_rows(step_numbers(_run, layer, direction, t, units)))
 
 
-def step_views(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> None:
+def step_views(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> tuple[str, Callable]:
     """The chosen step view (see url_views): only it is built and sent, one chart per rerun instead of four.
 
-    Its download button sits outside the step fragment, so moving t does not redraw it (a button
-    redrawn with the chart cost ~6 ms a change): it downloads the figure the fragment drew last,
-    which the fragment keeps in this session's `drawn` dict."""
+    Returns the view's name and a function giving the figure the step fragment drew last, which
+    the fragment keeps in this session's `drawn` dict: the view's download button (see `downloads`)
+    is outside the fragment, so moving t does not redraw it, yet it saves the step on screen."""
     drawn = st.session_state.setdefault("cell_step_figure", {})
     name = url_views("Step view", STEP_VIEWS, key="cell_tab")
     step_view(run, config, layer, direction, units, name, drawn)
-    download_figure(lambda: drawn["figure"], STEP_FIGURES[name])
     tr = run.trace
     st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction)))
     if tr.kind == "gru":
         st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
                    "old state kept (some texts swap z and 1 − z).")
+    return name, lambda: drawn["figure"]
 
 
 @st.fragment
@@ -174,44 +176,50 @@ def traced_views(run, config: CellConfig) -> None:
                    "Scale the input down or pick another initialisation.")
     subheader("Step by step")
     layer, direction, units = shown(run.trace)
-    step_views(run, config, layer, direction, units)
+    view, step_figure = step_views(run, config, layer, direction, units)
     subheader("Order matters")
     st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
                "the final state differs: order is information, not just the set of inputs.")
-    show(order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
-                       run.sequence.step_labels), "order")
-    subheader("Download the trace")
-    downloads(run)
+    order = order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
+                          run.sequence.step_labels)
+    plotly_chart(order, key="cell_fig_order")
     subheader("Parameter count")
     counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional)
-    show(parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
-                          + (", bidirectional" if config.bidirectional else "")), "params")
+    params = parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
+                              + (", bidirectional" if config.bidirectional else ""))
+    plotly_chart(params, key="cell_fig_params")
+    downloads(run, {STEP_FIGURES[view]: (view, step_figure), "order": ("Order matters", lambda: order),
+                    "params": ("Parameter count", lambda: params)})
 
 
-def show(fig, name: str) -> None:
-    """The figure, and a button that downloads it as a standalone HTML file."""
-    plotly_chart(fig, key=f"cell_fig_{name}")
-    download_figure(lambda: fig, name)
-
-
-def download_figure(figure, name: str) -> None:
+def download_figure(figure: Callable, name: str, title: str) -> None:
     """A button that downloads `figure()` as a standalone HTML file, built only when clicked (Streamlit
     calls the data function then, outside the script run: it must not read st.session_state)."""
-    st.download_button("Download this figure (HTML)", data=lambda: figure().to_html(include_plotlyjs=True),
+    st.download_button(f"{title}: figure (HTML)", data=lambda: figure().to_html(include_plotlyjs=True),
                        file_name=f"inside_the_cell_{name}.html", mime="text/html", on_click="ignore",
                        key=f"cell_html_{name}")
 
 
-def downloads(run) -> None:
-    left, right = st.columns(2)
-    left.download_button("Download the trace (NPZ)", data=lambda: trace_npz_bytes(run.trace, run.sequence),
-                         file_name="inside_the_cell_trace.npz", mime="application/octet-stream", on_click="ignore",
-                         key="cell_npz")
-    if csv_size_estimate(run.trace, run.sequence) <= CSV_MAX_BYTES:
-        right.download_button("Download the trace (CSV)", data=lambda: trace_csv_bytes(run.trace, run.sequence),
-                              file_name="inside_the_cell_trace.csv", mime="text/csv", on_click="ignore", key="cell_csv_out")
-    else:
-        right.caption(f"The CSV would exceed {CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds every number.")
+def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
+    """Every download of the page in one popover: the trace as NPZ and CSV, and each of `figures`
+    (file name → (title, function giving the figure)) as standalone HTML.
+
+    In a popover, not on the page: the browser mounts a popover's buttons only while it is open, and
+    Streamlit's client renders every element of the page again at each rerun, the step fragment's
+    included. With five buttons on the page, each change of t reached the screen ~10 ms later
+    (benchmarks/latency.py, side by side)."""
+    with st.popover("Download the trace or a figure", icon=":material/download:"):
+        st.download_button("The trace (NPZ)", data=lambda: trace_npz_bytes(run.trace, run.sequence),
+                           file_name="inside_the_cell_trace.npz", mime="application/octet-stream", on_click="ignore",
+                           key="cell_npz")
+        if csv_size_estimate(run.trace, run.sequence) <= CSV_MAX_BYTES:
+            st.download_button("The trace (CSV)", data=lambda: trace_csv_bytes(run.trace, run.sequence),
+                               file_name="inside_the_cell_trace.csv", mime="text/csv", on_click="ignore",
+                               key="cell_csv_out")
+        else:
+            st.caption(f"The CSV would exceed {CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds every number.")
+        for name, (title, figure) in figures.items():
+            download_figure(figure, name, title)
 
 
 st.title(TITLE)

@@ -100,10 +100,13 @@ def test_default_view_shows_the_equations_and_the_numbers_of_three_units(default
     assert step_table_header(default_page) == ["step t = 0", "unit j = 0", "unit j = 1", "unit j = 2"]
 
 
-def test_default_view_offers_trace_and_figure_downloads(default_page):
+def test_default_view_offers_trace_and_figure_downloads_in_one_popover(default_page):
     labels = [el.proto.label for el in default_page.get("download_button")]
-    assert "Download the trace (NPZ)" in labels and "Download the trace (CSV)" in labels
-    assert labels.count("Download this figure (HTML)") == 3
+    assert labels == ["The trace (NPZ)", "The trace (CSV)", "Bars at step t: figure (HTML)",
+                      "Order matters: figure (HTML)", "Parameter count: figure (HTML)"]
+    assert [el.proto.popover.label for el in default_page.get("popover")] == ["Download the trace or a figure"]
+    inside = [el.proto.label for el in default_page.get("popover")[0].get("download_button")]
+    assert inside == labels
 
 
 def test_moving_the_step_slider_moves_the_marker_and_the_equations():

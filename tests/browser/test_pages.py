@@ -115,8 +115,9 @@ def test_the_cell_step_download_holds_the_step_on_screen(page, console, app_serv
     open_app_page(page, app_server, next(p for p in PAGES if p.url_path == "inside-the-cell"))
     driver.wait_for_charts(page)
     driver.change_and_wait(page, "Current step t")  # t = 0 → 1
+    page.get_by_role("button", name="Download the trace or a figure").click()
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download this figure (HTML)").first.click()
+        page.get_by_role("button", name="Bars at step t: figure (HTML)").click()
     html = Path(download.value.path()).read_text()
     assert "States and gates at step t = 1" in html and "States and gates at step t = 0" not in html
     assert_clean(page, console)
