@@ -206,8 +206,9 @@ def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
 
     In a popover, not on the page: the browser mounts a popover's buttons only while it is open, and
     Streamlit's client renders every element of the page again at each rerun, the step fragment's
-    included. With five buttons on the page, each change of t reached the screen ~10 ms later
-    (benchmarks/latency.py, side by side)."""
+    included. Timed side by side (benchmarks/latency.py), the buttons in a popover brought a change
+    of t to the screen 8–11 ms sooner in two invocations and made no difference beyond noise in a
+    third (README, Interaction latency)."""
     with st.popover("Download the trace or a figure", icon=":material/download:"):
         st.download_button("The trace (NPZ)", data=lambda: trace_npz_bytes(run.trace, run.sequence),
                            file_name="inside_the_cell_trace.npz", mime="application/octet-stream", on_click="ignore",
