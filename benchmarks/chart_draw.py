@@ -23,7 +23,7 @@ from pathlib import Path
 
 import plotly
 
-from benchmarks.latency import TRIVIAL, open_drawn, pages_to_measure
+from benchmarks.latency import TRIVIAL, add_page_arguments, open_drawn, pages_to_measure
 from tests.browser import driver
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -101,9 +101,7 @@ def report(times: dict[str, list[float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--pages", nargs="*", help="url paths of the pages to draw (default: all)")
-    parser.add_argument("--fixture", action="store_true", help="add the test-only fixture page")
-    parser.add_argument("--page-dir", type=Path, action="append", default=[], help="further pages to draw")
+    add_page_arguments(parser)
     args = parser.parse_args()
     pages = pages_to_measure(args)
     with driver.StreamlitServer(extra_pages=args.fixture, page_dirs=tuple(args.page_dir)) as app, \

@@ -82,6 +82,22 @@ def open_target(browser, url: str, label: str | None):
     return page, label
 
 
+def page_directory(value: str) -> Path:
+    """argparse type of --page-dir: an existing directory."""
+    path = Path(value)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such directory: {value}")
+    return path
+
+
+def add_page_arguments(parser: argparse.ArgumentParser) -> None:
+    """--pages, --fixture and --page-dir: the pages `pages_to_measure` picks from `parser`'s arguments."""
+    parser.add_argument("--pages", nargs="*", help="url paths of the pages to measure (default: all)")
+    parser.add_argument("--fixture", action="store_true", help="also measure the test-only fixture page")
+    parser.add_argument("--page-dir", type=page_directory, action="append", default=[], metavar="DIR",
+                        help="also serve and measure the pages in DIR (e.g. a variant of a page); repeatable")
+
+
 def pages_to_measure(args) -> list[PageInfo]:
     pages = discover_pages() + (discover_pages(driver.FIXTURE_PAGES) if args.fixture else [])
     pages += [info for directory in args.page_dir for info in discover_pages(directory)]
@@ -259,12 +275,9 @@ def report(latencies: dict[str, dict[str, list[float]]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10, help="changes of the main control per page (≥ 2)")
-    parser.add_argument("--pages", nargs="*", help="url paths of the pages to measure (default: all)")
     parser.add_argument("--runs", type=int, default=1, help="independent runs, each with fresh servers and "
                         "browser, pooled in the tables (≥ 1)")
-    parser.add_argument("--fixture", action="store_true", help="also measure the test-only fixture page")
-    parser.add_argument("--page-dir", type=Path, action="append", default=[], metavar="DIR",
-                        help="also serve and measure the pages in DIR (e.g. a variant of a page); repeatable")
+    add_page_arguments(parser)
     parser.add_argument("--trace", type=int, default=0, metavar="N",
                         help="after the timed changes, N more per page in a Chromium trace: where the main "
                              "thread's time went (idle, on CPU, style, layout, paint, GC, script)")
@@ -275,9 +288,6 @@ def main() -> None:
         parser.error(f"--trace must be 0 or more; got {args.trace}")
     if args.runs < 1:
         parser.error(f"--runs must be at least 1; got {args.runs}")
-    missing = [str(d) for d in args.page_dir if not d.is_dir()]
-    if missing:
-        parser.error(f"--page-dir: no such directory: {', '.join(missing)}")
     runs = [measure(args) for _ in range(args.runs)]
     latencies, frames, traced = (pooled([run[k] for run in runs]) for k in range(3))
     print(f"{args.repeats} changes per page after one warm-up change, {args.runs} run(s) pooled; "
