@@ -191,13 +191,19 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).is_file()
 
 
+# What follows `python -m` to start a script: seqviz's launcher (as `make run` does) or plain Streamlit.
+LAUNCHERS = {"seqviz": ["seqviz.ui.serve"], "streamlit": ["streamlit", "run"]}
+
+
 class StreamlitServer:
-    """`streamlit run <script>` on a free loopback port, for as long as the context is open."""
+    """The app's launcher (as `make run` starts it) on a free loopback port, while the context is open."""
 
     def __init__(self, script: str = "app.py", extra_pages: bool = False, log_path: Path | None = None,
-                 page_dirs: tuple[Path, ...] = ()):
-        """`extra_pages` adds the test-only fixture pages, `page_dirs` further page directories."""
+                 page_dirs: tuple[Path, ...] = (), launcher: str = "seqviz"):
+        """`extra_pages` adds the test-only fixture pages, `page_dirs` further page directories;
+        `launcher` is a key of LAUNCHERS (plain `streamlit run` only to show what seqviz's avoids)."""
         self.script = script
+        self._command = LAUNCHERS[launcher]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         extra = ((FIXTURE_PAGES,) if extra_pages else ()) + tuple(page_dirs)
@@ -209,13 +215,12 @@ class StreamlitServer:
     def __enter__(self) -> StreamlitServer:
         self._log = open(self._log_path, "w") if self._log_path else None
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", self.script, "--server.port", str(self.port),
+            [sys.executable, "-m", *self._command, self.script, "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=self._env, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
         try:
             self._wait_healthy(timeout=60)
-            self._run_entry_script_once()
         except BaseException:
             self.__exit__()
             raise
@@ -243,30 +248,6 @@ class StreamlitServer:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"streamlit did not answer {self.url}/_stcore/health within {timeout} s")
-
-    def _run_entry_script_once(self, timeout: float = 120) -> None:
-        """One protocol-level session on the home page, so st.navigation has run before any test.
-
-        Until a session has run the entry script's st.navigation, Streamlit treats an app with a
-        pages/ folder as a legacy pages-directory app, and the first visitor who arrives by a deep
-        link gets a (dismissible) "Page not found" dialog over the right page (streamlit#10276).
-        """
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-        from websockets.sync.client import connect
-
-        url = self.url.replace("http://", "ws://") + "/_stcore/stream"
-        with connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout) as socket:
-            request = BackMsg()
-            request.rerun_script.page_name = ""
-            socket.send(request.SerializeToString())
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                message = ForwardMsg()
-                message.ParseFromString(socket.recv(timeout=timeout))
-                if message.WhichOneof("type") == "script_finished":
-                    return
-        raise RuntimeError(f"the entry script did not finish within {timeout} s")
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process (VmRSS from /proc)."""

@@ -1,0 +1,39 @@
+"""Start the app: `python -m seqviz.ui.serve app.py [streamlit run options]`, a drop-in for `streamlit run`.
+
+Streamlit decides when a server process starts whether its app is a legacy pages-directory app: it
+is one if a `pages/` folder sits next to the entry script, until some session's run calls
+`st.navigation`. Until then a visitor who arrives by a deep link (`/inside-the-cell`) is routed
+through the legacy page list, which knows no such URL, and gets a "Page not found" dialog over the
+right page (streamlit#10276). seqviz keeps its pages in `pages/` and always navigates with
+`st.navigation`, so this launcher says so before the server starts, and the first visitor of any
+page's URL sees that page, with no dialog. `make run` and the browser tests start the app this way.
+"""
+from __future__ import annotations
+
+import sys
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.web import cli
+
+
+def declare_navigation_app() -> None:
+    """Tell Streamlit, before any session starts, that the entry script's st.navigation lists the pages.
+
+    This is the flag `st.navigation` itself clears on its first call; a Streamlit without it
+    stops the launcher rather than serving the dialog again.
+    """
+    if not hasattr(PagesManager, "uses_pages_directory"):
+        raise RuntimeError("this Streamlit has no PagesManager.uses_pages_directory: "
+                           "check seqviz.ui.serve against its pages manager")
+    PagesManager.uses_pages_directory = False
+
+
+def main(argv: list[str]) -> None:
+    """`argv`: what would follow `streamlit run` (the entry script, then options)."""
+    declare_navigation_app()
+    sys.argv = ["streamlit", "run", *argv]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
