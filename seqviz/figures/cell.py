@@ -27,6 +27,12 @@ HEATMAP_VALUE_BUDGET = 240_000
 MAX_BAR_UNITS = 64
 MAX_FRAMES = 500
 ANIMATION_MARGIN = dict(t=90, b=150)  # room for the title, and for the slider and buttons below
+GRID_LINE_PX = 17  # one line of the numbers' text (font size GRID_FONT)
+GRID_FONT = 12
+GRID_GAP = 3  # characters between two columns of the numbers
+GRID_LINE_CHARS = 22  # a longer product or sum is broken after its first " + "
+GRID_TOP_GAP_PX = 80  # between the numbers and the bars above them: the bars' tick labels and axis title
+SLIDER_MAX_LABELS = 25
 STATE_TITLES = {"h": "h  hidden state", "c": "c  cell state", "i": "i  input gate", "f": "f  forget gate",
                 "g": "g  candidate", "o": "o  output gate", "r": "r  reset gate", "z": "z  update gate",
                 "n": "n  candidate"}
@@ -151,7 +157,8 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max
     rows = _bar_rows(list(states))  # one of _bars' traces per row
     T, H = next(iter(states.values())).shape
     units = shown_units(H, max_units)
-    first = None if numbers is None else numbers(0)
+    table = None if numbers is None else numbers(0)
+    first = None if table is None else _grid_texts(table)
     steps = frame_steps(T, len(states) * len(units) + (0 if first is None else _text_values(first)), budget)
     data, layout = _bars(states, units, 0)
     stride = int(steps[1] - steps[0]) if len(steps) > 1 else 1
@@ -159,21 +166,17 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max
     frames = [dict(name=str(t), traces=list(range(len(rows))),
                    data=[dict(type="bar", y=_row_values(states, row, units, t)) for row in rows]) for t in steps]
     if numbers is not None:
-        _add_number_grid(data, layout, frames, [first] + [numbers(int(t)) for t in steps[1:]])
+        texts = [first] + [_grid_texts(numbers(int(t))) for t in steps[1:]]
+        _add_number_grid(data, layout, frames, texts, n_rows=len(table) + 1)
     layout.update(title=dict(text=f"States and gates over time: press play or drag the slider{note}"),
                   updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=ANIMATION_MARGIN)
     return figure(data, layout, frames)
 
 
-GRID_LINE_PX = 17  # one line of the numbers' text (font size GRID_FONT)
-GRID_FONT = 12
-GRID_GAP = 3  # characters between two columns of the numbers
-GRID_LINE_CHARS = 22  # a longer product or sum is broken after its first " + "
-
-
-def _text_values(table: list[dict]) -> int:
-    """The numbers a table's text weighs in a frame, in the animation budget's unit (one float32 number)."""
-    return math.ceil(len(json.dumps(_grid_texts(table))) / BYTES_PER_VALUE)
+def _text_values(texts: list[str]) -> int:
+    """The numbers a table's texts (`_grid_texts`) weigh in a frame, in the animation budget's unit (one
+    float32 number)."""
+    return math.ceil(len(json.dumps(texts)) / BYTES_PER_VALUE)
 
 
 def _top_level_plus(text: str) -> int:
@@ -207,14 +210,16 @@ def _grid_texts(table: list[dict]) -> list[str]:
     return [text for head, column in zip(header, [titles, *numbers]) for text in (head, *column)]
 
 
-def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], tables: list[list[dict]]) -> None:
+def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], texts: list[list[str]],
+                     n_rows: int) -> None:
     """Add the step's numbers under the bars as one text trace on a hidden subplot, and give each frame
     its text (see `_grid_positions`).
 
+    texts: per frame, the table's `_grid_texts` (n_rows per column, its header first).
+
     Text, not a Plotly table: a frame updates a text trace in place, where a table needs a full redraw
     (in Chromium, ~120 ms a step against ~30 for the bars and the text)."""
-    texts = [_grid_texts(table) for table in tables]  # per frame, column by column
-    x, y, width, lines = _grid_positions(texts, n_rows=len(tables[0]) + 1)
+    x, y, width, lines = _grid_positions(texts, n_rows)
     k = len(data) + 1
     data.append(dict(type="scatter", mode="text", x=x, y=y, text=texts[0], textposition="middle right",
                      textfont=dict(size=GRID_FONT), hoverinfo="skip", cliponaxis=False,
@@ -248,9 +253,6 @@ def _grid_positions(texts: list[list[str]], n_rows: int) -> tuple[np.ndarray, np
     return x, y, float(left[-1]), float(top[-1])
 
 
-GRID_TOP_GAP_PX = 80  # between the numbers and the bars above them: the bars' tick labels and axis title
-
-
 def _make_room_below(layout: dict, n: int, grid_px: int) -> float:
     """Grow the figure by grid_px + GRID_TOP_GAP_PX and move subplots 1 … n and their titles up into its
     old height; returns the top (in paper units) of the room left at the bottom for grid_px."""
@@ -271,9 +273,6 @@ def _make_room_below(layout: dict, n: int, grid_px: int) -> float:
 
 def _step_label(t: int, label: str) -> str:
     return str(t) if label == f"t={t}" else f"{t} {label}"
-
-
-SLIDER_MAX_LABELS = 25
 
 
 def _slider(steps: np.ndarray, step_labels) -> dict:
