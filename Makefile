@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run test bench chromium latency load screenshot
+.PHONY: setup run test bench chromium latency load long-session screenshot
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ latency: setup chromium
 
 load: setup
 	$(BIN)/python -m benchmarks.load
+
+long-session: setup chromium
+	$(BIN)/python -m benchmarks.long_session
 
 screenshot: setup chromium
 	$(BIN)/python scripts/screenshot.py --page gradient-flow --height 1400  # the README's image

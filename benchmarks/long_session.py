@@ -51,6 +51,8 @@ def slowdown(blocks: list[Block]) -> float:
 
 
 def run_session(browser, server, url: str, label: str | None, changes: int, block: int, sweep: int) -> list[Block]:
+    """One fresh session on `url`: `changes` changes of the control `label` (None: the first widget), a
+    Block per `block` of them (the last may be shorter)."""
     page, label = open_target(browser, url, label)
     blocks, times = [], []
     for k in range(changes):
@@ -65,9 +67,11 @@ def run_session(browser, server, url: str, label: str | None, changes: int, bloc
 
 def report(title: str, blocks: list[Block], block: int, changes: int) -> None:
     print(f"\n{title}")
-    print(f"{'changes':>9} {'median ms':>10} {'CSS rules':>10} {'DOM elements':>13} {'JS heap MB':>11} {'server MB':>10}")
+    print(f"{'changes':>9} {'median ms':>10} {'CSS rules':>10} {'DOM elements':>13} {'JS heap MB':>11} "
+          f"{'server MB':>10}")
     for k, b in enumerate(blocks):
-        print(f"{f'{k * block + 1}–{min((k + 1) * block, changes)}':>9} {b.median_ms:>10.0f} {b.css_rules:>10} {b.dom_elements:>13} "
+        span = f"{k * block + 1}–{min((k + 1) * block, changes)}"
+        print(f"{span:>9} {b.median_ms:>10.0f} {b.css_rules:>10} {b.dom_elements:>13} "
               f"{b.js_heap_bytes / 1e6:>11.0f} {b.server_rss_bytes / 1e6:>10.0f}")
     print(f"last block ÷ first block: {slowdown(blocks):.2f}x")
 
@@ -84,7 +88,8 @@ def main() -> None:
     pages = pages_to_measure(args)
     if not pages:
         raise SystemExit("no pages to measure")
-    print(f"{args.changes} changes per page in one session each, {args.sweep} forward then back; Chromium {driver.CHROMIUM}")
+    print(f"{args.changes} changes per page in one session each, {args.sweep} forward then back; "
+          f"Chromium {driver.CHROMIUM}")
     with driver.StreamlitServer(extra_pages=args.fixture, page_dirs=tuple(args.page_dir)) as server, \
             driver.chromium() as browser:
         for info in pages:

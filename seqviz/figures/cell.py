@@ -157,8 +157,7 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max
     rows = _bar_rows(list(states))  # one of _bars' traces per row
     T, H = next(iter(states.values())).shape
     units = shown_units(H, max_units)
-    table = None if numbers is None else numbers(0)
-    first = None if table is None else _grid_texts(table)
+    first = None if numbers is None else numbers(0)
     steps = frame_steps(T, len(states) * len(units) + (0 if first is None else _text_values(first)), budget)
     data, layout = _bars(states, units, 0)
     stride = int(steps[1] - steps[0]) if len(steps) > 1 else 1
@@ -166,17 +165,15 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max
     frames = [dict(name=str(t), traces=list(range(len(rows))),
                    data=[dict(type="bar", y=_row_values(states, row, units, t)) for row in rows]) for t in steps]
     if numbers is not None:
-        texts = [first] + [_grid_texts(numbers(int(t))) for t in steps[1:]]
-        _add_number_grid(data, layout, frames, texts, n_rows=len(table) + 1)
+        _add_number_grid(data, layout, frames, [first] + [numbers(int(t)) for t in steps[1:]])
     layout.update(title=dict(text=f"States and gates over time: press play or drag the slider{note}"),
                   updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=ANIMATION_MARGIN)
     return figure(data, layout, frames)
 
 
-def _text_values(texts: list[str]) -> int:
-    """The numbers a table's texts (`_grid_texts`) weigh in a frame, in the animation budget's unit (one
-    float32 number)."""
-    return math.ceil(len(json.dumps(texts)) / BYTES_PER_VALUE)
+def _text_values(table: list[dict]) -> int:
+    """The numbers a table's text weighs in a frame, in the animation budget's unit (one float32 number)."""
+    return math.ceil(len(json.dumps(_grid_texts(table))) / BYTES_PER_VALUE)
 
 
 def _top_level_plus(text: str) -> int:
@@ -210,16 +207,14 @@ def _grid_texts(table: list[dict]) -> list[str]:
     return [text for head, column in zip(header, [titles, *numbers]) for text in (head, *column)]
 
 
-def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], texts: list[list[str]],
-                     n_rows: int) -> None:
+def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], tables: list[list[dict]]) -> None:
     """Add the step's numbers under the bars as one text trace on a hidden subplot, and give each frame
     its text (see `_grid_positions`).
 
-    texts: per frame, the table's `_grid_texts` (n_rows per column, its header first).
-
     Text, not a Plotly table: a frame updates a text trace in place, where a table needs a full redraw
     (in Chromium, ~120 ms a step against ~30 for the bars and the text)."""
-    x, y, width, lines = _grid_positions(texts, n_rows)
+    texts = [_grid_texts(table) for table in tables]  # per frame, column by column
+    x, y, width, lines = _grid_positions(texts, n_rows=len(tables[0]) + 1)
     k = len(data) + 1
     data.append(dict(type="scatter", mode="text", x=x, y=y, text=texts[0], textposition="middle right",
                      textfont=dict(size=GRID_FONT), hoverinfo="skip", cliponaxis=False,
