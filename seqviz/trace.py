@@ -53,7 +53,8 @@ class Trace:
         cell: (T, L, D, H) LSTM c_t, None for RNN and GRU.
         gates: gate name → (T, L, D, H); LSTM i, f, g, o; GRU r, z, n; empty for RNN.
         output: (T, D·H) the module's output (the last layer's h_t).
-        grad_hidden_norm: (T, L, D) ‖dL/dh_t‖₂, total derivative through the recurrence.
+        grad_hidden_norm: (T, L, D) ‖dL/dh_t‖₂, total derivative through the recurrence (float64 norms:
+            a float32 sum of squares would underflow for tiny, nonzero gradients).
         grad_input_norm: (T,) ‖dL/dx_t‖₂.
         loss_value: the scalar loss that was differentiated.
         first_nonfinite_step: smallest t at which a state, gate or output is inf/NaN, else None.
@@ -348,11 +349,17 @@ def _stack(per_layer, name) -> torch.Tensor:
     return torch.stack([torch.stack([rec[name] for rec in layer], dim=2) for layer in per_layer], dim=2)
 
 
+def _norm(v: torch.Tensor) -> torch.Tensor:
+    """‖v‖ over the last axis, in float64: float32's sum of squares underflows to 0 once the components
+    fall below ~1e-23, so a float32 gradient far from 0 would be reported as exactly 0 (an underflow)."""
+    return torch.linalg.vector_norm(v, dim=-1, dtype=torch.float64)
+
+
 def _assemble(kind, module, per_layer, out, X, loss, weights, dtype, batched) -> Trace:
     hidden = _stack(per_layer, "hidden")
     cell = _stack(per_layer, "cell") if kind == "lstm" else None
     gates = {g: _stack(per_layer, g) for g in GATE_NAMES[kind]}
-    delta_norm = _stack(per_layer, "delta").norm(dim=-1)  # (T, B, L, D)
+    delta_norm = _norm(_stack(per_layer, "delta"))  # (T, B, L, D)
     checked = [hidden, out] + list(gates.values()) + ([cell] if cell is not None else [])
     dtype_name = {v: k for k, v in DTYPES.items()}.get(dtype, str(dtype))
     return Trace(
@@ -363,7 +370,7 @@ def _assemble(kind, module, per_layer, out, X, loss, weights, dtype, batched) ->
         gates={g: _readonly(v, batched) for g, v in gates.items()},
         output=_readonly(out, batched),
         grad_hidden_norm=_readonly(delta_norm, batched),
-        grad_input_norm=_readonly(X.grad.norm(dim=-1), batched),
+        grad_input_norm=_readonly(_norm(X.grad), batched),
         loss_value=float(loss.detach()),
         first_nonfinite_step=_first_nonfinite(checked),
         grad_underflow=_readonly(delta_norm == 0, batched),

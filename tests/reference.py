@@ -57,7 +57,7 @@ def naive_unroll(module, x, loss="last"):
     return {
         "hidden": grab(hs, lambda h: h.detach()).numpy(),
         "cell": grab(cs, lambda c: c.detach()).numpy() if is_lstm else None,
-        "grad_hidden_norm": grab(hs, lambda h: h.grad.norm()).numpy(),
-        "grad_input_norm": x.grad.norm(dim=-1).numpy(),
+        "grad_hidden_norm": grab(hs, lambda h: h.grad.double().norm()).numpy(),  # float32's own norm underflows
+        "grad_input_norm": x.grad.double().norm(dim=-1).numpy(),
         "output": layer_in.detach().numpy(),
     }

@@ -69,7 +69,7 @@ def stepwise_profile(model, batch, truncation):
     prediction = model.readout(torch.stack(outs, dim=1))
     loss = (batch.mask * step_losses(batch.task, prediction, batch.y)).sum() / batch.mask.sum()
     loss.backward()
-    return np.array([float(h.grad.norm()) if h.grad is not None else 0.0 for h in hs])
+    return np.array([float(h.grad.double().norm()) if h.grad is not None else 0.0 for h in hs])
 
 
 @pytest.mark.parametrize("kind, task, truncation", [("rnn", "copy", 0), ("lstm", "copy", 4), ("gru", "adding", 5),
