@@ -14,7 +14,7 @@ from seqviz.gradients import (ITEMISED_MAX_STEPS, KINDS, SEED_004, FlowConfig, P
                               itemised_gradients, jacobian_spectrum, phase_sweep)
 from seqviz.models import INITS, KIND_LABELS
 from seqviz.tasks import TASKS
-from seqviz.training import OPTIMIZERS, TrainConfig, history_rows, train
+from seqviz.training import OPTIMIZERS, TrainConfig, history_rows, run_label, train
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
@@ -184,7 +184,8 @@ def phase_view(seed: int) -> None:
     longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=500, step=10, container=c3)
     scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale", default=0.1,
                        container=c4, help="With large inputs tanh saturates and damps every gradient; 0 removes them.")
-    gated = url_toggle("Compare LSTM and GRU", key="grad_phase_gated", default=False, container=c5)
+    gated = url_toggle("Add LSTM, GRU", key="grad_phase_gated", default=False, container=c5,
+                       help="Sweep LSTM and GRU too, each beside the RNN, with the same H, radii and lengths.")
     rhos = tuple(np.round(np.linspace(0.1, 3.0, radii), 3).tolist())
     lengths = tuple(sorted(set(np.geomspace(2, longest, 10).round().astype(int).tolist())))
     kinds = KINDS if gated else ("rnn",)
@@ -231,10 +232,8 @@ def runs() -> dict:
 
 
 def keep_run(history) -> str:
-    c = history.config
-    clip = "off" if c.clip == "off" else f"{c.clip} {c.clip_threshold:g}"
     number = st.session_state["grad_run_count"] = st.session_state.get("grad_run_count", 0) + 1
-    name = f"#{number} {KIND_LABELS[c.kind]} {c.task} T={c.length} clip {clip} ({history.status})"
+    name = f"#{number} {run_label(history.config)} ({history.status})"
     runs()[name] = history
     while len(runs()) > MAX_RUNS:
         runs().pop(next(iter(runs())))
@@ -261,8 +260,10 @@ def training_view(seed: int, device: str) -> None:
             st.session_state["grad_current"] = same[-1]
             st.info(f"Same settings as {same[-1]}: showing it (training is seeded, so it would repeat exactly).")
         else:
-            stop.button("Stop", key="grad_stop")
+            stop_slot = stop.empty()  # the Stop button, there only while the run goes on
+            stop_slot.button("Stop", key="grad_stop")
             run_live(config)
+            stop_slot.empty()
     current = runs().get(st.session_state.get("grad_current"))
     if current is not None:
         show_run(st.session_state["grad_current"], current)

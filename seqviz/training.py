@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.clipping import CLIP_MODES, clip_gradients
-from seqviz.models import build_model, check_choice
+from seqviz.models import KIND_LABELS, build_model, check_choice
 from seqviz.tasks import TaskBatch, baseline_loss, input_size, output_size, step_losses, task_batch
 from seqviz.threads import single_threaded
 from seqviz.trace import trace
@@ -73,6 +73,22 @@ class TrainConfig:
                 raise ValueError(f"{name} must be ≥ 1; got {getattr(self, name)!r}")
         if self.truncation < 0:
             raise ValueError(f"truncation must be 0 (full BPTT) or a positive chunk length; got {self.truncation!r}")
+
+
+# How run_label writes a setting that differs from TrainConfig's default.
+SETTING_TEXTS = {"hidden_size": "H={}", "nonlinearity": "φ={}", "init": "init {}", "spectral_radius": "ρ={:g}",
+                 "truncation": "TBPTT k={}", "optimizer": "{}", "learning_rate": "lr={:g}", "batch_size": "batch {}",
+                 "updates": "{} updates", "heatmap_every": "sampled every {}", "seed": "seed {}", "device": "{}"}
+
+
+def run_label(config: TrainConfig) -> str:
+    """A run's settings in a few words: model, task, T and clipping always, every other setting only
+    where it differs from TrainConfig's default, so two runs with different settings never read alike."""
+    default = TrainConfig()
+    clip = "clip off" if config.clip == "off" else f"clip {config.clip} {config.clip_threshold:g}"
+    changed = [text.format(getattr(config, name)) for name, text in SETTING_TEXTS.items()
+               if getattr(config, name) != getattr(default, name)]
+    return ", ".join([f"{KIND_LABELS[config.kind]} {config.task} T={config.length}", clip, *changed])
 
 
 class TaskModel(nn.Module):

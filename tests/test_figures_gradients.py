@@ -1,11 +1,12 @@
 """Gradient-flow figures: zeros and infs are marked (never dropped), big heatmaps are decimated; the
 Markdown and HTML tables of numbers."""
 import json
+import math
 
 import numpy as np
 import pytest
 
-from seqviz.figures.plain import HTML_CELL_STYLES, decade_ticks, html_table, markdown_table
+from seqviz.figures.plain import HTML_CELL_STYLES, decade_ticks, html_table, markdown_table, ordinal
 from seqviz.figures.gradients import (MAX_HEATMAP_CELLS, compare_figure, fit_table, gradient_time_figure, itemised_figure,
                                       phase_figure, spectrum_figure, training_figure, training_heatmap_figure)
 from seqviz.gradients import FlowConfig, FlowResult, KindFlow, PhaseConfig, PhaseResult, SpectrumResult, decay_fit
@@ -131,10 +132,14 @@ def history(status="finished"):
     return h
 
 
-def test_training_figure_draws_the_baseline_and_the_clip_threshold():
+def test_training_figure_draws_the_baseline_and_the_clip_threshold_each_labelled_at_its_line():
     fig = training_figure(history())
     ys = sorted(s.y0 for s in fig.layout.shapes)
     assert ys == pytest.approx([1 / 6, 2.0])
+    assert fig.layout.yaxis.type == fig.layout.yaxis2.type == "log"  # where an annotation's y is log₁₀ y
+    labels = {a.text: (a.yref, a.y) for a in fig.layout.annotations if a.text.startswith(("memoryless", "c ="))}
+    assert labels["memoryless baseline 0.1667"] == ("y", pytest.approx(math.log10(1 / 6)))
+    assert labels["c = 2"] == ("y2", pytest.approx(math.log10(2.0)))
 
 
 def test_training_figure_marks_where_a_run_went_nan():
@@ -150,6 +155,20 @@ def test_training_heatmap_blanks_exact_zeros():
 def test_compare_figure_overlays_every_run():
     fig = compare_figure({"a": history(), "b": history()})
     assert len(fig.data) == 4 and {t.name for t in fig.data} == {"a", "b"}
+
+
+def test_a_training_heatmap_of_few_samples_ticks_each_sampled_update_and_names_the_interval():
+    fig = training_heatmap_figure(history())
+    assert list(fig.layout.yaxis.tickvals) == [0] and "batch of every 20th update" in fig.layout.title.text
+    h = history()
+    h.heatmap_updates, h.heatmap = list(range(0, 400, 20)), [np.ones(3)] * 20
+    assert training_heatmap_figure(h).layout.yaxis.tickvals is None
+
+
+@pytest.mark.parametrize("n, text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+                                     (13, "13th"), (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")])
+def test_ordinals(n, text):
+    assert ordinal(n) == text
 
 
 def test_training_heatmap_draws_truncation_chunk_boundaries():

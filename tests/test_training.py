@@ -10,7 +10,7 @@ from torch import nn
 from seqviz.tasks import step_losses, task_batch
 from seqviz.clipping import clip_gradients
 from seqviz.training import (TrainConfig, build_task_model,
-                             hidden_gradient_profile, history_rows, train)
+                             hidden_gradient_profile, history_rows, run_label, train)
 
 
 def gradients_pair(seed=0, scale=10.0):
@@ -151,3 +151,13 @@ def test_history_rows_are_one_per_update():
 def test_bad_clip_names_the_accepted_ones():
     with pytest.raises(ValueError, match="off, norm, value; got 'max'"):
         TrainConfig(clip="max")
+
+
+def test_a_run_label_names_the_core_settings_and_every_changed_one():
+    assert run_label(TrainConfig()) == "RNN adding T=50, clip norm 1"
+    label = run_label(TrainConfig(kind="lstm", task="copy", clip="off", optimizer="sgd", learning_rate=0.01,
+                                  spectral_radius=1.5, truncation=5))
+    assert label == "LSTM copy T=50, clip off, ρ=1.5, TBPTT k=5, sgd, lr=0.01"
+    settings = [TrainConfig(learning_rate=lr) for lr in (1e-3, 2e-3)] + [TrainConfig(optimizer="sgd"),
+                                                                       TrainConfig(spectral_radius=1.0)]
+    assert len({run_label(c) for c in settings}) == len(settings)

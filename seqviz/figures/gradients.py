@@ -13,13 +13,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import colour_key, decade_ticks, figure, markdown_table
+from seqviz.figures.plain import colour_key, decade_ticks, figure, markdown_table, ordinal
 from seqviz.gradients import FlowResult, PhaseResult, SpectrumResult
 from seqviz.models import KIND_LABELS
 from seqviz.training import TrainHistory
 
 KIND_COLOURS = {"rnn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c"}
 MAX_HEATMAP_CELLS = 60_000
+FEW_ROWS = 10  # a training heatmap with at most this many sampled updates ticks each one
 
 
 def fit_table(result: FlowResult, layer: int) -> str:
@@ -126,7 +127,7 @@ def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
     stride = _stride(T, n)
     steps = np.arange(0, T, stride)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
-                        subplot_titles=("log₁₀ σ_i(∂s_t/∂s_{t−1})" + (f" — every {stride}th step shown" if stride > 1 else ""),
+                        subplot_titles=("log₁₀ σ_i(∂s_t/∂s_{t−1})" + (f" — every {ordinal(stride)} step shown" if stride > 1 else ""),
                                         "log₁₀ σ_max(∂s_{T−1}/∂s_s): the running product"))
     fig.add_heatmap(x=steps, y=np.arange(1, n + 1), z=_log10(sv[steps]).T, colorscale="Viridis",
                     colorbar=dict(title="log₁₀ σ", len=0.55, y=0.78), row=1, col=1,
@@ -158,7 +159,7 @@ def itemised_figure(matrices: dict[str, np.ndarray]) -> go.Figure:
     logs = {kind: _log10(matrices[kind][np.ix_(idx, idx)]) for kind in kinds}
     finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()] + [np.zeros(1)])
     zmin, zmax = float(finite.min()), float(finite.max())
-    note = f" — every {stride}th step shown" if stride > 1 else ""
+    note = f" — every {ordinal(stride)} step shown" if stride > 1 else ""
     fig = make_subplots(rows=1, cols=len(kinds), subplot_titles=[KIND_LABELS[k] for k in kinds], shared_yaxes=True)
     for col, kind in enumerate(kinds, start=1):
         fig.add_heatmap(x=idx, y=idx, z=logs[kind], zmin=zmin, zmax=zmax, colorscale="Magma",
@@ -208,6 +209,14 @@ def _loss_and_norm_rows(norm_title: str, title: str) -> go.Figure:
     return fig.update_layout(height=560, title=title, legend=dict(orientation="h", y=-0.15))
 
 
+def _labelled_hline(fig: go.Figure, y: float, text: str, dash: str, row: int) -> None:
+    """A grey line at y > 0 across row `row` (a log axis), labelled above its right end. Not add_hline's
+    own label: on a log axis an annotation's y is log₁₀ of the value, so that label sat at 10^y."""
+    fig.add_hline(y=y, line=dict(color="grey", dash=dash), row=row, col=1)
+    fig.add_annotation(x=1, xref="x domain", y=math.log10(y), text=text, showarrow=False, xanchor="right",
+                       yanchor="bottom", row=row, col=1)
+
+
 def training_figure(history: TrainHistory) -> go.Figure:
     """Loss with its memoryless baseline, raw and clipped ‖g‖ per update (log scales)."""
     config = history.config
@@ -215,13 +224,11 @@ def training_figure(history: TrainHistory) -> go.Figure:
     fig = _loss_and_norm_rows("global gradient norm ‖g‖", f"{config.task} task, T = {config.length}: "
                               f"{history.fraction_clipped:.0%} of updates clipped")
     fig.add_scatter(x=u, y=_positive(history.loss), mode="lines", name="loss", row=1, col=1)
-    fig.add_hline(y=history.baseline, line=dict(color="grey", dash="dash"), row=1, col=1,
-                  annotation_text=f"memoryless baseline {history.baseline:.4g}", annotation_position="top right")
+    _labelled_hline(fig, history.baseline, f"memoryless baseline {history.baseline:.4g}", "dash", row=1)
     fig.add_scatter(x=u, y=_positive(history.raw_norm), mode="lines", name="raw ‖g‖", row=2, col=1)
     fig.add_scatter(x=u, y=_positive(history.clipped_norm), mode="lines", name="clipped ‖g‖", row=2, col=1)
     if config.clip == "norm":
-        fig.add_hline(y=config.clip_threshold, line=dict(color="grey", dash="dot"), row=2, col=1,
-                      annotation_text=f"c = {config.clip_threshold:g}")
+        _labelled_hline(fig, config.clip_threshold, f"c = {config.clip_threshold:g}", "dot", row=2)
     _nan_marker(fig, history, [1, 2])
     return fig
 
@@ -238,9 +245,12 @@ def training_heatmap_figure(history: TrainHistory) -> go.Figure:
     for boundary in range(k, rows.shape[1], k) if k else ():
         fig.add_vline(x=boundary - 0.5, line=dict(color="white", dash="dot", width=1))
     chunks = f"; dotted: truncated-BPTT chunk boundaries every {k} steps" if k else ""
-    fig.update_layout(title=f"‖dL/dh_t‖ on the batch of every {history.config.heatmap_every}th update "
-                            f"(first layer; blank: exactly 0{chunks})",
-                      xaxis_title="step t", yaxis_title="update", height=420)
+    sampled = history.config.heatmap_every
+    every = "every update" if sampled == 1 else f"every {ordinal(sampled)} update"
+    few = len(history.heatmap_updates) <= FEW_ROWS  # Plotly would tick a few rows at fractions of an update
+    fig.update_layout(title=f"‖dL/dh_t‖ on the batch of {every} (first layer; blank: exactly 0{chunks})",
+                      xaxis_title="step t", height=420,
+                      yaxis=dict(title=dict(text="update"), **(dict(tickvals=history.heatmap_updates) if few else {})))
     return fig
 
 

@@ -67,6 +67,12 @@ def row_layout(titles: list[str], widths: list[float] | None = None, gap: float 
     return layout
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st, 22nd: as in "every 2nd step shown"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def colour_key(entries: list[tuple[str, str]]) -> str:
     """A colour key for a figure's title: each (label, colour) as coloured text, separated by " · ".
 
