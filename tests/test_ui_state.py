@@ -65,3 +65,23 @@ def test_url_segmented_reads_the_url_ignores_non_options_and_writes_the_choice_b
         at.query_params["task"] = raw
         at.run()
         assert not at.exception and at.session_state["task_seen"] == expected
+
+
+def stepped_sliders():
+    import streamlit as st
+
+    from seqviz.ui.state import url_slider
+
+    st.session_state["n_seen"] = url_slider("N", 4, 256, key="n", default=64, step=2)
+    st.session_state["dt_seen"] = url_slider("log Δ", -4.0, 0.0, key="dt", default=-2.0, step=0.25)
+
+
+def test_a_url_value_off_a_sliders_steps_is_ignored_like_one_out_of_bounds():
+    seen = []
+    for n, dt in (("5", "-3.8"), ("6", "-3.75")):
+        at = AppTest.from_function(stepped_sliders)
+        at.query_params.update(n=n, dt=dt)
+        at.run()
+        assert not at.exception
+        seen.append((at.session_state["n_seen"], at.session_state["dt_seen"]))
+    assert seen == [(64, -2.0), (6, -3.75)]

@@ -38,13 +38,19 @@ def _in_options(options: Sequence):
     return parse
 
 
-def _bounded(cast, lo, hi):
+def _bounded(cast, lo, hi, step=None):
+    """Parse a URL value of a number control: within [lo, hi] and, with a `step`, on its grid lo + k·step."""
     def parse(raw: str):
         value = cast(raw)
-        if not lo <= value <= hi:
+        if not lo <= value <= hi or (step is not None and not _on_grid(value, lo, step)):
             raise ValueError(raw)
         return value
     return parse
+
+
+def _on_grid(value, lo, step) -> bool:
+    k = (value - lo) / step
+    return abs(k - round(k)) < 1e-9
 
 
 def _bound(widget, label: str, options_or_bounds: tuple, key: str, parse, default, **kwargs):
@@ -100,8 +106,9 @@ def _clamp_remembered(key: str, lo, hi) -> None:
 
 
 def url_slider(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
-    """st.slider (single value, int or float) bound to `key` and to the URL, clamped to its bounds."""
-    parse = _bounded(float if isinstance(default, float) else int, min_value, max_value)
+    """st.slider (single value, int or float) bound to `key` and to the URL, clamped to its bounds; a URL
+    value off the slider's steps is ignored like one out of bounds (its arrow keys would keep it off them)."""
+    parse = _bounded(float if isinstance(default, float) else int, min_value, max_value, kwargs.get("step"))
     _clamp_remembered(key, min_value, max_value)
     return _bound(container.slider, label, (min_value, max_value), key, parse, default, **kwargs)
 
