@@ -9,7 +9,8 @@ from seqviz import ssm
 from seqviz.figures import ssm as figures
 from seqviz.ssm_compare import CompareConfig, compare
 from seqviz.ssm_lab import (KERNEL_INITS, LEGS_BASIS, MAX_SELECTION_LENGTH, SIGNALS, MemoryConfig, SSMConfig,
-                            conv_scan_view, kernel_view, legs_comparison, memory_view, selection_view)
+                            conv_scan_view, kernel_view, large_step_limit, legs_comparison, memory_view, radius_text,
+                            selection_view)
 from seqviz.ssm_results import INSPECT_LENGTH, load_models, load_results, results_path
 from seqviz.ssm_tasks import ALPHABET, TASKS, decode, make_batch
 from seqviz.ui.charts import plotly_chart
@@ -37,6 +38,9 @@ cached_conv_scan = cached_data(conv_scan_view)
 
 st.title(TITLE)
 settings = shared_settings()
+if settings.device != "cpu":
+    st.caption(f"This page computes on the CPU, not on the sidebar's {settings.device}: its kernels and scans are "
+               "small, and its models have about 3,000 parameters.")
 view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
 
 
@@ -82,13 +86,13 @@ def kernels(fields: dict, view: str) -> None:
     if view == KERNEL_VIEWS[0]:
         plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
                                            f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
-        st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f} (< 1: the recurrence is stable; the view "
-                   f"'{KERNEL_VIEWS[1]}' shows every eigenvalue).")
+        st.caption(f"max |λ(Ā)| = {radius_text(result.max_abs_eig_A_bar)} (< 1: the recurrence is stable; the "
+                   f"view '{KERNEL_VIEWS[1]}' shows every eigenvalue).")
     else:
         plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
-        st.caption(f"max |λ(Ā)| = {result.max_abs_eig_A_bar:.6f}. Move the slider under the right plot to see Ā's "
-                   "eigenvalues travel as Δ changes: small Δ keeps them near 1 (long memory), large Δ pulls them "
-                   "toward 0.")
+        st.caption(f"max |λ(Ā)| = {radius_text(result.max_abs_eig_A_bar)}. Move the slider under the right plot to "
+                   "see Ā's eigenvalues travel as Δ changes: small Δ keeps them near 1 (long memory), large Δ "
+                   f"{large_step_limit(config.method)} ({config.method}).")
     prefetch_neighbours(kernel_view, config, "N", N_RANGE, seconds)  # the slider's arrow keys
 
 
@@ -165,12 +169,17 @@ def new_example(task: str) -> None:
     st.session_state["ssm_sel_text"] = example_text(task, settings.seed + st.session_state["ssm_sel_examples"])
 
 
+def example_of_chosen_task() -> None:
+    """A new task replaces the input by one of its examples: the old task's input would not test its models."""
+    new_example(st.session_state["ssm_sel_task"])
+
+
 def selection() -> None:
     st.latex(r"\Delta_t = \mathrm{softplus}(W_\Delta x_t + b_\Delta),\; \bar A_t = e^{\Delta_t A},\; "
              r"h_t = \bar A_t h_{t-1} + \Delta_t B_t x_t,\; y_t = C_t h_t + D x_t,\quad "
              r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s")
     c1, c2 = st.columns([1, 2])
-    task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1)
+    task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1, on_change=example_of_chosen_task)
     st.button("New example of this task", on_click=new_example, args=(task,))
     text = url_text(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
                     default=example_text(task, settings.seed), container=c2, max_chars=MAX_SELECTION_LENGTH)

@@ -88,6 +88,17 @@ def kernel_view(config: SSMConfig) -> KernelResult:
     return KernelResult(K, eig_A.numpy(), eig_A_bar, float(np.abs(eig_A_bar[config.dt]).max()))
 
 
+def radius_text(r: float) -> str:
+    """A spectral radius as text that does not round a stable 0.9999999 up to 1: "1 − 4.6e-07" when
+    it is within 1e-4 of 1, else six decimals."""
+    return f"1 − {1 - r:.1e}" if 0 < 1 - r < 1e-4 else f"{r:.6f}"
+
+
+def large_step_limit(method: str) -> str:
+    """Where a stable eigenvalue of Ā goes as Δ grows: e^(Δλ) → 0 (zoh), (1 + Δλ/2)/(1 − Δλ/2) → −1 (bilinear)."""
+    return {"zoh": "pulls them toward 0", "bilinear": "sends them toward −1"}[method]
+
+
 @dataclass(frozen=True)
 class LegsComparison:
     t: np.ndarray

@@ -27,7 +27,7 @@ def test_kernel_explorer_default_shows_kernels_and_the_legs_comparison_and_anoth
     assert at.title[0].value == "State-space models"
     kernels, legs = plotly_specs(at)
     assert len(kernels["data"]) == 3 and len(values(kernels["data"][0]["y"])) == 1024
-    assert [trace["name"] for trace in legs["data"]].count("HiPPO-LegS (dense A, B)") == 1
+    assert [trace["name"] for trace in legs["data"]].count("dense HiPPO-LegS") == 1
     at = run(ssm_k_tab="Eigenvalues of Ā")
     eigenvalues, legs = plotly_specs(at)
     assert eigenvalues["data"][1]["name"] == "unit circle" and len(eigenvalues["frames"]) >= 13
@@ -35,7 +35,7 @@ def test_kernel_explorer_default_shows_kernels_and_the_legs_comparison_and_anoth
 
 
 def dense_kernel(legs: dict) -> np.ndarray:
-    (trace,) = [t for t in legs["data"] if t["name"] == "HiPPO-LegS (dense A, B)"]
+    (trace,) = [t for t in legs["data"] if t["name"] == "dense HiPPO-LegS"]
     return values(trace["y"])
 
 
@@ -118,6 +118,8 @@ def test_compare_view_trains_live_with_a_small_budget():
     assert not at.exception
     assert any("live run" in m.value and "20 steps" in m.value for m in at.markdown)
     assert list(values(plotly_specs(at)[0]["data"][0]["x"])) == [8]
+    loss = plotly_specs(at)[1]["data"][0]  # 20 steps: the mean of the last 4 at each step from the 4th
+    assert list(values(loss["x"])) == list(range(4, 21)) and np.isfinite(values(loss["y"])).all()
 
 
 def test_selection_view_new_example_button_draws_a_task_sequence():
@@ -132,3 +134,23 @@ def test_memory_view_shortening_the_signal_clamps_the_scrubbed_time():
     at.slider(key="ssm_mem_T").set_value(500).run()
     assert not at.exception
     assert at.slider(key="ssm_mem_t").value == 499
+
+
+def test_choosing_another_task_replaces_the_input_by_an_example_of_it():
+    at = run(ssm_view="Selection (Mamba)")
+    first = at.text_input(key="ssm_sel_text").value
+    at.selectbox(key="ssm_sel_task").set_value("induction_heads").run()
+    assert not at.exception
+    text = at.text_input(key="ssm_sel_text").value
+    assert text != first and at.query_params["ssm_sel_text"] == text
+    assert len(values(plotly_specs(at)[0]["data"][0]["y"])) == len(text)  # Δ_t of the new input's tokens
+
+
+def test_on_a_gpu_the_page_says_it_computes_on_the_cpu(monkeypatch):
+    assert not any("computes on the CPU" in c.value for c in run().caption)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)  # the sidebar's "auto" would pick CUDA
+    at = app_test(PAGE)
+    at.session_state["device"] = "auto"
+    at.run()
+    assert not at.exception
+    assert any("computes on the CPU, not on the sidebar's cuda" in c.value for c in at.caption)

@@ -27,6 +27,27 @@ def test_eigenvalue_figure_has_a_frame_per_step_and_the_unit_circle():
     assert fig.data[1].name == "unit circle" and len(fig.layout.sliders[0].steps) == len(fig.frames)
 
 
+def test_eigenvalue_figure_labels_each_step_apart_and_keeps_a_in_every_frame():
+    result = ssm_lab.kernel_view(ssm_lab.SSMConfig(init="lin", N=8, L=256, dt=10**-3.75))  # between grid steps
+    fig = figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, 10**-3.75)
+    labels = [step.label for step in fig.layout.sliders[0].steps]
+    assert len(set(labels)) == len(labels) and labels[:3] == ["1.0e-4", "1.8e-4", "2.2e-4"]
+    assert all(list(frame.traces) == [0, 2] and np.allclose(frame.data[0].x, result.eig_A.real) for frame in fig.frames)
+
+
+@pytest.mark.parametrize("method, limit", [("zoh", 0.0), ("bilinear", -1.0)])
+def test_the_caption_says_where_a_large_step_sends_the_eigenvalues(method, limit):
+    A, B = ssm_lab.state_matrices(ssm_lab.SSMConfig(init="legs", N=16))
+    A_bar, _ = ssm.discretize(A, B, 1e4, method)
+    assert np.abs(A_bar.numpy() - limit).max() < 1e-2
+    assert ssm_lab.large_step_limit(method).endswith(f"toward {limit:g}".replace("-", "−"))
+
+
+def test_a_radius_a_hair_under_one_is_not_rounded_up_to_one():
+    assert ssm_lab.radius_text(0.99999954) == "1 − 4.6e-07"
+    assert ssm_lab.radius_text(0.5) == "0.500000" and ssm_lab.radius_text(0.9998) == "0.999800"
+
+
 def test_dense_reference_refuses_large_state_sizes():
     with pytest.raises(ValueError, match="N ≤ 64"):
         ssm_lab.kernel_view(ssm_lab.SSMConfig(init="hippo_dense", N=128))
@@ -99,6 +120,16 @@ def test_accuracy_figure_draws_the_paper_reference_lines():
                                   {"paper: S4 ≈ 18 %": 18.0})
     assert [list(t.y) for t in fig.data] == [[90.0, 80.0], [30.0, 20.0]]
     assert fig.layout.shapes[0].y0 == 18.0
+
+
+@pytest.mark.parametrize("steps, window", [(20, 4), (400, 20)])
+def test_training_curves_are_moving_means_ending_at_the_last_step_even_for_a_short_run(steps, window):
+    losses = np.linspace(2.0, 0.1, steps)
+    fig = figures.training_figure({"mamba": {8: list(losses)}, "lstm": {8: list(losses[::-1])}})
+    line = fig.data[0]
+    assert list(line.x) == list(range(window, steps + 1)) and len(line.y) == steps - window + 1 >= 16
+    assert line.y[0] == pytest.approx(losses[:window].mean()) and line.y[-1] == pytest.approx(losses[-window:].mean())
+    assert fig.layout.yaxis.title.text == f"loss (mean of the last {window} steps)"
 
 
 def test_memory_errors_for_smaller_n_equal_their_own_legs_memory():

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import axis, colour_key, figure, row_layout
+from seqviz.figures.plain import axis, colour_key, figure, ordinal, row_layout
 
 MAX_POINTS = 4000
 MODEL_COLORS = {"mamba": "#d62728", "s4d": "#1f77b4", "lstm": "#2ca02c"}
@@ -22,7 +22,7 @@ def _stride(n: int, max_points: int = MAX_POINTS) -> int:
 
 
 def _decimation_note(stride: int) -> str:
-    return f" (every {stride}th sample shown)" if stride > 1 else ""
+    return f" (every {ordinal(stride)} sample shown)" if stride > 1 else ""
 
 
 def kernel_figure(K: np.ndarray, labels: list[str], title: str) -> go.Figure:
@@ -46,6 +46,12 @@ def _unit_circle() -> dict:
                 line=dict(color="gray", dash="dot"), hoverinfo="skip", xaxis="x2", yaxis="y2")
 
 
+def _dt_label(dt: float) -> str:
+    """Δ with two significant digits, short: 1.8e-4 (the chosen Δ may lie between two grid steps)."""
+    mantissa, exponent = f"{dt:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray], dt: float) -> go.Figure:
     """Eigenvalues of A (left) and of Ā (right, with the unit circle), Ā animated over Δ.
 
@@ -53,6 +59,9 @@ def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray
         eig_A: (N,) complex eigenvalues of A (both members of conjugate pairs).
         eig_A_bar_by_dt: Δ -> (N,) eigenvalues of Ā at that Δ; the slider steps through them.
         dt: the Δ shown first (must be a key).
+
+    Every frame also carries λ(A), unchanged: when a frame without redraw updates only the right
+    subplot's trace, plotly.js removes the left subplot's trace from the screen.
     """
     first = eig_A_bar_by_dt[dt]
     data = [dict(type="scatter", x=eig_A.real, y=eig_A.imag, mode="markers", name="λ(A)",
@@ -60,9 +69,10 @@ def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray
             _unit_circle(),
             dict(type="scatter", x=first.real, y=first.imag, mode="markers", name="λ(Ā)",
                  marker=dict(color="#d62728", size=6), xaxis="x2", yaxis="y2")]
-    frames = [dict(name=f"{d:.2e}", traces=[2], data=[dict(type="scatter", x=e.real, y=e.imag)])
+    fixed = dict(type="scatter", x=eig_A.real, y=eig_A.imag)
+    frames = [dict(name=f"{d:.2e}", traces=[0, 2], data=[fixed, dict(type="scatter", x=e.real, y=e.imag)])
               for d, e in eig_A_bar_by_dt.items()]
-    steps = [dict(method="animate", label=f"{d:.0e}",
+    steps = [dict(method="animate", label=_dt_label(d),
                   args=[[f"{d:.2e}"], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
              for d in eig_A_bar_by_dt]
     layout = row_layout(["eigenvalues of A (continuous)", "eigenvalues of Ā = discretised A"])
@@ -83,9 +93,9 @@ def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int,
     Right: their relative L2 difference against N on log-log axes, with a 1/N guide line."""
     N = np.array(list(errors), dtype=float)
     d = np.array(list(errors.values()))
-    data = [dict(type="scatter", x=t, y=K, mode="lines", name=f"S4D-LegS N={size}", line=dict(width=1))
+    data = [dict(type="scatter", x=t, y=K, mode="lines", name=f"N={size}", line=dict(width=1))  # S4D-LegS
             for size, K in diagonal.items()]
-    data.append(dict(type="scatter", x=t, y=dense, mode="lines", name="HiPPO-LegS (dense A, B)",
+    data.append(dict(type="scatter", x=t, y=dense, mode="lines", name="dense HiPPO-LegS",
                      line=dict(color="black", width=3)))  # drawn last: on top of the ringing small-N kernels
     data += [dict(type="scatter", x=N, y=d, mode="lines+markers", name="S4D-LegS − dense", line=dict(color="#d62728"),
                   showlegend=False, xaxis="x2", yaxis="y2"),
@@ -94,10 +104,10 @@ def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int,
     layout = row_layout([f"basis kernel n = {n}", "relative L2 difference vs N"], widths=[0.65, 0.35])
     layout["xaxis"]["title"] = dict(text="time t = l·Δ")
     layout["yaxis"]["title"] = dict(text="K_l")
-    layout["xaxis2"].update(title=dict(text="state size N"), type="log")
+    layout["xaxis2"].update(title=dict(text="state size N"), type="log", tickvals=N[::2], ticktext=N[::2].astype(int))
     layout["yaxis2"]["type"] = "log"
-    layout.update(title=dict(text="S4D-LegS (diagonal normal part, B/2) converging to the dense HiPPO-LegS kernel"),
-                  height=380)
+    layout.update(title=dict(text="S4D-LegS (diagonal normal part, B/2)<br>converging to the dense HiPPO-LegS kernel"),
+                  height=480, margin=dict(t=90), legend=dict(orientation="h", yanchor="top", y=-0.3))  # below, short names: fits narrow windows
     return figure(data, layout)
 
 
@@ -189,17 +199,21 @@ def gate_figure(gate: np.ndarray, chars: list[str], name: str) -> go.Figure:
 
 
 def training_figure(losses: dict[str, dict[int, list[float]]], window: int = 20) -> go.Figure:
-    """Training loss (moving average over `window` steps), one panel per length, one line per model."""
+    """Training loss, one panel per length, one line per model: the mean of the last `window` steps at
+    each step, or of a fifth of the run's steps when a short run would leave a few points only."""
     lengths = sorted(next(iter(losses.values())))
+    steps = min(len(curve) for per_length in losses.values() for curve in per_length.values())
+    window = max(1, min(window, steps // 5))
     fig = make_subplots(rows=1, cols=len(lengths), subplot_titles=[f"length {l}" for l in lengths], shared_yaxes=True)
     for col, length in enumerate(lengths, start=1):
         for kind, per_length in losses.items():
             curve = np.asarray(per_length[length])
-            smooth = np.convolve(curve, np.ones(window) / window, mode="valid") if curve.size >= window else curve
-            fig.add_trace(go.Scatter(y=smooth, mode="lines", name=MODEL_NAMES[kind], legendgroup=kind,
-                                     showlegend=col == 1, line=dict(color=MODEL_COLORS[kind])), row=1, col=col)
-        fig.update_xaxes(title_text="step", row=1, col=col)
-    fig.update_yaxes(title_text=f"loss (mean of {window} steps)", row=1, col=1)
+            smooth = np.convolve(curve, np.ones(window) / window, mode="valid")
+            fig.add_trace(go.Scatter(x=np.arange(window, curve.size + 1), y=smooth, mode="lines",
+                                     name=MODEL_NAMES[kind], legendgroup=kind, showlegend=col == 1,
+                                     line=dict(color=MODEL_COLORS[kind])), row=1, col=col)
+        fig.update_xaxes(title_text="training step", row=1, col=col)
+    fig.update_yaxes(title_text=f"loss (mean of the last {window} steps)", row=1, col=1)
     fig.update_layout(height=340, title="training loss, same budget")
     return fig
 
