@@ -54,9 +54,13 @@ def _on_grid(value, lo, step) -> bool:
 
 
 def _bound(widget, label: str, options_or_bounds: tuple, key: str, parse, default, **kwargs):
-    """Seed `key` from the URL, draw `widget(label, *options_or_bounds, key=key)`, mirror it back."""
+    """Seed `key` from the URL, draw `widget(label, *options_or_bounds, key=key)`, mirror it back.
+
+    The value persists for the session while the widget is not drawn: a run that stopped at an error
+    message above it, or a visit to another page, would otherwise drop it (and a view choice dropped
+    that way came back empty in the browser)."""
     _from_url(key, parse, default)
-    value = widget(label, *options_or_bounds, key=key, **kwargs)
+    value = widget(label, *options_or_bounds, key=key, persist_state="session", **kwargs)
     _to_url(key, value)
     return value
 
