@@ -105,8 +105,10 @@ def shown(tr) -> tuple[int, int, list[int]]:
     direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=middle,
                           horizontal=True, format_func=("forward", "backward").__getitem__)
     units = url_multiselect("Units j (the numbers show the first 3)", tuple(range(tr.hidden_size)), key="cell_units",
-                            default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8) or [0]
-    return layer, direction, units
+                            default=tuple(range(min(3, tr.hidden_size))), container=right, max_selections=8)
+    if not units:
+        right.caption("No unit chosen: the numbers and the lines show unit j = 0.")
+    return layer, direction, units or [0]
 
 
 @cached_resource

@@ -180,6 +180,20 @@ def test_units_selector_drives_the_lines_and_equations():
     assert step_table_header(at)[1:] == [f"unit j = {j}" for j in range(1, 4)]  # the first 3 chosen
 
 
+def test_a_link_with_more_units_than_the_selector_takes_keeps_the_first_eight():
+    at = run_page(cell_units="0,1,2,3,4,5,6,7,8,9")
+    assert_clean(at)
+    assert at.multiselect(key="cell_units").value == list(range(8)) and at.query_params["cell_units"] == "0,1,2,3,4,5,6,7"
+
+
+def test_no_unit_chosen_says_which_unit_is_shown():
+    at = run_page()
+    at.multiselect(key="cell_units").set_value([]).run()
+    assert_clean(at)
+    assert any("No unit chosen" in c.value for c in at.caption)
+    assert step_table_header(at)[1:] == ["unit j = 0"]
+
+
 @pytest.mark.parametrize("source,controls", [
     ("incident", {}),
     ("square", {"cell_T": ("slider", 60), "cell_period": ("slider", 12.0), "cell_noise": ("slider", 0.5)}),
@@ -295,7 +309,7 @@ def test_no_upload_yet_asks_for_a_file():
     (b"a,b\n1,2\n3,oops\n", "text cell 'oops' at row 3, column 2"),
     (b"", "is empty"),
     (b"1.0\n" * (50 * 1024**2 // 4), "CSV uploads are limited to 5 MB"),
-    (b"a,b\n1,2\nnan,4\n5,\n", "2 row(s) with empty, NaN or infinite cells (row 3, 4)"),
+    (b"a,b\n1,2\nnan,4\n5,\n", "2 row(s) with empty, NaN or infinite cells, or numbers beyond float32's ±3.4e38 (row 3, 4)"),
 ])
 def test_bad_csv_gives_a_clear_message_never_a_traceback(data, message):
     at = upload(data, "bad.csv")

@@ -137,12 +137,13 @@ def _fail(raw):
 
 
 def url_multiselect(label: str, options: Sequence, key: str, default: Sequence = (), container=st, **kwargs) -> list:
-    """st.multiselect bound to `key` and to the URL (comma-separated); unknown options are dropped."""
+    """st.multiselect bound to `key` and to the URL (comma-separated); unknown options are dropped, and
+    those past `max_selections` (if given)."""
     def parse(raw: str) -> list:
         return [option for option in options if str(option) in raw.split(",")]
     _from_url(key, parse, list(default))
-    st.session_state[key] = [value for value in st.session_state[key] if value in options]
-    values = container.multiselect(label, options, key=key, **_strict_labels(options, kwargs))
+    st.session_state[key] = [value for value in st.session_state[key] if value in options][:kwargs.get("max_selections")]
+    values = container.multiselect(label, options, key=key, persist_state="session", **_strict_labels(options, kwargs))
     _to_url(key, ",".join(str(value) for value in values))
     return values
 
@@ -151,7 +152,7 @@ def url_text(label: str, key: str, default: str = "", container=st, **kwargs) ->
     """st.text_input bound to `key` and to the URL; `max_chars` (if given) also bounds the URL value."""
     limit = kwargs.get("max_chars")
     _from_url(key, lambda raw: raw if limit is None or len(raw) <= limit else _fail(raw), default)
-    value = container.text_input(label, key=key, **kwargs)
+    value = container.text_input(label, key=key, persist_state="session", **kwargs)
     _to_url(key, value)
     return value
 
