@@ -228,9 +228,22 @@ def _is_number(cell) -> bool:
 def _split_header(table: pd.DataFrame) -> tuple[tuple[str, ...] | None, pd.DataFrame]:
     first = table.iloc[0]
     if first.notna().any() and not any(_is_number(cell) for cell in first if isinstance(cell, str)):
-        names = tuple(str(c).strip() if isinstance(c, str) else f"col{k}" for k, c in enumerate(first))
-        return names, table.iloc[1:]
+        names = [c.strip() if isinstance(c, str) and c.strip() else f"col{k}" for k, c in enumerate(first)]
+        return _unique(names), table.iloc[1:]
     return None, table
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    """Header names made unique, a repeat numbered from its second use (a, a_2, a_3): each feature
+    keeps a column of its own in the exports."""
+    unique: list[str] = []
+    for name in names:
+        candidate, k = name, 1
+        while candidate in unique:
+            k += 1
+            candidate = f"{name}_{k}"
+        unique.append(candidate)
+    return tuple(unique)
 
 
 def _numeric(body: pd.DataFrame, name: str, header_rows: int) -> np.ndarray:
@@ -241,11 +254,12 @@ def _numeric(body: pd.DataFrame, name: str, header_rows: int) -> np.ndarray:
         raise ValueError(f"{name} has a text cell {body.iat[r, c]!r} at row {r + 1 + header_rows}, column {c + 1}; "
                          "every cell must be a number (an optional first row may name the columns)")
     values = body.map(float, na_action="ignore").to_numpy(dtype=np.float64)  # "nan", "inf" parse; NaN stays
-    bad_rows = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    in_range = np.abs(values) <= np.finfo(np.float32).max  # False for NaN and ±inf too; the model runs in float32
+    bad_rows = np.flatnonzero(~in_range.all(axis=1))
     if len(bad_rows):
         shown = ", ".join(str(r + 1 + header_rows) for r in bad_rows[:5]) + (" …" if len(bad_rows) > 5 else "")
-        raise ValueError(f"{name} has {len(bad_rows)} row(s) with empty, NaN or infinite cells (row {shown}); "
-                         "fill or remove them")
+        raise ValueError(f"{name} has {len(bad_rows)} row(s) with empty, NaN or infinite cells, or numbers beyond "
+                         f"float32's ±3.4e38 (row {shown}); fill, rescale or remove them")
     return values
 
 

@@ -45,3 +45,9 @@ def test_csv_over_the_limit_is_refused_with_the_npz_as_alternative(run, monkeypa
     with pytest.raises(ValueError, match="download the NPZ instead"):
         trace_csv_bytes(run.trace, run.sequence)
     assert CSV_MAX_BYTES > 100
+
+
+def test_an_upload_with_a_repeated_header_name_keeps_every_feature_in_the_csv():
+    run = run_cell(CellConfig(cell="rnn-tanh", hidden_size=2, input=InputSpec(source="csv", csv=b"a,a\n1,2\n3,4\n5,6\n")))
+    table = pd.read_csv(io.BytesIO(trace_csv_bytes(run.trace, run.sequence)))
+    assert table["x_a"].tolist() == [1, 3, 5] and table["x_a_2"].tolist() == [2, 4, 6]

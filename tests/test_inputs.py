@@ -126,8 +126,21 @@ def test_oversize_csv_is_refused_before_parsing():
 
 
 def test_csv_nan_and_empty_cells_name_the_rows():
-    with pytest.raises(ValueError, match=r"2 row\(s\) with empty, NaN or infinite cells \(row 2, 4\)"):
+    with pytest.raises(ValueError, match=r"2 row\(s\) with empty, NaN or infinite cells, or numbers beyond "
+                                         r"float32's ±3.4e38 \(row 2, 4\)"):
         parse_csv(b"x,y\n1,nan\n2,3\n,4\n")
+
+
+def test_a_number_float64_holds_but_float32_does_not_is_refused_like_infinity():
+    with pytest.raises(ValueError, match=r"1 row\(s\) .* beyond float32's ±3.4e38 \(row 2\)"):
+        parse_csv(b"a,b\n1e39,2\n3,4\n")
+    assert parse_csv(b"a\n3e38\n").x[0, 0] == np.float32(3e38)
+
+
+def test_repeated_or_blank_header_names_become_unique_feature_names():
+    sequence = parse_csv(b"a,a, ,a_2\n1,2,3,4\n5,6,7,8\n")
+    assert sequence.feature_names == ("a", "a_2", "col2", "a_2_2")
+    assert sequence.x.tolist() == [[1, 2, 3, 4], [5, 6, 7, 8]]
 
 
 def test_csv_with_too_many_rows_is_refused():
