@@ -8,6 +8,7 @@ from seqviz.equations import general_equations, stacked, step_rows, step_table
 from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
 from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
     unit_lines
+from seqviz.figures.plain import escape_markdown
 from seqviz.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES, ENCODINGS, MAX_EMBED_DIM, MAX_FEATURES, MAX_STEPS, \
     SOURCES, InputSpec
 from seqviz.models import INITS
@@ -129,7 +130,7 @@ def step_views(run, config: CellConfig, layer: int, direction: int, units: list[
     name = url_views("Step view", STEP_VIEWS, key="cell_tab")
     step_view(run, config, layer, direction, units, name, drawn)
     tr = run.trace
-    st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction)))
+    st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction, layer, tr.num_directions == 2)))
     if tr.kind == "gru":
         st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
                    "old state kept (some texts swap z and 1 − z).")
@@ -172,7 +173,7 @@ def show_step_figure(fig, view: str, drawn: dict) -> None:
 
 def traced_views(run, config: CellConfig) -> None:
     """The trace's summary and every view of it."""
-    st.caption(f"{run.sequence.description}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
+    st.caption(f"{escape_markdown(run.sequence.description)}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
     if run.trace.first_nonfinite_step is not None:
         st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
                    "Scale the input down or pick another initialisation.")
@@ -228,8 +229,6 @@ def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
 st.title(TITLE)
 st.caption("Every number below comes from a stock torch.nn module, traced step by step by seqviz.trace.")
 settings = shared_settings()
-if settings.device_message:
-    st.info(settings.device_message)
 cell_column, input_column = st.columns(2)
 with explain_errors():
     model = cell_controls(cell_column)

@@ -23,9 +23,14 @@ def _pre(gate: str, prev: str) -> str:
     return rf"W_{{i{gate}}} x_t + b_{{i{gate}}} + W_{{h{gate}}} h_{{{prev}}} + b_{{h{gate}}}"
 
 
-def general_equations(kind: str, nonlinearity: str, direction: int = 0) -> list[str]:
-    """The update rule of a cell kind as LaTeX lines (vectors, no numbers)."""
-    p = _prev(direction)
+def general_equations(kind: str, nonlinearity: str, direction: int = 0, layer: int = 0,
+                      bidirectional: bool = False) -> list[str]:
+    """The update rule of a cell kind as LaTeX lines (vectors, no numbers); above the first layer, a
+    last line says what x_t is there: the layer below's h_t (both directions' when bidirectional)."""
+    return _update_rule(kind, nonlinearity, _prev(direction)) + ([_layer_input(layer, bidirectional)] if layer else [])
+
+
+def _update_rule(kind: str, nonlinearity: str, p: str) -> list[str]:
     if kind == "rnn":
         phi = r"\tanh" if nonlinearity == "tanh" else r"\operatorname{ReLU}"
         return [rf"h_t = {phi}\left(W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{{p}}} + b_{{hh}}\right)"]
@@ -36,6 +41,13 @@ def general_equations(kind: str, nonlinearity: str, direction: int = 0) -> list[
     return [rf"r_t = \sigma({_pre('r', p)}) \quad z_t = \sigma({_pre('z', p)})",
             rf"n_t = \tanh\left(W_{{in}} x_t + b_{{in}} + r_t \odot (W_{{hn}} h_{{{p}}} + b_{{hn}})\right)",
             rf"h_t = (1 - z_t) \odot n_t + z_t \odot h_{{{p}}}"]
+
+
+def _layer_input(layer: int, bidirectional: bool) -> str:
+    below = rf"h^{{({layer - 1})}}_t"
+    if bidirectional:
+        below = rf"\left[\overrightarrow{{h}}^{{({layer - 1})}}_t ;\ \overleftarrow{{h}}^{{({layer - 1})}}_t\right]"
+    return rf"\text{{layer {layer}: }} x_t = {below} \text{{, the output of layer {layer - 1}}}"
 
 
 GATE_TITLES = {"i": "i  input gate", "f": "f  forget gate", "g": "g  candidate", "o": "o  output gate",

@@ -148,6 +148,13 @@ def step_or_impulse(shape: str, steps: int, onset: int) -> InputSequence:
     return _sequence(x[:, None], _time_labels(steps), ("x",), f"unit {shape} at t = {onset}")
 
 
+def _char_label(ch: str) -> str:
+    """A character as a visible step label: a space as ␣, other white space escaped (\\n, \\t, \\xa0)."""
+    if ch == " ":
+        return "␣"
+    return repr(ch)[1:-1] if ch.isspace() else ch
+
+
 def text(characters: str, encoding: str = "onehot", embed_dim: int = 8, seed: int = 0) -> InputSequence:
     """Typed text, one character per step.
 
@@ -161,7 +168,7 @@ def text(characters: str, encoding: str = "onehot", embed_dim: int = 8, seed: in
         raise ValueError("the text is empty; type at least one character")
     if len(characters) > MAX_STEPS:
         raise ValueError(f"the text has {len(characters)} characters; at most {MAX_STEPS} are accepted")
-    labels = tuple(repr(ch)[1:-1] if ch.isspace() else ch for ch in characters)
+    labels = tuple(map(_char_label, characters))
     if encoding == "onehot":
         alphabet = sorted(set(characters))
         index = {ch: k for k, ch in enumerate(alphabet)}

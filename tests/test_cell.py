@@ -139,3 +139,11 @@ def test_config_outside_the_bounds_is_refused():
         run_cell(CellConfig(hidden_size=300, input=SINE))
     with pytest.raises(ValueError, match="cell must be one of rnn-tanh"):
         run_cell(CellConfig(cell="transformer", input=SINE))
+
+
+def test_above_the_first_layer_the_equations_say_x_t_is_the_output_of_the_layer_below():
+    assert len(general_equations("lstm", "tanh")) == 3
+    plain = general_equations("rnn", "tanh", layer=1)
+    assert plain[-1] == r"\text{layer 1: } x_t = h^{(0)}_t \text{, the output of layer 0}"
+    both = general_equations("gru", "tanh", direction=1, layer=2, bidirectional=True)[-1]
+    assert r"\overrightarrow{h}^{(1)}_t" in both and r"\overleftarrow{h}^{(1)}_t" in both

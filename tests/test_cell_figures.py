@@ -137,8 +137,11 @@ def test_order_matters_puts_both_final_states_side_by_side_with_their_gap():
     np.testing.assert_allclose(np.asarray(fig.data[1].y), backward, rtol=1e-6)
     assert f"‖Δh‖ = {np.linalg.norm(forward - backward):.3f}" in fig.layout.title.text
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[0].startswith("in order: error logged → reproduction confirmed")
-    assert titles[1].startswith("reversed: rollback requested")
+    assert titles[0] == "in order: error logged →<br>reproduction confirmed →<br>rollback requested"  # too long for a line
+    assert titles[1].startswith("reversed: rollback requested →<br>")
+    assert fig.layout.margin.t == 100 + 2 * 17
+    short = order_matters(forward, backward, tuple("abcdef"))
+    assert [a.text for a in short.layout.annotations][:2] == ["in order: a → … → f (6 steps)", "reversed: f → … → a (6 steps)"]
 
 
 def test_parameter_chart_stacks_the_three_parts_and_shows_ratios():
@@ -206,3 +209,9 @@ def test_animation_numbers_count_in_its_budget_and_keep_it_under_two_megabytes()
     assert f"({len(with_numbers.frames)} frames)" in with_numbers.layout.title.text
     big = cell_animation(lstm_states(2000, 256), labels(2000), numbers=step_numbers_table)
     assert len(big.to_json()) <= TWO_MB and len(with_numbers.to_json()) <= TWO_MB
+
+
+def test_few_units_get_a_tick_each_and_many_plotlys_own():
+    one = step_bars(lstm_states(5, 1), 0, "t=0")
+    assert list(one.layout.xaxis.tickvals) == [0] and list(one.layout.xaxis2.tickvals) == [0]
+    assert step_bars(lstm_states(5, 32), 0, "t=0").layout.xaxis.tickvals is None

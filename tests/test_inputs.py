@@ -73,6 +73,10 @@ def test_text_one_hot_is_over_the_sorted_alphabet():
     assert seq.step_labels == ("a", "b", "c", "a")
 
 
+def test_white_space_steps_get_visible_labels():
+    assert text("a b\tc\n\u00a0").step_labels == ("a", "␣", "b", "\\t", "c", "\\n", "\\xa0")
+
+
 def test_text_embedding_gives_a_character_the_same_vector_in_any_text():
     one, other = text("abc", "embedding", 6, seed=4), text("zza", "embedding", 6, seed=4)
     assert one.x.shape == (3, 6)

@@ -25,6 +25,7 @@ ANIMATION_VALUE_BUDGET = 200_000
 BYTES_PER_VALUE = 5.3  # a float32 number written as base64 by Plotly
 HEATMAP_VALUE_BUDGET = 240_000
 MAX_BAR_UNITS = 64
+TICK_EVERY_UNIT = 16  # up to this many shown units, the bars' axis ticks each one
 MAX_FRAMES = 500
 ANIMATION_MARGIN = dict(t=90, b=150)  # room for the title, and for the slider and buttons below
 GRID_LINE_PX = 17  # one line of the numbers' text (font size GRID_FONT)
@@ -33,6 +34,8 @@ GRID_GAP = 3  # characters between two columns of the numbers
 GRID_LINE_CHARS = 22  # a longer product or sum is broken after its first " + "
 GRID_TOP_GAP_PX = 80  # between the numbers and the bars above them: the bars' tick labels and axis title
 SLIDER_MAX_LABELS = 25
+ORDER_TITLE_CHARS = 40  # a longer panel title of the order view is broken into a line per label
+ORDER_TITLE_LINE_PX = 17
 STATE_TITLES = {"h": "h  hidden state", "c": "c  cell state", "i": "i  input gate", "f": "f  forget gate",
                 "g": "g  candidate", "o": "o  output gate", "r": "r  reset gate", "z": "z  update gate",
                 "n": "n  candidate"}
@@ -110,6 +113,8 @@ def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[lis
                          xaxis=axis("x", k), yaxis=axis("y", k)))
         gates = row[0] in GATES  # on their whole (0, 1), so that "nearly open" reads the same at every step
         layout[axis("yaxis", k)]["range"] = [-0.02, 1.02] if gates else _value_range(np.stack([states[n] for n in row]))
+        if len(units) <= TICK_EVERY_UNIT:  # else Plotly's own ticks; with one unit they fell at −0.4 … 0.4
+            layout[axis("xaxis", k)]["tickvals"] = units.tolist()
     # default margins: the set t=90, b=40 drew it in twice the time
     layout.update(height=260 * len(rows) + 180, showlegend=False)
     return data, layout
@@ -380,6 +385,7 @@ def order_matters(forward_final: np.ndarray, reversed_final: np.ndarray, step_la
     units = shown_units(H, max_units)
     gap = float(np.linalg.norm(forward_final.astype(np.float64) - reversed_final))
     titles = [f"in order: {_sequence_name(step_labels)}", f"reversed: {_sequence_name(step_labels[::-1])}"]
+    lines = max(title.count("<br>") for title in titles) + 1
     data, layout = [], row_layout(titles, gap=0.06)
     for col, (final, color) in enumerate(((forward_final, "#1f77b4"), (reversed_final, "#ff7f0e")), start=1):
         data.append(dict(type="bar", x=units, y=_f32(final[units]), marker=dict(color=color), showlegend=False,
@@ -388,15 +394,19 @@ def order_matters(forward_final: np.ndarray, reversed_final: np.ndarray, step_la
         layout[axis("yaxis", col)].update({"matches": "y", "showticklabels": False} if col == 2
                                           else {"title": dict(text="final h")})
     title = f"Same steps, different order → different final state (‖Δh‖ = {gap:.3f})" + _note([_units_note(len(units), H)])
-    layout.update(title=dict(text=title), height=360, margin=dict(t=100, b=40))
+    extra = ORDER_TITLE_LINE_PX * (lines - 1)
+    layout.update(title=dict(text=title), height=360 + extra, margin=dict(t=100 + extra, b=40))
     return figure(data, layout)
 
 
 def _sequence_name(step_labels, shown: int = 3) -> str:
+    """The first and last labels, joined by arrows; a name longer than ORDER_TITLE_CHARS takes a line
+    per label (two panels share the figure's width)."""
     labels = [str(s) for s in step_labels]
-    if len(labels) <= shown:
-        return " → ".join(labels)
-    return f"{labels[0]} → … → {labels[-1]} ({len(labels)} steps)"
+    if len(labels) > shown:
+        labels = [labels[0], "…", f"{labels[-1]} ({len(labels)} steps)"]
+    name = " → ".join(labels)
+    return name if len(name) <= ORDER_TITLE_CHARS else " →<br>".join(labels)
 
 
 def parameter_counts(counts: dict[str, ParamCount], description: str) -> go.Figure:

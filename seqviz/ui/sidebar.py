@@ -15,9 +15,8 @@ DEFAULT_SEED = 0
 
 @dataclass(frozen=True)
 class SharedSettings:
-    device: str  # resolved: "cpu", "cuda" or "mps"
+    device: str  # resolved: "cpu", "cuda" or "mps" (the sidebar explains a fallback)
     seed: int
-    device_message: str | None = None
 
 
 def shared_sidebar(pages: list) -> None:
@@ -43,4 +42,4 @@ def shared_sidebar(pages: list) -> None:
 def shared_settings() -> SharedSettings:
     """The shared settings from session state, with defaults when a page runs on its own."""
     resolved = resolve_device(st.session_state.get("device", DEFAULT_DEVICE))
-    return SharedSettings(resolved.name, int(st.session_state.get("seed", DEFAULT_SEED)), resolved.message)
+    return SharedSettings(resolved.name, int(st.session_state.get("seed", DEFAULT_SEED)))
