@@ -11,7 +11,7 @@ from seqviz.attention import ATTENTIONS
 from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
 from seqviz.seq2seq import CELLS, MAX_BEAM_WIDTH, ModelConfig
 from seqviz.seq2seq_experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
-from seqviz.seq2seq_tasks import MAX_DELAY, MAX_LENGTH, TASKS, TaskSpec
+from seqviz.seq2seq_tasks import MAX_DELAY, MAX_LENGTH, TASKS, task_spec
 from seqviz.seq2seq_training import MAX_STEPS, TrainConfig, TrainedModel, load_checkpoint, train, with_attention
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_resource
@@ -30,8 +30,7 @@ COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
 VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
 EXAMPLES = {"reverse": "3141592653", "sort": "3141592653", "copy-delay": "3141592653", "dates": "23 Nov 2026"}
-EQUATIONS = {
-    "none": r"s_t = \mathrm{cell}(\mathrm{emb}(y_{t-1}), s_{t-1}),\quad s_0 = h_S \;(\text{the only view of the source})",
+SCORES = {  # e_tj of each attention; without attention the decoder has none
     "bahdanau": r"e_{tj} = v^\top \tanh(W_s s_{t-1} + W_h h_j)",
     "luong-dot": r"e_{tj} = s_t^\top h_j",
     "luong-general": r"e_{tj} = s_t^\top W_a h_j",
@@ -40,6 +39,7 @@ EQUATIONS = {
 }
 SESSION_MODELS = "attn_models"
 MAX_SESSION_MODELS = 8
+PENDING = "attn_train_pending"  # a TrainConfig to train in the next full run of the page (request_training)
 
 
 @cached_resource
@@ -92,7 +92,7 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     """
     task = url_segmented("Task", TASKS, key="attn_task")
     with explain_errors("Settings: "):
-        config = TrainConfig(task=TaskSpec(task, *lengths), **training)
+        config = TrainConfig(task=task_spec(task, *lengths), **training)
     {"Train": train_view, "Alignment": alignment_view, "Bottleneck": bottleneck_view,
      "Exposure bias": exposure_view}[view](config, device)
 
@@ -108,8 +108,15 @@ def remember(trained: TrainedModel) -> None:
         store.pop(next(iter(store)))
 
 
+def request_training(config: TrainConfig) -> None:
+    """Have the next full run of the page train `config` (above the task fragment): a click on Stop
+    interrupts a full run, where Streamlit queued a rerun of the fragment behind the training in it."""
+    st.session_state[PENDING] = config
+    st.rerun(scope="app")
+
+
 def train_live(config: TrainConfig, device: str) -> TrainedModel:
-    """Train with a progress bar and live curves; a Stop click reruns the view and keeps the last snapshot."""
+    """Train with a progress bar and live curves; a Stop click reruns the page and keeps the last snapshot."""
     stop = st.empty()
     stop.button("Stop", key="attn_stop", help="Stops training; the model as of the last evaluation is kept.")
     bar, chart = st.progress(0.0, text="Training…"), st.empty()
@@ -136,8 +143,7 @@ def model_for(config: TrainConfig, device: str, key: str) -> TrainedModel | None
     if trained is not None:
         return trained
     if st.button(f"Train {config.model.attention} model ({config.steps} updates)", key=key, type="primary"):
-        with explain_errors("Training: "):
-            return train_live(config, device)
+        request_training(config)
     st.info(f"The {config.model.attention} model for these settings has not been trained in this session yet: "
             "press Train.")
     return None
@@ -159,14 +165,28 @@ def train_view(config: TrainConfig, device: str) -> None:
     task radio above changes, so nothing is drawn ahead of it)."""
     trained = known_model(config, device)
     if trained is not None and st.session_state.get("attn_retrain"):  # the button under the chart was pressed
-        with explain_errors("Training: "):
-            trained = train_live(config, device)
-    elif trained is None:
+        request_training(config)
+    if trained is None:
         trained = model_for(config, device, key="attn_train")
     if trained is not None:
         plotly_chart(training_figure(trained.history, "training curves"), key="attn_history")
         st.caption(describe(trained, device))
         st.button("Retrain live", key="attn_retrain", help="Train this configuration again here, with a progress bar.")
+
+
+def equations(model: ModelConfig) -> str:
+    """What the decoder reads of the source: α and c from the scores, or (no attention) only s_0, the
+    encoder's final state (both directions' joined when bidirectional)."""
+    if model.attention != "none":
+        return SCORES[model.attention] + r",\quad \alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j"
+    s_0 = r"[\overrightarrow{h}_S ;\ \overleftarrow{h}_1]" if model.bidirectional else "h_S"
+    return (r"s_t = \mathrm{cell}(\mathrm{emb}(y_{t-1}), s_{t-1}),\quad s_0 = " + s_0
+            + r" \;(\text{the only view of the source})")
+
+
+def shown(text: str) -> str:
+    """Text as inline code, or "(nothing)" for an empty output, which would read as two backticks."""
+    return f"`{text}`" if text else "*(nothing)*"
 
 
 def alignment_view(config: TrainConfig, device: str) -> None:
@@ -177,7 +197,7 @@ def alignment_view(config: TrainConfig, device: str) -> None:
                        help="1 = greedy decoding.")
     other = url_selectbox("Compare with", ("—",) + ATTENTIONS, key="attn_compare", container=c3,
                           help="Side by side: the same input through a model with another attention type.")
-    st.latex(EQUATIONS[config.model.attention] + r",\quad \alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j")
+    st.latex(equations(config.model))
     configs = [config] + ([with_attention(config, other)] if other != "—" else [])
     models = [model_for(c, device, key=f"attn_train_{i}") for i, c in enumerate(configs)]
     if any(m is None for m in models):
@@ -186,7 +206,7 @@ def alignment_view(config: TrainConfig, device: str) -> None:
         alignments = [align(m, source, width) for m in models]
     for alignment in alignments:
         mark = "✅" if alignment.correct else "❌"
-        st.markdown(f"**{alignment.attention}** → `{alignment.output}` {mark} (target `{alignment.target}`, "
+        st.markdown(f"**{alignment.attention}** → {shown(alignment.output)} {mark} (target `{alignment.target}`, "
                     f"log p = {alignment.log_prob:.2f})")
     plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
 
@@ -236,10 +256,11 @@ def exposure_view(config: TrainConfig, device: str) -> None:
         result = exposure_bias(trained, length, n=128, seed=config.seed)
     st.latex(r"\text{teacher-forced: } s_t = \mathrm{cell}(y^{\ast}_{t-1}, s_{t-1}) \qquad "
              r"\text{free-running: } s_t = \mathrm{cell}(\hat y_{t-1}, s_{t-1})")
+    sources = "128 fresh dates" if result.length is None else f"128 fresh sources of length {length}"
     st.caption(f"Exact accuracy: teacher-forced {result.teacher_forced_exact:.1%}, "
-               f"free-running {result.free_running_exact:.1%} (128 fresh sources of length {length}).")
+               f"free-running {result.free_running_exact:.1%} ({sources}).")
     source, target, forced, free = result.example
-    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced `{forced}`; free-running `{free}`")
+    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced {shown(forced)}; free-running {shown(free)}")
     plotly_chart(exposure_figure(result), key="attn_exposure")
 
 
@@ -248,4 +269,8 @@ settings = shared_settings()
 view = url_radio("View", VIEWS, key="attn_view", horizontal=True)
 if view == "Train":
     st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
-task_view(view, *model_controls(settings.seed), settings.device)
+lengths, training = model_controls(settings.seed)
+if (pending := st.session_state.pop(PENDING, None)) is not None:
+    with explain_errors("Training: "):
+        train_live(pending, settings.device)
+task_view(view, lengths, training, settings.device)

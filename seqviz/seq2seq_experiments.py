@@ -138,13 +138,15 @@ def bottleneck_sweep(config: SweepConfig, device: str | torch.device = "cpu",
 class ExposureResult:
     """Teacher-forced vs free-running decoding of the same model on sources of one length.
 
+    length: the sources' length (None for dates, which have their own); trained_positions: how many
+    target characters the longest training source had (copy-delay: its blanks too; None for dates);
     *_position: per target position accuracy; first_divergence: (n,) first position where the
     free-running output leaves the target (−1 if never); example: (source, target, teacher-forced
     output, free-running output) of the first source.
     """
 
-    length: int
-    trained_max_length: int
+    length: int | None
+    trained_positions: int | None
     teacher_forced_position: list[float]
     free_running_position: list[float]
     teacher_forced_exact: float
@@ -166,7 +168,9 @@ def exposure_bias(trained: TrainedModel, length: int, n: int = 128, seed: int = 
     forced_scores, free_scores = accuracy_of(forced, batch.tgt_out), accuracy_of(free, batch.tgt_out)
     vocab = vocabulary(task.name)
     example = (batch.sources[0], batch.targets[0], vocab.decode(forced[0]), vocab.decode(free[0]))
-    return ExposureResult(length, task.max_length, forced_scores["position"], free_scores["position"],
+    dates = task.name == "dates"
+    trained = None if dates else len(target_for(task, "0" * task.max_length))
+    return ExposureResult(None if dates else length, trained, forced_scores["position"], free_scores["position"],
                           forced_scores["exact"], free_scores["exact"], _first_divergence(free, batch.tgt_out), example)
 
 

@@ -57,6 +57,16 @@ class TaskSpec:
             raise ValueError(f"delay must be between 0 and {MAX_DELAY}; got {self.delay}")
 
 
+def task_spec(name: str, min_length: int, max_length: int, delay: int) -> TaskSpec:
+    """The TaskSpec of task `name` with only the settings it uses; the others at TaskSpec's defaults
+    (dates have their own lengths, only copy-delay has a delay), so a setting that does nothing to a
+    task does not make its models, shipped ones included, a different configuration."""
+    default = TaskSpec()
+    if name == "dates":
+        min_length, max_length = default.min_length, default.max_length
+    return TaskSpec(name, min_length, max_length, delay if name == "copy-delay" else default.delay)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """Token ids ↔ characters: ids 0–2 are the specials, then one id per character."""

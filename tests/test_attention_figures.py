@@ -40,6 +40,8 @@ def test_side_by_side_without_attention_says_so():
     fig = alignment_figure([alignment(), alignment("none")], ["bahdanau", "none"])
     assert len(fig.data) == 4
     assert any("no attention" in a.text for a in fig.layout.annotations)
+    assert fig.layout.xaxis2.showticklabels is False and fig.layout.yaxis2.showticklabels is False  # no stray labels
+    assert list(fig.layout.xaxis.ticktext) == list("112")
 
 
 def test_training_curves_plot_the_history():
@@ -67,3 +69,5 @@ def test_exposure_figure_marks_the_longest_trained_length():
     assert [d.name for d in fig.data[:2]] == ["teacher-forced", "free-running"]
     assert fig.layout.shapes[0].x0 == 9.5
     assert sum(fig.data[2].y) == 2
+    dates = exposure_figure(ExposureResult(None, None, [1.0] * 9, [0.9] * 9, 0.8, 0.3, [5, -1], ("1", "1", "1", "1")))
+    assert not dates.layout.shapes and dates.layout.annotations[0].text == "per-position accuracy"

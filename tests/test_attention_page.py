@@ -112,9 +112,17 @@ def test_exposure_bias_view_compares_teacher_forced_and_free_running():
 
 
 def test_exposure_bias_on_dates_explains_that_lengths_do_not_apply():
-    at = run(attn_view="Exposure bias", attn_task="dates")
+    at = run(attn_view="Exposure bias", attn_task="dates", attn_max_len=40)
     assert "Dates have their own lengths" in at.caption[0].value
-    assert len(plotly_specs(at)) == 1
+    assert "(128 fresh dates)" in at.caption[1].value and "length" not in at.caption[1].value
+    (spec,) = plotly_specs(at)
+    assert not spec["layout"].get("shapes") and "length" not in spec["layout"]["annotations"][0]["text"]
+
+
+def test_exposure_bias_on_copy_delay_marks_the_trained_positions_after_the_blanks():
+    at = run(attn_view="Exposure bias", attn_task="copy-delay", attn_exp_len=10)
+    (spec,) = plotly_specs(at)
+    assert len(spec["data"][0]["y"]) == 12 and spec["layout"]["shapes"][0]["x0"] == 11.5  # 2 blanks + 10 digits
 
 
 def test_inconsistent_lengths_give_a_clear_error():
@@ -127,3 +135,15 @@ def test_alignment_without_attention_says_the_decoder_sees_only_the_summary():
     (spec,) = plotly_specs(at)
     assert any("no attention" in a["text"] for a in spec["layout"]["annotations"])
     assert len(spec["frames"]) == 11
+
+
+def test_settings_a_task_does_not_use_keep_its_shipped_model():
+    for query in (dict(attn_task="reverse", attn_delay=5), dict(attn_task="dates", attn_max_len=12, attn_min_len=12)):
+        at = run(**query)
+        assert "shipped checkpoint" in " ".join(c.value for c in at.caption), query
+
+
+def test_without_attention_the_equations_name_only_the_initial_state_both_directions_when_bidirectional():
+    at = run(attn_view="Alignment", attn_attention="none", attn_bidir=1, attn_steps=10, attn_hidden=16)
+    latex = at.latex[0].value
+    assert r"\overrightarrow{h}_S" in latex and r"\alpha" not in latex

@@ -17,6 +17,7 @@ from seqviz.figures.plain import decade_ticks, figure, row_layout
 from seqviz.seq2seq_experiments import Alignment, ExposureResult, SweepResult
 
 MAX_FRAMES = 25
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.28)  # under the x axes' titles, not over them
 COLORS = {"none": "#7f7f7f", "attention": "#1f77b4", "teacher-forced": "#2ca02c", "free-running": "#d62728"}
 
 
@@ -90,16 +91,19 @@ def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figur
 
 
 def _label_axes(fig: go.Figure, alignment: Alignment, col: int) -> None:
+    if alignment.weights is None:  # an empty panel: its one blank cell would carry the first labels only
+        fig.update_xaxes(showticklabels=False, row=1, col=col)
+        fig.update_yaxes(showticklabels=False, row=1, col=col)
+        fig.add_annotation(text="no attention: the decoder sees only s₀", showarrow=False,
+                           xref=f"x{col if col > 1 else ''} domain", yref=f"y{col if col > 1 else ''} domain",
+                           x=0.5, y=0.5)
+        return
     source, outputs = list(alignment.source), [_display(t) for t in alignment.output_tokens]
     fig.update_xaxes(tickmode="array", tickvals=list(range(len(source))), ticktext=source,
                      title_text="encoder position j (source)", row=1, col=col)
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(outputs))), ticktext=outputs, autorange="reversed",
                      title_text="decoder step t (emitted)" if col == 1 else None, row=1, col=col)
     fig.update_xaxes(title_text="dimension k", row=2, col=col)
-    if alignment.weights is None:
-        fig.add_annotation(text="no attention: the decoder sees only s₀", showarrow=False,
-                           xref=f"x{col if col > 1 else ''} domain", yref=f"y{col if col > 1 else ''} domain",
-                           x=0.5, y=0.5)
 
 
 def training_figure(history: dict, title: str = "") -> go.Figure:
@@ -133,20 +137,22 @@ def bottleneck_figure(result: SweepResult, length: int) -> go.Figure:
     fig.update_yaxes(range=[0, 1.02], title_text="accuracy")
     fig.update_xaxes(title_text="source length", row=1, col=1)
     fig.update_xaxes(title_text="target position", row=1, col=2)
-    fig.update_layout(height=380, legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(height=400, legend=LEGEND_BELOW)
     return fig
 
 
 def exposure_figure(result: ExposureResult) -> go.Figure:
     """Per-position accuracy teacher-forced vs free-running, and where free-running first diverges."""
+    of_length = "" if result.length is None else f", length {result.length}"
     fig = make_subplots(rows=1, cols=2, subplot_titles=[
-        f"per-position accuracy, length {result.length}", "first position where free-running output diverges"])
+        f"per-position accuracy{of_length}", "first position where free-running output diverges"])
     for name, values in (("teacher-forced", result.teacher_forced_position),
                          ("free-running", result.free_running_position)):
         fig.add_trace(go.Scatter(x=list(range(len(values))), y=values, mode="lines+markers", name=name,
                                  line=dict(color=COLORS[name])), row=1, col=1)
-    fig.add_vline(x=result.trained_max_length - 0.5, line_dash="dash", line_color="gray", row=1, col=1,
-                  annotation_text="longest trained", annotation_position="bottom left")
+    if result.trained_positions is not None:  # after the last target character the training ever showed
+        fig.add_vline(x=result.trained_positions - 0.5, line_dash="dash", line_color="gray", row=1, col=1,
+                      annotation_text="longest trained", annotation_position="bottom left")
     labels, counts = divergence_histogram(result.first_divergence)
     fig.add_trace(go.Bar(x=labels, y=counts, marker_color=COLORS["free-running"], name="sources",
                          showlegend=False), row=1, col=2)
@@ -154,7 +160,7 @@ def exposure_figure(result: ExposureResult) -> go.Figure:
     fig.update_yaxes(title_text="sources", row=1, col=2)
     fig.update_xaxes(title_text="target position", row=1, col=1)
     fig.update_xaxes(title_text="first wrong position", type="category", row=1, col=2)
-    fig.update_layout(height=380, legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(height=400, legend=LEGEND_BELOW)
     return fig
 
 
