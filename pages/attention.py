@@ -39,6 +39,10 @@ SCORES = {  # e_tj of each attention; without attention the decoder has none
 }
 SESSION_MODELS = "attn_models"
 MAX_SESSION_MODELS = 8
+FEEDING_UNAVAILABLE = {"none": "Input feeding passes on the attentional state h̃, which needs attention: "
+                               "choose a Luong-style score (luong-*, scaled-dot).",
+                       "bahdanau": "Bahdanau's decoder already reads its context in each step; input feeding "
+                                   "belongs to Luong-style decoders (luong-*, scaled-dot)."}
 PENDING = "attn_train_pending"  # a TrainConfig to train in the next full run of the page (request_training)
 
 
@@ -71,7 +75,7 @@ def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
         attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default="bahdanau", container=c2)
         bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", container=c2)
         feeding = url_toggle("Luong input feeding", key="attn_feed", container=c2,
-                             disabled=attention in ("none", "bahdanau"),
+                             unavailable=FEEDING_UNAVAILABLE.get(attention),
                              help="Feed h̃_{t−1} into the next decoder step (Luong-style decoders only).")
         hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=64, container=c3)
         steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=1000, step=100, container=c3)
@@ -79,7 +83,7 @@ def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
                              help="Probability that a decoder step reads the true previous token (else its own).")
     with explain_errors("Settings: "):
         model = ModelConfig(cell=cell, attention=attention, bidirectional=bidirectional,
-                            input_feeding=feeding and attention not in ("none", "bahdanau"), hidden_size=hidden)
+                            input_feeding=feeding, hidden_size=hidden)
     return (shortest, longest, delay), dict(model=model, steps=int(steps), teacher_forcing=float(teacher), seed=seed)
 
 
@@ -175,13 +179,22 @@ def train_view(config: TrainConfig, device: str) -> None:
 
 
 def equations(model: ModelConfig) -> str:
-    """What the decoder reads of the source: α and c from the scores, or (no attention) only s_0, the
-    encoder's final state (both directions' joined when bidirectional)."""
-    if model.attention != "none":
-        return SCORES[model.attention] + r",\quad \alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j"
-    s_0 = r"[\overrightarrow{h}_S ;\ \overleftarrow{h}_1]" if model.bidirectional else "h_S"
-    return (r"s_t = \mathrm{cell}(\mathrm{emb}(y_{t-1}), s_{t-1}),\quad s_0 = " + s_0
-            + r" \;(\text{the only view of the source})")
+    """The decoder step of `model` as seqviz.seq2seq computes it: what it reads of the source (α and c
+    from the scores, or without attention only s_0, the encoder's final state, both directions' joined
+    when bidirectional), the state update and the output distribution."""
+    y = r"\mathrm{emb}(y_{t-1})"
+    if model.attention == "none":
+        s_0 = r"[\overrightarrow{h}_S ;\ \overleftarrow{h}_1]" if model.bidirectional else "h_S"
+        return (rf"s_t = \mathrm{{cell}}({y}, s_{{t-1}}),\quad s_0 = {s_0} \;(\text{{the only view of the source}}),"
+                r"\quad p_t = \mathrm{softmax}(W_o s_t)")
+    weights = SCORES[model.attention] + r",\quad \alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j"
+    if model.attention == "bahdanau":
+        step = rf"s_t = \mathrm{{cell}}([{y};\ c_t], s_{{t-1}}),\quad p_t = \mathrm{{softmax}}(W_o [s_t;\ c_t])"
+    else:
+        read = rf"[{y};\ \tilde{{h}}_{{t-1}}]" if model.input_feeding else y
+        step = (rf"s_t = \mathrm{{cell}}({read}, s_{{t-1}}),\quad \tilde{{h}}_t = \tanh(W_c [c_t;\ s_t]),"
+                r"\quad p_t = \mathrm{softmax}(W_o \tilde{h}_t)" + (r",\quad \tilde{h}_0 = 0" if model.input_feeding else ""))
+    return r"\begin{gathered}" + weights + r" \\ " + step + r"\end{gathered}"
 
 
 def shown(text: str) -> str:

@@ -147,3 +147,25 @@ def test_without_attention_the_equations_name_only_the_initial_state_both_direct
     at = run(attn_view="Alignment", attn_attention="none", attn_bidir=1, attn_steps=10, attn_hidden=16)
     latex = at.latex[0].value
     assert r"\overrightarrow{h}_S" in latex and r"\alpha" not in latex
+
+
+def test_input_feeding_is_shown_off_for_bahdanau_and_back_on_for_a_luong_score():
+    at = run(attn_attention="luong-general", attn_feed=1, attn_hidden=16, attn_steps=10)
+    assert at.toggle(key="attn_feed").value is True
+    at.selectbox(key="attn_attention").set_value("bahdanau").run()
+    shown = at.toggle(key="attn_feed_unavailable")
+    assert not at.exception and (shown.value, shown.proto.disabled) == (False, True)
+    assert "Luong-style" in shown.help
+    at.selectbox(key="attn_attention").set_value("luong-dot").run()
+    assert not at.exception and at.toggle(key="attn_feed").value is True
+
+
+def test_the_equations_show_the_decoder_step_each_attention_computes():
+    def latex(**query):
+        return run(attn_view="Alignment", attn_hidden=16, attn_steps=10, **query).latex[0].value
+    bahdanau, feeding, plain = (latex(attn_attention="bahdanau"), latex(attn_attention="luong-dot", attn_feed=1),
+                                latex(attn_attention="luong-dot"))
+    assert r"\mathrm{cell}([\mathrm{emb}(y_{t-1});\ c_t], s_{t-1})" in bahdanau
+    assert r"W_o [s_t;\ c_t]" in bahdanau and r"\tilde{h}" not in bahdanau
+    assert r"\mathrm{cell}([\mathrm{emb}(y_{t-1});\ \tilde{h}_{t-1}], s_{t-1})" in feeding and r"\tilde{h}_0 = 0" in feeding
+    assert r"\mathrm{cell}(\mathrm{emb}(y_{t-1}), s_{t-1})" in plain and r"W_o \tilde{h}_t" in plain

@@ -85,3 +85,26 @@ def test_a_url_value_off_a_sliders_steps_is_ignored_like_one_out_of_bounds():
         assert not at.exception
         seen.append((at.session_state["n_seen"], at.session_state["dt_seen"]))
     assert seen == [(64, -2.0), (6, -3.75)]
+
+
+def toggle_with_reason():
+    import streamlit as st
+
+    from seqviz.ui.state import url_toggle
+
+    reason = "needs Luong" if st.session_state.get("bahdanau") else None
+    st.session_state["feed_seen"] = url_toggle("Input feeding", key="feed", unavailable=reason)
+
+
+def test_an_unavailable_toggle_is_drawn_off_and_disabled_and_the_choice_comes_back_when_it_applies():
+    at = AppTest.from_function(toggle_with_reason).run()
+    at.toggle(key="feed").set_value(True).run()
+    assert at.session_state["feed_seen"] is True and at.query_params["feed"] == "1"
+    at.session_state["bahdanau"] = True
+    at.run()
+    shown = at.toggle(key="feed_unavailable")
+    assert not at.exception and at.session_state["feed_seen"] is False
+    assert (shown.value, shown.proto.disabled, shown.help) == (False, True, "needs Luong")
+    at.session_state["bahdanau"] = False
+    at.run()
+    assert at.session_state["feed_seen"] is True and at.toggle(key="feed").value is True

@@ -124,10 +124,17 @@ def url_number(label: str, min_value, max_value, key: str, default, container=st
     return _bound(container.number_input, label, (min_value, max_value), key, parse, default, **kwargs)
 
 
-def url_toggle(label: str, key: str, default: bool = False, container=st, **kwargs) -> bool:
-    """st.toggle bound to `key` and to the URL ("1"/"0")."""
+def url_toggle(label: str, key: str, default: bool = False, container=st, unavailable: str | None = None,
+               **kwargs) -> bool:
+    """st.toggle bound to `key` and to the URL ("1"/"0").
+
+    With `unavailable` (the reason, shown as its help), the toggle is drawn off and disabled and returns
+    False; the visitor's own choice is kept, and comes back when the toggle applies again."""
     _from_url(key, lambda raw: {"1": True, "0": False}[raw] if raw in ("0", "1") else _fail(raw), default)
-    value = container.toggle(label, key=key, **kwargs)
+    if unavailable is not None:
+        container.toggle(label, value=False, key=f"{key}_unavailable", disabled=True, help=unavailable)
+        return False
+    value = container.toggle(label, key=key, persist_state="session", **kwargs)
     _to_url(key, value)
     return value
 

@@ -325,6 +325,14 @@ def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
     wait_for_app_run(page, timeout_ms)
 
 
+def latex_errors(page) -> list[str]:
+    """Formulas KaTeX could not typeset: a parse error (span.katex-error, its source in red) or an
+    unknown command (typeset in KaTeX's error colour)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(".katex-error, .katex mstyle[mathcolor='#cc0000']")]
+                 .map((e) => e.getAttribute("title") || e.textContent)""")
+
+
 def chart_count(page) -> int:
     """Plotly chart elements Streamlit put in the main area (drawn or not yet)."""
     return page.locator(f"{MAIN} [data-testid='stPlotlyChart']").count()

@@ -28,7 +28,25 @@ def main_control_label(page, info: PageInfo) -> str:
 
 def assert_clean(page, console) -> None:
     assert page.locator(driver.EXCEPTION).count() == 0, page.locator(driver.EXCEPTION).first.inner_text()
+    assert driver.latex_errors(page) == []
     assert console.errors == []
+
+
+# Views whose equations change with the settings, beyond the pages' defaults.
+EQUATION_VIEWS = ("inside-the-cell?cell_kind=lstm&cell_layers=2&cell_bidir=1&cell_layer=1&cell_direction=1",
+                  "inside-the-cell?cell_kind=gru", "inside-the-cell?cell_kind=rnn-relu",
+                  "attention?attn_view=Alignment&attn_attention=luong-general&attn_feed=1",
+                  "attention?attn_view=Alignment&attn_attention=none&attn_bidir=1",
+                  "attention?attn_view=Exposure+bias")
+
+
+@pytest.mark.parametrize("path", EQUATION_VIEWS)
+def test_katex_typesets_every_formula_of_views_whose_equations_vary(path, page, console, app_server):
+    driver.open_page(page, f"{app_server.url}/{path}")
+    asked, shown = parse_qs(urlparse(path).query), parse_qs(urlparse(page.url).query)
+    assert {key: shown.get(key) for key in asked} == asked  # the view asked for, not a fallback
+    assert page.locator(".katex").count() > 0
+    assert_clean(page, console)
 
 
 def test_home_page_loads_cleanly_and_links_every_page(page, console, app_server, artifacts):
