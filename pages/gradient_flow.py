@@ -35,10 +35,12 @@ COSTLY_CONTROLS = {"Sequence length T": 120, "Hidden size H": 32, "Layers L": 2,
 VIEWS = ("Gradient through time", "Jacobian spectrum", "Who teaches whom", "Phase diagram",
          "Clipping in training", "Compare runs")
 EQUATIONS = {  # the views computed from the model controls: what each one measures
-    VIEWS[0]: r"\delta_t=\frac{dL}{dh_t}=\frac{\partial L}{\partial h_t}+\Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}"
-              r"\delta_{t+1},\qquad \log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}",
+    VIEWS[0]: r"\begin{gathered}\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
+              r"J_{t+1}=\frac{\partial s_{t+1}}{\partial s_t},\quad s_t=h_t\ (\text{RNN, GRU}),\ (h_t,c_t)\ (\text{LSTM}),"
+              r"\quad \delta_t=\frac{dL}{dh_t}\ (\text{its }h\text{ part})\\"
+              r"\log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}\end{gathered}",
     VIEWS[1]: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}",
-    VIEWS[2]: r"G_{t,s}=\Big\lVert\frac{\partial L_t}{\partial h_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
+    VIEWS[2]: r"G_{t,s}=\Big\lVert\frac{dL_t}{dh_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
 }
 GRADIENT_VIEWS = ("Curves", "Fit per model (λ, M, zeros)")
 MAX_RUNS = 8
@@ -183,7 +185,8 @@ def phase_view(seed: int) -> None:
     radii = url_slider("Number of radii ρ in [0.1, 3]", 5, 40, key="grad_phase_radii", default=30, container=c2)
     longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=500, step=10, container=c3)
     scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale", default=0.1,
-                       container=c4, help="With large inputs tanh saturates and damps every gradient; 0 removes them.")
+                       container=c4, help="With large inputs the RNN's tanh saturates and damps its gradient (a gate saturated open, "
+                            "f → 1 or z → 1, keeps the LSTM's or GRU's); 0 removes the inputs.")
     gated = url_toggle("Add LSTM, GRU", key="grad_phase_gated", default=False, container=c5,
                        help="Sweep LSTM and GRU too, each beside the RNN, with the same H, radii and lengths.")
     rhos = tuple(np.round(np.linspace(0.1, 3.0, radii), 3).tolist())

@@ -182,7 +182,8 @@ def traced_views(run, config: CellConfig) -> None:
     view, step_figure = step_views(run, config, layer, direction, units)
     subheader("Order matters")
     st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
-               "the final state differs: order is information, not just the set of inputs.")
+               "the final state generally differs: order is information, not just the set of inputs (a nearly "
+               "linear cell, e.g. small weights, is nearly indifferent to it).")
     order = order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
                           run.sequence.step_labels)
     plotly_chart(order, key="cell_fig_order")

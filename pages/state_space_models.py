@@ -29,7 +29,7 @@ COSTLY_CONTROLS = {"Training steps per model": 20}
 
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
 KERNEL_VIEWS = ("Kernels K_l", "Eigenvalues of Ā")
-PAPER = {"paper: S4 ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
+PAPER = {"paper: S4, no gate ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
 cached_kernel = cached_data(kernel_view)
 N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
 cached_legs = cached_data(legs_comparison)
@@ -62,10 +62,17 @@ def state_size(prefix: str) -> int:
                       help="Complex inits store N/2 conjugate pairs.")
 
 
+DISCRETISATIONS = {  # (Ā, B̄) of each method in seqviz.ssm.discretize
+    "zoh": r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh})",
+    "bilinear": r"\bar A = (I-\tfrac{\Delta}{2}A)^{-1}(I+\tfrac{\Delta}{2}A),\; "
+                r"\bar B = (I-\tfrac{\Delta}{2}A)^{-1}\Delta B \;\;(\text{bilinear})",
+}
+
+
 def kernel_explorer() -> None:
-    st.latex(r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh}),\qquad "
-             r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
+    equation = st.empty()  # above the controls, written once the method is known
     fields = ssm_controls("ssm_k")
+    equation.latex(DISCRETISATIONS[fields["method"]] + r",\qquad K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
     kernels(fields, url_views("Kernel view", KERNEL_VIEWS, key="ssm_k_tab"))
     legs_convergence()
 
@@ -101,8 +108,8 @@ def legs_convergence() -> None:
                       help="Which HiPPO-LegS state x_n to read out (C = e_n) in the comparison below.")
     legs = cached_legs(coefficient=n)
     plotly_chart(figures.legs_comparison_figure(legs.t, legs.dense, legs.diagonal, legs.relative_difference, n))
-    st.caption("S4D-LegS keeps HiPPO-LegS's normal part A + P Pᵀ, drops the low-rank term and halves B "
-               "(Gu et al. 2022). ZOH kernels at Δ = 0.02; the dense reference is exact for every N because "
+    st.caption("S4D-LegS keeps HiPPO-LegS's normal part A + P Pᵀ, drops the low-rank term and, in the theory, halves B "
+               "(Gu et al. 2022; the authors' code keeps B whole). ZOH kernels at Δ = 0.02; the dense reference is exact for every N because "
                "HiPPO-LegS's A is lower-triangular. Measured relative L2 differences: "
                + ", ".join(f"N={N}: {d:.3f}" for N, d in legs.relative_difference.items())
                + f" — they fall like N^(−{legs.order:.2f}). The convergence is weak, not pointwise "
@@ -112,7 +119,8 @@ def legs_convergence() -> None:
 
 
 def memory() -> None:
-    st.latex(r"c'(t) = \tfrac{1}{t}A\,c(t) + \tfrac{1}{t}B\,u(t),\qquad "
+    st.latex(r"c'(t) = \tfrac{1}{t}A\,c(t) + \tfrac{1}{t}B\,u(t),\;\; A_{nk} = -\begin{cases}\sqrt{2n+1}\sqrt{2k+1} & n>k\\ "
+             r"n+1 & n=k\\ 0 & n<k\end{cases},\; B_n = \sqrt{2n+1},\qquad "
              r"u(s) \approx \sum_{n<N} c_n(t)\sqrt{2n+1}\,P_n\!\left(\tfrac{2s}{t}-1\right),\; s\in[0,t]")
     c1, c2, c3 = st.columns(3)
     signal = url_selectbox("Signal", SIGNALS, key="ssm_mem_signal", container=c1)
@@ -231,7 +239,7 @@ def compare_on_a_task() -> None:
                          for k, v in result.accuracy.items())
     st.markdown(f"**Measured ({source}, {result.config.steps} steps, batch {result.config.batch}):** {measured}.")
     if task == "selective_copying":
-        st.markdown("**Paper (Gu & Dao 2023, Table 1, L = 4096, 16 tokens, 2-layer models):** S4 ≈ 18 %, "
+        st.markdown("**Paper (Gu & Dao 2023, Table 1, L = 4096, 16 tokens, 2-layer models):** S4 without a gate ≈ 18 %, "
                     "S6/Mamba ≈ 99.8 %. Our sizes are far smaller (one layer, ~3k parameters, short sequences, "
                     f"{result.config.n_memorize} tokens), so compare the ordering, not the numbers.")
 

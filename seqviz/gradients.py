@@ -341,7 +341,7 @@ ITEMISED_MAX_STEPS = 300
 
 
 def itemised_gradients(config: FlowConfig, kind: str, layer: int = 0) -> np.ndarray:
-    """(T, T) matrix G[t, s] = ‖∂L_t/∂h_s‖ for s ≤ t (NaN above the diagonal, where s > t).
+    """(T, T) matrix G[t, s] = ‖dL_t/dh_s‖ for s ≤ t (NaN above the diagonal, where s > t).
 
     One batched trace: copy b of the input carries the loss L_b = Σ_j y_{b,j} only, so row b of
     the batch's ‖dL/dh_s‖ is ‖∂L_b/∂h_s‖. Every row comes from the same single backward pass.

@@ -4,7 +4,7 @@ Glossary (as in mamba-minimal)
     b   batch size        l   sequence length       d   channels (d_inner)     n   state size
     u   input (b, l, d)   Δ (delta) step sizes (b, l, d), Δ_t = softplus(W_Δ x_t + b_Δ)
     A   (d, n) = −exp(A_log), fixed per channel      B, C (b, l, n), linear in x_t (input-dependent)
-    Ā_t = exp(Δ_t A)      B̄_t = Δ_t B_t (the simplified ZOH Mamba uses for B)
+    Ā_t = exp(Δ_t A)      B̄_t = Δ_t B_t (an Euler step: Mamba keeps ZOH for Ā only)
     h_t = Ā_t ⊙ h_{t−1} + B̄_t u_t   (b, d, n)       y_t = C_t · h_t + D u_t
 
 Hidden attention (Ali et al. 2024, "The hidden attention of Mamba models")

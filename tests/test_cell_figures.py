@@ -135,7 +135,9 @@ def test_order_matters_puts_both_final_states_side_by_side_with_their_gap():
     fig = order_matters(forward, backward, ("error logged", "reproduction confirmed", "rollback requested"))
     assert len(fig.data) == 2
     np.testing.assert_allclose(np.asarray(fig.data[1].y), backward, rtol=1e-6)
-    assert f"‖Δh‖ = {np.linalg.norm(forward - backward):.3f}" in fig.layout.title.text
+    assert f"‖Δh‖ = {np.linalg.norm(forward - backward):.3g}" in fig.layout.title.text
+    tiny = order_matters(forward, forward + 1e-4, tuple("ab"))
+    assert "‖Δh‖ = 0.000141" in tiny.layout.title.text  # a nearly order-blind cell is not shown as 0.000
     titles = [a.text for a in fig.layout.annotations]
     assert titles[0] == "in order: error logged →<br>reproduction confirmed →<br>rollback requested"  # too long for a line
     assert titles[1].startswith("reversed: rollback requested →<br>")

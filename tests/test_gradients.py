@@ -15,7 +15,7 @@ KINDS = ("rnn", "lstm", "gru")
 
 
 def stepwise_hidden_gradients(module, x, loss_steps) -> torch.Tensor:
-    """(T, T) [t, s] = ‖∂L_t/∂h_s‖ by stepping the stock module one step at a time, one backward per t.
+    """(T, T) [t, s] = ‖dL_t/dh_s‖ by stepping the stock module one step at a time, one backward per t.
 
     L_t = Σ_j h_{t,j} (one layer). The slow, obvious reference for batched and fused code.
     """

@@ -19,7 +19,7 @@ def run_page(**query):
 
 
 FIGURES = {"animation": "States and gates over time", "bars": "States and gates at step", "heatmaps": "Units × time",
-           "units": "Chosen units over time", "order": "Same steps, different order", "params": "Parameters for"}
+           "units": "Chosen units over time", "order": "Same steps, reverse order", "params": "Parameters for"}
 
 
 def titles(at):

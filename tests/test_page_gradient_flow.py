@@ -167,3 +167,9 @@ def test_the_session_keeps_the_last_eight_runs_under_unique_names():
         at.button(key="grad_train").click().run()
     names = list(at.session_state["grad_runs"])
     assert len(names) == 8 and names[0].startswith("#2 ") and names[-1].startswith("#9 ")
+
+
+def test_the_gradient_equation_carries_the_lstm_cell_state_in_the_recursion():
+    at = app_test(PAGE).run()
+    latex = at.latex[0].value
+    assert r"(h_t,c_t)\ (\text{LSTM})" in latex and r"J_{t+1}^{\top}\frac{dL}{ds_{t+1}}" in latex

@@ -154,3 +154,10 @@ def test_on_a_gpu_the_page_says_it_computes_on_the_cpu(monkeypatch):
     at.run()
     assert not at.exception
     assert any("computes on the CPU, not on the sidebar's cuda" in c.value for c in at.caption)
+
+
+def test_kernel_explorer_shows_the_discretisation_it_computes():
+    for method, marker in (("zoh", r"A^{-1}(e^{\Delta A}-I)B"), ("bilinear", r"(I-\tfrac{\Delta}{2}A)^{-1}\Delta B")):
+        at = run(ssm_k_method=method)
+        (latex,) = [el.value for el in at.latex if r"\bar B" in el.value]
+        assert marker in latex and rf"(\text{{{method}}})" in latex, method

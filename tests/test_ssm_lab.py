@@ -117,7 +117,7 @@ def test_selection_view_shapes_and_attention_matches_the_state_path():
 
 def test_accuracy_figure_draws_the_paper_reference_lines():
     fig = figures.accuracy_figure({"mamba": {16: 0.9, 32: 0.8}, "s4d": {16: 0.3, 32: 0.2}}, {"mamba": 1, "s4d": 2},
-                                  {"paper: S4 ≈ 18 %": 18.0})
+                                  {"paper: S4, no gate ≈ 18 %": 18.0})
     assert [list(t.y) for t in fig.data] == [[90.0, 80.0], [30.0, 20.0]]
     assert fig.layout.shapes[0].y0 == 18.0
 

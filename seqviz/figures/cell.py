@@ -393,7 +393,7 @@ def order_matters(forward_final: np.ndarray, reversed_final: np.ndarray, step_la
         layout[axis("xaxis", col)]["title"] = dict(text="unit j")
         layout[axis("yaxis", col)].update({"matches": "y", "showticklabels": False} if col == 2
                                           else {"title": dict(text="final h")})
-    title = f"Same steps, different order → different final state (‖Δh‖ = {gap:.3f})" + _note([_units_note(len(units), H)])
+    title = f"Same steps, reverse order → final state moves by ‖Δh‖ = {gap:.3g}" + _note([_units_note(len(units), H)])
     extra = ORDER_TITLE_LINE_PX * (lines - 1)
     layout.update(title=dict(text=title), height=360 + extra, margin=dict(t=100 + extra, b=40))
     return figure(data, layout)

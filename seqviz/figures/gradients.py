@@ -151,7 +151,7 @@ def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
 
 
 def itemised_figure(matrices: dict[str, np.ndarray]) -> go.Figure:
-    """Side-by-side lower-triangular heatmaps of log₁₀ ‖∂L_t/∂h_s‖ (row t, column s), shared colours."""
+    """Side-by-side lower-triangular heatmaps of log₁₀ ‖dL_t/dh_s‖ (row t, column s), shared colours."""
     kinds = list(matrices)
     T = next(iter(matrices.values())).shape[0]
     stride = _stride(T * len(kinds), T)
@@ -164,10 +164,10 @@ def itemised_figure(matrices: dict[str, np.ndarray]) -> go.Figure:
     for col, kind in enumerate(kinds, start=1):
         fig.add_heatmap(x=idx, y=idx, z=logs[kind], zmin=zmin, zmax=zmax, colorscale="Magma",
                         showscale=col == 1, colorbar=dict(title="log₁₀"), row=1, col=col,
-                        hovertemplate="loss step t=%{y}<br>state step s=%{x}<br>log₁₀‖∂L_t/∂h_s‖=%{z}<extra></extra>")
+                        hovertemplate="loss step t=%{y}<br>state step s=%{x}<br>log₁₀‖dL_t/dh_s‖=%{z}<extra></extra>")
         fig.update_xaxes(title_text="state step s", row=1, col=col)
     fig.update_yaxes(title_text="loss step t", autorange="reversed", row=1, col=1)
-    fig.update_layout(title="Who teaches whom: log₁₀ ‖∂L_t/∂h_s‖ for s ≤ t (blank: exactly 0 or s > t)" + note,
+    fig.update_layout(title="Who teaches whom: log₁₀ ‖dL_t/dh_s‖ for s ≤ t (blank: exactly 0 or s > t)" + note,
                       height=480)
     return fig
 

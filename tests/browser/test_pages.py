@@ -37,7 +37,8 @@ EQUATION_VIEWS = ("inside-the-cell?cell_kind=lstm&cell_layers=2&cell_bidir=1&cel
                   "inside-the-cell?cell_kind=gru", "inside-the-cell?cell_kind=rnn-relu",
                   "attention?attn_view=Alignment&attn_attention=luong-general&attn_feed=1",
                   "attention?attn_view=Alignment&attn_attention=none&attn_bidir=1",
-                  "attention?attn_view=Exposure+bias")
+                  "attention?attn_view=Exposure+bias", "state-space-models?ssm_k_method=bilinear",
+                  "state-space-models?ssm_view=Memory+%28HiPPO%29", "gradient-flow?grad_view=Phase+diagram")
 
 
 @pytest.mark.parametrize("path", EQUATION_VIEWS)
