@@ -1,10 +1,12 @@
-"""seqviz entry point: page navigation, the shared sidebar (device, seed), the serving thread and GC policy."""
+"""seqviz entry point: page navigation, the shared sidebar (device, seed), the serving thread and GC policy;
+the URL writes of each run go out together (seqviz.ui.state.url_batch)."""
 import streamlit as st
 
 from seqviz.ui.home import render_home
 from seqviz.ui.registry import discover_pages
 from seqviz.ui.runtime import configure_torch_threads, freeze_startup_heap
 from seqviz.ui.sidebar import shared_sidebar
+from seqviz.ui.state import url_batch
 
 configure_torch_threads()
 freeze_startup_heap()
@@ -12,5 +14,6 @@ st.set_page_config(page_title="seqviz", page_icon="assets/favicon.png", layout="
 pages = [st.Page(render_home, title="Home", icon=":material/home:", default=True)]
 pages += [st.Page(str(p.path), title=p.title, icon=p.icon, url_path=p.url_path) for p in discover_pages()]
 navigation = st.navigation(pages, position="hidden")
-shared_sidebar(pages)
-navigation.run()
+with url_batch(navigation.url_path):
+    shared_sidebar(pages)
+    navigation.run()

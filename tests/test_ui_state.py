@@ -108,3 +108,40 @@ def test_an_unavailable_toggle_is_drawn_off_and_disabled_and_the_choice_comes_ba
     at.session_state["bahdanau"] = False
     at.run()
     assert at.session_state["feed_seen"] is True and at.toggle(key="feed").value is True
+
+
+def batched_page():
+    import streamlit as st
+
+    from seqviz.ui.state import url_batch, url_slider, url_toggle
+
+    with url_batch(st.session_state.get("page", "a")):
+        st.session_state["n_seen"] = url_slider("N", 0, 10, key="n", default=3)
+        st.session_state["on_seen"] = url_toggle("On", key="on")
+
+
+def test_the_url_holds_only_values_off_their_defaults_and_the_browser_moving_it_wins():
+    at = AppTest.from_function(batched_page).run()
+    assert not at.exception and dict(at.query_params) == {}  # a page at its defaults adds nothing to the URL
+    at.slider(key="n").set_value(5).run()
+    at.toggle(key="on").set_value(True).run()
+    assert dict(at.query_params) == {"n": "5", "on": "1"}
+    at.query_params.pop("on")  # Back: the URL before the toggle
+    at.run()
+    assert (at.session_state["n_seen"], at.session_state["on_seen"]) == (5, False)
+    at.query_params.pop("n")  # Back again: the page's bare URL, its defaults
+    at.run()
+    assert at.session_state["n_seen"] == 3 and dict(at.query_params) == {}
+    at.query_params["n"] = "8"  # Forward, or a hand-edited URL
+    at.run()
+    assert at.session_state["n_seen"] == 8
+
+
+def test_another_pages_url_does_not_overwrite_a_remembered_value_and_its_keys_leave_the_url():
+    at = AppTest.from_function(batched_page).run()
+    at.slider(key="n").set_value(6).run()
+    at.session_state["page"] = "b"
+    at.query_params.clear()
+    at.query_params["foreign"] = "x"  # what the page switch left in the URL
+    at.run()
+    assert at.session_state["n_seen"] == 6 and dict(at.query_params) == {"n": "6"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from seqviz.ui.registry import discover_pages
+from seqviz.ui.sidebar import SHARED_KEYS
+from seqviz.ui.state import link_query
 
 
 def render_home() -> None:
@@ -16,5 +18,6 @@ def render_home() -> None:
     if not pages:
         st.info("No pages are installed yet.")
     for page in pages:
-        st.page_link(str(page.path), label=f"**{page.title}**", icon=page.icon)
+        st.page_link(str(page.path), label=f"**{page.title}**", icon=page.icon,
+                     query_params=link_query(page.url_path, SHARED_KEYS))
         st.caption(page.summary)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from seqviz.devices import DEVICE_CHOICES, resolve_device
-from seqviz.ui.state import url_number, url_selectbox
+from seqviz.ui.state import link_query, url_number, url_selectbox
 
 SEED_MAX = 2**31 - 1
 DEFAULT_DEVICE = "auto"
 DEFAULT_SEED = 0
+SHARED_KEYS = ("device", "seed")
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,13 @@ def shared_sidebar(pages: list) -> None:
     the menu, 110 with these links and 107 with neither (150 changes each, side by side; the one-file
     trivial page 96 ms). The links are plain elements, sent only by full reruns."""
     with st.sidebar:
-        for page in pages:
-            st.page_link(page)
+        links = st.container()  # above the controls, drawn after them (their values go in the links)
         url_selectbox("Device", DEVICE_CHOICES, key="device", default=DEFAULT_DEVICE,
                       help="Where the models run. 'auto' picks a GPU when there is one.")
         url_number("Seed", 0, SEED_MAX, key="seed", default=DEFAULT_SEED, step=1,
                    help="Same seed, same weights and inputs: a link reproduces the view.")
+        for page in pages:
+            links.page_link(page, query_params=link_query(page.url_path, SHARED_KEYS))
         message = resolve_device(st.session_state["device"]).message
         if message:
             st.info(message)

@@ -2,13 +2,71 @@
 
 A page creates its controls with these helpers; the first run of a session reads each value from
 the URL (ignoring values that are out of bounds or not among the options), and every run writes
-the current values back, so a copied link reproduces the view.
+the values that differ from their defaults back, so a copied link reproduces the view.
+
+The browser keeps one history entry per URL the app sends. `url_batch` (around app.py's run) sends
+a full run's writes in one message, and a page at its defaults writes none: visiting a page adds one
+entry, a change of a control one more. Back and Forward then move between those: where the URL of
+the page shown differs from the one the last run left, its values win over the remembered ones.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Sequence
 
 import streamlit as st
+
+_BATCH = "_url_batch"  # key → URL text (None: remove) written by the running full run; absent outside url_batch
+_SHOWN = "_url_shown"  # (page, the keys its last full run wrote, the query params the last run left in the URL)
+_LEFT = "_url_left"  # page → the query params its last run left in the URL (for links back to it)
+
+
+@contextmanager
+def url_batch(page: str):
+    """Around a full run of app.py showing `page` (its URL path): adopt the URL where the browser moved
+    since the last run of the same page (Back/Forward), and at the end send the URL of the run's own
+    keys (a key another page left there goes) in one message."""
+    _adopt_moved_url(page)
+    st.session_state[_BATCH] = {}
+    try:
+        yield
+    finally:
+        written = st.session_state.pop(_BATCH)
+        _write_query({k: v for k, v in written.items() if v is not None})
+        _record(page, set(written), st.query_params.to_dict())
+
+
+def _record(page: str, keys: set, query: dict) -> None:
+    st.session_state[_SHOWN] = (page, keys, query)
+    st.session_state.setdefault(_LEFT, {})[page] = query
+
+
+def link_query(page: str, shared: Sequence[str]) -> dict:
+    """Query params for a link to `page` (its URL path): those its last run left, with the `shared` keys'
+    (the sidebar's) as this run writes them. Following the link then adds one history entry, with the
+    URL the page will keep, rather than a bare one the page's run would extend. Call after drawing the
+    `shared` controls."""
+    batch = st.session_state.get(_BATCH, {})
+    own = {k: v for k, v in st.session_state.get(_LEFT, {}).get(page, {}).items() if k not in shared}
+    return {**own, **{k: batch[k] for k in shared if batch.get(k) is not None}}
+
+
+def _adopt_moved_url(page: str) -> None:
+    """Forget the remembered value of each of `page`'s keys whose URL value moved since its last run, so
+    its control reads the URL (or its default, where the key left it)."""
+    shown_page, keys, shown = st.session_state.get(_SHOWN, (None, set(), {}))
+    if shown_page != page:
+        return
+    now = st.query_params.to_dict()
+    for key in keys:
+        if now.get(key) != shown.get(key):
+            st.session_state.pop(key, None)
+
+
+def _write_query(wanted: dict) -> None:
+    """Make the URL's query `wanted` (key → text) in one message, if it is not already."""
+    if wanted != st.query_params.to_dict():
+        st.query_params.from_dict(wanted)
 
 
 def _from_url(key: str, parse, default):
@@ -23,10 +81,24 @@ def _from_url(key: str, parse, default):
     return st.session_state[key]
 
 
-def _to_url(key: str, value) -> None:
-    text = str(int(value) if isinstance(value, bool) else value)
-    if st.query_params.get(key) != text:
-        st.query_params[key] = text
+def _to_url(key: str, value, default) -> None:
+    """Mirror `value` in the URL, or remove `key` from it at the default: at once, or with the full run's
+    other writes inside `url_batch`."""
+    text = None if value == default else _url_text(value)
+    if _BATCH in st.session_state:
+        st.session_state[_BATCH][key] = text
+        return
+    query = {k: v for k, v in {**st.query_params.to_dict(), key: text}.items() if v is not None}
+    _write_query(query)
+    if _SHOWN in st.session_state:  # a fragment's run: what the next full run compares the URL with
+        page, keys, _ = st.session_state[_SHOWN]
+        _record(page, keys | {key}, query)
+
+
+def _url_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(int(value) if isinstance(value, bool) else value)
 
 
 def _in_options(options: Sequence):
@@ -61,7 +133,7 @@ def _bound(widget, label: str, options_or_bounds: tuple, key: str, parse, defaul
     that way came back empty in the browser)."""
     _from_url(key, parse, default)
     value = widget(label, *options_or_bounds, key=key, persist_state="session", **kwargs)
-    _to_url(key, value)
+    _to_url(key, value, default)
     return value
 
 
@@ -135,7 +207,7 @@ def url_toggle(label: str, key: str, default: bool = False, container=st, unavai
         container.toggle(label, value=False, key=f"{key}_unavailable", disabled=True, help=unavailable)
         return False
     value = container.toggle(label, key=key, persist_state="session", **kwargs)
-    _to_url(key, value)
+    _to_url(key, value, default)
     return value
 
 
@@ -151,7 +223,7 @@ def url_multiselect(label: str, options: Sequence, key: str, default: Sequence =
     _from_url(key, parse, list(default))
     st.session_state[key] = [value for value in st.session_state[key] if value in options][:kwargs.get("max_selections")]
     values = container.multiselect(label, options, key=key, persist_state="session", **_strict_labels(options, kwargs))
-    _to_url(key, ",".join(str(value) for value in values))
+    _to_url(key, values, list(default))
     return values
 
 
@@ -160,7 +232,7 @@ def url_text(label: str, key: str, default: str = "", container=st, **kwargs) ->
     limit = kwargs.get("max_chars")
     _from_url(key, lambda raw: raw if limit is None or len(raw) <= limit else _fail(raw), default)
     value = container.text_input(label, key=key, persist_state="session", **kwargs)
-    _to_url(key, value)
+    _to_url(key, value, default)
     return value
 
 

@@ -325,6 +325,12 @@ def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
     wait_for_app_run(page, timeout_ms)
 
 
+def page_link(url_path: str, area: str = SIDEBAR) -> str:
+    """CSS for the st.page_link to the page at `url_path` ("" for home), whatever query it carries."""
+    link = f"{area} a[data-testid='stPageLink-NavLink']"
+    return f"{link}[href='{url_path}'], {link}[href^='{url_path}?']"
+
+
 def latex_errors(page) -> list[str]:
     """Formulas KaTeX could not typeset: a parse error (span.katex-error, its source in red) or an
     unknown command (typeset in KaTeX's error colour)."""

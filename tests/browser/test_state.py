@@ -35,11 +35,10 @@ def test_a_page_keeps_its_settings_while_the_visitor_is_on_another_page(page, co
     driver.wait_for_charts(page)
     driver.change_and_wait(page, "Hidden size H")
     hidden = driver.control_value(page, "Hidden size H")
-    link = f"{driver.SIDEBAR} a[data-testid='stPageLink-NavLink']"
-    page.locator(f"{link}[href='gradient-flow']").click()
+    page.locator(driver.page_link("gradient-flow")).click()
     page.wait_for_url("**/gradient-flow**")
     driver.wait_for_charts(page)
-    page.locator(f"{link}[href='inside-the-cell']").click()
+    page.locator(driver.page_link("inside-the-cell")).click()
     page.wait_for_url("**/inside-the-cell**")
     driver.wait_for_charts(page)
     assert driver.control_value(page, "Hidden size H") == hidden != "16"
