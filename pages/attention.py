@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from seqviz.attention import ATTENTIONS
+from seqviz.equations import stacked
 from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
 from seqviz.seq2seq import CELLS, MAX_BEAM_WIDTH, ModelConfig
 from seqviz.seq2seq_experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
@@ -95,6 +96,11 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     and the other controls, which do not depend on it (changing one of those reruns the whole page).
     """
     task = url_segmented("Task", TASKS, key="attn_task")
+    shortest, longest, _ = lengths
+    if shortest > longest and task != "dates":  # dates have their own lengths
+        st.error(f"Shortest source ({shortest}) is longer than Longest source ({longest}): lower the first "
+                 "or raise the second (under Task, model and training).")
+        return
     with explain_errors("Settings: "):
         config = TrainConfig(task=task_spec(task, *lengths), **training)
     {"Train": train_view, "Alignment": alignment_view, "Bottleneck": bottleneck_view,
@@ -185,16 +191,15 @@ def equations(model: ModelConfig) -> str:
     y = r"\mathrm{emb}(y_{t-1})"
     if model.attention == "none":
         s_0 = r"[\overrightarrow{h}_S ;\ \overleftarrow{h}_1]" if model.bidirectional else "h_S"
-        return (rf"s_t = \mathrm{{cell}}({y}, s_{{t-1}}),\quad s_0 = {s_0} \;(\text{{the only view of the source}}),"
-                r"\quad p_t = \mathrm{softmax}(W_o s_t)")
-    weights = SCORES[model.attention] + r",\quad \alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j"
+        return stacked([rf"s_t = \mathrm{{cell}}({y}, s_{{t-1}}),\quad p_t = \mathrm{{softmax}}(W_o s_t)",
+                        rf"s_0 = {s_0} \;(\text{{the only view of the source}})"])
+    weights = [SCORES[model.attention], r"\alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j"]
     if model.attention == "bahdanau":
-        step = rf"s_t = \mathrm{{cell}}([{y};\ c_t], s_{{t-1}}),\quad p_t = \mathrm{{softmax}}(W_o [s_t;\ c_t])"
-    else:
-        read = rf"[{y};\ \tilde{{h}}_{{t-1}}]" if model.input_feeding else y
-        step = (rf"s_t = \mathrm{{cell}}({read}, s_{{t-1}}),\quad \tilde{{h}}_t = \tanh(W_c [c_t;\ s_t]),"
-                r"\quad p_t = \mathrm{softmax}(W_o \tilde{h}_t)" + (r",\quad \tilde{h}_0 = 0" if model.input_feeding else ""))
-    return r"\begin{gathered}" + weights + r" \\ " + step + r"\end{gathered}"
+        return stacked(weights + [rf"s_t = \mathrm{{cell}}([{y};\ c_t], s_{{t-1}}),\quad "
+                                  r"p_t = \mathrm{softmax}(W_o [s_t;\ c_t])"])
+    read = rf"[{y};\ \tilde{{h}}_{{t-1}}]" if model.input_feeding else y
+    return stacked(weights + [rf"s_t = \mathrm{{cell}}({read}, s_{{t-1}})" + (r",\quad \tilde{h}_0 = 0" if model.input_feeding else ""),
+                              r"\tilde{h}_t = \tanh(W_c [c_t;\ s_t]),\quad p_t = \mathrm{softmax}(W_o \tilde{h}_t)"])
 
 
 def shown(text: str) -> str:
@@ -218,8 +223,8 @@ def alignment_view(config: TrainConfig, device: str) -> None:
     with explain_errors("Input: "):
         alignments = [align(m, source, width) for m in models]
     for alignment in alignments:
-        mark = "✅" if alignment.correct else "❌"
-        st.markdown(f"**{alignment.attention}** → {shown(alignment.output)} {mark} (target `{alignment.target}`, "
+        mark = "correct" if alignment.correct else "wrong"
+        st.markdown(f"**{alignment.attention}** → {shown(alignment.output)}, {mark} (target `{alignment.target}`, "
                     f"log p = {alignment.log_prob:.2f})")
     plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
 
@@ -267,8 +272,8 @@ def exposure_view(config: TrainConfig, device: str) -> None:
                             help=f"The model was trained on lengths {config.task.min_length}–{longest}.")
     with explain_errors("Exposure bias: "):
         result = exposure_bias(trained, length, n=128, seed=config.seed)
-    st.latex(r"\text{teacher-forced: } s_t = \mathrm{cell}(y^{\ast}_{t-1}, s_{t-1}) \qquad "
-             r"\text{free-running: } s_t = \mathrm{cell}(\hat y_{t-1}, s_{t-1})")
+    st.latex(stacked([r"\text{teacher-forced: } s_t = \mathrm{cell}(y^{\ast}_{t-1}, s_{t-1})",
+                      r"\text{free-running: } s_t = \mathrm{cell}(\hat y_{t-1}, s_{t-1})"]))
     sources = "128 fresh dates" if result.length is None else f"128 fresh sources of length {length}"
     st.caption(f"Exact accuracy: teacher-forced {result.teacher_forced_exact:.1%}, "
                f"free-running {result.free_running_exact:.1%} ({sources}).")

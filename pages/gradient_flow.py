@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from seqviz.clipping import CLIP_MODES
+from seqviz.equations import stacked
 from seqviz.figures.gradients import (compare_figure, fit_table, gradient_time_figure, itemised_figure, phase_figure,
                                       spectrum_figure, training_figure, training_heatmap_figure)
 from seqviz.gradients import (ITEMISED_MAX_STEPS, KINDS, SEED_004, FlowConfig, PhaseConfig, gradient_through_time,
@@ -35,10 +36,10 @@ COSTLY_CONTROLS = {"Sequence length T": 120, "Hidden size H": 32, "Layers L": 2,
 VIEWS = ("Gradient through time", "Jacobian spectrum", "Who teaches whom", "Phase diagram",
          "Clipping in training", "Compare runs")
 EQUATIONS = {  # the views computed from the model controls: what each one measures
-    VIEWS[0]: r"\begin{gathered}\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
-              r"J_{t+1}=\frac{\partial s_{t+1}}{\partial s_t},\quad s_t=h_t\ (\text{RNN, GRU}),\ (h_t,c_t)\ (\text{LSTM}),"
-              r"\quad \delta_t=\frac{dL}{dh_t}\ (\text{its }h\text{ part})\\"
-              r"\log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}\end{gathered}",
+    VIEWS[0]: stacked([r"\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
+                       r"J_{t+1}=\frac{\partial s_{t+1}}{\partial s_t}",
+                       r"s_t=h_t\ (\text{RNN, GRU}),\ (h_t,c_t)\ (\text{LSTM}),\quad \delta_t=\frac{dL}{dh_t}",
+                       r"\log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}"]),
     VIEWS[1]: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}",
     VIEWS[2]: r"G_{t,s}=\Big\lVert\frac{dL_t}{dh_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
 }
@@ -178,16 +179,16 @@ def itemised_view(config: FlowConfig) -> None:
 
 
 def phase_view(seed: int) -> None:
-    st.latex(r"\log_{10}\frac{\lVert dL/dh_0\rVert}{\lVert dL/dh_{T-1}\rVert},\qquad L=\sum_j h_{T-1,j},"
-             r"\qquad W_{h\cdot}\sim\mathcal N(0,1/H)\ \text{rescaled to spectral radius }\rho")
-    c1, c2, c3, c4, c5 = st.columns(5)
+    st.latex(stacked([r"\log_{10}\frac{\lVert dL/dh_0\rVert}{\lVert dL/dh_{T-1}\rVert},\qquad L=\sum_j h_{T-1,j}",
+                      r"W_{h\cdot}\sim\mathcal N(0,1/H)\ \text{rescaled to spectral radius }\rho"]))
+    c1, c2, c3, c4 = st.columns(4)
     hidden = url_slider("Hidden size H", 4, 64, key="grad_phase_H", default=16, container=c1)
     radii = url_slider("Number of radii ρ in [0.1, 3]", 5, 40, key="grad_phase_radii", default=30, container=c2)
     longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=500, step=10, container=c3)
     scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale", default=0.1,
                        container=c4, help="With large inputs the RNN's tanh saturates and damps its gradient (a gate saturated open, "
                             "f → 1 or z → 1, keeps the LSTM's or GRU's); 0 removes the inputs.")
-    gated = url_toggle("Add LSTM, GRU", key="grad_phase_gated", default=False, container=c5,
+    gated = url_toggle("Add LSTM, GRU", key="grad_phase_gated", default=False,
                        help="Sweep LSTM and GRU too, each beside the RNN, with the same H, radii and lengths.")
     rhos = tuple(np.round(np.linspace(0.1, 3.0, radii), 3).tolist())
     lengths = tuple(sorted(set(np.geomspace(2, longest, 10).round().astype(int).tolist())))
@@ -197,9 +198,10 @@ def phase_view(seed: int) -> None:
     wall = time.perf_counter() - start
     plotly_chart(phase_figure(results))
     computed = sum(r.seconds for r in results)
-    cache_note = " (this time from the cache)" if wall < 0.5 * computed else ""
+    cache_note = f"computed in {computed:.2f} s when first asked for, shown now from the cache" if wall < 0.5 * computed \
+        else f"computed in {computed:.2f} s"
     st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, float64, input scale "
-               f"{scale:g}: computed in {computed:.2f} s{cache_note}.")
+               f"{scale:g}: {cache_note}.")
 
 
 def train_controls(seed: int, device: str) -> TrainConfig:
@@ -252,8 +254,8 @@ def finish_interrupted_run() -> None:
 
 
 def training_view(seed: int, device: str) -> None:
-    st.latex(r"g\leftarrow g\cdot\min\Big(1,\frac{c}{\lVert g\rVert+10^{-6}}\Big)\ \text{(global norm)},\qquad "
-             r"g_i\leftarrow\operatorname{clip}(g_i,-c,c)\ \text{(by value)}")
+    st.latex(stacked([r"g\leftarrow g\cdot\min\Big(1,\frac{c}{\lVert g\rVert+10^{-6}}\Big)\ \text{(global norm)}",
+                      r"g_i\leftarrow\operatorname{clip}(g_i,-c,c)\ \text{(by value)}"]))
     finish_interrupted_run()
     config = train_controls(seed, device)
     go, stop = st.columns([1, 5])

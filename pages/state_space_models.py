@@ -6,6 +6,7 @@ import streamlit as st
 import torch
 
 from seqviz import ssm
+from seqviz.equations import stacked
 from seqviz.figures import ssm as figures
 from seqviz.ssm_compare import CompareConfig, compare
 from seqviz.ssm_lab import (KERNEL_INITS, LEGS_BASIS, MAX_SELECTION_LENGTH, SIGNALS, MemoryConfig, SSMConfig,
@@ -72,7 +73,7 @@ DISCRETISATIONS = {  # (Ā, B̄) of each method in seqviz.ssm.discretize
 def kernel_explorer() -> None:
     equation = st.empty()  # above the controls, written once the method is known
     fields = ssm_controls("ssm_k")
-    equation.latex(DISCRETISATIONS[fields["method"]] + r",\qquad K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1")
+    equation.latex(stacked([DISCRETISATIONS[fields["method"]], r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1"]))
     kernels(fields, url_views("Kernel view", KERNEL_VIEWS, key="ssm_k_tab"))
     legs_convergence()
 
@@ -119,9 +120,9 @@ def legs_convergence() -> None:
 
 
 def memory() -> None:
-    st.latex(r"c'(t) = \tfrac{1}{t}A\,c(t) + \tfrac{1}{t}B\,u(t),\;\; A_{nk} = -\begin{cases}\sqrt{2n+1}\sqrt{2k+1} & n>k\\ "
-             r"n+1 & n=k\\ 0 & n<k\end{cases},\; B_n = \sqrt{2n+1},\qquad "
-             r"u(s) \approx \sum_{n<N} c_n(t)\sqrt{2n+1}\,P_n\!\left(\tfrac{2s}{t}-1\right),\; s\in[0,t]")
+    st.latex(stacked([r"c'(t) = \tfrac{1}{t}A\,c(t) + \tfrac{1}{t}B\,u(t),\quad B_n = \sqrt{2n+1}",
+                      r"A_{nk} = -\begin{cases}\sqrt{2n+1}\sqrt{2k+1} & n>k\\ n+1 & n=k\\ 0 & n<k\end{cases}",
+                      r"u(s) \approx \sum_{n<N} c_n(t)\sqrt{2n+1}\,P_n\!\left(\tfrac{2s}{t}-1\right),\; s\in[0,t]"]))
     c1, c2, c3 = st.columns(3)
     signal = url_selectbox("Signal", SIGNALS, key="ssm_mem_signal", container=c1)
     T = url_slider("Length T", 100, 4000, key="ssm_mem_T", default=1000, step=100, container=c2)
@@ -137,8 +138,8 @@ def memory() -> None:
 
 
 def conv_equals_recurrence() -> None:
-    st.latex(r"y = K * u + Du \;(\text{FFT}, O(L\log L))\qquad\text{vs}\qquad "
-             r"x_k = \bar A x_{k-1} + \bar B u_k,\; y_k = C x_k + D u_k \;(\text{scan}, O(L)\text{ sequential steps})")
+    st.latex(stacked([r"y = K * u + Du \;\;(\text{FFT}, O(L\log L))\quad\text{vs}",
+                      r"x_k = \bar A x_{k-1} + \bar B u_k,\; y_k = C x_k + D u_k \;\;(\text{scan}, O(L)\text{ sequential steps})"]))
     config = SSMConfig(N=state_size("ssm_c"), **ssm_controls("ssm_c"))
     with explain_errors():
         result = cached_conv_scan(config)
@@ -183,9 +184,9 @@ def example_of_chosen_task() -> None:
 
 
 def selection() -> None:
-    st.latex(r"\Delta_t = \mathrm{softplus}(W_\Delta x_t + b_\Delta),\; \bar A_t = e^{\Delta_t A},\; "
-             r"h_t = \bar A_t h_{t-1} + \Delta_t B_t x_t,\; y_t = C_t h_t + D x_t,\quad "
-             r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s")
+    st.latex(stacked([r"\Delta_t = \mathrm{softplus}(W_\Delta x_t + b_\Delta),\quad \bar A_t = e^{\Delta_t A}",
+                      r"h_t = \bar A_t h_{t-1} + \Delta_t B_t x_t,\quad y_t = C_t h_t + D x_t",
+                      r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s"]))
     c1, c2 = st.columns([1, 2])
     task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1, on_change=example_of_chosen_task)
     st.button("New example of this task", on_click=new_example, args=(task,))

@@ -25,8 +25,9 @@ def _pre(gate: str, prev: str) -> str:
 
 def general_equations(kind: str, nonlinearity: str, direction: int = 0, layer: int = 0,
                       bidirectional: bool = False) -> list[str]:
-    """The update rule of a cell kind as LaTeX lines (vectors, no numbers); above the first layer, a
-    last line says what x_t is there: the layer below's h_t (both directions' when bidirectional)."""
+    """The update rule of a cell kind as LaTeX lines (vectors, no numbers; one gate a line, so that they
+    fit a projector's 1024-px window); above the first layer, a last line says what x_t is there: the
+    layer below's h_t (both directions' when bidirectional)."""
     return _update_rule(kind, nonlinearity, _prev(direction)) + ([_layer_input(layer, bidirectional)] if layer else [])
 
 
@@ -35,10 +36,10 @@ def _update_rule(kind: str, nonlinearity: str, p: str) -> list[str]:
         phi = r"\tanh" if nonlinearity == "tanh" else r"\operatorname{ReLU}"
         return [rf"h_t = {phi}\left(W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{{p}}} + b_{{hh}}\right)"]
     if kind == "lstm":
-        return [rf"i_t = \sigma({_pre('i', p)}) \quad f_t = \sigma({_pre('f', p)})",
-                rf"g_t = \tanh({_pre('g', p)}) \quad o_t = \sigma({_pre('o', p)})",
+        return [rf"i_t = \sigma({_pre('i', p)})", rf"f_t = \sigma({_pre('f', p)})",
+                rf"g_t = \tanh({_pre('g', p)})", rf"o_t = \sigma({_pre('o', p)})",
                 rf"c_t = f_t \odot c_{{{p}}} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)"]
-    return [rf"r_t = \sigma({_pre('r', p)}) \quad z_t = \sigma({_pre('z', p)})",
+    return [rf"r_t = \sigma({_pre('r', p)})", rf"z_t = \sigma({_pre('z', p)})",
             rf"n_t = \tanh\left(W_{{in}} x_t + b_{{in}} + r_t \odot (W_{{hn}} h_{{{p}}} + b_{{hn}})\right)",
             rf"h_t = (1 - z_t) \odot n_t + z_t \odot h_{{{p}}}"]
 
@@ -47,7 +48,7 @@ def _layer_input(layer: int, bidirectional: bool) -> str:
     below = rf"h^{{({layer - 1})}}_t"
     if bidirectional:
         below = rf"\left[\overrightarrow{{h}}^{{({layer - 1})}}_t ;\ \overleftarrow{{h}}^{{({layer - 1})}}_t\right]"
-    return rf"\text{{layer {layer}: }} x_t = {below} \text{{, the output of layer {layer - 1}}}"
+    return rf"\text{{layer {layer} reads }} x_t = {below}"
 
 
 GATE_TITLES = {"i": "i  input gate", "f": "f  forget gate", "g": "g  candidate", "o": "o  output gate",
@@ -121,4 +122,4 @@ def _h_cell(s: StepNumbers, k: int) -> str:
 
 def stacked(lines: list[str]) -> str:
     """Several displayed LaTeX lines as one centred block (one st.latex element, one KaTeX render)."""
-    return r"\begin{gathered}" + r" \\[6pt] ".join(lines) + r"\end{gathered}"
+    return r"\begin{gathered}" + r" \\[4pt] ".join(lines) + r"\end{gathered}"

@@ -142,8 +142,8 @@ def test_config_outside_the_bounds_is_refused():
 
 
 def test_above_the_first_layer_the_equations_say_x_t_is_the_output_of_the_layer_below():
-    assert len(general_equations("lstm", "tanh")) == 3
+    assert len(general_equations("lstm", "tanh")) == 5 and len(general_equations("gru", "tanh")) == 4  # a gate a line
     plain = general_equations("rnn", "tanh", layer=1)
-    assert plain[-1] == r"\text{layer 1: } x_t = h^{(0)}_t \text{, the output of layer 0}"
+    assert plain[-1] == r"\text{layer 1 reads } x_t = h^{(0)}_t"
     both = general_equations("gru", "tanh", direction=1, layer=2, bidirectional=True)[-1]
     assert r"\overrightarrow{h}^{(1)}_t" in both and r"\overleftarrow{h}^{(1)}_t" in both

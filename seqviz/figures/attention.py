@@ -38,7 +38,7 @@ def _panel_traces(alignment: Alignment, rows: int, show_scale: bool) -> list:
     if alignment.weights is None:
         return [go.Heatmap(z=[[None]], showscale=False), go.Bar(x=[], y=[])]
     context = np.round(alignment.contexts[rows - 1].astype(float), 4).tolist()
-    heatmap = go.Heatmap(z=_reveal(alignment.weights, rows), zmin=0, zmax=1, colorscale="Blues",
+    heatmap = go.Heatmap(z=_reveal(alignment.weights, rows), zmin=0, zmax=1, colorscale="Viridis",
                          showscale=show_scale, colorbar=dict(title="α", len=0.55, y=0.75),
                          hovertemplate="step %{y}, position %{x}: α = %{z:.3f}<extra></extra>")
     bar = go.Bar(x=list(range(len(context))), y=context, marker_color=COLORS["attention"],
@@ -78,7 +78,7 @@ def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figur
     stride_note = "" if len(frames) == steps else f" (every {math.ceil(steps / MAX_FRAMES)} steps per frame)"
     fig.update_layout(
         title_text=_step_title(alignments, steps), height=680, showlegend=False, margin=dict(t=90, b=120),
-        updatemenus=[dict(type="buttons", x=0, y=-0.16, xanchor="left", buttons=[
+        updatemenus=[dict(type="buttons", x=0, y=-0.16, xanchor="left", active=-1, buttons=[
             dict(label="▶ Play", method="animate",
                  args=[None, dict(frame=dict(duration=500, redraw=True), fromcurrent=False, transition=dict(duration=0))]),
             dict(label="❚❚", method="animate", args=[[None], dict(mode="immediate", frame=dict(redraw=True))])])],

@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.plain import axis, colour_key, figure, row_layout, stacked_layout
+from seqviz.figures.theme import TEXT
 from seqviz.models import KIND_LABELS
 from seqviz.params import ParamCount
 
@@ -281,7 +282,7 @@ def _slider(steps: np.ndarray, step_labels) -> dict:
     jump = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
     crowded = len(steps) > SLIDER_MAX_LABELS
     ticks = dict(ticklen=0, font=dict(color="rgba(0,0,0,0)")) if crowded else {}
-    return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14, color="#31333f")), pad=dict(t=55),
+    return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14)), pad=dict(t=55),
                 len=0.74, x=0.26, y=0, yanchor="top",  # right of the play and pause buttons
                 **ticks, steps=[dict(method="animate", label=_step_label(int(t), step_labels[t]), args=[[str(t)], jump])
                        for t in steps])
@@ -293,7 +294,7 @@ def _play_pause() -> dict:
     pause = dict(label="❚❚ pause", method="animate",
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))])
     return dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=70),
-                buttons=[play, pause])
+                active=-1, buttons=[play, pause])  # none lit: Plotly lights the active one near-white
 
 
 def time_bins(T: int, H: int, panels: int, budget: int = HEATMAP_VALUE_BUDGET) -> int:
@@ -332,7 +333,7 @@ def state_heatmaps(states: dict[str, np.ndarray], current_step: int = 0,
                          hovertemplate="t=%{x}<br>unit %{y}<br>%{z:.3f}<extra>" + name + "</extra>"))
         layout[axis("yaxis", row)]["title"] = dict(text="unit")
         marks.append(dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref=axis("x", row),
-                          yref=f"{axis('y', row)} domain", line=dict(color="black", width=2, dash="dot")))
+                          yref=f"{axis('y', row)} domain", line=dict(color=TEXT, width=2, dash="dot")))
     note = _note([f"each column averages {k} steps" if k > 1 else ""])
     if T <= 30:  # whole steps only; Plotly would otherwise tick half steps
         layout[axis("xaxis", len(names))]["dtick"] = 1
@@ -367,7 +368,7 @@ def unit_lines(states: dict[str, np.ndarray], units, current_step: int = 0) -> g
                  name=f"{name}[{j}]", line=dict(dash="solid" if name == "h" else "dot"))
             for name in ("h", "c") if name in states for j in units]
     mark = dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref="x", yref="y domain",
-                line=dict(color="black", width=1, dash="dot"))
+                line=dict(color=TEXT, width=1, dash="dot"))
     return figure(data, dict(title=dict(text=f"Chosen units over time (current step t = {current_step} marked)"),
                               xaxis=dict(title=dict(text="step t")), yaxis=dict(title=dict(text="value")),
                               shapes=[mark], height=360, margin=dict(t=60, b=40)))

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from seqviz.figures.plain import colour_key, decade_ticks, figure, markdown_table, ordinal
+from seqviz.figures.theme import TEXT
 from seqviz.gradients import FlowResult, PhaseResult, SpectrumResult
 from seqviz.models import KIND_LABELS
 from seqviz.training import TrainHistory
@@ -136,7 +137,7 @@ def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
     fig.add_scatter(x=np.arange(T), y=np.where(np.isfinite(product), product, np.nan), mode="lines",
                     name="log₁₀ σ_max(P_s)", line=dict(color=KIND_COLOURS[spectrum.kind]), row=2, col=1)
     if spectrum.naive_failure_step is not None:
-        fig.add_vline(x=spectrum.naive_failure_step, line=dict(color="black", dash="dash"), row=2, col=1)
+        fig.add_vline(x=spectrum.naive_failure_step, line=dict(color=TEXT, dash="dash"), row=2, col=1)
         side = "right" if spectrum.naive_failure_step > T / 2 else "left"
         fig.add_annotation(x=spectrum.naive_failure_step, y=1, yref="y2 domain", showarrow=False, xanchor=side,
                            text=f" plain {spectrum.dtype} product {spectrum.naive_failure}s at s = {spectrum.naive_failure_step} ",
@@ -187,15 +188,15 @@ def phase_figure(results: list[PhaseResult]) -> go.Figure:
                         hovertemplate="T=%{x}<br>ρ=%{y}<br>log₁₀ ratio=%{z}<extra></extra>")
         fig.update_xaxes(title_text="sequence length T", type="category", row=1, col=col)
     fig.update_yaxes(title_text="spectral radius ρ", row=1, col=1)
-    fig.update_layout(title=f"log₁₀(‖dL/dh_0‖ ÷ ‖dL/dh_T−1‖): blue vanishes, red explodes "
-                            f"(colours saturate at ±{bound:.0f}; blank: exactly 0)", height=480)
+    fig.update_layout(title=f"log₁₀(‖dL/dh_0‖ ÷ ‖dL/dh_T−1‖): blue vanishes, red explodes"
+                            f"<br><sup>colours saturate at ±{bound:.0f}; blank: exactly 0</sup>", height=480)
     return fig
 
 
 def _nan_marker(fig: go.Figure, history: TrainHistory, rows: list[int]) -> None:
     if history.status == "nan":
         for row in rows:
-            fig.add_vline(x=history.updates_done - 1, line=dict(color="black", dash="dash"), row=row, col=1)
+            fig.add_vline(x=history.updates_done - 1, line=dict(color=TEXT, dash="dash"), row=row, col=1)
         fig.add_annotation(x=history.updates_done - 1, y=1, yref="y domain", text=" inf/NaN here", showarrow=False,
                            xanchor="left", row=1, col=1)
 

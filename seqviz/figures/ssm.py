@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import axis, colour_key, figure, ordinal, row_layout
+from seqviz.figures.plain import axis, colour_key, decade_ticks, figure, ordinal, row_layout
+from seqviz.figures.theme import TEXT
 
 MAX_POINTS = 4000
 MODEL_COLORS = {"mamba": "#d62728", "s4d": "#1f77b4", "lstm": "#2ca02c"}
@@ -89,14 +90,14 @@ def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray
 
 def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int, np.ndarray],
                            errors: dict[int, float], n: int = 0) -> go.Figure:
-    """Left: the dense HiPPO-LegS basis kernel n (black) and S4D-LegS kernels for several N.
+    """Left: the dense HiPPO-LegS basis kernel n (thick, grey) and S4D-LegS kernels for several N.
     Right: their relative L2 difference against N on log-log axes, with a 1/N guide line."""
     N = np.array(list(errors), dtype=float)
     d = np.array(list(errors.values()))
     data = [dict(type="scatter", x=t, y=K, mode="lines", name=f"N={size}", line=dict(width=1))  # S4D-LegS
             for size, K in diagonal.items()]
     data.append(dict(type="scatter", x=t, y=dense, mode="lines", name="dense HiPPO-LegS",
-                     line=dict(color="black", width=3)))  # drawn last: on top of the ringing small-N kernels
+                     line=dict(color=TEXT, width=3)))  # drawn last: on top of the ringing small-N kernels
     data += [dict(type="scatter", x=N, y=d, mode="lines+markers", name="S4D-LegS − dense", line=dict(color="#d62728"),
                   showlegend=False, xaxis="x2", yaxis="y2"),
              dict(type="scatter", x=N, y=d[-1] * N[-1] / N, mode="lines", name="∝ 1/N",
@@ -105,7 +106,7 @@ def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int,
     layout["xaxis"]["title"] = dict(text="time t = l·Δ")
     layout["yaxis"]["title"] = dict(text="K_l")
     layout["xaxis2"].update(title=dict(text="state size N"), type="log", tickvals=N[::2], ticktext=N[::2].astype(int))
-    layout["yaxis2"]["type"] = "log"
+    layout["yaxis2"].update(type="log", **_log_ticks(np.concatenate([d, d[-1] * N[-1] / N])))
     layout.update(title=dict(text="S4D-LegS (diagonal normal part, B/2)<br>converging to the dense HiPPO-LegS kernel"),
                   height=480, margin=dict(t=90), legend=dict(orientation="h", yanchor="top", y=-0.3))  # below, short names: fits narrow windows
     return figure(data, layout)
@@ -119,9 +120,16 @@ def memory_figure(s: np.ndarray, u: np.ndarray, t: int, reconstruction: np.ndarr
         go.Scatter(x=s[: t + 1], y=reconstruction, mode="lines", name=f"reconstruction from N={N} coefficients",
                    line=dict(color="#d62728", dash="dash")),
     ])
-    fig.add_vline(x=t, line=dict(color="black", dash="dot"))
+    fig.add_vline(x=t, line=dict(color=TEXT, dash="dot"))
     fig.update_layout(title=f"HiPPO-LegS memory at t = {t}", xaxis_title="s", yaxis_title="u(s)", height=380)
     return fig
+
+
+def _log_ticks(values: np.ndarray) -> dict:
+    """Written-out powers of ten for a log axis over the positive, finite `values` (Plotly's own minor
+    labels, bare 2s and 5s, read as wrong values); {} where there are none."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    return decade_ticks(float(positive.min()), float(positive.max())) if positive.size else {}
 
 
 def memory_error_figure(ts: np.ndarray, errors: dict[int, np.ndarray]) -> go.Figure:
@@ -129,6 +137,7 @@ def memory_error_figure(ts: np.ndarray, errors: dict[int, np.ndarray]) -> go.Fig
     fig = go.Figure([go.Scatter(x=ts, y=e, mode="lines", name=f"N={N}") for N, e in errors.items()])
     fig.update_layout(title="reconstruction error as the window [0, t] grows", xaxis_title="t",
                       yaxis_title="RMS error over [0, t]", yaxis_type="log", height=340)
+    fig.update_yaxes(**_log_ticks(np.concatenate([np.ravel(e) for e in errors.values()])))
     return fig
 
 
@@ -151,6 +160,8 @@ def timing_figure(lengths: list[int], seconds: dict[str, list[float]]) -> go.Fig
     fig = go.Figure([go.Scatter(x=lengths, y=s, mode="lines+markers", name=name) for name, s in seconds.items()])
     fig.update_layout(title="time vs sequence length", xaxis_title="L", yaxis_title="seconds",
                       xaxis_type="log", yaxis_type="log", height=340)
+    fig.update_xaxes(tickvals=lengths, ticktext=[str(L) for L in lengths])
+    fig.update_yaxes(**_log_ticks(np.concatenate([np.ravel(s) for s in seconds.values()])))
     return fig
 
 
@@ -166,7 +177,7 @@ def delta_figure(chars: list[str], delta: np.ndarray) -> go.Figure:
     fig.add_trace(go.Heatmap(z=delta, x=x, colorscale="Viridis", colorbar=dict(title="Δ"), name="Δ_t"), row=2, col=1)
     fig.update_yaxes(title_text="mean Δ_t", row=1, col=1)
     fig.update_yaxes(title_text="channel", row=2, col=1)
-    fig.update_layout(title="Δ_t per token (top: mean over channels; bottom: each channel)", height=460,
+    fig.update_layout(title="Δ_t per token<br><sup>top: mean over channels; bottom: each channel</sup>", height=460,
                       showlegend=False)
     return fig
 
@@ -188,7 +199,7 @@ def hidden_attention_figure(alpha: np.ndarray, chars: list[str], channel_note: s
     """(l, l) hidden attention α[t, s] (rows t attend to columns s)."""
     x = [f"{i}:{c}" for i, c in enumerate(chars)]
     fig = go.Figure(go.Heatmap(z=alpha, x=x, y=x, colorscale="RdBu", zmid=0))
-    fig.update_layout(title=f"hidden attention α[t, s] ({channel_note})", xaxis_title="source s",
+    fig.update_layout(title=f"hidden attention α[t, s]<br><sup>{channel_note}</sup>", xaxis_title="source s",
                       yaxis_title="output t", yaxis_autorange="reversed", height=420)
     return fig
 

@@ -5,7 +5,9 @@ restyling a figure in the browser with Streamlit's theme made the trivial page's
 screen ~29 ms later and the cell's and the state-space kernels' ~30 ms later (variant pages in
 Chromium, 16 changes each). The template gives them a look of their own instead, the same on screen
 as in a downloaded HTML file: transparent backgrounds, translucent grey grid lines and mid-grey text,
-so a chart reads on Streamlit's light and dark themes alike, D3 colours, and Streamlit's font.
+so a chart reads on Streamlit's light and dark themes alike (animation buttons and sliders too),
+D3 colours, and Streamlit's font. One grey cannot reach 4.5:1 contrast on both white and Streamlit's
+dark background; this one gives about 4:1 and 4.6:1.
 """
 from __future__ import annotations
 
@@ -24,6 +26,10 @@ TEMPLATE = go.layout.Template(layout=dict(
     font=dict(family=FONT, size=14, color=TEXT), title=dict(font=dict(size=16)),
     xaxis=_AXIS, yaxis=_AXIS,
     coloraxis=dict(colorbar=dict(outlinewidth=0)),
+    # animation controls: translucent like the grid, not Plotly's white boxes, which glare on a dark page
+    updatemenudefaults=dict(bgcolor="rgba(128, 128, 128, 0.15)", bordercolor=GRID, font=dict(color=TEXT)),
+    sliderdefaults=dict(bgcolor="rgba(128, 128, 128, 0.25)", bordercolor=GRID, activebgcolor=TEXT, tickcolor=GRID,
+                        font=dict(color=TEXT), currentvalue=dict(font=dict(color=TEXT))),
 ))
 
 

@@ -339,6 +339,14 @@ def latex_errors(page) -> list[str]:
                  .map((e) => e.getAttribute("title") || e.textContent)""")
 
 
+def overflowing_formulas(page) -> list[str]:
+    """Displayed formulas wider than the column they sit in (the reader would have to scroll them)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("[data-testid='stMain'] .katex-display")]
+                 .filter((e) => e.scrollWidth > e.clientWidth + 4)  // KaTeX's own few px of overhang aside
+                 .map((e) => e.querySelector("annotation")?.textContent.slice(0, 60))""")
+
+
 def chart_count(page) -> int:
     """Plotly chart elements Streamlit put in the main area (drawn or not yet)."""
     return page.locator(f"{MAIN} [data-testid='stPlotlyChart']").count()

@@ -38,16 +38,24 @@ EQUATION_VIEWS = ("inside-the-cell?cell_layers=2&cell_bidir=1&cell_layer=1&cell_
                   "attention?attn_view=Alignment&attn_attention=luong-general&attn_feed=1",
                   "attention?attn_view=Alignment&attn_attention=none&attn_bidir=1",
                   "attention?attn_view=Exposure+bias", "state-space-models?ssm_k_method=bilinear",
-                  "state-space-models?ssm_view=Memory+%28HiPPO%29", "gradient-flow?grad_view=Phase+diagram")
+                  "state-space-models?ssm_view=Memory+%28HiPPO%29", "state-space-models?ssm_view=Selection+%28Mamba%29",
+                  "state-space-models?ssm_view=Conv+%3D+recurrence", "gradient-flow",
+                  "gradient-flow?grad_view=Phase+diagram", "gradient-flow?grad_view=Clipping+in+training")
+PROJECTOR = (1024, 700)  # a lecture hall's projector, the narrowest window the formulas must fit unscrolled
 
 
 @pytest.mark.parametrize("path", EQUATION_VIEWS)
-def test_katex_typesets_every_formula_of_views_whose_equations_vary(path, page, console, app_server):
+def test_katex_typesets_every_formula_of_views_whose_equations_vary_and_they_fit_a_projector(path, browser, app_server):
+    context = driver.new_context(browser, PROJECTOR)
+    page = context.new_page()
+    console = driver.ConsoleErrors(page)
     driver.open_page(page, f"{app_server.url}/{path}")
     asked, shown = parse_qs(urlparse(path).query), parse_qs(urlparse(page.url).query)
     assert {key: shown.get(key) for key in asked} == asked  # the view asked for, not a fallback
     assert page.locator(".katex").count() > 0
+    assert driver.overflowing_formulas(page) == []
     assert_clean(page, console)
+    context.close()
 
 
 def test_home_page_loads_cleanly_and_links_every_page(page, console, app_server, artifacts):
