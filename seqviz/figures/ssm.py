@@ -241,5 +241,6 @@ def accuracy_figure(accuracy: dict[str, dict[int, float]], params: dict[str, int
     for label, value in (paper or {}).items():
         fig.add_hline(y=value, line=dict(dash="dot", color="gray"), annotation_text=label)
     fig.update_layout(title="accuracy on the answer tokens (held-out batch)", xaxis_title="sequence length",
-                      yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=360)
+                      yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=400,
+                      legend=dict(orientation="h", yanchor="top", y=-0.25))  # below: a side legend squeezes a narrow plot
     return fig
