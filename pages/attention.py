@@ -8,11 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 from seqviz.attention import ATTENTIONS
-from seqviz.equations import stacked
+from seqviz.equations import decoder_equations, stacked
 from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
 from seqviz.seq2seq import CELLS, MAX_BEAM_WIDTH, ModelConfig
 from seqviz.seq2seq_experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
-from seqviz.seq2seq_tasks import MAX_DELAY, MAX_LENGTH, TASKS, task_spec
+from seqviz.seq2seq_tasks import MAX_DELAY, MAX_LENGTH, TASKS, task_spec, uses_lengths
 from seqviz.seq2seq_training import MAX_STEPS, TrainConfig, TrainedModel, load_checkpoint, train, with_attention
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_resource
@@ -31,13 +31,6 @@ COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
 VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
 EXAMPLES = {"reverse": "3141592653", "sort": "3141592653", "copy-delay": "3141592653", "dates": "23 Nov 2026"}
-SCORES = {  # e_tj of each attention; without attention the decoder has none
-    "bahdanau": r"e_{tj} = v^\top \tanh(W_s s_{t-1} + W_h h_j)",
-    "luong-dot": r"e_{tj} = s_t^\top h_j",
-    "luong-general": r"e_{tj} = s_t^\top W_a h_j",
-    "luong-concat": r"e_{tj} = v^\top \tanh(W_a [s_t; h_j])",
-    "scaled-dot": r"e_{tj} = s_t^\top h_j / \sqrt{K}",
-}
 SESSION_MODELS = "attn_models"
 MAX_SESSION_MODELS = 8
 FEEDING_UNAVAILABLE = {"none": "Input feeding passes on the attentional state h̃, which needs attention: "
@@ -97,7 +90,7 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     """
     task = url_segmented("Task", TASKS, key="attn_task")
     shortest, longest, _ = lengths
-    if shortest > longest and task != "dates":  # dates have their own lengths
+    if shortest > longest and uses_lengths(task):
         st.error(f"Shortest source ({shortest}) is longer than Longest source ({longest}): lower the first "
                  "or raise the second (under Task, model and training).")
         return
@@ -184,24 +177,6 @@ def train_view(config: TrainConfig, device: str) -> None:
         st.button("Retrain live", key="attn_retrain", help="Train this configuration again here, with a progress bar.")
 
 
-def equations(model: ModelConfig) -> str:
-    """The decoder step of `model` as seqviz.seq2seq computes it: what it reads of the source (α and c
-    from the scores, or without attention only s_0, the encoder's final state, both directions' joined
-    when bidirectional), the state update and the output distribution."""
-    y = r"\mathrm{emb}(y_{t-1})"
-    if model.attention == "none":
-        s_0 = r"[\overrightarrow{h}_S ;\ \overleftarrow{h}_1]" if model.bidirectional else "h_S"
-        return stacked([rf"s_t = \mathrm{{cell}}({y}, s_{{t-1}}),\quad p_t = \mathrm{{softmax}}(W_o s_t)",
-                        rf"s_0 = {s_0} \;(\text{{the only view of the source}})"])
-    weights = [SCORES[model.attention], r"\alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j"]
-    if model.attention == "bahdanau":
-        return stacked(weights + [rf"s_t = \mathrm{{cell}}([{y};\ c_t], s_{{t-1}}),\quad "
-                                  r"p_t = \mathrm{softmax}(W_o [s_t;\ c_t])"])
-    read = rf"[{y};\ \tilde{{h}}_{{t-1}}]" if model.input_feeding else y
-    return stacked(weights + [rf"s_t = \mathrm{{cell}}({read}, s_{{t-1}})" + (r",\quad \tilde{h}_0 = 0" if model.input_feeding else ""),
-                              r"\tilde{h}_t = \tanh(W_c [c_t;\ s_t]),\quad p_t = \mathrm{softmax}(W_o \tilde{h}_t)"])
-
-
 def shown(text: str) -> str:
     """Text as inline code, or "(nothing)" for an empty output, which would read as two backticks."""
     return f"`{text}`" if text else "*(nothing)*"
@@ -215,7 +190,7 @@ def alignment_view(config: TrainConfig, device: str) -> None:
                        help="1 = greedy decoding.")
     other = url_selectbox("Compare with", ("—",) + ATTENTIONS, key="attn_compare", container=c3,
                           help="Side by side: the same input through a model with another attention type.")
-    st.latex(equations(config.model))
+    st.latex(decoder_equations(config.model))
     configs = [config] + ([with_attention(config, other)] if other != "—" else [])
     models = [model_for(c, device, key=f"attn_train_{i}") for i, c in enumerate(configs)]
     if any(m is None for m in models):

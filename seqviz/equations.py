@@ -1,4 +1,5 @@
-"""The cell's equations: in general as LaTeX, and with one step's numbers filled in as table rows.
+"""The cell's equations: in general as LaTeX, and with one step's numbers filled in as table rows;
+the attention decoder's step (`decoder_equations`); `stacked` lines for any page.
 
 The numbers change at every step t, so they are a table: the browser redraws it next to the step
 chart at almost no cost, where KaTeX typesetting of the same numbers held the chart's frame back by
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from seqviz.cell import StepNumbers
 from seqviz.figures.plain import html_table
+from seqviz.seq2seq import ModelConfig
 
 
 def _prev(direction: int) -> str:
@@ -123,3 +125,30 @@ def _h_cell(s: StepNumbers, k: int) -> str:
 def stacked(lines: list[str]) -> str:
     """Several displayed LaTeX lines as one centred block (one st.latex element, one KaTeX render)."""
     return r"\begin{gathered}" + r" \\[4pt] ".join(lines) + r"\end{gathered}"
+
+
+SCORE_EQUATIONS = {  # e_tj of each attention (seqviz.attention.SCORES); without attention the decoder has none
+    "bahdanau": r"e_{tj} = v^\top \tanh(W_s s_{t-1} + W_h h_j)",
+    "luong-dot": r"e_{tj} = s_t^\top h_j",
+    "luong-general": r"e_{tj} = s_t^\top W_a h_j",
+    "luong-concat": r"e_{tj} = v^\top \tanh(W_a [s_t; h_j])",
+    "scaled-dot": r"e_{tj} = s_t^\top h_j / \sqrt{K}",
+}
+
+
+def decoder_equations(model: ModelConfig) -> str:
+    """The decoder step of `model` as seqviz.seq2seq computes it: what it reads of the source (α and c
+    from the scores, or without attention only s_0, the encoder's final state, both directions' joined
+    when bidirectional), the state update and the output distribution."""
+    y = r"\mathrm{emb}(y_{t-1})"
+    if model.attention == "none":
+        s_0 = r"[\overrightarrow{h}_S ;\ \overleftarrow{h}_1]" if model.bidirectional else "h_S"
+        return stacked([rf"s_t = \mathrm{{cell}}({y}, s_{{t-1}}),\quad p_t = \mathrm{{softmax}}(W_o s_t)",
+                        rf"s_0 = {s_0} \;(\text{{the only view of the source}})"])
+    weights = [SCORE_EQUATIONS[model.attention], r"\alpha_{tj} = \mathrm{softmax}_j(e_{tj}),\quad c_t = \sum_j \alpha_{tj} h_j"]
+    if model.attention == "bahdanau":
+        return stacked(weights + [rf"s_t = \mathrm{{cell}}([{y};\ c_t], s_{{t-1}}),\quad "
+                                  r"p_t = \mathrm{softmax}(W_o [s_t;\ c_t])"])
+    read = rf"[{y};\ \tilde{{h}}_{{t-1}}]" if model.input_feeding else y
+    return stacked(weights + [rf"s_t = \mathrm{{cell}}({read}, s_{{t-1}})" + (r",\quad \tilde{h}_0 = 0" if model.input_feeding else ""),
+                              r"\tilde{h}_t = \tanh(W_c [c_t;\ s_t]),\quad p_t = \mathrm{softmax}(W_o \tilde{h}_t)"])

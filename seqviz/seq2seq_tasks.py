@@ -57,12 +57,17 @@ class TaskSpec:
             raise ValueError(f"delay must be between 0 and {MAX_DELAY}; got {self.delay}")
 
 
+def uses_lengths(name: str) -> bool:
+    """Whether task `name` draws its sources' lengths from min_length..max_length (dates have their own)."""
+    return name != "dates"
+
+
 def task_spec(name: str, min_length: int, max_length: int, delay: int) -> TaskSpec:
     """The TaskSpec of task `name` with only the settings it uses; the others at TaskSpec's defaults
     (dates have their own lengths, only copy-delay has a delay), so a setting that does nothing to a
     task does not make its models, shipped ones included, a different configuration."""
     default = TaskSpec()
-    if name == "dates":
+    if not uses_lengths(name):
         min_length, max_length = default.min_length, default.max_length
     return TaskSpec(name, min_length, max_length, delay if name == "copy-delay" else default.delay)
 

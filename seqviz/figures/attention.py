@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import decade_ticks, figure, row_layout
+from seqviz.figures.plain import data_decade_ticks, figure, row_layout
 from seqviz.seq2seq_experiments import Alignment, ExposureResult, SweepResult
 
 MAX_FRAMES = 25
@@ -113,9 +113,7 @@ def training_figure(history: dict, title: str = "") -> go.Figure:
                  xaxis="x2", yaxis="y2")]
     layout = row_layout(["training loss (cross-entropy)", "exact-sequence accuracy"])
     layout["xaxis"]["title"] = layout["xaxis2"]["title"] = dict(text="update step")
-    loss = np.asarray(history["loss"], dtype=np.float64)
-    loss = loss[np.isfinite(loss) & (loss > 0)]
-    layout["yaxis"].update(type="log", **(decade_ticks(loss.min(), loss.max()) if loss.size else {}))
+    layout["yaxis"].update(type="log", **data_decade_ticks(history["loss"]))
     layout["yaxis2"].update(range=[0, 1.02], tickvals=[0, 0.25, 0.5, 0.75, 1])
     layout.update(title=dict(text=title), height=360, showlegend=False)
     return figure(data, layout)

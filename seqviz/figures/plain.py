@@ -15,6 +15,7 @@ import math
 import numbers
 import re
 
+import numpy as np
 import plotly.graph_objects as go
 
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -111,6 +112,14 @@ def decade_ticks(low: float, high: float, labels: dict[float, str] | None = None
         return {}
     ticks |= labels
     return dict(tickmode="array", tickvals=list(ticks), ticktext=list(ticks.values()))
+
+
+def data_decade_ticks(values) -> dict:
+    """`decade_ticks` over the positive, finite entries of `values` (any array-like); {} where there
+    are none."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    positive = values[np.isfinite(values) & (values > 0)]
+    return decade_ticks(float(positive.min()), float(positive.max())) if positive.size else {}
 
 
 def _text(value) -> str:

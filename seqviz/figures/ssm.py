@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import axis, colour_key, decade_ticks, figure, ordinal, row_layout
+from seqviz.figures.plain import axis, colour_key, data_decade_ticks, figure, ordinal, row_layout
 from seqviz.figures.theme import TEXT
 
 MAX_POINTS = 4000
@@ -106,7 +106,7 @@ def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int,
     layout["xaxis"]["title"] = dict(text="time t = l·Δ")
     layout["yaxis"]["title"] = dict(text="K_l")
     layout["xaxis2"].update(title=dict(text="state size N"), type="log", tickvals=N[::2], ticktext=N[::2].astype(int))
-    layout["yaxis2"].update(type="log", **_log_ticks(np.concatenate([d, d[-1] * N[-1] / N])))
+    layout["yaxis2"].update(type="log", **data_decade_ticks(np.concatenate([d, d[-1] * N[-1] / N])))
     layout.update(title=dict(text="S4D-LegS (diagonal normal part, B/2)<br>converging to the dense HiPPO-LegS kernel"),
                   height=480, margin=dict(t=90), legend=dict(orientation="h", yanchor="top", y=-0.3))  # below, short names: fits narrow windows
     return figure(data, layout)
@@ -125,19 +125,12 @@ def memory_figure(s: np.ndarray, u: np.ndarray, t: int, reconstruction: np.ndarr
     return fig
 
 
-def _log_ticks(values: np.ndarray) -> dict:
-    """Written-out powers of ten for a log axis over the positive, finite `values` (Plotly's own minor
-    labels, bare 2s and 5s, read as wrong values); {} where there are none."""
-    positive = values[np.isfinite(values) & (values > 0)]
-    return decade_ticks(float(positive.min()), float(positive.max())) if positive.size else {}
-
-
 def memory_error_figure(ts: np.ndarray, errors: dict[int, np.ndarray]) -> go.Figure:
     """RMS reconstruction error of the history [0, t] as t grows, one line per N."""
     fig = go.Figure([go.Scatter(x=ts, y=e, mode="lines", name=f"N={N}") for N, e in errors.items()])
     fig.update_layout(title="reconstruction error as the window [0, t] grows", xaxis_title="t",
                       yaxis_title="RMS error over [0, t]", yaxis_type="log", height=340)
-    fig.update_yaxes(**_log_ticks(np.concatenate([np.ravel(e) for e in errors.values()])))
+    fig.update_yaxes(**data_decade_ticks(np.concatenate([np.ravel(e) for e in errors.values()])))  # not Plotly's bare 2s and 5s
     return fig
 
 
@@ -161,7 +154,7 @@ def timing_figure(lengths: list[int], seconds: dict[str, list[float]]) -> go.Fig
     fig.update_layout(title="time vs sequence length", xaxis_title="L", yaxis_title="seconds",
                       xaxis_type="log", yaxis_type="log", height=340)
     fig.update_xaxes(tickvals=lengths, ticktext=[str(L) for L in lengths])
-    fig.update_yaxes(**_log_ticks(np.concatenate([np.ravel(s) for s in seconds.values()])))
+    fig.update_yaxes(**data_decade_ticks(np.concatenate([np.ravel(s) for s in seconds.values()])))
     return fig
 
 

@@ -17,8 +17,8 @@ from typing import Sequence
 import streamlit as st
 
 _BATCH = "_url_batch"  # key → URL text (None: remove) written by the running full run; absent outside url_batch
-_SHOWN = "_url_shown"  # (page, the keys its last full run wrote, the query params the last run left in the URL)
-_LEFT = "_url_left"  # page → the query params its last run left in the URL (for links back to it)
+_SHOWN = "_url_shown"  # (page, the keys its last full run wrote) of the last run
+_LEFT = "_url_left"  # page → the query params its last run left in the URL
 
 
 @contextmanager
@@ -32,13 +32,13 @@ def url_batch(page: str):
         yield
     finally:
         written = st.session_state.pop(_BATCH)
-        _write_query({k: v for k, v in written.items() if v is not None})
-        _record(page, set(written), st.query_params.to_dict())
+        _write_query(written)
+        _record(page, set(written))
 
 
-def _record(page: str, keys: set, query: dict) -> None:
-    st.session_state[_SHOWN] = (page, keys, query)
-    st.session_state.setdefault(_LEFT, {})[page] = query
+def _record(page: str, keys: set) -> None:
+    st.session_state[_SHOWN] = (page, keys)
+    st.session_state.setdefault(_LEFT, {})[page] = st.query_params.to_dict()
 
 
 def link_query(page: str, shared: Sequence[str]) -> dict:
@@ -54,17 +54,18 @@ def link_query(page: str, shared: Sequence[str]) -> dict:
 def _adopt_moved_url(page: str) -> None:
     """Forget the remembered value of each of `page`'s keys whose URL value moved since its last run, so
     its control reads the URL (or its default, where the key left it)."""
-    shown_page, keys, shown = st.session_state.get(_SHOWN, (None, set(), {}))
+    shown_page, keys = st.session_state.get(_SHOWN, (None, set()))
     if shown_page != page:
         return
-    now = st.query_params.to_dict()
+    now, shown = st.query_params.to_dict(), st.session_state[_LEFT][page]
     for key in keys:
         if now.get(key) != shown.get(key):
             st.session_state.pop(key, None)
 
 
 def _write_query(wanted: dict) -> None:
-    """Make the URL's query `wanted` (key → text) in one message, if it is not already."""
+    """Make the URL's query `wanted` (key → text; None: left out) in one message, if it is not already."""
+    wanted = {k: v for k, v in wanted.items() if v is not None}
     if wanted != st.query_params.to_dict():
         st.query_params.from_dict(wanted)
 
@@ -88,11 +89,10 @@ def _to_url(key: str, value, default) -> None:
     if _BATCH in st.session_state:
         st.session_state[_BATCH][key] = text
         return
-    query = {k: v for k, v in {**st.query_params.to_dict(), key: text}.items() if v is not None}
-    _write_query(query)
+    _write_query({**st.query_params.to_dict(), key: text})
     if _SHOWN in st.session_state:  # a fragment's run: what the next full run compares the URL with
-        page, keys, _ = st.session_state[_SHOWN]
-        _record(page, keys | {key}, query)
+        page, keys = st.session_state[_SHOWN]
+        _record(page, keys | {key})
 
 
 def _url_text(value) -> str:
