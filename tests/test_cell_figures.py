@@ -1,11 +1,13 @@
 """Figures of the cell: traces, frames, titles, decimation notes and the payload bar."""
+import base64
 import json
 
 import numpy as np
 import pytest
 
 from seqviz.figures.cell import (COLORS, MAX_BAR_UNITS, cell_animation, frame_steps, order_matters, parameter_counts,
-                                 shown_units, state_heatmaps, step_bars, time_bins, unit_lines)
+                                 shown_units, state_heatmaps, step_bars, step_scrub, time_bins, unit_lines)
+from seqviz.figures.plain import table_texts
 from seqviz.params import compare_kinds
 
 TWO_MB = 2 * 1024**2
@@ -54,6 +56,64 @@ def test_step_bars_show_every_state_at_the_chosen_step_on_fixed_ranges():
     low, high = fig.layout.yaxis.range
     assert low <= states["c"].min() and high >= states["c"].max()
     assert not fig.frames
+
+
+def scrub_heights(panel: dict, T: int) -> np.ndarray:
+    """(T, bars) the heights a step_scrub panel holds for every step."""
+    return np.frombuffer(base64.b64decode(panel["values"]), dtype="<f4").reshape(T, -1)
+
+
+def step_table_rows(t: int) -> list[dict]:
+    return [{f"step t = {t}": "f  forget gate", "unit j = 0": f"σ({t} + 0.5) = {t / 10:.3f}", "value": t * 0.5},
+            {f"step t = {t}": "h  hidden state", "unit j = 0": "−0.1", "value": -1.5 * t}]
+
+
+@pytest.mark.parametrize("t", [0, 7, 11])
+def test_step_scrub_holds_the_step_bars_of_every_step(t):
+    states = lstm_states(12, 5)
+    scrub, bars = step_scrub(states, labels(12)), step_bars(states, t, f"t={t}")
+    assert scrub["steps"] == 12 and scrub["units"] == [0, 1, 2, 3, 4] and scrub["ticks"] == [0, 1, 2, 3, 4]
+    for panel, trace in zip(scrub["panels"], bars.data, strict=True):
+        np.testing.assert_array_equal(scrub_heights(panel, 12)[t], np.asarray(trace.y))
+        assert panel["names"] == [name for name, _ in trace.customdata]
+        assert panel["colours"] == list(trace.marker.color)
+        np.testing.assert_allclose(panel["x"], trace.x)
+        assert panel["width"] == pytest.approx(trace.width)
+    assert [panel["range"] for panel in scrub["panels"]] == [list(bars.layout.yaxis.range), list(bars.layout.yaxis2.range)]
+    assert scrub["title"] + str(t) + scrub["suffix"][t] == bars.layout.title.text
+    assert scrub["table"] is None
+
+
+def test_step_scrub_holds_every_steps_table_and_names_the_labelled_steps():
+    scrub = step_scrub(lstm_states(4, 2), ("start", "t=1", "t=2", "end"), rows_at=step_table_rows)
+    assert scrub["suffix"] == [" (start)", "", "", " (end)"]
+    assert scrub["table"]["numeric"] == [False, False, True]
+    for t in range(4):
+        columns, _, cells = table_texts(step_table_rows(t))
+        assert scrub["table"]["cells"][t] == [columns] + cells
+    assert scrub["table"]["cells"][3][0][0] == "step t = 3" and scrub["table"]["cells"][3][2][2] == "−4.5"
+
+
+def test_step_scrub_is_json_and_its_id_names_its_content():
+    states = lstm_states(6, 3)
+    scrub = step_scrub(states, labels(6), rows_at=step_table_rows)
+    assert json.loads(json.dumps(scrub)) == scrub
+    assert step_scrub(states, labels(6), rows_at=step_table_rows)["id"] == scrub["id"]
+    assert step_scrub(lstm_states(6, 3, seed=1), labels(6), rows_at=step_table_rows)["id"] != scrub["id"]
+
+
+def test_step_scrub_shows_spaced_units_of_a_wide_cell_and_says_so():
+    scrub = step_scrub(lstm_states(3, 200), labels(3))
+    assert len(scrub["units"]) == MAX_BAR_UNITS and scrub["ticks"] is None
+    assert scrub["note"] == f"{MAX_BAR_UNITS} of 200 units shown to keep the page light"
+    assert scrub_heights(scrub["panels"][0], 3).shape == (3, 3 * MAX_BAR_UNITS)
+
+
+def test_step_scrub_declines_a_payload_over_its_budget():
+    states = lstm_states(100, 16)
+    size = len(json.dumps(step_scrub(states, labels(100), rows_at=step_table_rows)))
+    assert step_scrub(states, labels(100), rows_at=step_table_rows, budget=2 * size) is not None
+    assert step_scrub(states, labels(100), rows_at=step_table_rows, budget=size // 2) is None
 
 
 def test_animation_frames_hold_the_states_of_their_step():

@@ -11,20 +11,25 @@ or averages bins of k steps (heatmaps) and says so in its title.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.plain import axis, colour_key, figure, row_layout, stacked_layout
-from seqviz.figures.theme import TEXT
+from seqviz.figures.plain import (HTML_CELL_STYLES, HTML_TABLE_STYLE, axis, colour_key, figure, row_layout,
+                                  stacked_layout, table_texts)
+from seqviz.figures.theme import FONT, GRID, TEXT
 from seqviz.models import KIND_LABELS
 from seqviz.params import ParamCount
 
 ANIMATION_VALUE_BUDGET = 200_000
 BYTES_PER_VALUE = 5.3  # a float32 number written as base64 by Plotly
 HEATMAP_VALUE_BUDGET = 240_000
+SCRUB_BYTE_BUDGET = 2_000_000  # step_scrub's payload, sent once per view (T = 100, H = 16: 0.16 MB)
+STEP_BARS_TITLE = "States and gates at step t = "
 MAX_BAR_UNITS = 64
 TICK_EVERY_UNIT = 16  # up to this many shown units, the bars' axis ticks each one
 MAX_FRAMES = 500
@@ -74,8 +79,13 @@ def _value_range(values: np.ndarray) -> list[float]:
 
 def _note(parts) -> str:
     """A subtitle saying what was left out to keep the figure small, or "" when nothing was."""
+    text = _note_text(parts)
+    return f"<br><sup>{text}</sup>" if text else ""
+
+
+def _note_text(parts) -> str:
     parts = [p for p in parts if p]
-    return f"<br><sup>{'; '.join(parts)} to keep the page light</sup>" if parts else ""
+    return f"{'; '.join(parts)} to keep the page light" if parts else ""
 
 
 def _units_note(shown: int, H: int) -> str:
@@ -99,26 +109,45 @@ def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[lis
     place of a legend (see plain.colour_key).
     """
     rows = _bar_rows(list(states))
-    titles = [("gates (0 to 1): " if row[0] in GATES else "states: ")
-              + colour_key([(STATE_TITLES[name], COLORS[name]) for name in row]) for row in rows]
+    titles = [_row_prefix(row) + colour_key(_row_key(row)) for row in rows]
     layout = stacked_layout(titles, "unit j", spacing=0.12)
-    spacing = float(np.diff(units).min()) if len(units) > 1 else 1.0
     data = []
     for k, row in enumerate(rows, start=1):
-        width = BAR_GROUP_WIDTH * spacing / len(row)
-        x = np.concatenate([units + (j + 0.5) * width - BAR_GROUP_WIDTH * spacing / 2 for j in range(len(row))])
-        data.append(dict(type="bar", x=np.round(x, 6), y=_row_values(states, row, units, t), width=width,
+        x, width = _bar_positions(units, len(row))
+        data.append(dict(type="bar", x=x, y=_row_values(states, row, units, t), width=width,
                          marker=dict(color=[COLORS[name] for name in row for _ in units]),
                          customdata=[[STATE_TITLES[name], int(j)] for name in row for j in units],
                          hovertemplate="%{customdata[0]}, unit %{customdata[1]}: %{y:.3f}<extra></extra>",
                          xaxis=axis("x", k), yaxis=axis("y", k)))
-        gates = row[0] in GATES  # on their whole (0, 1), so that "nearly open" reads the same at every step
-        layout[axis("yaxis", k)]["range"] = [-0.02, 1.02] if gates else _value_range(np.stack([states[n] for n in row]))
+        layout[axis("yaxis", k)]["range"] = _row_range(states, row)
         if len(units) <= TICK_EVERY_UNIT:  # else Plotly's own ticks; with one unit they fell at −0.4 … 0.4
             layout[axis("xaxis", k)]["tickvals"] = units.tolist()
     # default margins: the set t=90, b=40 drew it in twice the time
     layout.update(height=260 * len(rows) + 180, showlegend=False)
     return data, layout
+
+
+def _row_prefix(row: list[str]) -> str:
+    return "gates (0 to 1): " if row[0] in GATES else "states: "
+
+
+def _row_key(row: list[str]) -> list[tuple[str, str]]:
+    """A row's colour key: (title, colour) of each state it draws."""
+    return [(STATE_TITLES[name], COLORS[name]) for name in row]
+
+
+def _row_range(states: dict[str, np.ndarray], row: list[str]) -> list[float]:
+    """A row's y range over the whole sequence; gates on their whole (0, 1), so that "nearly open" reads
+    the same at every step."""
+    return [-0.02, 1.02] if row[0] in GATES else _value_range(np.stack([states[n] for n in row]))
+
+
+def _bar_positions(units: np.ndarray, per_unit: int) -> tuple[np.ndarray, float]:
+    """(per_unit · U,) the x of each bar, per_unit bars side by side at each unit, state-major; their width."""
+    spacing = float(np.diff(units).min()) if len(units) > 1 else 1.0
+    width = BAR_GROUP_WIDTH * spacing / per_unit
+    x = np.concatenate([units + (j + 0.5) * width - BAR_GROUP_WIDTH * spacing / 2 for j in range(per_unit)])
+    return np.round(x, 6), width
 
 
 def _row_values(states: dict[str, np.ndarray], row: list[str], units: np.ndarray, t: int) -> np.ndarray:
@@ -139,9 +168,68 @@ def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units:
     H = next(iter(states.values())).shape[1]
     units = shown_units(H, max_units)
     data, layout = _bars(states, units, t)
-    label = "" if step_label == f"t={t}" else f" ({step_label})"
-    layout["title"] = dict(text=f"States and gates at step t = {t}{label}" + _note([_units_note(len(units), H)]))
+    layout["title"] = dict(text=f"{STEP_BARS_TITLE}{t}{_label_suffix(t, step_label)}" + _note([_units_note(len(units), H)]))
     return figure(data, layout)
+
+
+def _label_suffix(t: int, step_label: str) -> str:
+    """What a title adds after "t = …": the step's own label, unless it is just "t=…"."""
+    return "" if step_label == f"t={t}" else f" ({step_label})"
+
+
+def step_scrub(states: dict[str, np.ndarray], step_labels, rows_at=None, max_units: int = MAX_BAR_UNITS,
+               budget: int = SCRUB_BYTE_BUDGET) -> dict | None:
+    """`step_bars` and the step's numbers at every step, for the browser to draw itself as its step
+    slider moves (seqviz.ui.scrubber): no server round trip per step.
+
+    Args:
+        states: name → (T, H); step_labels: T labels.
+        rows_at: None, or a function of a step t giving that step's table rows (dicts with the same
+            columns at every step, e.g. `seqviz.equations.step_rows`).
+    Returns:
+        None when the payload (every step's bar heights and table texts, estimated from step 0) would
+        exceed `budget` bytes; else a JSON-ready dict: "id" (a hash of the rest), "steps" T, "title" and per step "suffix" (the
+        title is title + t + suffix), "note", "units" (U,), "ticks" (the units, or None for evenly
+        spaced ones), "x_range", "x_title", "panels" (one per row of `step_bars`: "prefix" and "key"
+        [(title, colour)] of its title, "names" and "colours" of its bars, "x" and "width", "range",
+        and "values", base64 little-endian float32 (T, bars), each step's heights in `step_bars`' order),
+        "table" (None, or "numeric" and per step "cells": its header's and rows' texts), "style" (the
+        table's inline styles) and "theme" (text and grid colours, font).
+    """
+    rows = _bar_rows(list(states))
+    T, H = next(iter(states.values())).shape
+    units = shown_units(H, max_units)
+    first = None if rows_at is None else table_texts(rows_at(0))
+    per_step = sum(len(row) for row in rows) * len(units) * 4 * 4 / 3 + (0 if first is None else len(json.dumps(first)))
+    if T * per_step > budget:
+        return None
+    spacing = float(np.diff(units).min()) if len(units) > 1 else 1.0
+    spec = dict(
+        steps=T, title=STEP_BARS_TITLE, suffix=[_label_suffix(t, str(label)) for t, label in enumerate(step_labels)],
+        note=_note_text([_units_note(len(units), H)]), units=units.tolist(), ticks=units.tolist() if len(units) <= TICK_EVERY_UNIT else None,
+        x_range=[float(units[0]) - spacing / 2, float(units[-1]) + spacing / 2], x_title="unit j",
+        panels=[_scrub_panel(states, row, units) for row in rows], table=_scrub_table(rows_at, T, first),
+        style=dict(table=HTML_TABLE_STYLE, cell=HTML_CELL_STYLES[False], numeric=HTML_CELL_STYLES[True]),
+        theme=dict(text=TEXT, grid=GRID, font=FONT))
+    return spec | {"id": hashlib.blake2b(json.dumps(spec).encode(), digest_size=8).hexdigest()}
+
+
+def _scrub_panel(states: dict[str, np.ndarray], row: list[str], units: np.ndarray) -> dict:
+    """One row of `step_bars` at every step, for `step_scrub`."""
+    x, width = _bar_positions(units, len(row))
+    heights = _f32(np.concatenate([states[name][:, units] for name in row], axis=1))  # (T, bars)
+    return dict(prefix=_row_prefix(row), key=[list(entry) for entry in _row_key(row)], names=[STATE_TITLES[n] for n in row for _ in units],
+                colours=[COLORS[n] for n in row for _ in units], x=x.tolist(), width=width, range=_row_range(states, row),
+                values=base64.b64encode(heights.astype("<f4").tobytes()).decode("ascii"))
+
+
+def _scrub_table(rows_at, T: int, first) -> dict | None:
+    """Every step's table for `step_scrub`: per step its header's and rows' texts (`table_texts`, whose
+    numeric flags are step 0's); None without rows_at."""
+    if rows_at is None:
+        return None
+    texts = [first] + [table_texts(rows_at(t)) for t in range(1, T)]
+    return dict(numeric=first[1], cells=[[columns] + cells for columns, _, cells in texts])
 
 
 def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max_units: int = MAX_BAR_UNITS,
