@@ -7,7 +7,7 @@ from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, 
 from seqviz.equations import general_equations, stacked, step_rows, step_table
 from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
 from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
-    unit_lines
+    step_scrub, unit_lines
 from seqviz.figures.plain import escape_markdown
 from seqviz.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES, ENCODINGS, MAX_EMBED_DIM, MAX_FEATURES, MAX_STEPS, \
     SOURCES, InputSpec
@@ -18,8 +18,8 @@ from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle,
-                             url_views)
+from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_step_scrubber,
+                             url_text, url_toggle, url_views)
 
 TITLE = "Inside the cell"
 ICON = ":material/memory:"
@@ -27,6 +27,7 @@ SUMMARY = ("Watch an RNN, LSTM or GRU step through a sequence you choose: hidden
            "animated, with the equations' numbers at each step.")
 ORDER = 10
 MAIN_CONTROL = "Current step t"  # drives the default view (bars at step t), which T leaves unchanged
+STEP_HELP = "Sets the bars, the table of the step's numbers and the marker on the heatmaps and lines."
 
 CELL_NAMES = {"rnn-tanh": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
 SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wave + noise",
@@ -134,41 +135,59 @@ def step_views(run, config: CellConfig, layer: int, direction: int, units: list[
     if tr.kind == "gru":
         st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
                    "old state kept (some texts swap z and 1 − z).")
-    return name, lambda: drawn["figure"]
+    return name, lambda: drawn["figure"]()
+
+
+@cached_resource
+def bars_scrub(_run, config: CellConfig, layer: int, direction: int, units: tuple[int, ...]) -> dict | None:
+    """The bars and the numbers of `units` at every step, for the browser's step slider (None when they
+    would be too big to send; see step_scrub): built once per view and shared, read-only."""
+    return step_scrub(cell_states(_run.trace, layer, direction), _run.sequence.step_labels,
+                      rows_at=lambda t: step_rows(step_numbers(_run, layer, direction, t, units)))
 
 
 @st.fragment
 def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], view: str, drawn: dict) -> None:
-    """The step slider, the chosen view's chart and the numbers at step t; the chart goes into `drawn`.
-    A fragment: moving t reruns only these, not the view choice, the unit choice above or the general
-    equations below. The numbers are an HTML table, not LaTeX or Markdown: KaTeX typesetting at every
-    step held the chart's frame back; the browser parses HTML once, a Markdown table at every redraw
-    (see html_table). The animation has neither slider nor table here: it plays and scrubs in the
-    browser and carries its own step slider and numbers."""
+    """The step slider, the chosen view's chart and the numbers at step t; the figure on screen goes into
+    `drawn` (as a function building it). A fragment: moving t reruns only these, not the view choice, the
+    unit choice above or the general equations below.
+
+    The bars at step t are drawn in the browser with their slider (url_step_scrubber), which redraws
+    them and the numbers at once as t moves, unless every step's numbers would be too big to send.
+    Elsewhere the numbers are an HTML table, not LaTeX or Markdown: KaTeX typesetting at every step held
+    the chart's frame back; the browser parses HTML once, a Markdown table at every redraw (see
+    html_table). The animation has neither slider nor table here: it plays and scrubs in the browser and
+    carries its own step slider and numbers."""
     with explain_errors():
+        numbered = tuple(units[:MAX_EQUATION_UNITS])
         if view == STEP_VIEWS[1]:
-            numbered = tuple(units[:MAX_EQUATION_UNITS])
             show_step_figure(animation_figure(run, config, layer, direction, numbered), view, drawn)
             return
         tr = run.trace
+        states = cell_states(tr, layer, direction)
+        scrub = bars_scrub(run, config, layer, direction, numbered) if view == STEP_VIEWS[0] else None
+        if scrub is not None:
+            t = url_step_scrubber(MAIN_CONTROL, scrub, key="cell_step", help=STEP_HELP)
+            drawn["figure"] = lambda: step_bars(states, t, run.sequence.step_labels[t])
+            return
         t = 0
         if tr.steps > 1:
-            t = url_slider("Current step t", 0, tr.steps - 1, key="cell_step", default=0,
-                           help="Sets the bars, the table of the step's numbers and the marker on the heatmaps and lines.")
-        states = cell_states(tr, layer, direction)
+            t = url_slider(MAIN_CONTROL, 0, tr.steps - 1, key="cell_step", default=0, help=STEP_HELP)
         if view == STEP_VIEWS[0]:
+            st.caption("The numbers of every step would be too big to send to the browser at once here, so each "
+                       "step is computed when t moves.")
             fig = step_bars(states, t, run.sequence.step_labels[t])
         elif view == STEP_VIEWS[2]:
             fig = state_heatmaps(states, t)
         else:
             fig = unit_lines(states, units, t)
         show_step_figure(fig, view, drawn)
-        st.html(step_table(step_numbers(run, layer, direction, t, units[:MAX_EQUATION_UNITS])))
+        st.html(step_table(step_numbers(run, layer, direction, t, numbered)))
 
 
 def show_step_figure(fig, view: str, drawn: dict) -> None:
     plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[view]}")
-    drawn["figure"] = fig
+    drawn["figure"] = lambda: fig
 
 
 def traced_views(run, config: CellConfig) -> None:

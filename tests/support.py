@@ -23,6 +23,12 @@ def plotly_specs(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+def step_scrubbers(at: AppTest) -> list[dict]:
+    """What each step scrubber (seqviz.ui.scrubber) of an AppTest run was sent: its step_scrub spec with
+    its label, help, and the step it is told to show ("t") with that step's sequence number ("seq")."""
+    return [json.loads(el.proto.json) for el in at.get("bidi_component")]
+
+
 def table_cells(markdown: str) -> list[list[str]]:
     """The cells of a Markdown table, row by row (the header first, the alignment row left out)."""
     rows = [line.strip("|").split(" | ") for line in markdown.splitlines()]

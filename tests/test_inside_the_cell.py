@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.support import app_test, html_table_cells, plotly_specs
+from tests.support import app_test, html_table_cells, plotly_specs, step_scrubbers
 
 PAGE = "pages/inside_the_cell.py"
 
@@ -24,6 +24,21 @@ FIGURES = {"animation": "States and gates over time", "bars": "States and gates 
 
 def titles(at):
     return [fig["layout"]["title"]["text"] for fig in plotly_specs(at)]
+
+
+def charts(at) -> int:
+    """Charts on the page: Plotly's and the step scrubber's."""
+    return len(plotly_specs(at)) + len(step_scrubbers(at))
+
+
+def scrubber(at) -> dict:
+    (sent,) = step_scrubbers(at)
+    return sent
+
+
+def drawn_bars(at) -> dict:
+    """The bars at the step shown, as the step view's download saves them (the browser draws them)."""
+    return at.session_state["cell_step_figure"]["figure"]().to_plotly_json()
 
 
 VIEWS = {"bars": "Bars at step t", "animation": "Animation (play)", "heatmaps": "Heatmaps: units × time",
@@ -61,15 +76,16 @@ def test_default_view_shows_lstm_on_a_sine_with_the_chosen_step_view_only(defaul
     at = default_page
     assert_clean(at)
     assert at.title[0].value == "Inside the cell"
-    assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == \
-        ["bars", "order", "params"]
+    assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == ["order", "params"]
     assert title(at, "params").startswith("Parameters for I=1, H=16, L=1")
-    bars = figure(at, "bars")
-    states, gates = [a["text"] for a in bars["layout"]["annotations"]]
-    assert states.startswith("states: ") and gates.startswith("gates (0 to 1): ")  # each row's title is its colour key
-    assert "<span style='color:#ff7f0e'>c  cell state</span>" in states and "f  forget gate" in gates
-    assert bars["layout"]["showlegend"] is False
-    assert bar_names(bars)[:2] == ["h  hidden state", "c  cell state"]
+    bars = scrubber(at)  # the bars at step t, drawn in the browser with their step slider
+    assert (bars["label"], bars["steps"], bars["t"]) == ("Current step t", 100, 0)
+    states, gates = [(panel["prefix"], dict(panel["key"])) for panel in bars["panels"]]
+    assert states[0] == "states: " and gates[0] == "gates (0 to 1): "  # each row's title is its colour key
+    assert states[1]["c  cell state"] == "#ff7f0e" and "f  forget gate" in gates[1]
+    assert bars["panels"][0]["names"][::16][:2] == ["h  hidden state", "c  cell state"]
+    assert not [s for s in at.slider if s.key == "cell_step"]
+    assert drawn_bars(at)["layout"]["title"]["text"] == "States and gates at step t = 0"
 
 
 @pytest.mark.parametrize("name", list(VIEWS))
@@ -78,7 +94,8 @@ def test_each_step_view_builds_only_its_own_figure(name):
     at.segmented_control(key="cell_tab").set_value(VIEWS[name]).run()
     assert_clean(at)
     assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == \
-        [name, "order", "params"]
+        ([] if name == "bars" else [name]) + ["order", "params"]
+    assert len(step_scrubbers(at)) == (name == "bars")
     if name == "animation":
         assert len(figure(at, "animation")["frames"]) == 100
 
@@ -90,7 +107,9 @@ def test_the_chosen_step_view_comes_from_the_url():
 
 
 def step_table_header(at) -> list[str]:
-    """The header row of the table of the step's numbers."""
+    """The header row of the table of the step's numbers (the step scrubber's, at the step it shows)."""
+    if step_scrubbers(at):
+        return scrubber(at)["table"]["cells"][scrubber(at)["t"]][0]
     return html_table_cells(next(e.proto.body for e in at.get("html") if ">step t = " in e.proto.body))[0]
 
 
@@ -109,15 +128,37 @@ def test_default_view_offers_trace_and_figure_downloads_in_one_popover(default_p
     assert inside == labels
 
 
-def test_moving_the_step_slider_moves_the_marker_and_the_equations():
-    at = run_page()
+def test_moving_the_step_slider_moves_the_marker_the_numbers_and_the_bars():
+    at = run_page(cell_tab="Heatmaps: units × time")
     at.slider(key="cell_step").set_value(42).run()
     assert_clean(at)
     assert "current step t = 42" in title(at, "heatmaps") and "current step t = 42" in title(at, "units")
-    assert title(at, "bars") == "States and gates at step t = 42"
     assert step_table_header(at)[0] == "step t = 42"
-    drawn = at.session_state["cell_step_figure"]["figure"]  # what the step view's download button saves
-    assert drawn.layout.title.text == "States and gates at step t = 42"
+    at.segmented_control(key="cell_tab").set_value(VIEWS["bars"]).run()
+    assert_clean(at)
+    assert scrubber(at)["t"] == 42 and step_table_header(at)[0] == "step t = 42"
+    assert drawn_bars(at)["layout"]["title"]["text"] == "States and gates at step t = 42"
+
+
+def test_the_step_scrubber_is_told_a_step_only_when_the_server_moves_it():
+    at = run_page()
+    first = scrubber(at)
+    at.selectbox(key="cell_init").set_value(at.selectbox(key="cell_init").value).run()  # a rerun, nothing changed
+    assert scrubber(at) == first  # the same message: the browser keeps the step it shows
+    at.session_state["cell_step"] = 7  # as Back or Forward to another URL does
+    at.run()
+    assert (scrubber(at)["seq"], scrubber(at)["t"]) == (first["seq"] + 1, 7)
+    assert at.query_params["cell_step"] in ("7", ["7"])
+
+
+def test_steps_too_many_to_send_at_once_are_computed_on_the_server():
+    at = run_page(cell_T="2000", cell_hidden="64")
+    assert_clean(at)
+    assert not step_scrubbers(at) and [s.key for s in at.slider if s.key == "cell_step"] == ["cell_step"]
+    assert any("too big to send" in c.value for c in at.caption)
+    at.slider(key="cell_step").set_value(1500).run()
+    assert title(at, "bars").startswith("States and gates at step t = 1500")
+    assert step_table_header(at)[0] == "step t = 1500"
 
 
 @pytest.mark.parametrize("cell,gate", [("rnn-tanh", None), ("rnn-relu", None), ("gru", "z  update gate")])
@@ -166,7 +207,7 @@ def test_url_reproduces_a_view():
     at = run_page(cell_kind="gru", cell_hidden="7", cell_source="impulse", cell_T="30", cell_onset="4",
                   cell_step="6", cell_units="2,5")
     assert_clean(at)
-    assert at.slider(key="cell_step").value == 6
+    assert scrubber(at)["t"] == 6 and drawn_bars(at)["layout"]["title"]["text"] == "States and gates at step t = 6"
     assert at.multiselect(key="cell_units").value == [2, 5]
     assert any("unit impulse at t = 4" in c.value for c in at.caption)
 
@@ -223,11 +264,14 @@ def test_shrinking_the_length_keeps_step_and_onset_in_range():
     at = run_page(cell_source="impulse", cell_T="50", cell_onset="40", cell_step="45")
     at.slider(key="cell_T").set_value(10).run()
     assert_clean(at)
-    assert at.slider(key="cell_step").value == 9 and at.number_input(key="cell_onset").value == 9
+    assert scrubber(at)["t"] == 9 and at.number_input(key="cell_onset").value == 9
 
 
 def test_smallest_sizes_one_step_one_unit_work_without_a_step_slider():
     at = run_page(cell_source="gaussian", cell_T="1", cell_hidden="1", cell_units="0,2")
+    assert_clean(at)
+    assert scrubber(at)["steps"] == 1  # which draws no slider (seqviz/ui/scrubber.js)
+    at.segmented_control(key="cell_tab").set_value(VIEWS["heatmaps"]).run()
     assert_clean(at)
     assert not [s for s in at.slider if s.key == "cell_step"]
     assert at.multiselect(key="cell_units").value == [0]
@@ -298,7 +342,7 @@ def test_overflowing_states_are_flagged_with_the_step_they_start():
     at.file_uploader(key="cell_csv").set_value(("huge.csv", b"3e38\n" * 2000, "text/csv")).run()
     assert not at.exception
     assert "infinite or NaN from step t = " in at.warning[0].value
-    assert len(plotly_specs(at)) == 3  # the chosen step view, order, parameters
+    assert charts(at) == 3  # the chosen step view, order, parameters
 
 
 def test_no_upload_yet_asks_for_a_file():
@@ -326,7 +370,7 @@ def test_page_opens_inside_the_app_shell_with_the_shared_sidebar():
     assert_clean(at)
     assert at.title[0].value == "Inside the cell"
     assert at.sidebar.number_input(key="seed").value == 3
-    assert len(plotly_specs(at)) == 3  # the chosen step view, order, parameters
+    assert charts(at) == 3  # the chosen step view, order, parameters
 
 
 def test_the_animation_carries_its_own_step_and_numbers_and_is_built_once(monkeypatch):

@@ -16,6 +16,8 @@ from typing import Sequence
 
 import streamlit as st
 
+from seqviz.ui.scrubber import step_scrubber
+
 _BATCH = "_url_batch"  # key → URL text (None: remove) written by the running full run; absent outside url_batch
 _SHOWN = "_url_shown"  # (page, the keys its last full run wrote) of the last run
 _LEFT = "_url_left"  # page → the query params its last run left in the URL
@@ -187,6 +189,18 @@ def url_slider(label: str, min_value, max_value, key: str, default, container=st
     parse = _bounded(float if isinstance(default, float) else int, min_value, max_value, kwargs.get("step"))
     _clamp_remembered(key, min_value, max_value)
     return _bound(container.slider, label, (min_value, max_value), key, parse, default, **kwargs)
+
+
+def url_step_scrubber(label: str, spec: dict, key: str, default: int = 0, help: str | None = None) -> int:
+    """The step slider of `spec` (a `seqviz.figures.cell.step_scrub` dict), drawn in the browser with the
+    view it drives (seqviz.ui.scrubber), bound to `key` and to the URL like url_slider over 0 … T − 1."""
+    last = spec["steps"] - 1
+    _clamp_remembered(key, 0, last)
+    _from_url(key, _bounded(int, 0, last), default)
+    step_scrubber(label, spec, key, help)
+    t = st.session_state[key]
+    _to_url(key, t, default)
+    return t
 
 
 def url_number(label: str, min_value, max_value, key: str, default, container=st, **kwargs):

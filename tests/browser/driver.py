@@ -32,6 +32,7 @@ APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
 MAIN = "[data-testid='stMain']"
 SIDEBAR = "[data-testid='stSidebar']"
+WIDGET_LABELS = "[data-testid='stWidgetLabel'], [data-testid='seqvizWidgetLabel']"  # Streamlit's, the scrubber's
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 # A deep link (/page-name) makes Streamlit's client probe /page-name/_stcore/… before the server
 # root; those two 404s are part of how Streamlit finds its base path, not an app error.
@@ -62,6 +63,9 @@ try {
     window.__seqvizLongFrames.splice(0, window.__seqvizLongFrames.length - 32);
   }).observe({type: "long-animation-frame", buffered: true});
 } catch (error) {}  // a browser without the Long Animation Frames API: no frame breakdown
+// seqviz's step scrubbers (seqviz/ui/scrubber.js), charts drawn in the page itself: each one's
+// data-signature names the data and the step it has drawn.
+const SCRUBBERS = "[data-testid='stMain'] [data-testid='seqvizScrubber']";
 // A fingerprint of every main-area chart's data: per trace, for x, y and z, a hash of a typed
 // array's base64 text (how Plotly receives numpy arrays), or the length and up to 16 evenly spaced
 // values of a plain array (of a few rows of a 2-D one). It is computed on every animation frame while a
@@ -91,7 +95,7 @@ const arrayPart = (values) => {
   arrayParts.set(values, part);
   return part;
 };
-window.__seqvizChartSignature = () => {
+window.__seqvizChartSignature = (withScrubbers = true) => {
   const plots = Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot"));
   const parts = [plots.length];
   for (const g of plots) {
@@ -104,6 +108,9 @@ window.__seqvizChartSignature = () => {
     }
     parts.push("|");
   }
+  if (withScrubbers) {
+    for (const scrubber of document.querySelectorAll(SCRUBBERS)) { parts.push(scrubber.dataset.signature, "|"); }
+  }
   return parts.map(String).join(",");
 };
 // True when every main-area chart box holds a plot that Plotly has finished drawing: none missing
@@ -114,8 +121,10 @@ window.__seqvizChartsDrawn = () => {
   const main = document.querySelector("[data-testid='stMain']");
   const boxes = main.querySelectorAll("[data-testid='stPlotlyChart']").length;
   const plots = Array.from(main.querySelectorAll(".js-plotly-plot"));
-  return boxes > 0 && plots.length === boxes && plots.every(
-    (g) => g.data && g._fullLayout && g._fullLayout._replotting === false && g.querySelector("svg.main-svg"));
+  const scrubbers = Array.from(document.querySelectorAll(SCRUBBERS));
+  return boxes + scrubbers.length > 0 && plots.length === boxes && plots.every(
+    (g) => g.data && g._fullLayout && g._fullLayout._replotting === false && g.querySelector("svg.main-svg"))
+    && scrubbers.every((scrubber) => scrubber.dataset.signature);
 };
 """
 
@@ -123,7 +132,10 @@ window.__seqvizChartsDrawn = () => {
 # differ from `before`, every chart is drawn, and there are as many as before, unless the run has
 # finished with another number) and records in window.__seqvizChartWatch when the first frame that
 # shows them began rendering (`chart`), and the first such frame at which, in addition, the script run
-# has finished (`done`: the whole page is up to date). The time taken is performance.now() inside the
+# the change started has finished (`done`: the whole page is up to date). A run has begun once a chart
+# the server sends has new data or the script state has left notRunning (a step scrubber redraws its
+# chart before the run its change asks for has even begun; a fast run can end in the same React commit
+# that starts it, so the state alone can miss it). The time taken is performance.now() inside the
 # frame's callback, which Chromium runs right before that frame's style, layout and paint. The
 # callback's timestamp argument would not do: it is the frame's start, which precedes a long task run
 # before the frame's rendering (here, Streamlit's React commit that mounts and draws the new chart),
@@ -133,10 +145,17 @@ WATCH_FOR_NEW_CHART = """
   const watch = window.__seqvizChartWatch = {chart: null, done: null};
   const app = document.querySelector("[data-testid='stApp']");
   const count = Number(before.split(",")[0]);
+  const state = () => app.getAttribute("data-test-script-state");
+  const served = () => window.__seqvizChartSignature(false);
+  const servedBefore = served();
+  let ran = false;
+  const runs = new MutationObserver(() => { ran = ran || state() !== "notRunning"; });
+  runs.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
   const check = () => {
-    if (window.__seqvizChartWatch !== watch) { return; }  // a later change armed its own watch
+    if (window.__seqvizChartWatch !== watch) { runs.disconnect(); return; }  // a later change armed its own watch
     const now = performance.now();
-    const finished = app.getAttribute("data-test-script-state") === "notRunning";
+    ran = ran || served() !== servedBefore;
+    const finished = ran && state() === "notRunning";
     if (watch.chart === null && window.__seqvizChartSignature() !== before && window.__seqvizChartsDrawn()
         && (finished || document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot").length === count)) {
       watch.chart = now;
@@ -144,6 +163,7 @@ WATCH_FOR_NEW_CHART = """
     }
     if (watch.chart !== null && finished) {
       watch.done = now;
+      runs.disconnect();
     } else {
       requestAnimationFrame(check);
     }
@@ -373,7 +393,7 @@ def control(page, label: str, area: str = MAIN):
     """The element container, inside `area` (main or SIDEBAR), of the widget labelled exactly `label`."""
     label_pattern = re.compile(rf"^\s*{re.escape(label)}\s*$")
     return page.locator(f"{area} [data-testid='stElementContainer']").filter(
-        has=page.locator("[data-testid='stWidgetLabel']", has_text=label_pattern)).first
+        has=page.locator(WIDGET_LABELS, has_text=label_pattern)).first
 
 
 def first_control_label(page) -> str | None:
@@ -465,6 +485,7 @@ _ACTIONS = {
     "stRadio": _change_radio,
     "stButtonGroup": _change_button_group,
     "stCheckbox": _change_checkbox,
+    "seqvizScrubber": _change_slider,  # a native range input (seqviz/ui/scrubber.js)
 }
 
 
