@@ -10,10 +10,11 @@ inherited whatever work that one left behind (its server's prefetch, the browser
 
 Latency is measured inside the page from the timestamp of the input event the browser delivered
 (key press or click), twice: to the first animation frame that renders the charts with new data,
-every one fully drawn by Plotly and none missing (the updated chart on screen; the bar applies to
-this one), and to the first frame at which, in addition, the script run has finished (the whole
-page up to date). A frame is timed when its rendering begins (performance.now() in its animation
-frame callback, right before style, layout and paint), not by the frame's start timestamp: Chromium
+every one fully drawn (by Plotly, or by the cell's step scrubber, which draws in the page itself)
+and none missing (the updated chart on screen; the bar applies to this one), and to the first frame
+at which, in addition, the script run the change started has finished (the whole page up to date).
+A frame is timed when its rendering begins (performance.now() in its animation frame callback, right
+before style, layout and paint), not by the frame's start timestamp: Chromium
 starts a frame, then runs the long task in which Streamlit mounts and draws the new chart, and only
 then renders the frame, so the start timestamp came tens of ms before the chart was drawn. The watch
 is armed before the input event. Streamlit replaces a changed chart's DOM node, so "the data differ"

@@ -144,10 +144,14 @@ def _row_range(states: dict[str, np.ndarray], row: list[str]) -> list[float]:
 
 def _bar_positions(units: np.ndarray, per_unit: int) -> tuple[np.ndarray, float]:
     """(per_unit · U,) the x of each bar, per_unit bars side by side at each unit, state-major; their width."""
-    spacing = float(np.diff(units).min()) if len(units) > 1 else 1.0
+    spacing = _unit_spacing(units)
     width = BAR_GROUP_WIDTH * spacing / per_unit
     x = np.concatenate([units + (j + 0.5) * width - BAR_GROUP_WIDTH * spacing / 2 for j in range(per_unit)])
     return np.round(x, 6), width
+
+
+def _unit_spacing(units: np.ndarray) -> float:
+    return float(np.diff(units).min()) if len(units) > 1 else 1.0
 
 
 def _row_values(states: dict[str, np.ndarray], row: list[str], units: np.ndarray, t: int) -> np.ndarray:
@@ -168,7 +172,8 @@ def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units:
     H = next(iter(states.values())).shape[1]
     units = shown_units(H, max_units)
     data, layout = _bars(states, units, t)
-    layout["title"] = dict(text=f"{STEP_BARS_TITLE}{t}{_label_suffix(t, step_label)}" + _note([_units_note(len(units), H)]))
+    title = f"{STEP_BARS_TITLE}{t}{_label_suffix(t, step_label)}"
+    layout["title"] = dict(text=title + _note([_units_note(len(units), H)]))
     return figure(data, layout)
 
 
@@ -188,26 +193,28 @@ def step_scrub(states: dict[str, np.ndarray], step_labels, rows_at=None, max_uni
             columns at every step, e.g. `seqviz.equations.step_rows`).
     Returns:
         None when the payload (every step's bar heights and table texts, estimated from step 0) would
-        exceed `budget` bytes; else a JSON-ready dict: "id" (a hash of the rest), "steps" T, "title" and per step "suffix" (the
-        title is title + t + suffix), "note", "units" (U,), "ticks" (the units, or None for evenly
-        spaced ones), "x_range", "x_title", "panels" (one per row of `step_bars`: "prefix" and "key"
-        [(title, colour)] of its title, "names" and "colours" of its bars, "x" and "width", "range",
-        and "values", base64 little-endian float32 (T, bars), each step's heights in `step_bars`' order),
-        "table" (None, or "numeric" and per step "cells": its header's and rows' texts), "style" (the
-        table's inline styles) and "theme" (text and grid colours, font).
+        exceed `budget` bytes; else a JSON-ready dict: "id" (a hash of the rest), "steps" T, "title"
+        and per step "suffix" (the title is title + t + suffix), "note", "units" (U,), "ticks" (the
+        units, or None for evenly spaced ones), "x_range", "x_title", "panels" (one per row of
+        `step_bars`: "prefix" and "key" [[title, colour]] of its title, "names" and "colours" of its
+        bars, "x" and "width", "range", and "values", base64 little-endian float32 (T, bars), each
+        step's heights in `step_bars`' order), "table" (None, or "numeric" and per step "cells": its
+        header's and rows' texts), "style" (the table's inline styles) and "theme" (text and grid
+        colours, font).
     """
     rows = _bar_rows(list(states))
     T, H = next(iter(states.values())).shape
     units = shown_units(H, max_units)
     first = None if rows_at is None else table_texts(rows_at(0))
-    per_step = sum(len(row) for row in rows) * len(units) * 4 * 4 / 3 + (0 if first is None else len(json.dumps(first)))
+    per_step = sum(map(len, rows)) * len(units) * BYTES_PER_VALUE + (0 if first is None else len(json.dumps(first)))
     if T * per_step > budget:
         return None
-    spacing = float(np.diff(units).min()) if len(units) > 1 else 1.0
+    half = _unit_spacing(units) / 2
     spec = dict(
         steps=T, title=STEP_BARS_TITLE, suffix=[_label_suffix(t, str(label)) for t, label in enumerate(step_labels)],
-        note=_note_text([_units_note(len(units), H)]), units=units.tolist(), ticks=units.tolist() if len(units) <= TICK_EVERY_UNIT else None,
-        x_range=[float(units[0]) - spacing / 2, float(units[-1]) + spacing / 2], x_title="unit j",
+        note=_note_text([_units_note(len(units), H)]), units=units.tolist(),
+        ticks=units.tolist() if len(units) <= TICK_EVERY_UNIT else None,
+        x_range=[float(units[0]) - half, float(units[-1]) + half], x_title="unit j",
         panels=[_scrub_panel(states, row, units) for row in rows], table=_scrub_table(rows_at, T, first),
         style=dict(table=HTML_TABLE_STYLE, cell=HTML_CELL_STYLES[False], numeric=HTML_CELL_STYLES[True]),
         theme=dict(text=TEXT, grid=GRID, font=FONT))
@@ -218,8 +225,9 @@ def _scrub_panel(states: dict[str, np.ndarray], row: list[str], units: np.ndarra
     """One row of `step_bars` at every step, for `step_scrub`."""
     x, width = _bar_positions(units, len(row))
     heights = _f32(np.concatenate([states[name][:, units] for name in row], axis=1))  # (T, bars)
-    return dict(prefix=_row_prefix(row), key=[list(entry) for entry in _row_key(row)], names=[STATE_TITLES[n] for n in row for _ in units],
-                colours=[COLORS[n] for n in row for _ in units], x=x.tolist(), width=width, range=_row_range(states, row),
+    return dict(prefix=_row_prefix(row), key=[list(entry) for entry in _row_key(row)],
+                names=[STATE_TITLES[n] for n in row for _ in units], colours=[COLORS[n] for n in row for _ in units],
+                x=x.tolist(), width=width, range=_row_range(states, row),
                 values=base64.b64encode(heights.astype("<f4").tobytes()).decode("ascii"))
 
 

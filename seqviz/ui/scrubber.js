@@ -61,23 +61,22 @@ function build(parent, data, key) {
   const panels = data.panels.map((panel) => ({ ...panel, values: floats(panel.values), count: panel.names.length }));
   const view = { id: data.id, input, t: null, chart: null };
   view.draw = (t) => {
-    if (t === view.t && view.chart) { return; }
+    if (t === view.t) { return; }
     view.t = t;
     input.value = t;
     input.style.setProperty("--filled", `${data.steps > 1 ? (100 * t) / (data.steps - 1) : 0}%`);
     value.textContent = t;
     if (view.chart) { drawStep(view.chart, panels, data, t); }
     if (table) { table.fill(data.table.cells[t]); }
-    root.dataset.signature = `${data.id}:${t}`;  // what a test or benchmark compares to see the step drawn
   };
-  const layout = () => {
-    const width = Math.max(root.clientWidth, MIN_WIDTH_PX);
+  // Drawn at the width the page lays the root out at, when the browser reports it (after layout, before
+  // paint: the same frame), not read from root.clientWidth here, which would force a layout of the page.
+  const resize = new ResizeObserver(([entry]) => {
+    const width = Math.max(Math.round(entry.contentRect.width), MIN_WIDTH_PX);
     if (view.chart && view.chart.width === width) { return; }
     view.chart = drawAxes(svg, panels, data, width);
     if (view.t !== null) { drawStep(view.chart, panels, data, view.t); }
-  };
-  layout();
-  const resize = new ResizeObserver(layout);
+  });
   resize.observe(root);
   view.destroy = () => resize.disconnect();
   return view;
@@ -125,11 +124,12 @@ function drawAxes(svg, panels, data, width) {
     svgText(svg, x(unit), bottom + 18, String(unit), { "text-anchor": "middle", "font-size": 12, fill: text });
   }
   svgText(svg, width / 2, bottom + 44, data.x_title, { "text-anchor": "middle", "font-size": 14, fill: text });
-  return { width, title, rows };
+  return { svg, width, title, rows };
 }
 
 function drawStep(chart, panels, data, t) {
   chart.title.textContent = `${data.title}${t}${data.suffix[t]}`;
+  chart.svg.parentElement.dataset.signature = `${data.id}:${t}`;  // what a test or benchmark compares to see the step drawn
   panels.forEach((panel, k) => {
     const { y, bars } = chart.rows[k];
     const zero = y(0);

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 from seqviz.ui.registry import EXTRA_PAGES_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +42,7 @@ _BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
 
 # Records when the first input event after `arm` happened (performance.now() time base),
 # so latency is measured from the event the browser delivered, not from when Python sent it.
-INPUT_CLOCK = """
+INPUT_CLOCK = f"const SCRIPT_FINISHED_FIELD = {ForwardMsg.DESCRIPTOR.fields_by_name['script_finished'].number};" + """
 window.__seqvizArmed = false;
 window.__seqvizInputAt = null;
 for (const type of ["keydown", "pointerdown", "click"]) {
@@ -51,6 +53,33 @@ for (const type of ["keydown", "pointerdown", "click"]) {
     }
   }, true);
 }
+// Script runs the server reported finished: each ForwardMsg on Streamlit's websocket is read down to
+// its top-level fields, and one carrying script_finished (field SCRIPT_FINISHED_FIELD, an enum) counts.
+window.__seqvizRunsFinished = 0;
+const finishesARun = (bytes) => {
+  let i = 0;
+  const varint = () => {
+    let value = 0, shift = 0, byte;
+    do { byte = bytes[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    return value;
+  };
+  while (i < bytes.length) {
+    const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+    if (field === SCRIPT_FINISHED_FIELD && wire === 0) { return true; }
+    if (wire === 0) { varint(); } else if (wire === 1) { i += 8; } else if (wire === 5) { i += 4; }
+    else if (wire === 2) { const length = varint(); i += length; } else { return false; }  // not i += varint(): i is read first
+  }
+  return false;
+};
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => {
+      if (event.data instanceof ArrayBuffer && finishesARun(new Uint8Array(event.data))) { window.__seqvizRunsFinished += 1; }
+    });
+  }
+};
 // Chromium's long animation frames (over 50 ms): [start, duration, longest script's duration and
 // invoker], the last 32, so a benchmark can say how long the frame that showed a chart took.
 window.__seqvizLongFrames = [];
@@ -95,7 +124,7 @@ const arrayPart = (values) => {
   arrayParts.set(values, part);
   return part;
 };
-window.__seqvizChartSignature = (withScrubbers = true) => {
+window.__seqvizChartSignature = () => {
   const plots = Array.from(document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot"));
   const parts = [plots.length];
   for (const g of plots) {
@@ -108,9 +137,7 @@ window.__seqvizChartSignature = (withScrubbers = true) => {
     }
     parts.push("|");
   }
-  if (withScrubbers) {
-    for (const scrubber of document.querySelectorAll(SCRUBBERS)) { parts.push(scrubber.dataset.signature, "|"); }
-  }
+  for (const scrubber of document.querySelectorAll(SCRUBBERS)) { parts.push(scrubber.dataset.signature, "|"); }
   return parts.map(String).join(",");
 };
 // True when every main-area chart box holds a plot that Plotly has finished drawing: none missing
@@ -132,11 +159,11 @@ window.__seqvizChartsDrawn = () => {
 # differ from `before`, every chart is drawn, and there are as many as before, unless the run has
 # finished with another number) and records in window.__seqvizChartWatch when the first frame that
 # shows them began rendering (`chart`), and the first such frame at which, in addition, the script run
-# the change started has finished (`done`: the whole page is up to date). A run has begun once a chart
-# the server sends has new data or the script state has left notRunning (a step scrubber redraws its
-# chart before the run its change asks for has even begun; a fast run can end in the same React commit
-# that starts it, so the state alone can miss it). The time taken is performance.now() inside the
-# frame's callback, which Chromium runs right before that frame's style, layout and paint. The
+# the change started has finished (`done`: the whole page is up to date): the server has sent a
+# script_finished message since the watch was armed and the page has taken it in (a step scrubber
+# redraws its chart before the run its change asks for has even begun, and a fast run can start and
+# end within one React commit, so the script state alone cannot tell). The time taken is
+# performance.now() inside the frame's callback, which Chromium runs right before that frame's style, layout and paint. The
 # callback's timestamp argument would not do: it is the frame's start, which precedes a long task run
 # before the frame's rendering (here, Streamlit's React commit that mounts and draws the new chart),
 # so it dated the chart up to that task's length (tens of ms) before it was drawn.
@@ -145,17 +172,12 @@ WATCH_FOR_NEW_CHART = """
   const watch = window.__seqvizChartWatch = {chart: null, done: null};
   const app = document.querySelector("[data-testid='stApp']");
   const count = Number(before.split(",")[0]);
-  const state = () => app.getAttribute("data-test-script-state");
-  const served = () => window.__seqvizChartSignature(false);
-  const servedBefore = served();
-  let ran = false;
-  const runs = new MutationObserver(() => { ran = ran || state() !== "notRunning"; });
-  runs.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+  const finishedBefore = window.__seqvizRunsFinished;
   const check = () => {
-    if (window.__seqvizChartWatch !== watch) { runs.disconnect(); return; }  // a later change armed its own watch
+    if (window.__seqvizChartWatch !== watch) { return; }  // a later change armed its own watch
     const now = performance.now();
-    ran = ran || served() !== servedBefore;
-    const finished = ran && state() === "notRunning";
+    const finished = window.__seqvizRunsFinished > finishedBefore
+      && app.getAttribute("data-test-script-state") === "notRunning";
     if (watch.chart === null && window.__seqvizChartSignature() !== before && window.__seqvizChartsDrawn()
         && (finished || document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot").length === count)) {
       watch.chart = now;
@@ -163,7 +185,6 @@ WATCH_FOR_NEW_CHART = """
     }
     if (watch.chart !== null && finished) {
       watch.done = now;
-      runs.disconnect();
     } else {
       requestAnimationFrame(check);
     }
