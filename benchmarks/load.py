@@ -7,7 +7,8 @@ the server, not 30 browsers fighting for the same CPU. A visitor opens the page 
 settings, then changes the main control `--changes` times, pausing up to `--think` seconds
 between changes. Latency is request sent → `script_finished` received (the whole rerun, every
 chart included; for a control drawn by a fragment, the fragment's rerun, which is what a browser asks
-for). Within a level every visitor asks for the same sequence of values, as a class
+for). Inside the cell's step scrubber draws each step in the browser itself: its change is the step
+reported back, and the rerun timed here is what follows it (the URL and the download catch up). Within a level every visitor asks for the same sequence of values, as a class
 following the teacher would; each level uses values no earlier level asked for, so the cache
 starts cold for each value and identical requests from different visitors share one computation.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import time
@@ -42,6 +44,7 @@ class Widget:
     proto: object
     in_main: bool
     fragment_id: str  # "" unless drawn by a fragment: a change then reruns only that fragment, as in a browser
+    data: dict | None = None  # a step scrubber's data (seqviz.ui.scrubber), which names its label and steps
 
 
 @dataclass
@@ -106,10 +109,15 @@ class Visitor:
     def _remember_widget(self, message) -> None:
         element = message.delta.new_element
         kind = element.WhichOneof("type")
+        in_main = message.metadata.delta_path[0] == MAIN_AREA
         if kind in DRIVABLE:
             proto = getattr(element, kind)
-            self.widgets[proto.label] = Widget(kind, proto, message.metadata.delta_path[0] == MAIN_AREA,
-                                               message.delta.fragment_id)
+            self.widgets[proto.label] = Widget(kind, proto, in_main, message.delta.fragment_id)
+        elif kind == "bidi_component" and element.bidi_component.WhichOneof("data") == "json":
+            data = json.loads(element.bidi_component.json)
+            if "label" in data and "steps" in data:  # a step scrubber (sent whole the first time, then as a reference)
+                self.widgets[data["label"]] = Widget("scrubber", element.bidi_component, in_main,
+                                                     message.delta.fragment_id, data)
 
 
 def main_control(widgets: dict[str, Widget], info: PageInfo | None) -> str:
@@ -124,6 +132,8 @@ def main_control(widgets: dict[str, Widget], info: PageInfo | None) -> str:
 def choices(widget: Widget) -> list:
     """The control's valid values other than its default, in order."""
     proto = widget.proto
+    if widget.kind == "scrubber":
+        return [t for t in range(widget.data["steps"]) if t != widget.data["t"]]
     if widget.kind == "slider":
         count = int(round((proto.max - proto.min) / proto.step)) + 1
         values = [proto.min + k * proto.step for k in range(count)]
@@ -142,7 +152,9 @@ def choices(widget: Widget) -> list:
 def widget_state(widget: Widget, value):
     message = BackMsg().rerun_script.widget_states.widgets.add()
     message.id = widget.proto.id
-    if widget.kind == "slider":
+    if widget.kind == "scrubber":  # the state its script reports, as the browser's setStateValue sends it
+        message.json_value = json.dumps({"t": value})
+    elif widget.kind == "slider":
         message.double_array_value.data.append(value)
     elif widget.kind == "number_input":
         if widget.proto.data_type == NumberInputProto.INT:
