@@ -147,7 +147,7 @@ def test_the_step_scrubber_is_told_a_step_only_when_the_server_moves_it():
     assert scrubber(at) == first  # the same message: the browser keeps the step it shows
     at.session_state["cell_step"] = 7  # as Back or Forward to another URL does
     at.run()
-    assert (scrubber(at)["seq"], scrubber(at)["t"]) == (first["seq"] + 1, 7)
+    assert scrubber(at)["seq"] != first["seq"] and scrubber(at)["t"] == 7
     assert at.query_params["cell_step"] in ("7", ["7"])
 
 

@@ -3,9 +3,9 @@
 // same frame with no round trip to the server. Each committed change (a key press, the end of a
 // drag) is reported as the state "t", which the server mirrors in the URL and the view's download.
 //
-// The server sends t with a sequence number "seq" that it raises only when it moves t itself (a URL
-// from Back or Forward, another view's slider, a bound that moved); otherwise the step this page
-// shows wins, so a rerun answering an older change never pulls the slider back.
+// The server sends t with a sequence number "seq" (of its session) that it changes only when it
+// moves t itself (a URL from Back or Forward, another view's slider, a bound that moved); otherwise
+// the step this page shows wins, so a rerun answering an older change never pulls the slider back.
 const SVG = "http://www.w3.org/2000/svg";
 const TITLE_PX = 56;  // the title and its note
 const PANEL_TITLE_PX = 22;
@@ -129,6 +129,7 @@ function drawAxes(svg, panels, data, width) {
 
 function drawStep(chart, panels, data, t) {
   chart.title.textContent = `${data.title}${t}${data.suffix[t]}`;
+  chart.svg.setAttribute("aria-label", chart.title.textContent);
   chart.svg.parentElement.dataset.signature = `${data.id}:${t}`;  // what a test or benchmark compares to see the step drawn
   panels.forEach((panel, k) => {
     const { y, bars } = chart.rows[k];

@@ -13,6 +13,7 @@ moves the step itself; see scrubber.js.
 """
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import streamlit as st
@@ -28,12 +29,15 @@ def step_scrubber(label: str, spec: dict, key: str, help: str | None = None) -> 
     widget key `{key}_scrubber`; a step the visitor sets in the browser becomes st.session_state[key]
     before the next run."""
     widget = f"{key}_scrubber"
-    told = st.session_state.setdefault(f"_{key}_told", {"seq": 0, "t": None, "shows": None})
+    # the session's own token in the sequence number: a page that reconnects to a new session after a
+    # server restart holds the old session's numbers
+    told = st.session_state.setdefault(f"_{key}_told", {"session": secrets.token_hex(4), "n": 0, "t": None,
+                                                         "shows": None})
     t = st.session_state[key]
     if told["shows"] != t:  # the browser shows another step, or none yet: move it there
-        told.update(seq=told["seq"] + 1, t=t, shows=t)
-    _COMPONENT(key=widget, data={**spec, "label": label, "help": help, "seq": told["seq"], "t": told["t"]},
-               on_t_change=lambda: _adopt(key, widget, spec["steps"]))
+        told.update(n=told["n"] + 1, t=t, shows=t)
+    _COMPONENT(key=widget, data={**spec, "label": label, "help": help, "seq": f"{told['session']}:{told['n']}",
+                                 "t": told["t"]}, on_t_change=lambda: _adopt(key, widget, spec["steps"]))
 
 
 def _adopt(key: str, widget: str, steps: int) -> None:
