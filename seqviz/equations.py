@@ -12,6 +12,8 @@ GRU convention: PyTorch's, h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev.
 """
 from __future__ import annotations
 
+import math
+
 from seqviz.cell import StepNumbers
 from seqviz.figures.plain import html_table
 from seqviz.seq2seq import ModelConfig
@@ -57,9 +59,14 @@ GATE_TITLES = {"i": "i  input gate", "f": "f  forget gate", "g": "g  candidate",
                "r": "r  reset gate", "z": "z  update gate", "n": "n  candidate"}
 
 
+BIG = 1e4  # from this magnitude on, a number is written with an exponent
+
+
 def _n(value: float) -> str:
-    """A number: 3 decimals, a true minus sign."""
-    return f"{value:.3f}".replace("-", "−")
+    """A number: 3 decimals, or 4 significant digits and an exponent from BIG on (an exploding state
+    written in full took 39 digits), a true minus sign."""
+    text = f"{value:.3e}" if math.isfinite(value) and abs(value) >= BIG else f"{value:.3f}"
+    return text.replace("-", "−")
 
 
 def _f(value: float) -> str:

@@ -147,3 +147,14 @@ def test_above_the_first_layer_the_equations_say_x_t_is_the_output_of_the_layer_
     assert plain[-1] == r"\text{layer 1 reads } x_t = h^{(0)}_t"
     both = general_equations("gru", "tanh", direction=1, layer=2, bidirectional=True)[-1]
     assert r"\overrightarrow{h}^{(1)}_t" in both and r"\overleftarrow{h}^{(1)}_t" in both
+
+
+def test_step_table_writes_exploding_numbers_with_an_exponent():
+    """An identity-initialised ReLU RNN on huge inputs: its pre-activations and states near float32's
+    limit are written as 4 significant digits and an exponent, not 39 digits in full."""
+    huge = InputSpec(source="csv", csv=b"3e37\n" * 4)
+    run = run_cell(CellConfig(cell="rnn-relu", init="identity", hidden_size=2, input=huge))
+    s = step_numbers(run, 0, 0, t=1, units=[0, 1])
+    cells = [cell for row in html_table_cells(step_table(s))[1:] for cell in row[1:]]
+    assert any(re.search(r"\d\.\d{3}e\+\d\d", cell) for cell in cells)
+    assert all(len(number) <= 12 for cell in cells for number in re.findall(r"[\d.e+]+", cell))
