@@ -177,9 +177,14 @@ def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units:
     return figure(data, layout)
 
 
+def _own_label(t: int, step_label: str) -> bool:
+    """Whether step t's label says more than "t=…" (an event, a character)."""
+    return step_label != f"t={t}"
+
+
 def _label_suffix(t: int, step_label: str) -> str:
-    """What a title adds after "t = …": the step's own label, unless it is just "t=…"."""
-    return "" if step_label == f"t={t}" else f" ({step_label})"
+    """What a title adds after "t = …": the step's own label, if it has one."""
+    return f" ({step_label})" if _own_label(t, step_label) else ""
 
 
 def step_scrub(states: dict[str, np.ndarray], step_labels, rows_at=None, max_units: int = MAX_BAR_UNITS,
@@ -211,11 +216,12 @@ def step_scrub(states: dict[str, np.ndarray], step_labels, rows_at=None, max_uni
         return None
     half = _unit_spacing(units) / 2
     spec = dict(
-        steps=T, title=STEP_BARS_TITLE, suffix=[_label_suffix(t, str(label)) for t, label in enumerate(step_labels)],
+        steps=T, title=STEP_BARS_TITLE, suffix=[_label_suffix(t, label) for t, label in enumerate(step_labels)],
         note=_note_text([_units_note(len(units), H)]), units=units.tolist(),
         ticks=units.tolist() if len(units) <= TICK_EVERY_UNIT else None,
         x_range=[float(units[0]) - half, float(units[-1]) + half], x_title="unit j",
-        panels=[_scrub_panel(states, row, units) for row in rows], table=_scrub_table(rows_at, T, first),
+        panels=[_scrub_panel(states, row, units) for row in rows],
+        table=None if first is None else _scrub_table([first] + [table_texts(rows_at(t)) for t in range(1, T)]),
         style=dict(table=HTML_TABLE_STYLE, cell=HTML_CELL_STYLES[False], numeric=HTML_CELL_STYLES[True]),
         theme=dict(text=TEXT, grid=GRID, font=FONT))
     return spec | {"id": hashlib.blake2b(json.dumps(spec).encode(), digest_size=8).hexdigest()}
@@ -231,13 +237,10 @@ def _scrub_panel(states: dict[str, np.ndarray], row: list[str], units: np.ndarra
                 values=base64.b64encode(heights.astype("<f4").tobytes()).decode("ascii"))
 
 
-def _scrub_table(rows_at, T: int, first) -> dict | None:
-    """Every step's table for `step_scrub`: per step its header's and rows' texts (`table_texts`, whose
-    numeric flags are step 0's); None without rows_at."""
-    if rows_at is None:
-        return None
-    texts = [first] + [table_texts(rows_at(t)) for t in range(1, T)]
-    return dict(numeric=first[1], cells=[[columns] + cells for columns, _, cells in texts])
+def _scrub_table(texts: list[tuple]) -> dict:
+    """Every step's table for `step_scrub`, from each step's `table_texts`: per step its header's and rows'
+    texts, and the numeric flags of step 0."""
+    return dict(numeric=texts[0][1], cells=[[columns] + cells for columns, _, cells in texts])
 
 
 def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max_units: int = MAX_BAR_UNITS,
@@ -369,7 +372,7 @@ def _make_room_below(layout: dict, n: int, grid_px: int) -> float:
 
 
 def _step_label(t: int, label: str) -> str:
-    return str(t) if label == f"t={t}" else f"{t} {label}"
+    return f"{t} {label}" if _own_label(t, label) else str(t)
 
 
 def _slider(steps: np.ndarray, step_labels) -> dict:

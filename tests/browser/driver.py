@@ -95,9 +95,10 @@ try {
 // seqviz's step scrubbers (seqviz/ui/scrubber.js), charts drawn in the page itself: each one's
 // data-signature names the data and the step it has drawn.
 const SCRUBBERS = "[data-testid='stMain'] [data-testid='seqvizScrubber']";
-// A fingerprint of every main-area chart's data: per trace, for x, y and z, a hash of a typed
-// array's base64 text (how Plotly receives numpy arrays), or the length and up to 16 evenly spaced
-// values of a plain array (of a few rows of a 2-D one). It is computed on every animation frame while a
+// A fingerprint of every main-area chart's data and of its shapes' positions (a step marker is one):
+// per trace, for x, y and z, a hash of a typed array's base64 text (how Plotly receives numpy
+// arrays), or the length and up to 16 evenly spaced values of a plain array (of a few rows of a
+// 2-D one). It is computed on every animation frame while a
 // benchmark waits, so it must stay cheap: serialising whole charts would steal main-thread time
 // from the page being measured, the more so the bigger its charts. Each array's part is kept per
 // array object (a changed figure arrives as new objects), so an array is read once, not on every
@@ -135,6 +136,7 @@ window.__seqvizChartSignature = () => {
         parts.push(array ? arrayPart(values) : key);
       }
     }
+    for (const shape of (g.layout && g.layout.shapes) || []) { parts.push(shape.x0, shape.x1); }  // a step marker
     parts.push("|");
   }
   for (const scrubber of document.querySelectorAll(SCRUBBERS)) { parts.push(scrubber.dataset.signature, "|"); }

@@ -71,8 +71,7 @@ def test_the_step_carries_over_between_the_scrubber_and_the_other_views_slider(p
     view(page, "Heatmaps: units × time")
     driver.wait_for_app_run(page)
     assert driver.control_value(page, STEP) == "4"
-    driver.change_control(page, STEP)  # a Streamlit slider here: the heatmaps' step marker moves
-    driver.wait_for_app_run(page)
+    driver.change_and_wait(page, STEP)  # a Streamlit slider here: the heatmaps' step marker moves
     view(page, "Bars at step t")
     driver.wait_for_app_run(page)
     driver.wait_for_charts(page)
