@@ -9,14 +9,15 @@ later than a trivial one-slider Streamlit page did (README, Interaction latency)
 Each committed change (a key press, the end of a drag) comes back as the component's state "t",
 and a callback copies it into the session key the page reads, so the URL and the view's download
 follow. The browser is told the server's step with a sequence number raised only when the server
-moves the step itself; see scrubber.js.
+moves the step itself (seqviz.ui.told).
 """
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import streamlit as st
+
+from seqviz.ui.told import adopt, told
 
 _HERE = Path(__file__).resolve().parent
 _COMPONENT = st.components.v2.component(
@@ -29,20 +30,13 @@ def step_scrubber(label: str, spec: dict, key: str, help: str | None = None) -> 
     widget key `{key}_scrubber`; a step the visitor sets in the browser becomes st.session_state[key]
     before the next run."""
     widget = f"{key}_scrubber"
-    # the session's own token in the sequence number: a page that reconnects to a new session after a
-    # server restart holds the old session's numbers
-    told = st.session_state.setdefault(f"_{key}_told", {"session": secrets.token_hex(4), "n": 0, "t": None,
-                                                         "shows": None})
-    t = st.session_state[key]
-    if told["shows"] != t:  # the browser shows another step, or none yet: move it there
-        told.update(n=told["n"] + 1, t=t, shows=t)
-    _COMPONENT(key=widget, data={**spec, "label": label, "help": help, "seq": f"{told['session']}:{told['n']}",
-                                 "t": told["t"]}, on_t_change=lambda: _adopt(key, widget, spec["steps"]))
+    seq, t = told(key)
+    _COMPONENT(key=widget, data={**spec, "label": label, "help": help, "seq": seq, "t": t},
+               on_t_change=lambda: _adopt(key, widget, spec["steps"]))
 
 
 def _adopt(key: str, widget: str, steps: int) -> None:
     """The on-change callback: the step the browser reported becomes the session's."""
     reported = st.session_state[widget].get("t")
     if isinstance(reported, int) and not isinstance(reported, bool) and 0 <= reported < steps:
-        st.session_state[key] = reported
-        st.session_state[f"_{key}_told"]["shows"] = reported
+        adopt(key, reported)
