@@ -18,7 +18,9 @@ from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_resource
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_number, url_radio, url_segmented, url_selectbox, url_slider, url_text, url_toggle
+from seqviz.ui.instant import View
+from seqviz.ui.state import (url_instant_choice, url_number, url_radio, url_selectbox, url_slider, url_text,
+                             url_toggle)
 
 TITLE = "Attention"
 ICON = ":material/center_focus_strong:"
@@ -86,9 +88,12 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     """The task, right above the view of the model trained on it, and the view.
 
     A fragment: changing the task, the page's main control, reruns only this, not the title, the sidebar
-    and the other controls, which do not depend on it (changing one of those reruns the whole page).
+    and the other controls, which do not depend on it (changing one of those reruns the whole page). In
+    the Train view the task is drawn in the browser with the training curves of every task's model
+    (seqviz.ui.instant), so a click shows the curves before the server has heard of it.
     """
-    task = url_segmented("Task", TASKS, key="attn_task")
+    curves = (lambda _: training_curves(lengths, training, device)) if view == "Train" else None
+    task, shown = url_instant_choice("Task", TASKS, key="attn_task", views=curves)
     shortest, longest, _ = lengths
     if shortest > longest and uses_lengths(task):
         st.error(f"Shortest source ({shortest}) is longer than Longest source ({longest}): lower the first "
@@ -96,8 +101,28 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
         return
     with explain_errors("Settings: "):
         config = TrainConfig(task=task_spec(task, *lengths), **training)
-    {"Train": train_view, "Alignment": alignment_view, "Bottleneck": bottleneck_view,
-     "Exposure bias": exposure_view}[view](config, device)
+    if view == "Train":
+        train_view(config, device, shown)
+    else:
+        {"Alignment": alignment_view, "Bottleneck": bottleneck_view, "Exposure bias": exposure_view}[view](config, device)
+
+
+def training_curves(lengths: tuple[int, int, int], training: dict, device: str) -> dict[str, View]:
+    """Task → the training curves and origin of its model under these settings, for every task whose
+    model is known (shipped or trained in this session) and whose settings are valid."""
+    shortest, longest, _ = lengths
+    curves = {}
+    for task in TASKS:
+        if shortest > longest and uses_lengths(task):
+            continue
+        try:
+            config = TrainConfig(task=task_spec(task, *lengths), **training)
+        except (ValueError, TypeError):  # the page says why when that task is chosen
+            continue
+        trained = known_model(config, device)
+        if trained is not None:
+            curves[task] = View(training_figure(trained.history, "training curves"), describe(trained, device))
+    return curves
 
 
 def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
@@ -163,18 +188,15 @@ def describe(trained: TrainedModel, device: str) -> str:
             f"held-out exact-sequence accuracy {trained.accuracy:.1%}{when}")
 
 
-def train_view(config: TrainConfig, device: str) -> None:
-    """The training curves first, then what they come from and a Retrain button (the chart is what the
-    task radio above changes, so nothing is drawn ahead of it)."""
-    trained = known_model(config, device)
-    if trained is not None and st.session_state.get("attn_retrain"):  # the button under the chart was pressed
+def train_view(config: TrainConfig, device: str, curves: View | None) -> None:
+    """Under the training curves (`curves`, drawn with the task, or None: no model yet), a Retrain button,
+    or the Train button for a model not trained yet."""
+    if curves is None:
+        model_for(config, device, key="attn_train")
+        return
+    if st.session_state.get("attn_retrain"):  # the button was pressed
         request_training(config)
-    if trained is None:
-        trained = model_for(config, device, key="attn_train")
-    if trained is not None:
-        plotly_chart(training_figure(trained.history, "training curves"), key="attn_history")
-        st.caption(describe(trained, device))
-        st.button("Retrain live", key="attn_retrain", help="Train this configuration again here, with a progress bar.")
+    st.button("Retrain live", key="attn_retrain", help="Train this configuration again here, with a progress bar.")
 
 
 def shown(text: str) -> str:

@@ -20,9 +20,11 @@ from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
-from seqviz.ui.prefetch import prefetch_neighbours
+from seqviz.ui.instant import View
+from seqviz.ui.prefetch import PREFETCH_MAX_S, neighbours, prefetch, prefetch_neighbours
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_number, url_radio, url_selectbox, url_slider, url_toggle, url_views
+from seqviz.ui.state import (url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_toggle,
+                             url_views)
 
 TITLE = "Gradient flow"
 ICON = ":material/trending_down:"
@@ -47,6 +49,9 @@ GRADIENT_VIEWS = ("Curves", "Fit per model (λ, M, zeros)")
 MAX_RUNS = 8
 cached_flow = cached_data(gradient_through_time)
 T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
+T_CONTROL = ("Sequence length T", T_RANGE[0], T_RANGE[1], "grad_T", 100, T_RANGE[2])  # label, bounds, key, default, step
+UNDERFLOW = ("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row marked 0 "
+             "at the bottom of the chart. Switch Precision to float64 to see their true size.")
 cached_spectrum = cached_data(jacobian_spectrum)
 cached_itemised = cached_data(itemised_gradients)
 cached_phase = cached_data(phase_sweep)
@@ -91,43 +96,75 @@ def flow_view(view: str, fields: dict) -> None:
 
     A fragment: changing T, the page's main control, reruns only this, not the title, the sidebar and
     the other dozen controls, which do not depend on T (changing one of those reruns the whole page).
+    Over the gradient curves, T is drawn in the browser with the curves of T and of the next T
+    (seqviz.ui.instant), so a click on − or + shows them before the server has heard of it.
     """
-    low, high, step = T_RANGE
-    steps = url_number("Sequence length T", low, high, key="grad_T", default=100, step=step,
-                       width=260)
+    if view != VIEWS[0]:
+        steps, _ = url_instant_number(*T_CONTROL, views=None)
+        with explain_errors():
+            {VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](FlowConfig(steps=steps, **fields))
+        return
+    layer = layer_control(fields["num_layers"])
+    curves = url_views("Gradient view", GRADIENT_VIEWS, key="grad_tab") == GRADIENT_VIEWS[0]
+    views = (lambda steps: gradient_curves(fields, layer, steps)) if curves else None
+    steps, shown = url_instant_number(*T_CONTROL, views=views)
     with explain_errors():
-        {VIEWS[0]: gradient_view, VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](
-            FlowConfig(steps=steps, **fields))
+        gradient_view(FlowConfig(steps=steps, **fields), layer, shown)
 
 
-def layer_control(config: FlowConfig) -> int:
-    if config.num_layers == 1:
+def layer_control(num_layers: int) -> int:
+    if num_layers == 1:
         return 0
-    return url_slider("Layer shown", 0, config.num_layers - 1, key="grad_layer", default=0)
+    return url_slider("Layer shown", 0, num_layers - 1, key="grad_layer", default=0)
 
 
-def gradient_view(config: FlowConfig) -> None:
-    """The curves, or the fit per model: one view at a time (see url_views), only the chosen one sent. The
-    table has its own view because next to the chart it was redrawn in the same browser frame: ~16 ms
-    later on screen."""
-    layer = layer_control(config)
+def gradient_curves(fields: dict, layer: int, steps: int) -> dict[int, View] | None:
+    """T → the curves, for `steps` and, if that was quick to compute, for the T a click on − or + asks
+    for (computed now, usually from the cache: the T shown before is one of them, and the one after the
+    other is prefetched in the background). None if `steps` cannot be computed: the page says why
+    under the control."""
+    config = FlowConfig(steps=steps, **fields)
+    try:
+        result = cached_flow(config)
+    except (ValueError, TypeError):
+        return None
+    views = {steps: curves_view(result, layer)}
+    ahead = neighbours(gradient_through_time, steps, T_RANGE)
+    if result.seconds < PREFETCH_MAX_S:
+        low, high, step = T_RANGE
+        for value in (v for v in (steps - step, steps + step) if low <= v <= high):
+            views[value] = curves_view(cached_flow(replace(config, steps=value)), layer)
+        beyond = [2 * value - steps for value in ahead if low <= 2 * value - steps <= high]
+        prefetch(cached_data(gradient_through_time, quiet=True), [replace(config, steps=v) for v in beyond])
+    return views
+
+
+def curves_view(result, layer: int) -> View:
+    return View(gradient_time_figure(result, layer), warning=UNDERFLOW if underflowed(result, layer) else "")
+
+
+def underflowed(result, layer: int) -> bool:
+    return result.config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values())
+
+
+def gradient_view(config: FlowConfig, layer: int, curves: View | None) -> None:
+    """Under the curves (`curves`, drawn with T), the handbook's note where it applies; or, as a view of
+    its own, the fit per model: one view at a time (see url_views), only the chosen one sent. The table
+    has its own view because next to the chart it was redrawn in the same browser frame: ~16 ms later
+    on screen."""
     result = cached_flow(config)
-    if url_views("Gradient view", GRADIENT_VIEWS, key="grad_tab") == GRADIENT_VIEWS[0]:
-        plotly_chart(gradient_time_figure(result, layer))
-    else:
+    if curves is None:
         st.markdown(fit_table(result, layer))
         st.caption("λ: least-squares slope of log₁₀‖dL/dh_t‖ against steps back from the end, over the "
                    "finite nonzero steps (negative: vanishing); Lyapunov: λ·ln 10. M: effective memory, steps "
                    "back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose "
                    f"‖dL/dh_t‖ underflowed or overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. "
                    f"Computed in {result.seconds:.2f} s.")
-    if config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values()):
-        st.warning("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row "
-                   "marked 0 at the bottom of the chart. Switch Precision to float64 to see their "
-                   "true size.")
+        if underflowed(result, layer):
+            st.warning(UNDERFLOW)
+        prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
     if replace_seed_fields(config) == SEED_004:
         seed_004_note(result)
-    prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
 
 
 def replace_seed_fields(config: FlowConfig) -> FlowConfig:
@@ -155,7 +192,7 @@ def seed_004_note(result) -> None:
 
 def spectrum_view(config: FlowConfig) -> None:
     kind = url_radio("Model", KINDS, key="grad_spec_kind", horizontal=True, format_func=KIND_LABELS.get)
-    layer = layer_control(config)
+    layer = layer_control(config.num_layers)
     spectrum = cached_spectrum(config, kind, layer)
     plotly_chart(spectrum_figure(spectrum))
     state = "s = h" if kind != "lstm" else "s = (h, c), so 2H singular values"
@@ -170,7 +207,7 @@ def itemised_view(config: FlowConfig) -> None:
     if config.steps > ITEMISED_MAX_STEPS:
         st.warning(f"This view takes T ≤ {ITEMISED_MAX_STEPS}; showing the first {ITEMISED_MAX_STEPS} steps.")
         config = replace(config, steps=ITEMISED_MAX_STEPS)
-    layer = layer_control(config)
+    layer = layer_control(config.num_layers)
     start = time.perf_counter()
     matrices = {kind: cached_itemised(config, kind, layer) for kind in KINDS}
     plotly_chart(itemised_figure(matrices))

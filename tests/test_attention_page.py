@@ -1,7 +1,7 @@
 """The Attention page: every view with the shipped checkpoints, typed input, live training on tiny budgets."""
 import json
 
-from tests.support import app_test, plotly_specs
+from tests.support import app_test, instant_views, page_captions, page_figures, plotly_specs
 
 PAGE = "pages/attention.py"
 
@@ -12,13 +12,44 @@ def run(**query):
     return at
 
 
+def query(at, key: str) -> str | None:
+    value = at.query_params.get(key)
+    return value[0] if isinstance(value, list) else value
+
+
 def test_train_view_shows_the_shipped_default_model_and_its_curves():
     at = run()
     assert at.title[0].value == "Attention"
-    caption = " ".join(c.value for c in at.caption)
+    caption = page_captions(at)
     assert "shipped checkpoint" in caption and "held-out exact-sequence accuracy 100.0%" in caption
-    (spec,) = plotly_specs(at)
+    (spec,) = page_figures(at)
     assert spec["data"][1]["y"][-1] >= 0.95
+
+
+def test_the_task_is_sent_with_the_curves_of_every_tasks_shipped_model():
+    at = run()
+    (view,) = instant_views(at)
+    assert view["label"] == "Task" and view["value"] == "reverse" and view["control"]["kind"] == "choice"
+    assert [text for text, _ in view["control"]["options"]] == list(view["views"]) == ["reverse", "sort", "copy-delay",
+                                                                                      "dates"]
+    for task, sent in view["views"].items():  # each the task's own checkpoint, drawn as the server draws it
+        at.session_state["attn_task"] = task
+        at.run()
+        assert not at.exception and page_figures(at)[0] == json.loads(sent["figure"])
+        assert query(at, "attn_task") == (None if task == "reverse" else task)  # the URL follows
+    ids = {sent["id"] for sent in view["views"].values()}
+    assert len(ids) == 4  # four different checkpoints: four different curves
+
+
+def test_a_click_on_another_task_is_taken_from_the_browser_without_moving_it_back():
+    at = run()
+    first = instant_views(at)[0]
+    at.session_state["attn_task_instant"] = {"value": "sort"}  # as the component reports a click
+    at.session_state["_attn_task_told"]["shows"] = "sort"  # what instant.py's callback records
+    at.session_state["attn_task"] = "sort"
+    at.run()
+    (after,) = instant_views(at)
+    assert after["seq"] == first["seq"] and after["views"] == first["views"]  # the browser keeps what it shows
 
 
 def test_a_new_configuration_trains_live_when_asked_even_at_the_longest_length():
@@ -26,9 +57,9 @@ def test_a_new_configuration_trains_live_when_asked_even_at_the_longest_length()
     assert any("has not been trained" in i.value for i in at.info)
     at.button(key="attn_train").click().run()
     assert not at.exception
-    (spec,) = plotly_specs(at)
+    (spec,) = page_figures(at)
     assert spec["data"][0]["x"] == [20]
-    assert "trained in this session: 20 updates" in " ".join(c.value for c in at.caption)
+    assert "trained in this session: 20 updates" in page_captions(at)
 
 
 def test_retrain_live_under_the_curves_trains_the_shipped_configuration_again():
@@ -36,13 +67,13 @@ def test_retrain_live_under_the_curves_trains_the_shipped_configuration_again():
     at.button(key="attn_train").click().run()
     first = at.session_state["attn_models"]
     (before,) = first.values()
-    assert [el.type for el in at.main if el.type in ("plotly_chart", "caption", "button")][-3:] == \
-        ["plotly_chart", "caption", "button"]  # the curves first, the retrain button last
+    assert [el.type for el in at.main if el.type in ("bidi_component", "plotly_chart", "button")][-2:] == \
+        ["bidi_component", "button"]  # the curves with the task first, the retrain button last
     at.button(key="attn_retrain").click().run()
     assert not at.exception
     (after,) = at.session_state["attn_models"].values()
     assert after is not before and after.config == before.config
-    assert "trained in this session: 20 updates" in " ".join(c.value for c in at.caption)
+    assert "trained in this session: 20 updates" in page_captions(at)
 
 
 def test_alignment_axes_carry_the_source_and_emitted_tokens_and_animate_per_step():
@@ -128,9 +159,10 @@ def test_exposure_bias_on_copy_delay_marks_the_trained_positions_after_the_blank
 def test_inconsistent_lengths_give_a_clear_error():
     at = run(attn_min_len=12, attn_max_len=10)
     assert at.error[0].value.startswith("Shortest source (12) is longer than Longest source (10)")
-    assert not at.get("plotly_chart")
-    at.segmented_control(key="attn_task").set_value("dates").run()  # dates have their own lengths
-    assert not at.exception and not at.error and at.get("plotly_chart")
+    assert not page_figures(at) and list(instant_views(at)[0]["views"]) == ["dates"]  # dates have their own lengths
+    at.session_state["attn_task"] = "dates"
+    at.run()
+    assert not at.exception and not at.error and page_figures(at)
 
 
 def test_alignment_without_attention_says_the_decoder_sees_only_the_summary():
@@ -143,7 +175,7 @@ def test_alignment_without_attention_says_the_decoder_sees_only_the_summary():
 def test_settings_a_task_does_not_use_keep_its_shipped_model():
     for query in (dict(attn_task="reverse", attn_delay=5), dict(attn_task="dates", attn_max_len=12, attn_min_len=12)):
         at = run(**query)
-        assert "shipped checkpoint" in " ".join(c.value for c in at.caption), query
+        assert "shipped checkpoint" in page_captions(at), query
 
 
 def test_without_attention_the_equations_name_only_the_initial_state_both_directions_when_bidirectional():

@@ -5,7 +5,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from seqviz.figures import plain, theme
-from tests.support import app_test, plotly_specs
+from tests.support import app_test, page_figures
 
 
 def test_importing_the_figures_makes_the_seqviz_template_plotlys_default():
@@ -55,7 +55,7 @@ def _luminance(colour: str) -> float | None:
 
 VIEWS = [("pages/inside_the_cell.py", {}), ("pages/inside_the_cell.py", {"cell_tab": "Heatmaps: units × time"}),
          ("pages/gradient_flow.py", {}), ("pages/gradient_flow.py", {"grad_view": "Jacobian spectrum"}),
-         ("pages/attention.py", {"attn_view": "Alignment"}), ("pages/state_space_models.py", {}),
+         ("pages/attention.py", {}), ("pages/attention.py", {"attn_view": "Alignment"}), ("pages/state_space_models.py", {}),
          ("pages/state_space_models.py", {"ssm_view": "Memory (HiPPO)"})]
 
 
@@ -63,7 +63,7 @@ VIEWS = [("pages/inside_the_cell.py", {}), ("pages/inside_the_cell.py", {"cell_t
 def test_no_chart_draws_in_black_or_white_which_vanish_on_one_of_streamlits_themes(page, query):
     at = app_test(page, **query).run()
     assert not at.exception
-    specs = plotly_specs(at)
+    specs = page_figures(at)  # the instant views' too (seqviz.ui.instant)
     assert specs
     vanishing = [(path, colour) for spec in specs for path, colour in _colours(spec)
                  if (lum := _luminance(colour)) is not None and not 0.02 < lum < 0.85]

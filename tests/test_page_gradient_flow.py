@@ -1,12 +1,15 @@
 """The Gradient flow page under AppTest: every view, the preset, and the extreme settings."""
 import base64
+import json
 import math
 
 import numpy as np
 import pytest
 
+import seqviz.gradients
+from seqviz.budget import BudgetError
 from seqviz.training import TrainConfig, TrainHistory
-from tests.support import app_test, plotly_specs, table_cells
+from tests.support import app_test, instant_shown, instant_views, page_figures, plotly_specs, table_cells
 
 PAGE = "pages/gradient_flow.py"
 TINY_TRAINING = dict(grad_view="Clipping in training", grad_updates=10, grad_task_T=20, grad_batch=8,
@@ -28,17 +31,22 @@ def array(value) -> np.ndarray:
     return np.array(value, dtype=float)
 
 
+def warnings(at) -> list[str]:
+    """The page's warnings: Streamlit's and the one under the curves (an instant view's)."""
+    return [w.value for w in at.warning] + [v["warning"] for v in instant_shown(at) if v["warning"]]
+
+
 def trace_names(spec) -> list[str]:
     return [t.get("name", "") for t in spec["data"]]
 
 
 def test_default_view_overlays_rnn_lstm_gru_and_states_what_seed_004_really_gives():
     at = run()
-    spec = plotly_specs(at)[0]
+    spec = page_figures(at)[0]
     names = trace_names(spec)
     for label in ("RNN", "LSTM", "GRU"):
         assert f"{label} ‖dL/dh_t‖" in names and f"{label} ‖dL/dx_t‖" in names
-    assert "0" not in spec["layout"]["yaxis"]["ticktext"] and not at.warning  # tiny, not 0, in float32 too
+    assert "0" not in spec["layout"]["yaxis"]["ticktext"] and not warnings(at)  # tiny, not 0, in float32 too
     note = " ".join(i.value for i in at.info)
     assert "in float32" in note and "RNN's ratio is 1.45e+32×" in note and "exactly 0" not in note
     assert "400,000×" in note and "For nn.LSTM the ratio is" in note and "10^" in note
@@ -56,28 +64,59 @@ def test_fit_view_shows_one_row_per_model_with_a_positive_effective_memory():
 
 def test_float64_switch_removes_the_underflow_marks_where_float32_gradients_reach_zero():
     at = run(grad_T=200)  # dL/dh_t of the RNN falls below float32's smallest number, ~1e-45
-    spec = plotly_specs(at)[0]
-    assert "0" in spec["layout"]["yaxis"]["ticktext"] and "exactly 0" in at.warning[0].value
+    spec = page_figures(at)[0]
+    assert "0" in spec["layout"]["yaxis"]["ticktext"] and "exactly 0" in warnings(at)[0]
     assert "exactly 0 (underflow)" in spec["data"][trace_names(spec).index("RNN ‖dL/dh_t‖")]["customdata"]
     at.radio(key="grad_dtype").set_value("float64").run()
-    spec = plotly_specs(at)[0]
+    spec = page_figures(at)[0]
     assert "0" not in spec["layout"]["yaxis"]["ticktext"]
     assert not any("customdata" in trace for trace in spec["data"])
-    assert not at.warning
+    assert not warnings(at)
 
 
 def test_preset_button_restores_the_handbook_experiment():
     at = run(grad_T=50, grad_H=16)
     at.button(key="grad_preset").click().run()
-    assert at.number_input(key="grad_T").value == 100 and at.slider(key="grad_H").value == 64
+    assert at.session_state["grad_T"] == 100 and at.slider(key="grad_H").value == 64
+    assert instant_views(at)[0]["value"] == 100  # and the browser is told so
 
 
 def test_extreme_rho_3_and_T_5000_marks_overflow_instead_of_dropping_it():
     at = run(grad_T=5000, grad_H=8, grad_init="normal", grad_rho=3.0, grad_nonlin="relu")
-    spec = plotly_specs(at)[0]
+    spec = page_figures(at)[0]
     assert "∞/NaN" in spec["layout"]["yaxis"]["ticktext"]
     assert "inf/NaN (overflow)" in spec["data"][trace_names(spec).index("RNN ‖dL/dh_t‖")]["customdata"]
-    assert len(at.get("plotly_chart")[0].proto.spec) < 2_000_000
+    assert len(at.get("bidi_component")[0].proto.json) < 2_100_000  # the views' budget, and the control
+
+
+def test_t_is_sent_with_the_curves_of_t_and_of_t_plus_and_minus_one_step_as_the_server_draws_them():
+    at = run(grad_T=200, grad_H=16)
+    (view,) = instant_views(at)
+    assert view["control"] == {"kind": "number", "min": 10, "max": 5000, "step": 10} and view["value"] == 200
+    assert sorted(view["views"], key=int) == ["190", "200", "210"]
+    sent = {int(t): json.loads(v["figure"]) for t, v in view["views"].items()}
+    assert len(array(sent[190]["data"][0]["x"])) == 190 and len(array(sent[210]["data"][0]["x"])) == 210
+    at.session_state["grad_T"] = 210  # the value the browser drew from sent[210]
+    at.run()
+    assert not at.exception and page_figures(at)[0] == sent[210]
+    assert sorted(instant_views(at)[0]["views"], key=int) == ["200", "210", "220"]
+    assert at.query_params["grad_T"] in ("210", ["210"])
+
+
+def test_t_at_its_bounds_sends_the_one_neighbour_inside_them():
+    at = run(grad_T=10, grad_H=8)
+    assert sorted(instant_views(at)[0]["views"], key=int) == ["10", "20"]
+
+
+def test_t_that_cannot_be_computed_draws_the_control_alone_and_says_why(monkeypatch):
+    def refuse(estimated_bytes, what, reduce, **_):
+        raise BudgetError(f"{what} is over the budget: reduce the {reduce}")
+
+    monkeypatch.setattr(seqviz.gradients, "check_budget", refuse)  # no setting of the page's is over it
+    at = run(grad_T=330, grad_H=12)
+    (view,) = instant_views(at)
+    assert view["views"] is None and view["value"] == 330  # the control stays, to bring T back down
+    assert "reduce the sequence length or hidden size" in at.error[0].value
 
 
 def test_jacobian_spectrum_view_shows_the_heatmap_and_the_running_product():

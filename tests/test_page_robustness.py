@@ -16,8 +16,8 @@ from seqviz.devices import DEVICE_CHOICES
 from seqviz.figures.theme import TEMPLATE
 from seqviz.ui.registry import discover_pages
 from tests.browser.driver import FIXTURE_PAGES
-from tests.support import ROOT, app_test
-from tests.widgets import drive_bounds, drive_randomly, run_checked
+from tests.support import ROOT, app_test, instant_shown
+from tests.widgets import drive_bounds, drive_randomly, run_checked, widget_name, widgets
 
 SCRIPTS = ["app.py"] + [str(p.path.relative_to(ROOT)) for p in discover_pages() + discover_pages(FIXTURE_PAGES)]
 
@@ -41,10 +41,11 @@ def test_every_chart_carries_the_seqviz_template_and_is_drawn_without_streamlits
     at = app_test(script)
     run_checked(at, {})
     charts = at.get("plotly_chart")
-    assert charts, f"{script} drew no chart at its default settings"
-    for chart in charts:
-        assert chart.proto.theme == ""
-        template = json.loads(chart.proto.spec)["layout"]["template"]["layout"]
+    figures = [json.loads(chart.proto.spec) for chart in charts] + [view["figure"] for view in instant_shown(at)]
+    assert figures, f"{script} drew no chart at its default settings"
+    assert all(chart.proto.theme == "" for chart in charts)
+    for figure in figures:
+        template = figure["layout"]["template"]["layout"]
         assert template["paper_bgcolor"] == TEMPLATE.layout.paper_bgcolor and template["font"]["color"] == TEMPLATE.layout.font.color
 
 
@@ -67,3 +68,10 @@ def test_every_device_choice_runs_falling_back_to_cpu_where_missing(script):
 def test_the_driver_reports_a_page_that_fails_at_a_bound():
     with pytest.raises(AssertionError, match="ZeroDivisionError"):
         drive_bounds("tests/fixtures/broken_page.py")
+
+
+@pytest.mark.parametrize("script, key", [("pages/gradient_flow.py", "grad_T"), ("pages/attention.py", "attn_task")])
+def test_the_drivers_reach_the_main_controls_drawn_in_the_browser(script, key):
+    at = app_test(script)
+    run_checked(at, {})
+    assert f"InstantControl({key!r})" in [widget_name(w) for w in widgets(at)]

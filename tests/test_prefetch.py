@@ -88,14 +88,16 @@ def counted_traces(monkeypatch):
     st.cache_data.clear()
 
 
-def test_gradient_flow_computes_the_next_t_before_it_is_asked_for(counted_traces):
+def test_gradient_flow_sends_t_plus_and_minus_one_step_and_prefetches_the_step_after(counted_traces):
     at = app_test("pages/gradient_flow.py", grad_T="200", grad_H="16").run()
     prefetch.wait_idle()
-    assert not at.exception and sorted(set(counted_traces)) == [190, 200, 210]  # 190, 210 in the background
-    at.number_input(key="grad_T").increment().run()
-    assert not at.exception and at.number_input(key="grad_T").value == 210
+    # 190 and 210 are sent with 200 (seqviz.ui.instant); 180 and 220 are computed in the background
+    assert not at.exception and sorted(set(counted_traces)) == [180, 190, 200, 210, 220]
+    at.session_state["grad_T"] = 210  # the + button
+    at.run()
+    assert not at.exception and at.session_state["grad_T"] == 210
     prefetch.wait_idle()
-    assert sorted(counted_traces) == [190] * 3 + [200] * 3 + [210] * 3 + [220] * 3  # 210 came from the cache
+    assert sorted(counted_traces) == [t for t in range(180, 240, 10) for _ in range(3)]  # only 230 is new
 
 
 def test_the_kernel_explorer_computes_the_next_n_before_it_is_asked_for(monkeypatch):

@@ -10,12 +10,14 @@ format function is str (the url_* helpers' default) or raises on a label. A page
 """
 from __future__ import annotations
 
+import json
 import math
 
 from hypothesis import strategies as st
 from streamlit.proto.NumberInput_pb2 import NumberInput as NumberInputProto
 from streamlit.proto.Slider_pb2 import Slider as SliderProto
 
+from seqviz.ui.instant import WIDGET_SUFFIX
 from seqviz.ui.registry import page_constants
 from tests.support import ROOT, app_test
 
@@ -24,9 +26,30 @@ WIDGET_TYPES = ("slider", "select_slider", "number_input", "selectbox", "radio",
 NUMBER_INPUT_SPAN = 100  # steps each side of the current value when a number input has no bound
 
 
+class InstantControl:
+    """An instant view's control (seqviz.ui.instant) as the drivers see a widget: label, key, and options
+    (their texts; the instant choices' options are strings) or bounds. AppTest cannot click in the
+    browser, so a value is set the way the server moves the control: in its session key."""
+
+    def __init__(self, at, element):
+        data = json.loads(element.proto.json)
+        self.at, self.label, self.key = at, data["label"], element.key.removesuffix(WIDGET_SUFFIX)
+        self.value = data["value"]
+        control = data["control"]
+        if control["kind"] == "choice":
+            self.options = [text for text, _ in control["options"]]
+        else:
+            self.min, self.max, self.step = control["min"], control["max"], control["step"]
+
+    def set_value(self, value) -> None:
+        self.at.session_state[self.key] = value
+
+
 def widgets(at) -> list:
-    """Every drivable widget on the page (main area and sidebar), in page order per type."""
-    return [w for kind in WIDGET_TYPES for w in at.get(kind) if _drivable(w)]
+    """Every drivable widget on the page (main area and sidebar), in page order per type; instant
+    views' controls last."""
+    instant = [InstantControl(at, el) for el in at.get("bidi_component") if el.key and el.key.endswith(WIDGET_SUFFIX)]
+    return [w for kind in WIDGET_TYPES for w in at.get(kind) if _drivable(w)] + instant
 
 
 def widget_name(widget) -> str:
@@ -51,6 +74,8 @@ def _grid(low: float, high: float, step: float, integer: bool):
 
 
 def _is_integer(widget) -> bool:
+    if isinstance(widget, InstantControl):
+        return True
     if type(widget).__name__ == "Slider":
         return widget.data_type == SliderProto.INT
     return widget.proto.data_type == NumberInputProto.INT
@@ -63,7 +88,7 @@ def costly_caps(relative_path: str) -> dict[str, float]:
 
 def _bounds(widget, caps: dict | None = None) -> tuple[float, float]:
     """A slider's or number input's (min, max) under its cost cap, as ints for integer widgets."""
-    low, high = (widget.min, widget.max) if type(widget).__name__ == "Slider" else _number_bounds(widget)
+    low, high = (widget.min, widget.max) if type(widget).__name__ in ("Slider", "InstantControl") else _number_bounds(widget)
     high = min(high, (caps or {}).get(widget.label, high))
     return (int(low), int(high)) if _is_integer(widget) else (low, high)
 
@@ -79,7 +104,7 @@ def _number_bounds(widget) -> tuple[float, float]:
 def value_strategy(widget, caps: dict | None = None):
     """A Hypothesis strategy of valid values for `widget`, drawing its bounds often."""
     kind = type(widget).__name__
-    if kind in ("Slider", "NumberInput"):
+    if kind in ("Slider", "NumberInput") or (kind == "InstantControl" and not hasattr(widget, "options")):
         low, high = _bounds(widget, caps)
         single = st.one_of(st.just(low), st.just(high), _grid(low, high, widget.step or 1, _is_integer(widget)))
         if isinstance(widget.value, (list, tuple)):
@@ -96,7 +121,7 @@ def value_strategy(widget, caps: dict | None = None):
 def bound_value(widget, side: str, caps: dict | None = None):
     """The widget's lowest ("low") or highest ("high") valid value."""
     kind = type(widget).__name__
-    if kind in ("Slider", "NumberInput"):
+    if kind in ("Slider", "NumberInput") or (kind == "InstantControl" and not hasattr(widget, "options")):
         value = _bounds(widget, caps)[0 if side == "low" else 1]
         return (value, value) if isinstance(widget.value, (list, tuple)) else value
     if kind == "Multiselect":

@@ -69,20 +69,25 @@ def next_values(value, previous, bounds: tuple) -> list:
     return [v for v in ahead if low <= v <= high]
 
 
-def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds: float) -> int:
-    """Prefetch `fn` at `config` with `field` set to `next_values` of its control (`bounds` =
-    (lowest, highest, step)), if computing `config` took under PREFETCH_MAX_S `seconds`.
-
-    The value shown before is this session's, kept in session state per function and field. `fn` is
-    a backend function the page caches with `cached_data(fn)` (default options: the quiet wrapper
-    must share that cache). Returns how many computations were queued."""
-    value, slot = getattr(config, field), f"prefetched_from:{fn.__module__}.{fn.__qualname__}.{field}"
+def neighbours(fn: Callable, value, bounds: tuple) -> list:
+    """`next_values` of a control of `fn` now at `value` (`bounds` = (lowest, highest, step)), from the
+    value this session showed before, kept in session state per function (and remembered as `value`)."""
+    slot = f"prefetched_from:{fn.__module__}.{fn.__qualname__}"
     previous = st.session_state.get(slot)
     st.session_state[slot] = value
+    return next_values(value, previous, bounds)
+
+
+def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds: float) -> int:
+    """Prefetch `fn` at `config` with `field` set to `neighbours` of its control (`bounds` =
+    (lowest, highest, step)), if computing `config` took under PREFETCH_MAX_S `seconds`.
+
+    `fn` is a backend function the page caches with `cached_data(fn)` (default options: the quiet
+    wrapper must share that cache). Returns how many computations were queued."""
+    ahead = neighbours(fn, getattr(config, field), bounds)
     if seconds >= PREFETCH_MAX_S:
         return 0
-    neighbours = [replace(config, **{field: v}) for v in next_values(value, previous, bounds)]
-    return prefetch(cached_data(fn, quiet=True), neighbours)
+    return prefetch(cached_data(fn, quiet=True), [replace(config, **{field: v}) for v in ahead])
 
 
 def wait_idle() -> None:

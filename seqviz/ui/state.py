@@ -12,10 +12,11 @@ the page shown differs from the one the last run left, its values win over the r
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Sequence
+from typing import Callable, Sequence
 
 import streamlit as st
 
+from seqviz.ui import instant
 from seqviz.ui.scrubber import step_scrubber
 
 _BATCH = "_url_batch"  # key → URL text (None: remove) written by the running full run; absent outside url_batch
@@ -201,6 +202,48 @@ def url_step_scrubber(label: str, spec: dict, key: str, default: int = 0, help: 
     t = st.session_state[key]
     _to_url(key, t, default)
     return t
+
+
+def url_instant_choice(label: str, options: Sequence, key: str, views: Callable[[object], dict] | None,
+                       default=None, format_func=str, help: str | None = None) -> tuple[object, instant.View | None]:
+    """One of `options` as a row of buttons drawn with the chart it drives (seqviz.ui.instant), bound to
+    `key` and to the URL like url_segmented. `views(value)` gives the views to send (option → View; an
+    option it leaves out waits for the server); None draws the control alone.
+
+    Returns the value and its view, if it had one (else the page draws what the value asks for)."""
+    default = options[0] if default is None else default
+    if not instant.available():  # Streamlit's own widget and chart
+        value = url_segmented(label, options, key, default, format_func=format_func, help=help)
+        return value, _shown_on_server(views, value)
+    value = _from_url(key, _in_options(options), default)
+    sent = None if views is None else views(value)
+    instant.instant_view(label, {"kind": "choice", "options": [[str(o), format_func(o)] for o in options]}, key,
+                         sent, _in_options(options), help)
+    _to_url(key, value, default)
+    return value, None if sent is None else sent.get(value)
+
+
+def url_instant_number(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
+                       views: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.View | None]:
+    """A whole number with − and + buttons (by `step`) drawn with the chart it drives (seqviz.ui.instant),
+    bound to `key` and to the URL like url_number; `views` and the result as in url_instant_choice."""
+    parse = _bounded(int, min_value, max_value)
+    if not instant.available():
+        value = url_number(label, min_value, max_value, key, default, step=step, help=help)
+        return value, _shown_on_server(views, value)
+    _clamp_remembered(key, min_value, max_value)
+    value = _from_url(key, parse, default)
+    sent = None if views is None else views(value)
+    instant.instant_view(label, {"kind": "number", "min": min_value, "max": max_value, "step": step}, key, sent,
+                         parse, help)
+    _to_url(key, value, default)
+    return value, None if sent is None else sent.get(value)
+
+
+def _shown_on_server(views: Callable | None, value) -> instant.View | None:
+    view = None if views is None else views(value).get(value)
+    instant.show_on_server(view)
+    return view
 
 
 def url_number(label: str, min_value, max_value, key: str, default, container=st, **kwargs):

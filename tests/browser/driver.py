@@ -148,7 +148,8 @@ window.__seqvizChartSignature = () => {
 // plot's last layer is drawn).
 window.__seqvizChartsDrawn = () => {
   const main = document.querySelector("[data-testid='stMain']");
-  const boxes = main.querySelectorAll("[data-testid='stPlotlyChart']").length;
+  // Streamlit's chart boxes and the instant views' (seqviz/ui/instant.js; hidden: a control alone)
+  const boxes = main.querySelectorAll("[data-testid='stPlotlyChart'], [data-testid='seqvizInstantChart']:not([hidden])").length;
   const plots = Array.from(main.querySelectorAll(".js-plotly-plot"));
   const scrubbers = Array.from(document.querySelectorAll(SCRUBBERS));
   return boxes + scrubbers.length > 0 && plots.length === boxes && plots.every(
@@ -489,11 +490,20 @@ def _change_radio(page, container, forward: bool) -> None:
 
 
 def _change_button_group(page, container, forward: bool) -> None:
-    """st.segmented_control / st.pills, one option selected: click the next (or previous) option."""
-    options = container.locator("button")
+    """st.segmented_control / st.pills or an instant view's choice, one option selected: click the next (or
+    previous) option."""
+    options = container.locator("[data-testid='stButtonGroup'] button, [data-testid='seqvizButtonGroup'] button")
     selected = [options.nth(i).get_attribute("aria-checked") for i in range(options.count())].index("true")
     arm_input_clock(page)
     options.nth(_neighbour(selected, options.count(), forward)).click()
+
+
+def _change_instant_number(page, container, forward: bool) -> None:
+    """An instant view's number (seqviz/ui/instant.js): its + or − button."""
+    up, down = (container.locator(f"[data-testid='{t}']") for t in ("seqvizStepUp", "seqvizStepDown"))
+    button = up if (forward and up.is_enabled()) or not down.is_enabled() else down
+    arm_input_clock(page)
+    button.click()
 
 
 def _change_checkbox(page, container, forward: bool) -> None:
@@ -509,6 +519,8 @@ _ACTIONS = {
     "stButtonGroup": _change_button_group,
     "stCheckbox": _change_checkbox,
     "seqvizScrubber": _change_slider,  # a native range input (seqviz/ui/scrubber.js)
+    "seqvizButtonGroup": _change_button_group,  # an instant view's choice (seqviz/ui/instant.js)
+    "seqvizNumberInput": _change_instant_number,  # an instant view's number
 }
 
 
@@ -525,7 +537,7 @@ def click_chart_slider_step(page, step: int) -> None:
 def control_value(page, label: str, area: str = MAIN) -> str:
     """What the widget labelled `label` shows as its value (slider position, selection, number, state)."""
     container = control(page, label, area)
-    if container.locator("[data-testid='stButtonGroup']").count():
+    if container.locator("[data-testid='stButtonGroup'], [data-testid='seqvizButtonGroup']").count():
         return ",".join(b.inner_text() for b in container.locator("button[aria-checked='true']").all())
     field = container.locator("input").first
     if field.get_attribute("type") in ("checkbox", "radio"):

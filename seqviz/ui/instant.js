@@ -1,0 +1,169 @@
+// The instant view (seqviz/ui/instant.py): a page's main control drawn here together with the
+// Plotly chart it drives. The server sends the chart of the value shown and of the values a visitor
+// is likely to pick next (every option of a choice, the next value of a number); picking one of those
+// redraws the chart at once, in the input event's own task, with Plotly.react on the same plot node,
+// before the server has heard of the change. Each committed change is reported as the state "value";
+// the server mirrors it in the URL and draws the rest of the page. A value whose chart was not sent
+// dims the chart until the server's answer brings it. The server tells its value with a sequence
+// number it changes only when it moves the value itself (seqviz/ui/told.py).
+//
+// Streamlit's client bundles its own Plotly, not as a global, so plotly.js is loaded once per page
+// from the app's static files (data.plotly, staged there by instant.py).
+const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
+const shown = new Map();  // component key → {seq, value}: what this page shows, kept while it stays loaded
+let plotlyLoad = null;  // the promise of window.Plotly
+
+export default function ({ data, key, parentElement, setStateValue }) {
+  let view = parentElement.seqvizInstant;
+  if (!view || view.controlId !== data.control_id) {
+    view?.destroy();
+    view = parentElement.seqvizInstant = build(parentElement, data, key);
+  }
+  view.data = data;
+  const show = (value) => {
+    shown.set(key, { seq: data.seq, value });
+    view.show(value);
+  };
+  const memory = shown.get(key);
+  show(memory && memory.seq === data.seq ? memory.value : data.value);
+  view.pick = (value) => {
+    show(value);
+    setStateValue("value", value);
+  };
+  return () => { view.pick = null; };
+}
+
+function build(parent, data, key) {
+  const id = `seqviz-instant-${key}`;
+  const root = element("div", { class: "seqviz-instant", "data-testid": "seqvizInstant" });
+  const label = element("label", { class: "seqviz-instant-label", for: id, "data-testid": "seqvizWidgetLabel",
+    title: data.help || "" }, data.label);
+  const view = { controlId: data.control_id, data, value: null, drawn: null, pick: null };
+  const control = data.control.kind === "number" ? numberControl(id, data.control, view) : choiceControl(id, data.control, view);
+  const box = element("div", { class: "seqviz-instant-chart", "data-testid": "seqvizInstantChart" });
+  const plot = element("div", { class: "seqviz-instant-plot" });
+  const caption = element("p", { class: "seqviz-instant-caption" });
+  const warning = element("div", { class: "seqviz-instant-warning", role: "alert" });
+  box.append(plot, caption, warning);
+  root.append(label, control.element, box);
+  parent.querySelector(":scope > .seqviz-instant")?.remove();  // a control of an earlier spec; the CSS stays
+  parent.append(root);
+  let width = null;
+  const resize = new ResizeObserver(([entry]) => {  // the sidebar opened or closed: no window resize event
+    const now = Math.round(entry.contentRect.width);
+    if (width !== null && now !== width && plot.data && window.Plotly) { window.Plotly.Plots.resize(plot); }
+    width = now;
+  });
+  resize.observe(box);
+  view.show = (value) => {
+    view.value = value;
+    control.set(value);
+    const views = view.data.views;
+    box.hidden = views === null;  // a control only: the server draws what it drives
+    const entry = views && views[String(value)];
+    box.classList.toggle("seqviz-instant-stale", Boolean(views) && !entry);
+    if (!entry || entry.id === view.drawn) { return; }
+    view.drawn = entry.id;
+    setText(caption, entry.caption);
+    setText(warning, entry.warning);
+    draw(plot, entry, view, view.data.plotly);
+  };
+  view.destroy = () => {
+    resize.disconnect();
+    if (window.Plotly) { window.Plotly.purge(plot); }
+  };
+  return view;
+}
+
+// Draws at once where plotly.js is loaded (every change after the first chart), else when it is.
+function draw(plot, entry, view, url) {
+  const figure = JSON.parse(entry.figure);  // parsed for each draw: Plotly keeps and changes what it is given
+  const react = (Plotly) => {
+    if (view.drawn === entry.id) { Plotly.react(plot, figure.data, figure.layout, PLOTLY_CONFIG); }
+  };
+  if (window.Plotly) {
+    react(window.Plotly);
+    return;
+  }
+  loadPlotly(url).then(react, (error) => {
+    plot.replaceChildren(element("p", { class: "seqviz-instant-warning" }, `The chart could not be drawn: ${error.message}.`));
+  });
+}
+
+function loadPlotly(url) {
+  if (!plotlyLoad) {
+    plotlyLoad = new Promise((resolve, reject) => {
+      const script = element("script", { src: url, async: "" });
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(`${url} defined no Plotly`)));
+      script.onerror = () => reject(new Error(`plotly.js did not load from ${url}`));
+      document.head.append(script);
+    });
+    plotlyLoad.catch(() => { plotlyLoad = null; });  // the next chart tries again
+  }
+  return plotlyLoad;
+}
+
+// One option always selected, as a row of buttons (st.segmented_control's look).
+function choiceControl(id, spec, view) {
+  const group = element("div", { id, class: "seqviz-instant-choice", role: "radiogroup", "data-testid": "seqvizButtonGroup" });
+  const buttons = spec.options.map(([value, text]) => {
+    const button = element("button", { type: "button", role: "radio", "aria-checked": "false" }, text);
+    button.addEventListener("click", () => { if (value !== view.value) { view.pick?.(value); } });
+    group.append(button);
+    return [value, button];
+  });
+  const set = (value) => buttons.forEach(([v, button]) => button.setAttribute("aria-checked", String(v === value)));
+  return { element: group, set };
+}
+
+// A whole number in [min, max] with − and + buttons that move it by `step` (st.number_input's look).
+// A typed value counts on Enter or when the field loses focus; the arrow keys step it like the buttons.
+function numberControl(id, spec, view) {
+  const group = element("div", { class: "seqviz-instant-number", "data-testid": "seqvizNumberInput" });
+  const input = element("input", { id, type: "number", min: spec.min, max: spec.max, step: 1, inputmode: "numeric" });
+  const down = element("button", { type: "button", "aria-label": `minus ${spec.step}`, "data-testid": "seqvizStepDown" }, "−");
+  const up = element("button", { type: "button", "aria-label": `plus ${spec.step}`, "data-testid": "seqvizStepUp" }, "+");
+  group.append(input, down, up);
+  const commit = (value) => {
+    if (!Number.isFinite(value)) {
+      input.value = view.value;
+      return;
+    }
+    const bounded = Math.min(Math.max(Math.round(value), spec.min), spec.max);
+    if (bounded === view.value) {
+      input.value = bounded;
+      return;
+    }
+    view.pick?.(bounded);
+  };
+  const typed = () => commit(input.value === "" ? NaN : Number(input.value));
+  down.addEventListener("click", () => commit(view.value - spec.step));
+  up.addEventListener("click", () => commit(view.value + spec.step));
+  input.addEventListener("change", typed);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      typed();
+    } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      event.preventDefault();
+      commit(view.value + (event.key === "ArrowUp" ? spec.step : -spec.step));
+    }
+  });
+  const set = (value) => {
+    if (document.activeElement !== input || Number(input.value) !== value) { input.value = value; }
+    down.disabled = value <= spec.min;
+    up.disabled = value >= spec.max;
+  };
+  return { element: group, set };
+}
+
+function setText(node, text) {
+  node.textContent = text || "";
+  node.hidden = !text;
+}
+
+function element(tag, attributes, ...children) {
+  const made = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) { made.setAttribute(name, value); }
+  made.append(...children);
+  return made;
+}

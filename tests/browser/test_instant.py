@@ -1,0 +1,85 @@
+"""Instant views (seqviz/ui/instant.js) in Chromium: Attention's task and Gradient flow's T redraw their
+chart in the click's own task, before the server hears of it; the URL and Back follow; a value whose
+chart was not sent waits for the server, and the chart it gets is the server's."""
+from __future__ import annotations
+
+from tests.browser import driver
+from tests.browser.test_history import go
+from tests.browser.test_pages import assert_clean
+
+INSTANT = f"{driver.MAIN} [data-testid='seqvizInstant']"
+
+# Clicks the control's element `selector` and reads, in the same task, what the chart then holds:
+# nothing can have come from the server in between.
+CLICK_AND_READ = """(selector) => {
+  const root = document.querySelector("[data-testid='stMain'] [data-testid='seqvizInstant']");
+  const plot = root.querySelector(".js-plotly-plot");
+  const before = plot.data;
+  root.querySelector(selector).click();
+  return {replaced: plot.data !== before, xmax: plot._fullLayout.xaxis.range[1],
+          caption: root.querySelector(".seqviz-instant-caption").textContent,
+          checked: Array.from(root.querySelectorAll("[aria-checked='true']")).map((b) => b.textContent)};
+}"""
+
+
+def open_page(page, server, path: str) -> None:
+    driver.open_page(page, f"{server.url}/{path}")
+    driver.wait_for_charts(page)
+
+
+def x_max(page) -> float:
+    """The right end of the instant view's chart's x axis, as Plotly drew it."""
+    return page.evaluate("""() => document.querySelector("[data-testid='stMain'] [data-testid='seqvizInstant']"
+      + " .js-plotly-plot")._fullLayout.xaxis.range[1]""")
+
+
+def test_a_task_click_shows_that_tasks_curves_before_the_server_hears_and_the_url_and_back_follow(
+        page, console, app_server):
+    open_page(page, app_server, "attention")
+    reverse = page.evaluate(CLICK_AND_READ, "button:nth-child(1)")  # the task shown: nothing to redraw
+    assert not reverse["replaced"] and reverse["checked"] == ["reverse"]
+    sort = page.evaluate(CLICK_AND_READ, "button:nth-child(2)")
+    assert sort["replaced"] and sort["checked"] == ["sort"] and "shipped checkpoint" in sort["caption"]
+    assert "attn_task" not in page.url  # the click's own task: the server has not answered yet
+    page.wait_for_url("**/attention?attn_task=sort")
+    driver.wait_for_app_run(page)
+    assert driver.control_value(page, "Task") == "sort"
+    go(page, "back")
+    page.wait_for_function("""() => document.querySelector("[data-testid='stMain'] [data-testid='seqvizInstant']"
+      + " [aria-checked='true']").textContent === "reverse" """)
+    driver.wait_for_charts(page)
+    assert_clean(page, console)
+
+
+def test_t_steps_in_the_browser_and_a_typed_t_far_away_gets_the_servers_chart(page, console, app_server):
+    # the next T is sent only where T itself took under 0.25 s to compute: H = 8 is quick even on a
+    # machine busy with the browser and the other tests
+    open_page(page, app_server, "gradient-flow?grad_H=8")
+    assert 98 < x_max(page) < 101  # steps 0 … 99
+    shown = page.evaluate(CLICK_AND_READ, "[data-testid='seqvizStepUp']")
+    assert shown["replaced"] and 108 < shown["xmax"] < 111 and "grad_T" not in page.url
+    page.wait_for_url("**/gradient-flow?grad_H=8&grad_T=110")
+    driver.wait_for_app_run(page)
+    assert driver.control_value(page, "Sequence length T") == "110"
+    field = page.locator(f"{INSTANT} input")
+    before = driver.chart_signature(page)
+    field.fill("300")
+    field.press("Enter")  # not sent ahead: the chart waits, dimmed, for the server's
+    page.wait_for_url("**/gradient-flow?grad_H=8&grad_T=300")
+    page.wait_for_function("(before) => window.__seqvizChartSignature() !== before", arg=before)
+    driver.wait_for_app_run(page)
+    driver.wait_for_charts(page)
+    assert page.locator(f"{INSTANT} .seqviz-instant-stale").count() == 0
+    assert 298 < x_max(page) < 301
+    assert_clean(page, console)
+
+
+def test_t_out_of_bounds_is_brought_back_inside_them(page, console, app_server):
+    open_page(page, app_server, "gradient-flow?grad_T=4990")
+    field = page.locator(f"{INSTANT} input")
+    field.fill("99999")
+    field.press("Enter")
+    page.wait_for_url("**/gradient-flow?grad_T=5000", timeout=120_000)
+    assert page.locator(f"{INSTANT} [data-testid='seqvizStepUp']").is_disabled()
+    assert driver.control_value(page, "Sequence length T") == "5000"
+    assert_clean(page, console)
