@@ -21,7 +21,7 @@ from seqviz.ui.cache import cached_data
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.instant import View
-from seqviz.ui.prefetch import PREFETCH_MAX_S, neighbours, prefetch, prefetch_neighbours
+from seqviz.ui.prefetch import prefetch_neighbours, views_around
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import (url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_toggle,
                              url_views)
@@ -119,24 +119,9 @@ def layer_control(num_layers: int) -> int:
 
 
 def gradient_curves(fields: dict, layer: int, steps: int) -> dict[int, View] | None:
-    """T → the curves, for `steps` and, if that was quick to compute, for the T a click on − or + asks
-    for (computed now, usually from the cache: the T shown before is one of them, and the one after the
-    other is prefetched in the background). None if `steps` cannot be computed: the page says why
-    under the control."""
-    config = FlowConfig(steps=steps, **fields)
-    try:
-        result = cached_flow(config)
-    except (ValueError, TypeError):
-        return None
-    views = {steps: curves_view(result, layer)}
-    ahead = neighbours(gradient_through_time, steps, T_RANGE)
-    if result.seconds < PREFETCH_MAX_S:
-        low, high, step = T_RANGE
-        for value in (v for v in (steps - step, steps + step) if low <= v <= high):
-            views[value] = curves_view(cached_flow(replace(config, steps=value)), layer)
-        beyond = [2 * value - steps for value in ahead if low <= 2 * value - steps <= high]
-        prefetch(cached_data(gradient_through_time, quiet=True), [replace(config, steps=v) for v in beyond])
-    return views
+    """T → the curves, for `steps` and the T a click on − or + asks for (seqviz.ui.prefetch.views_around)."""
+    return views_around(gradient_through_time, FlowConfig(steps=steps, **fields), "steps", T_RANGE,
+                        lambda result, _: curves_view(result, layer))
 
 
 def curves_view(result, layer: int) -> View:

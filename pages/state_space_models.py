@@ -1,6 +1,4 @@
 """State-space models: S4/S4D kernels, HiPPO memory, conv = recurrence, Mamba's selection, a task race."""
-import time
-
 import numpy as np
 import streamlit as st
 import torch
@@ -17,9 +15,10 @@ from seqviz.ssm_tasks import ALPHABET, TASKS, decode, make_batch
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.errors import explain_errors
-from seqviz.ui.prefetch import prefetch_neighbours
+from seqviz.ui.instant import View
+from seqviz.ui.prefetch import views_around
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_text, url_views
+from seqviz.ui.state import url_instant_slider, url_radio, url_selectbox, url_slider, url_text, url_views
 
 TITLE = "State-space models"
 ICON = ":material/waves:"
@@ -84,24 +83,38 @@ def kernels(fields: dict, view: str) -> None:
     kernels, or Ā's eigenvalues (see url_views): only the chosen one is computed and sent.
 
     A fragment: changing N, the page's main control, reruns only this, not the title, the sidebar,
-    the other controls or the LegS comparison, which do not depend on N.
+    the other controls or the LegS comparison, which do not depend on N. N is drawn in the browser with
+    the plots of N and N ± 2 (seqviz.ui.instant), so its arrow keys show them before the server hears.
     """
-    config = SSMConfig(N=state_size("ssm_k"), **fields)
-    start = time.perf_counter()
-    with explain_errors():
-        result = cached_kernel(config)
-    seconds = time.perf_counter() - start
+    low, high, step = N_RANGE
+    N, shown = url_instant_slider("State size N", low, high, key="ssm_k_N", default=64, step=step,
+                                  views=lambda N: kernel_views(fields, view, N),
+                                  help="Complex inits store N/2 conjugate pairs.")
+    if shown is None:  # N could not be computed: say why
+        with explain_errors():
+            cached_kernel(SSMConfig(N=N, **fields))
+
+
+def kernel_views(fields: dict, view: str, N: int) -> dict | None:
+    """N → the chosen view's plot and caption, for N and its neighbours (seqviz.ui.prefetch.views_around)."""
+    try:
+        config = SSMConfig(N=N, **fields)
+    except (ValueError, TypeError):
+        return None
+    return views_around(kernel_view, config, "N", N_RANGE, lambda result, c: kernel_plot(result, c, view))
+
+
+def kernel_plot(result, config: SSMConfig, view: str) -> View:
+    radius = radius_text(result.max_abs_eig_A_bar)
     if view == KERNEL_VIEWS[0]:
-        plotly_chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
-                                           f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"))
-        st.caption(f"max |λ(Ā)| = {radius_text(result.max_abs_eig_A_bar)} (< 1: the recurrence is stable; the "
-                   f"view '{KERNEL_VIEWS[1]}' shows every eigenvalue).")
-    else:
-        plotly_chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt))
-        st.caption(f"max |λ(Ā)| = {radius_text(result.max_abs_eig_A_bar)}. Move the slider under the right plot to "
-                   "see Ā's eigenvalues travel as Δ changes: small Δ keeps them near 1 (long memory), large Δ "
-                   f"{large_step_limit(config.method)} ({config.method}).")
-    prefetch_neighbours(kernel_view, config, "N", N_RANGE, seconds)  # the slider's arrow keys
+        return View(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
+                                          f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"),
+                    f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the view '{KERNEL_VIEWS[1]}' shows "
+                    "every eigenvalue).")
+    return View(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt),
+                f"max |λ(Ā)| = {radius}. Move the slider under the right plot to see Ā's eigenvalues travel as Δ "
+                f"changes: small Δ keeps them near 1 (long memory), large Δ {large_step_limit(config.method)} "
+                f"({config.method}).")
 
 
 def legs_convergence() -> None:

@@ -73,10 +73,12 @@ class KernelResult:
     eig_A: np.ndarray                   # (N,) complex
     eig_A_bar: dict[float, np.ndarray]  # Δ -> (N,) complex, for DT_GRID and the chosen Δ
     max_abs_eig_A_bar: float
+    seconds: float  # to compute
 
 
 def kernel_view(config: SSMConfig) -> KernelResult:
     """Kernels of `channels` SSMs (random C each) and the eigenvalues of A and Ā over a Δ grid."""
+    start = time.perf_counter()
     A, B = state_matrices(config)  # once: S4D-LegS diagonalises an N × N matrix
     K = np.stack([ssm.kernel(A, B, readout(config, A, B, c), config.dt, config.L, config.method).numpy()
                   for c in range(config.channels)]).astype(np.float32)
@@ -85,7 +87,8 @@ def kernel_view(config: SSMConfig) -> KernelResult:
     for dt in sorted(set(DT_GRID) | {config.dt}):
         A_bar, _ = ssm.discretize(A, B, dt, config.method)
         eig_A_bar[dt] = _full_spectrum(A_bar).numpy()
-    return KernelResult(K, eig_A.numpy(), eig_A_bar, float(np.abs(eig_A_bar[config.dt]).max()))
+    return KernelResult(K, eig_A.numpy(), eig_A_bar, float(np.abs(eig_A_bar[config.dt]).max()),
+                        time.perf_counter() - start)
 
 
 def radius_text(r: float) -> str:

@@ -1,9 +1,10 @@
 """AppTest of the state-space page: every view runs with defaults and reacts to its main controls."""
 import base64
+import json
 
 import numpy as np
 
-from tests.support import app_test, plotly_specs
+from tests.support import app_test, instant_views, page_captions, page_figures
 
 PAGE = "pages/state_space_models.py"
 
@@ -25,13 +26,13 @@ def run(**query):
 def test_kernel_explorer_default_shows_kernels_and_the_legs_comparison_and_another_view_the_eigenvalues():
     at = run()
     assert at.title[0].value == "State-space models"
-    kernels, legs = plotly_specs(at)
+    kernels, legs = page_figures(at)
     assert len(kernels["data"]) == 3 and len(values(kernels["data"][0]["y"])) == 1024
     assert [trace["name"] for trace in legs["data"]].count("dense HiPPO-LegS") == 1
     at = run(ssm_k_tab="Eigenvalues of Ā")
-    eigenvalues, legs = plotly_specs(at)
+    eigenvalues, legs = page_figures(at)
     assert eigenvalues["data"][1]["name"] == "unit circle" and len(eigenvalues["frames"]) >= 13
-    assert any("Move the slider under the right plot" in c.value for c in at.caption)
+    assert "Move the slider under the right plot" in page_captions(at)
 
 
 def dense_kernel(legs: dict) -> np.ndarray:
@@ -41,9 +42,9 @@ def dense_kernel(legs: dict) -> np.ndarray:
 
 def test_legs_comparison_follows_the_chosen_basis_kernel_and_reports_the_rate():
     at = run()
-    first = dense_kernel(plotly_specs(at)[1])
+    first = dense_kernel(page_figures(at)[1])
     at.selectbox(key="ssm_legs_n").set_value(3).run()
-    legs = plotly_specs(at)[1]
+    legs = page_figures(at)[1]
     assert legs["layout"]["annotations"][0]["text"] == "basis kernel n = 3"
     assert not np.allclose(dense_kernel(legs), first)
     assert any("N=512" in c.value and "fall like N^(−" in c.value for c in at.caption)
@@ -51,29 +52,42 @@ def test_legs_comparison_follows_the_chosen_basis_kernel_and_reports_the_rate():
 
 def test_kernel_explorer_at_n_256_and_l_16384_is_decimated_and_stable():
     at = run(ssm_k_N=256, ssm_k_L=16384, ssm_k_init="inv")
-    kernels = plotly_specs(at)[0]
+    kernels = page_figures(at)[0]
     assert len(values(kernels["data"][0]["y"])) <= 4000 and "every 5th sample" in kernels["layout"]["title"]["text"]
-    assert any("max |λ(Ā)|" in c.value for c in at.caption)
+    assert "max |λ(Ā)|" in page_captions(at)
+
+
+def test_n_is_sent_with_the_plots_of_n_and_n_plus_and_minus_2_and_the_slider_follows_its_steps():
+    at = run(ssm_k_N=32, ssm_k_L=256)
+    (view,) = instant_views(at)
+    assert view["control"] == {"kind": "slider", "min": 4, "max": 256, "step": 2} and view["value"] == 32
+    assert sorted(view["views"], key=int) == ["30", "32", "34"]
+    assert "N=34" in json.loads(view["views"]["34"]["figure"])["layout"]["title"]["text"]
+    at.session_state["ssm_k_N"] = 34  # the slider's right arrow key
+    at.run()
+    assert page_figures(at)[0] == json.loads(view["views"]["34"]["figure"])
+    assert run(ssm_k_N=33).session_state["ssm_k_N"] == 64  # a URL value off the slider's steps is ignored
 
 
 def test_larger_step_pulls_discrete_eigenvalues_toward_zero():
     at = run(ssm_k_init="real", ssm_k_N=8, ssm_k_tab="Eigenvalues of Ā")
-    small = np.abs(values(plotly_specs(at)[0]["data"][2]["x"])).max()
+    small = np.abs(values(page_figures(at)[0]["data"][2]["x"])).max()
     at.slider(key="ssm_k_logdt").set_value(0.0).run()
-    large = np.abs(values(plotly_specs(at)[0]["data"][2]["x"])).max()
+    large = np.abs(values(page_figures(at)[0]["data"][2]["x"])).max()
     assert large < small
 
 
 def test_dense_reference_over_n_64_gives_a_clear_error():
     at = run(ssm_k_init="hippo_dense", ssm_k_N=128)
     assert any("N ≤ 64" in e.value for e in at.error)
+    assert instant_views(at)[0]["views"] is None  # the slider alone, to bring N back down
 
 
 def test_memory_view_scrubbing_time_changes_the_reconstructed_window():
     at = run(ssm_view="Memory (HiPPO)", ssm_mem_T=500, ssm_mem_t=100)
-    assert len(values(plotly_specs(at)[0]["data"][2]["y"])) == 101
+    assert len(values(page_figures(at)[0]["data"][2]["y"])) == 101
     at.slider(key="ssm_mem_t").set_value(400).run()
-    memory, errors = plotly_specs(at)
+    memory, errors = page_figures(at)
     assert len(values(memory["data"][2]["y"])) == 401
     assert {trace["name"] for trace in errors["data"]} == {"N=4", "N=16", "N=32"}
 
@@ -86,14 +100,14 @@ def test_memory_view_at_n_256_reconstructs_a_polynomial_closely():
 def test_conv_equals_recurrence_at_l_16384_and_n_256():
     at = run(ssm_view="Conv = recurrence", ssm_c_N=256, ssm_c_L=16384)
     assert float(at.metric[0].value) < 1e-6
-    timing = plotly_specs(at)[1]
+    timing = page_figures(at)[1]
     assert list(values(timing["data"][0]["x"])) == [256, 1024, 4096, 16384]
 
 
 def test_selection_view_shows_delta_attention_states_and_lstm_gates():
     at = run(ssm_view="Selection (Mamba)", ssm_sel_text="..a...b..c.d....????")
-    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
-    delta = plotly_specs(at)[0]
+    titles = [spec["layout"]["title"]["text"] for spec in page_figures(at)]
+    delta = page_figures(at)[0]
     assert titles[0].startswith("Δ_t per token") and len(values(delta["data"][0]["y"])) == 20
     assert values(delta["data"][1]["z"]).shape == (32, 20)
     assert any(t.startswith("hidden attention") for t in titles)
@@ -107,7 +121,7 @@ def test_selection_view_rejects_characters_outside_the_alphabet():
 
 def test_compare_view_shows_the_saved_run_next_to_the_paper():
     at = run(ssm_view="Compare on a task")
-    accuracy = plotly_specs(at)[0]
+    accuracy = page_figures(at)[0]
     assert {t["name"].rsplit(" (", 1)[0] for t in accuracy["data"]} == {"Mamba (S6)", "S4D", "LSTM"}
     assert any("99.8" in m.value for m in at.markdown)
 
@@ -117,8 +131,8 @@ def test_compare_view_trains_live_with_a_small_budget():
     at.button[0].click().run()
     assert not at.exception
     assert any("live run" in m.value and "20 steps" in m.value for m in at.markdown)
-    assert list(values(plotly_specs(at)[0]["data"][0]["x"])) == [8]
-    loss = plotly_specs(at)[1]["data"][0]  # 20 steps: the mean of the last 4 at each step from the 4th
+    assert list(values(page_figures(at)[0]["data"][0]["x"])) == [8]
+    loss = page_figures(at)[1]["data"][0]  # 20 steps: the mean of the last 4 at each step from the 4th
     assert list(values(loss["x"])) == list(range(4, 21)) and np.isfinite(values(loss["y"])).all()
 
 
@@ -143,7 +157,7 @@ def test_choosing_another_task_replaces_the_input_by_an_example_of_it():
     assert not at.exception
     text = at.text_input(key="ssm_sel_text").value
     assert text != first and at.query_params["ssm_sel_text"] == text
-    assert len(values(plotly_specs(at)[0]["data"][0]["y"])) == len(text)  # Δ_t of the new input's tokens
+    assert len(values(page_figures(at)[0]["data"][0]["y"])) == len(text)  # Δ_t of the new input's tokens
 
 
 def test_on_a_gpu_the_page_says_it_computes_on_the_cpu(monkeypatch):

@@ -100,7 +100,7 @@ def test_gradient_flow_sends_t_plus_and_minus_one_step_and_prefetches_the_step_a
     assert sorted(counted_traces) == [t for t in range(180, 240, 10) for _ in range(3)]  # only 230 is new
 
 
-def test_the_kernel_explorer_computes_the_next_n_before_it_is_asked_for(monkeypatch):
+def test_the_kernel_explorer_sends_n_plus_and_minus_2_and_prefetches_the_step_after(monkeypatch):
     import seqviz.ssm_lab
 
     st.cache_data.clear()
@@ -110,10 +110,11 @@ def test_the_kernel_explorer_computes_the_next_n_before_it_is_asked_for(monkeypa
     try:
         at = app_test("pages/state_space_models.py", ssm_k_N="64").run()
         prefetch.wait_idle()
-        assert not at.exception and sorted(builds) == [62, 64, 66]
-        at.slider(key="ssm_k_N").set_value(66).run()
+        assert not at.exception and sorted(builds) == [60, 62, 64, 66, 68]  # 60 and 68 in the background
+        at.session_state["ssm_k_N"] = 66  # the slider's right arrow key
+        at.run()
         prefetch.wait_idle()
-        assert not at.exception and sorted(builds) == [62, 64, 66, 68]  # 66 came from the cache
+        assert not at.exception and sorted(builds) == [60, 62, 64, 66, 68, 70]  # only 70 is new
     finally:
         prefetch.wait_idle()
         st.cache_data.clear()

@@ -2,7 +2,8 @@
 // Plotly chart it drives. The server sends the chart of the value shown and of the values a visitor
 // is likely to pick next (every option of a choice, the next value of a number); picking one of those
 // redraws the chart at once, in the input event's own task, with Plotly.react on the same plot node,
-// before the server has heard of the change. Each committed change is reported as the state "value";
+// before the server has heard of the change (a slider's drag redraws at each value whose chart it
+// has). Each committed change is reported as the state "value";
 // the server mirrors it in the URL and draws the rest of the page. A value whose chart was not sent
 // dims the chart until the server's answer brings it. The server tells its value with a sequence
 // number it changes only when it moves the value itself (seqviz/ui/told.py).
@@ -26,11 +27,12 @@ export default function ({ data, key, parentElement, setStateValue }) {
   };
   const memory = shown.get(key);
   show(memory && memory.seq === data.seq ? memory.value : data.value);
+  view.preview = show;
   view.pick = (value) => {
     show(value);
     setStateValue("value", value);
   };
-  return () => { view.pick = null; };
+  return () => { view.pick = view.preview = null; };
 }
 
 function build(parent, data, key) {
@@ -38,8 +40,8 @@ function build(parent, data, key) {
   const root = element("div", { class: "seqviz-instant", "data-testid": "seqvizInstant" });
   const label = element("label", { class: "seqviz-instant-label", for: id, "data-testid": "seqvizWidgetLabel",
     title: data.help || "" }, data.label);
-  const view = { controlId: data.control_id, data, value: null, drawn: null, pick: null };
-  const control = data.control.kind === "number" ? numberControl(id, data.control, view) : choiceControl(id, data.control, view);
+  const view = { controlId: data.control_id, data, value: null, drawn: null, pick: null, preview: null };
+  const control = CONTROLS[data.control.kind](id, data.control, view);
   const box = element("div", { class: "seqviz-instant-chart", "data-testid": "seqvizInstantChart" });
   const plot = element("div", { class: "seqviz-instant-plot" });
   const caption = element("p", { class: "seqviz-instant-caption" });
@@ -51,7 +53,9 @@ function build(parent, data, key) {
   let width = null;
   const resize = new ResizeObserver(([entry]) => {  // the sidebar opened or closed: no window resize event
     const now = Math.round(entry.contentRect.width);
-    if (width !== null && now !== width && plot.data && window.Plotly) { window.Plotly.Plots.resize(plot); }
+    if (width !== null && now !== width && now > 0 && plot.data && window.Plotly) {
+      window.Plotly.Plots.resize(plot).catch(() => {});  // removed from the page meanwhile: nothing to resize
+    }
     width = now;
   });
   resize.observe(box);
@@ -155,6 +159,25 @@ function numberControl(id, spec, view) {
   };
   return { element: group, set };
 }
+
+// A whole number in [min, max] on a grid of `step`, as a range slider with its value beside the label
+// (st.slider's look). A drag previews each value it passes; its end, or a key press, commits the value.
+function sliderControl(id, spec, view) {
+  const group = element("div", { class: "seqviz-instant-slider", "data-testid": "seqvizSlider" });
+  const shown = element("output", { for: id });
+  const input = element("input", { id, class: "seqviz-range", type: "range", min: spec.min, max: spec.max, step: spec.step });
+  group.append(shown, input);
+  input.addEventListener("input", () => view.preview?.(Number(input.value)));
+  input.addEventListener("change", () => view.pick?.(Number(input.value)));
+  const set = (value) => {
+    input.value = value;
+    shown.textContent = value;
+    input.style.setProperty("--filled", `${(100 * (value - spec.min)) / (spec.max - spec.min)}%`);
+  };
+  return { element: group, set };
+}
+
+const CONTROLS = { choice: choiceControl, number: numberControl, slider: sliderControl };
 
 function setText(node, text) {
   node.textContent = text || "";

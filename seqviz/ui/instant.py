@@ -37,7 +37,8 @@ _HERE = Path(__file__).resolve().parent
 _STATIC = _HERE.parents[1] / "static"  # next to app.py: Streamlit serves it at /app/static/
 _LOG = logging.getLogger(__name__)
 _COMPONENT = st.components.v2.component(
-    "seqviz_instant_view", js=(_HERE / "instant.js").read_text(), css=(_HERE / "instant.css").read_text(),
+    "seqviz_instant_view", js=(_HERE / "instant.js").read_text(),
+    css=(_HERE / "range.css").read_text() + (_HERE / "instant.css").read_text(),
     isolate_styles=False)  # in the page's DOM: its theme's font, and a test or benchmark reads it like the rest
 
 
@@ -95,8 +96,8 @@ def within_budget(specs: dict, shown: str) -> dict:
 
 
 def instant_view(label: str, control: dict, key: str, views: dict | None, parse, help: str | None = None) -> None:
-    """Draw the control `control` (instant.js: {"kind": "choice", "options": [[text, label], …]} or
-    {"kind": "number", "min", "max", "step"}) at st.session_state[key], with `views` (value → View; None:
+    """Draw the control `control` (instant.js: {"kind": "choice", "options": [[text, label], …]}, or
+    {"kind": "number" or "slider", "min", "max", "step"}) at st.session_state[key], with `views` (value → View; None:
     the control alone), under the widget key `{key}{WIDGET_SUFFIX}`. `parse` turns the value the browser
     reports into the session's (raising ValueError for one it must not take) before the next run."""
     widget = f"{key}{WIDGET_SUFFIX}"

@@ -1,7 +1,8 @@
 """Compute in the background what the next click on a page's main control will ask for.
 
 A teacher steps T or N one click (or arrow key) at a time, so the next request is a neighbour of the
-value on screen. After a view is drawn, `prefetch_neighbours` queues the neighbours' computations on one
+value on screen. An instant view sends the neighbours' views with the value's own (`views_around`),
+computed in the run; the values after those are prefetched. After a view is drawn, `prefetch_neighbours` queues the neighbours' computations on one
 background worker for the whole process. The worker calls the backend function through a spinner-less
 `cached_data` wrapper, which shares the page's cache (Streamlit keys a function's cache by its
 module, name and source), so the next click is served from the cache.
@@ -88,6 +89,35 @@ def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds
     if seconds >= PREFETCH_MAX_S:
         return 0
     return prefetch(cached_data(fn, quiet=True), [replace(config, **{field: v}) for v in ahead])
+
+
+def views_around(fn: Callable, config, field: str, bounds: tuple, view_of: Callable) -> dict | None:
+    """value → `view_of(result, config)` for `config`'s `field` and, if its result took under
+    PREFETCH_MAX_S to compute (`result.seconds`), for the values one step either side (`bounds` =
+    (lowest, highest, step)), computed now: usually from the cache, as the value shown before is one of
+    them and the one after the other is prefetched in the background. For an instant view
+    (seqviz.ui.instant), whose − and + or arrow keys then redraw in the browser. None if `config`
+    itself cannot be computed (the page says why); a neighbour that cannot is left out.
+
+    `fn` is a backend function the page caches with `cached_data(fn)`, as for prefetch_neighbours."""
+    cached, value = cached_data(fn), getattr(config, field)
+    try:
+        result = cached(config)
+    except (ValueError, TypeError):
+        return None
+    views = {value: view_of(result, config)}
+    ahead = neighbours(fn, value, bounds)
+    if result.seconds >= PREFETCH_MAX_S:
+        return views
+    low, high, step = bounds
+    for near in (replace(config, **{field: v}) for v in (value - step, value + step) if low <= v <= high):
+        try:
+            views[getattr(near, field)] = view_of(cached(near), near)
+        except (ValueError, TypeError):
+            continue
+    beyond = [2 * v - value for v in ahead if low <= 2 * v - value <= high]
+    prefetch(cached_data(fn, quiet=True), [replace(config, **{field: v}) for v in beyond])
+    return views
 
 
 def wait_idle() -> None:

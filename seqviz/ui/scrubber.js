@@ -45,7 +45,7 @@ function build(parent, data, key) {
   const id = `seqviz-scrubber-${key}`;
   const label = element("label", { for: id, "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label);
   const value = element("output", { for: id });
-  const input = element("input", { id, type: "range", min: 0, max: data.steps - 1, step: 1, value: 0 });
+  const input = element("input", { id, class: "seqviz-range", type: "range", min: 0, max: data.steps - 1, step: 1, value: 0 });
   const head = element("div", { class: "seqviz-scrubber-head" });
   head.append(label, value);
   const svg = document.createElementNS(SVG, "svg");

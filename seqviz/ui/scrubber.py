@@ -21,7 +21,8 @@ from seqviz.ui.told import adopt, told
 
 _HERE = Path(__file__).resolve().parent
 _COMPONENT = st.components.v2.component(
-    "seqviz_step_scrubber", js=(_HERE / "scrubber.js").read_text(), css=(_HERE / "scrubber.css").read_text(),
+    "seqviz_step_scrubber", js=(_HERE / "scrubber.js").read_text(),
+    css=(_HERE / "range.css").read_text() + (_HERE / "scrubber.css").read_text(),
     isolate_styles=False)  # in the page's DOM: its theme's font, and a test or benchmark reads it like the rest
 
 

@@ -227,14 +227,28 @@ def url_instant_number(label: str, min_value: int, max_value: int, key: str, def
                        views: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.View | None]:
     """A whole number with − and + buttons (by `step`) drawn with the chart it drives (seqviz.ui.instant),
     bound to `key` and to the URL like url_number; `views` and the result as in url_instant_choice."""
-    parse = _bounded(int, min_value, max_value)
-    if not instant.available():
-        value = url_number(label, min_value, max_value, key, default, step=step, help=help)
+    return _url_instant_whole("number", url_number, _bounded(int, min_value, max_value), label, min_value,
+                              max_value, key, default, step, views, help)
+
+
+def url_instant_slider(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
+                       views: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.View | None]:
+    """A whole-number slider over min_value, min_value + step, … max_value drawn with the chart it drives
+    (seqviz.ui.instant), bound to `key` and to the URL like url_slider; `views` and the result as in
+    url_instant_choice."""
+    return _url_instant_whole("slider", url_slider, _bounded(int, min_value, max_value, step), label, min_value,
+                              max_value, key, default, step, views, help)
+
+
+def _url_instant_whole(kind: str, fallback, parse, label: str, min_value: int, max_value: int, key: str,
+                       default: int, step: int, views, help) -> tuple[int, instant.View | None]:
+    if not instant.available():  # Streamlit's own widget and chart
+        value = fallback(label, min_value, max_value, key, default, step=step, help=help)
         return value, _shown_on_server(views, value)
     _clamp_remembered(key, min_value, max_value)
     value = _from_url(key, parse, default)
     sent = None if views is None else views(value)
-    instant.instant_view(label, {"kind": "number", "min": min_value, "max": max_value, "step": step}, key, sent,
+    instant.instant_view(label, {"kind": kind, "min": min_value, "max": max_value, "step": step}, key, sent,
                          parse, help)
     _to_url(key, value, default)
     return value, None if sent is None else sent.get(value)

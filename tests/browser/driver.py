@@ -521,6 +521,7 @@ _ACTIONS = {
     "seqvizScrubber": _change_slider,  # a native range input (seqviz/ui/scrubber.js)
     "seqvizButtonGroup": _change_button_group,  # an instant view's choice (seqviz/ui/instant.js)
     "seqvizNumberInput": _change_instant_number,  # an instant view's number
+    "seqvizSlider": _change_slider,  # an instant view's slider: a native range input
 }
 
 

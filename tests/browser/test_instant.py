@@ -83,3 +83,29 @@ def test_t_out_of_bounds_is_brought_back_inside_them(page, console, app_server):
     assert page.locator(f"{INSTANT} [data-testid='seqvizStepUp']").is_disabled()
     assert driver.control_value(page, "Sequence length T") == "5000"
     assert_clean(page, console)
+
+
+# Moves the slider to `value` as a drag does (an input event, no change event yet) and reads, in the same
+# task, the title of the chart it then shows.
+DRAG_AND_READ = """(value) => {
+  const root = document.querySelector("[data-testid='stMain'] [data-testid='seqvizInstant']");
+  const input = root.querySelector("input[type='range']");
+  input.value = value;
+  input.dispatchEvent(new Event("input", {bubbles: true}));
+  return {title: root.querySelector(".js-plotly-plot").layout.title.text,
+          stale: root.querySelector(".seqviz-instant-stale") !== null, shown: root.querySelector("output").textContent};
+}"""
+
+
+def test_dragging_n_previews_the_plots_it_was_sent_and_the_drags_end_commits(page, console, app_server):
+    open_page(page, app_server, "state-space-models?ssm_k_L=256")
+    near = page.evaluate(DRAG_AND_READ, 66)
+    assert "N=66" in near["title"] and not near["stale"] and near["shown"] == "66"
+    far = page.evaluate(DRAG_AND_READ, 100)  # not sent: the chart of 66 stays, dimmed
+    assert "N=66" in far["title"] and far["stale"] and "ssm_k_N" not in page.url
+    page.locator(f"{INSTANT} input").dispatch_event("change")
+    page.wait_for_url("**/state-space-models?ssm_k_L=256&ssm_k_N=100")
+    page.wait_for_function("""() => document.querySelector("[data-testid='stMain'] [data-testid='seqvizInstant']"
+      + " .js-plotly-plot").layout.title.text.includes("N=100")""")
+    assert page.locator(f"{INSTANT} .seqviz-instant-stale").count() == 0
+    assert_clean(page, console)
