@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import seqviz.gradients
+from seqviz.ui import prefetch
 from seqviz.budget import BudgetError
 from seqviz.training import TrainConfig, TrainHistory
 from tests.support import app_test, instant_shown, instant_views, page_figures, plotly_specs, table_cells
@@ -101,6 +102,15 @@ def test_t_is_sent_with_the_curves_of_t_and_of_t_plus_and_minus_one_step_as_the_
     assert not at.exception and page_figures(at)[0] == sent[210]
     assert sorted(instant_views(at)[0]["views"], key=int) == ["200", "210", "220"]
     assert at.query_params["grad_T"] in ("210", ["210"])
+
+
+def test_after_another_controls_change_the_neighbours_wait_for_the_background_not_the_chart():
+    at = run(grad_T=170, grad_H=22)
+    at.slider(key="grad_H").set_value(26).run()
+    assert list(instant_views(at)[0]["views"]) == ["170"]  # the new chart first, alone
+    prefetch.wait_idle()  # T ± 10 at H = 26, computed in the background
+    at.run()  # the visitor's next run, e.g. the click on + that the browser answered itself
+    assert sorted(instant_views(at)[0]["views"], key=int) == ["160", "170", "180"]
 
 
 def test_t_at_its_bounds_sends_the_one_neighbour_inside_them():

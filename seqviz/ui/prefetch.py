@@ -29,6 +29,7 @@ import os
 import queue
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Callable, Iterable
 
@@ -44,16 +45,20 @@ _LOG = logging.getLogger(__name__)
 _jobs: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
 _worker: threading.Thread | None = None
 _start_lock = threading.Lock()
+KNOWN_SIZE = 256  # computations remembered as done (views_around): more than the caches hold together
+_computed: OrderedDict = OrderedDict()  # (function name, config) → None, most recent last
+_known_lock = threading.Lock()
 
 
-def prefetch(cached_fn: Callable, arguments: Iterable) -> int:
-    """Queue `cached_fn(a)` for each a in `arguments` on the background worker; returns how many were queued."""
+def prefetch(cached_fn: Callable, arguments: Iterable, done: Callable | None = None) -> int:
+    """Queue `cached_fn(a)` for each a in `arguments` on the background worker, then `done(a)` if it
+    succeeded; returns how many were queued."""
     _ensure_worker()
     queued = 0
     not_before = time.monotonic() + SETTLE_S
     for argument in arguments:
         try:
-            _jobs.put_nowait((cached_fn, argument, not_before))
+            _jobs.put_nowait((cached_fn, argument, not_before, done))
             queued += 1
         except queue.Full:
             break
@@ -94,30 +99,59 @@ def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds
 def views_around(fn: Callable, config, field: str, bounds: tuple, view_of: Callable) -> dict | None:
     """value → `view_of(result, config)` for `config`'s `field` and, if its result took under
     PREFETCH_MAX_S to compute (`result.seconds`), for the values one step either side (`bounds` =
-    (lowest, highest, step)), computed now: usually from the cache, as the value shown before is one of
-    them and the one after the other is prefetched in the background. For an instant view
-    (seqviz.ui.instant), whose − and + or arrow keys then redraw in the browser. None if `config`
-    itself cannot be computed (the page says why); a neighbour that cannot is left out.
+    (lowest, highest, step)): for an instant view (seqviz.ui.instant), whose − and + or arrow keys then
+    redraw in the browser. None if `config` itself cannot be computed (the page says why); a neighbour
+    that cannot is left out.
+
+    A neighbour is computed in this run where that delays nothing a visitor waits for: it is known to
+    be computed already (the value shown before, or one the background worker prefetched), the browser
+    has drawn this value from the views it was sent before this run began (a click on + or −), or this
+    is the session's first view of it (a page load: then the first click is instant too). After a change
+    of another control, whose chart a visitor waits for, the neighbours are prefetched instead and
+    sent with the next run. The values one step beyond them, in the direction the control moved, are
+    prefetched too.
 
     `fn` is a backend function the page caches with `cached_data(fn)`, as for prefetch_neighbours."""
-    cached, value = cached_data(fn), getattr(config, field)
+    cached, value, name = cached_data(fn), getattr(config, field), f"{fn.__module__}.{fn.__qualname__}"
     try:
         result = cached(config)
     except (ValueError, TypeError):
         return None
+    _remember(name, config)
     views = {value: view_of(result, config)}
     ahead = neighbours(fn, value, bounds)
-    if result.seconds >= PREFETCH_MAX_S:
-        return views
-    low, high, step = bounds
-    for near in (replace(config, **{field: v}) for v in (value - step, value + step) if low <= v <= high):
-        try:
-            views[getattr(near, field)] = view_of(cached(near), near)
-        except (ValueError, TypeError):
-            continue
-    beyond = [2 * v - value for v in ahead if low <= 2 * v - value <= high]
-    prefetch(cached_data(fn, quiet=True), [replace(config, **{field: v}) for v in beyond])
+    sent = st.session_state.get(f"sent:{name}")
+    now = sent is None or config in sent  # a first view, or one the browser has drawn already
+    if result.seconds < PREFETCH_MAX_S:
+        low, high, step = bounds
+        later = []
+        for near in (replace(config, **{field: v}) for v in (value - step, value + step) if low <= v <= high):
+            if not (now or _known(name, near)):
+                later.append(near)
+                continue
+            try:
+                views[getattr(near, field)] = view_of(cached(near), near)
+                _remember(name, near)
+            except (ValueError, TypeError):
+                continue
+        beyond = [replace(config, **{field: 2 * v - value}) for v in ahead if low <= 2 * v - value <= high]
+        prefetch(cached_data(fn, quiet=True), later + beyond, done=lambda c: _remember(name, c))
+    st.session_state[f"sent:{name}"] = tuple(replace(config, **{field: v}) for v in views)
     return views
+
+
+def _remember(name: str, config) -> None:
+    """Note that `config` of the function `name` has been computed (and so is likely in its cache)."""
+    with _known_lock:
+        _computed[(name, config)] = None
+        _computed.move_to_end((name, config))
+        while len(_computed) > KNOWN_SIZE:
+            _computed.popitem(last=False)
+
+
+def _known(name: str, config) -> bool:
+    with _known_lock:
+        return (name, config) in _computed
 
 
 def wait_idle() -> None:
@@ -144,10 +178,12 @@ def _lower_priority() -> None:
 def _work() -> None:
     _lower_priority()
     while True:
-        cached_fn, argument, not_before = _jobs.get()
+        cached_fn, argument, not_before, done = _jobs.get()
         time.sleep(max(0.0, not_before - time.monotonic()))
         try:
             cached_fn(argument)
+            if done is not None:
+                done(argument)
         except Exception:  # a neighbour out of budget or range: the page reports it if asked for
             _LOG.debug("prefetch of %r failed", argument, exc_info=True)
         finally:
