@@ -104,7 +104,8 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     if view == "Train":
         train_view(config, device, shown)
     else:
-        {"Alignment": alignment_view, "Bottleneck": bottleneck_view, "Exposure bias": exposure_view}[view](config, device)
+        views = {"Alignment": alignment_view, "Bottleneck": bottleneck_view, "Exposure bias": exposure_view}
+        views[view](config, device)
 
 
 def training_curves(lengths: tuple[int, int, int], training: dict, device: str) -> dict[str, View]:

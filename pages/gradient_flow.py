@@ -49,7 +49,8 @@ GRADIENT_VIEWS = ("Curves", "Fit per model (λ, M, zeros)")
 MAX_RUNS = 8
 cached_flow = cached_data(gradient_through_time)
 T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
-T_CONTROL = ("Sequence length T", T_RANGE[0], T_RANGE[1], "grad_T", 100, T_RANGE[2])  # label, bounds, key, default, step
+# Sequence length T's label, lowest, highest, key, default, step
+T_CONTROL = ("Sequence length T", T_RANGE[0], T_RANGE[1], "grad_T", 100, T_RANGE[2])
 UNDERFLOW = ("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row marked 0 "
              "at the bottom of the chart. Switch Precision to float64 to see their true size.")
 cached_spectrum = cached_data(jacobian_spectrum)

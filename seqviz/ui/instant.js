@@ -38,8 +38,8 @@ export default function ({ data, key, parentElement, setStateValue }) {
 function build(parent, data, key) {
   const id = `seqviz-instant-${key}`;
   const root = element("div", { class: "seqviz-instant", "data-testid": "seqvizInstant" });
-  const label = element("label", { class: "seqviz-instant-label", for: id, "data-testid": "seqvizWidgetLabel",
-    title: data.help || "" }, data.label);
+  const label = element("label", { id: `${id}-label`, class: "seqviz-instant-label", for: id,
+    "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label);
   const view = { controlId: data.control_id, data, value: null, drawn: null, pick: null, preview: null };
   const control = CONTROLS[data.control.kind](id, data.control, view);
   const box = element("div", { class: "seqviz-instant-chart", "data-testid": "seqvizInstantChart" });
@@ -109,7 +109,8 @@ function loadPlotly(url) {
 
 // One option always selected, as a row of buttons (st.segmented_control's look).
 function choiceControl(id, spec, view) {
-  const group = element("div", { id, class: "seqviz-instant-choice", role: "radiogroup", "data-testid": "seqvizButtonGroup" });
+  const group = element("div", { id, class: "seqviz-instant-choice", role: "radiogroup", "aria-labelledby": `${id}-label`,
+    "data-testid": "seqvizButtonGroup" });
   const buttons = spec.options.map(([value, text]) => {
     const button = element("button", { type: "button", role: "radio", "aria-checked": "false" }, text);
     button.addEventListener("click", () => { if (value !== view.value) { view.pick?.(value); } });
@@ -153,7 +154,7 @@ function numberControl(id, spec, view) {
     }
   });
   const set = (value) => {
-    if (document.activeElement !== input || Number(input.value) !== value) { input.value = value; }
+    input.value = value;
     down.disabled = value <= spec.min;
     up.disabled = value >= spec.max;
   };

@@ -97,13 +97,14 @@ def within_budget(specs: dict, shown: str) -> dict:
 
 def instant_view(label: str, control: dict, key: str, views: dict | None, parse, help: str | None = None) -> None:
     """Draw the control `control` (instant.js: {"kind": "choice", "options": [[text, label], …]}, or
-    {"kind": "number" or "slider", "min", "max", "step"}) at st.session_state[key], with `views` (value → View; None:
-    the control alone), under the widget key `{key}{WIDGET_SUFFIX}`. `parse` turns the value the browser
-    reports into the session's (raising ValueError for one it must not take) before the next run."""
+    {"kind": "number" or "slider", "min", "max", "step"}) at st.session_state[key], with `views`
+    (value → View; None: the control alone), under the widget key `{key}{WIDGET_SUFFIX}`. `parse` turns
+    the value the browser reports into the session's (raising ValueError for one it must not take)
+    before the next run."""
     widget = f"{key}{WIDGET_SUFFIX}"
-    seq, value = told(key)
+    seq, value = told(key)  # the value the browser is told: the session's, or one it moved to itself
     specs = None if views is None else within_budget(
-        {str(v): view_spec(view) for v, view in views.items()}, str(value))
+        {str(v): view_spec(view) for v, view in views.items()}, str(st.session_state[key]))
     control_id = hashlib.blake2b(json.dumps([label, control, help]).encode(), digest_size=8).hexdigest()
     _COMPONENT(key=widget, data={"label": label, "help": help, "control": control, "control_id": control_id,
                                  "seq": seq, "value": str(value) if control["kind"] == "choice" else value,

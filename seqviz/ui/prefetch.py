@@ -2,8 +2,8 @@
 
 A teacher steps T or N one click (or arrow key) at a time, so the next request is a neighbour of the
 value on screen. An instant view sends the neighbours' views with the value's own (`views_around`),
-computed in the run; the values after those are prefetched. After a view is drawn, `prefetch_neighbours` queues the neighbours' computations on one
-background worker for the whole process. The worker calls the backend function through a spinner-less
+and the values after those are prefetched. After a view is drawn, `prefetch_neighbours` queues the
+neighbours' computations on one background worker for the whole process. The worker calls the backend function through a spinner-less
 `cached_data` wrapper, which shares the page's cache (Streamlit keys a function's cache by its
 module, name and source), so the next click is served from the cache.
 
