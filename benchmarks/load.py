@@ -153,7 +153,7 @@ def widget_state(widget: Widget, value):
     message = BackMsg().rerun_script.widget_states.widgets.add()
     message.id = widget.proto.id
     if widget.kind == "scrubber":  # the state its script reports, as the browser's setStateValue sends it
-        message.json_value = json.dumps({"t": value})
+        message.json_value = json.dumps({"t": {"t": value, "seq": widget.data.get("seq")}})  # seqviz/ui/told.py
     elif widget.kind == "slider":
         message.double_array_value.data.append(value)
     elif widget.kind == "number_input":

@@ -44,7 +44,7 @@ def test_the_task_is_sent_with_the_curves_of_every_tasks_shipped_model():
 def test_a_click_on_another_task_is_taken_from_the_browser_without_moving_it_back():
     at = run()
     first = instant_views(at)[0]
-    at.session_state["attn_task_instant"] = {"value": "sort"}  # as the component reports a click
+    at.session_state["attn_task_instant"] = {"pick": {"value": "sort", "seq": first["seq"]}}  # a click's report
     at.session_state["_attn_task_told"]["shows"] = "sort"  # what instant.py's callback records
     at.session_state["attn_task"] = "sort"
     at.run()

@@ -99,19 +99,26 @@ def adopt_reports():
 
     st.session_state.setdefault("task", "reverse")
     seq, _ = told("task")
-    st.session_state["seqs"] = [seq]
-    for reported in ("sort", "junk", None, 7, "dates"):
-        st.session_state["report"] = {"value": reported}  # what the component's state holds after a click
+    seqs, adopted = [seq], []
+    for reported in ("sort", "junk", None, 7, "dates"):  # a junk report: the session's value is told back
+        st.session_state["report"] = {"pick": {"value": reported, "seq": seqs[-1]}}  # the state after a click
         instant._adopt("task", "report", parse)
-        st.session_state["seqs"].append(told("task")[0])
-        st.session_state.setdefault("adopted", []).append(st.session_state["task"])
+        seqs.append(told("task")[0])
+        adopted.append((st.session_state["task"], told("task")[1]))
+    st.session_state["report"] = {"pick": {"value": "sort", "seq": seqs[0]}}  # picked before the last move
+    instant._adopt("task", "report", parse)
+    st.session_state.update(seqs=seqs + [told("task")[0]], adopted=adopted + [(st.session_state["task"], told("task")[1])])
 
 
-def test_the_browsers_report_is_taken_only_if_it_is_a_valid_value_and_is_not_told_back():
+def test_the_browsers_report_is_taken_if_valid_and_told_back_if_not_or_picked_before_a_move():
     at = AppTest.from_function(adopt_reports).run()
     assert not at.exception
-    assert at.session_state["adopted"] == ["sort", "sort", "sort", "sort", "dates"]
-    assert len(set(at.session_state["seqs"])) == 1  # the browser moved it: the sequence number stays
+    seqs, adopted = at.session_state["seqs"], at.session_state["adopted"]
+    assert [value for value, _ in adopted] == ["sort", "sort", "sort", "sort", "dates", "sort"]
+    assert seqs[1] == seqs[0]  # a valid report: the browser shows it already, nothing to tell
+    assert len(set(seqs[1:5])) == 4 and adopted[1][1] == "sort"  # each junk report: told the session's value
+    assert seqs[5] == seqs[4]  # "dates", picked under the latest number
+    assert seqs[6] != seqs[5] and adopted[5] == ("sort", "sort")  # "sort" under an old number: told again
 
 
 def number_control():

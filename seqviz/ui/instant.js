@@ -3,7 +3,7 @@
 // is likely to pick next (every option of a choice, the next value of a number); picking one of those
 // redraws the chart at once, in the input event's own task, with Plotly.react on the same plot node,
 // before the server has heard of the change (a slider's drag redraws at each value whose chart it
-// has). Each committed change is reported as the state "value";
+// has). Each committed change is reported as the state "pick";
 // the server mirrors it in the URL and draws the rest of the page. A value whose chart was not sent
 // dims the chart until the server's answer brings it. The server tells its value with a sequence
 // number it changes only when it moves the value itself (seqviz/ui/told.py).
@@ -30,9 +30,18 @@ export default function ({ data, key, parentElement, setStateValue }) {
   view.preview = show;
   view.pick = (value) => {
     show(value);
-    setStateValue("value", value);
+    // the number it was picked under (seqviz/ui/told.py); not a state named "value", whose object Streamlit
+    // would unwrap, calling back only when its own "value" changed
+    setStateValue("pick", { value, seq: data.seq });
   };
-  return () => { view.pick = view.preview = null; };
+  return () => {
+    view.pick = view.preview = null;
+    setTimeout(() => {  // unmounted, not just updated: let go of the plot and its listeners
+      if (view.root.isConnected) { return; }
+      view.destroy();
+      if (parentElement.seqvizInstant === view) { parentElement.seqvizInstant = null; }
+    });
+  };
 }
 
 function build(parent, data, key) {
@@ -40,12 +49,12 @@ function build(parent, data, key) {
   const root = element("div", { class: "seqviz-instant", "data-testid": "seqvizInstant" });
   const label = element("label", { id: `${id}-label`, class: "seqviz-instant-label", for: id,
     "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label);
-  const view = { controlId: data.control_id, data, value: null, drawn: null, pick: null, preview: null };
+  const view = { controlId: data.control_id, data, root, value: null, drawn: null, pick: null, preview: null };
   const control = CONTROLS[data.control.kind](id, data.control, view);
   const box = element("div", { class: "seqviz-instant-chart", "data-testid": "seqvizInstantChart" });
   const plot = element("div", { class: "seqviz-instant-plot" });
-  const caption = element("p", { class: "seqviz-instant-caption" });
-  const warning = element("div", { class: "seqviz-instant-warning", role: "alert" });
+  const caption = element("p", { class: "seqviz-instant-caption", hidden: "" });
+  const warning = element("div", { class: "seqviz-instant-warning", role: "alert", hidden: "" });
   box.append(plot, caption, warning);
   root.append(label, control.element, box);
   parent.querySelector(":scope > .seqviz-instant")?.remove();  // a control of an earlier spec; the CSS stays
@@ -63,8 +72,10 @@ function build(parent, data, key) {
     view.value = value;
     control.set(value);
     const views = view.data.views;
-    box.hidden = views === null;  // a control only: the server draws what it drives
     const entry = views && views[String(value)];
+    // no chart: a control only, or the server, already at this value, draws what it asks for (a Train
+    // button, an error); not sent but picked here: the old chart, dimmed, until the server answers
+    box.hidden = views === null || (!entry && view.data.current === String(value));
     box.classList.toggle("seqviz-instant-stale", Boolean(views) && !entry);
     if (!entry || entry.id === view.drawn) { return; }
     view.drawn = entry.id;
@@ -90,6 +101,7 @@ function draw(plot, entry, view, url) {
     return;
   }
   loadPlotly(url).then(react, (error) => {
+    view.drawn = null;  // the next run's data tries again
     plot.replaceChildren(element("p", { class: "seqviz-instant-warning" }, `The chart could not be drawn: ${error.message}.`));
   });
 }

@@ -6,8 +6,8 @@ and Attention's charts on screen 1.3–1.6 times later than a trivial one-slider
 (README, Interaction latency). Here the server sends, with the control, the chart (a `View`) of the
 value shown and of the values a visitor is likely to pick next; instant.js redraws the chart of a
 picked value at once with Plotly.react on the same plot node, then reports the value as the
-component's state "value", and a callback makes it the session's before the rerun that draws the
-rest of the page. A value without a view waits for that rerun, its old chart dimmed.
+component's state "pick" (with the sequence number it was picked under), and a callback makes it the
+session's before the rerun that draws the rest of the page. A value without a view waits for that rerun, its old chart dimmed.
 
 plotly.js is served from the app's static files (`server.enableStaticServing`): Streamlit's client
 keeps its own copy to itself. `available()` stages plotly.py's bundled plotly.min.js there; where
@@ -29,7 +29,7 @@ import plotly.io as pio
 import streamlit as st
 
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.told import adopt, told
+from seqviz.ui.told import adopt, retell, told
 
 WIDGET_SUFFIX = "_instant"  # the component's widget key: the session key's, with this added
 VIEW_BYTE_BUDGET = 2_000_000  # the views sent with one control, the shown one always included
@@ -108,8 +108,9 @@ def instant_view(label: str, control: dict, key: str, views: dict | None, parse,
     control_id = hashlib.blake2b(json.dumps([label, control, help]).encode(), digest_size=8).hexdigest()
     _COMPONENT(key=widget, data={"label": label, "help": help, "control": control, "control_id": control_id,
                                  "seq": seq, "value": str(value) if control["kind"] == "choice" else value,
+                                 "current": str(st.session_state[key]),  # the session's, which the page follows
                                  "views": specs, "plotly": plotly_url()},
-               on_value_change=lambda: _adopt(key, widget, parse))
+               on_pick_change=lambda: _adopt(key, widget, parse))
 
 
 def show_on_server(view: View | None) -> None:
@@ -123,9 +124,12 @@ def show_on_server(view: View | None) -> None:
 
 
 def _adopt(key: str, widget: str, parse) -> None:
-    """The on-change callback: the value the browser reported becomes the session's, if `parse` takes it."""
+    """The on-change callback: the value the browser reported (state "pick": {"value", "seq"}) becomes the
+    session's, if `parse` takes it."""
+    reported = st.session_state[widget].get("pick")
     try:
-        value = parse(st.session_state[widget].get("value"))
-    except (TypeError, ValueError):
+        value = parse(reported["value"])
+    except (TypeError, ValueError, KeyError):
+        retell(key)
         return
-    adopt(key, value)
+    adopt(key, value, reported.get("seq"))

@@ -132,8 +132,8 @@ def views_around(fn: Callable, config, field: str, bounds: tuple, view_of: Calla
             try:
                 views[getattr(near, field)] = view_of(cached(near), near)
                 _remember(name, near)
-            except (ValueError, TypeError):
-                continue
+            except Exception:  # a neighbour out of budget or failing: the value shown does not need it
+                _LOG.debug("neighbour %r left out", near, exc_info=True)
         beyond = [replace(config, **{field: 2 * v - value}) for v in ahead if low <= 2 * v - value <= high]
         prefetch(cached_data(fn, quiet=True), later + beyond, done=lambda c: _remember(name, c))
     st.session_state[f"sent:{name}"] = tuple(replace(config, **{field: v}) for v in views)

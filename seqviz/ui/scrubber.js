@@ -31,7 +31,7 @@ export default function ({ data, key, parentElement, setStateValue }) {
   };
   show(clamp(memory && memory.seq === data.seq ? memory.t : data.t, 0, data.steps - 1));
   const onInput = () => show(Number(view.input.value));
-  const onChange = () => setStateValue("t", Number(view.input.value));
+  const onChange = () => setStateValue("t", { t: Number(view.input.value), seq: data.seq });  // seqviz/ui/told.py
   view.input.addEventListener("input", onInput);
   view.input.addEventListener("change", onChange);
   return () => {

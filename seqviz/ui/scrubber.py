@@ -17,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from seqviz.ui.told import adopt, told
+from seqviz.ui.told import adopt, retell, told
 
 _HERE = Path(__file__).resolve().parent
 _COMPONENT = st.components.v2.component(
@@ -37,7 +37,10 @@ def step_scrubber(label: str, spec: dict, key: str, help: str | None = None) -> 
 
 
 def _adopt(key: str, widget: str, steps: int) -> None:
-    """The on-change callback: the step the browser reported becomes the session's."""
+    """The on-change callback: the step the browser reported ({"t", "seq"}) becomes the session's."""
     reported = st.session_state[widget].get("t")
-    if isinstance(reported, int) and not isinstance(reported, bool) and 0 <= reported < steps:
-        adopt(key, reported)
+    t = reported.get("t") if isinstance(reported, dict) else None
+    if isinstance(t, int) and not isinstance(t, bool) and 0 <= t < steps:
+        adopt(key, t, reported.get("seq"))
+    else:
+        retell(key)

@@ -255,7 +255,8 @@ def _url_instant_whole(kind: str, fallback, parse, label: str, min_value: int, m
 
 
 def _shown_on_server(views: Callable | None, value) -> instant.View | None:
-    view = None if views is None else views(value).get(value)
+    sent = None if views is None else views(value)  # None: the value cannot be computed, the page says why
+    view = None if sent is None else sent.get(value)
     instant.show_on_server(view)
     return view
 

@@ -3,6 +3,8 @@ chart in the click's own task, before the server hears of it; the URL and Back f
 chart was not sent waits for the server, and the chart it gets is the server's."""
 from __future__ import annotations
 
+import re
+
 from tests.browser import driver
 from tests.browser.test_history import go
 from tests.browser.test_pages import assert_clean
@@ -108,4 +110,33 @@ def test_dragging_n_previews_the_plots_it_was_sent_and_the_drags_end_commits(pag
     page.wait_for_function("""() => document.querySelector("[data-testid='stMain'] [data-testid='seqvizInstant']"
       + " .js-plotly-plot").layout.title.text.includes("N=100")""")
     assert page.locator(f"{INSTANT} .seqviz-instant-stale").count() == 0
+    assert_clean(page, console)
+
+
+def chart_box_shown(page) -> bool:
+    return page.locator(f"{INSTANT} [data-testid='seqvizInstantChart']").is_visible()
+
+
+def test_a_task_without_curves_hides_the_last_tasks_chart_once_the_server_has_answered(page, console, app_server):
+    open_page(page, app_server, "attention?attn_min_len=12&attn_max_len=10&attn_task=dates")  # lengths only dates ignores
+    assert chart_box_shown(page)
+    page.locator(f"{INSTANT} button", has_text="reverse").click()
+    page.wait_for_url("**/attention?attn_min_len=12")  # 10 is Longest source's default
+    page.locator(f"{driver.MAIN} [data-testid='stAlert']").first.wait_for()
+    driver.wait_for_app_run(page)
+    assert not chart_box_shown(page)  # the error is the answer, not the curves of dates, dimmed
+    assert "Shortest source (12) is longer" in page.locator(f"{driver.MAIN} [data-testid='stAlert']").first.inner_text()
+    assert_clean(page, console)
+
+
+def test_the_same_value_picked_again_after_the_server_moved_it_is_taken(page, console, app_server):
+    open_page(page, app_server, "gradient-flow?grad_H=8")
+    driver.change_and_wait(page, "Sequence length T")  # + : 110
+    page.locator(f"{driver.MAIN} [data-testid='stButton'] button", has_text="Preset").click()  # the server: T = 100
+    page.wait_for_function("""() => document.querySelector("[data-testid='stMain'] [data-testid='seqvizInstant'] input")
+      .value === "100" """)
+    driver.wait_for_app_run(page)
+    driver.change_and_wait(page, "Sequence length T")  # + again: 110, the value the browser reported before
+    page.wait_for_url(re.compile(r".*[?&]grad_T=110(&|$)"))
+    assert driver.control_value(page, "Sequence length T") == "110" and 108 < x_max(page) < 111
     assert_clean(page, console)
