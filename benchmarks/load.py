@@ -44,7 +44,7 @@ class Widget:
     proto: object
     in_main: bool
     fragment_id: str  # "" unless drawn by a fragment: a change then reruns only that fragment, as in a browser
-    data: dict | None = None  # a step scrubber's data (seqviz.ui.scrubber), which names its label and steps
+    data: dict | None = None  # a step scrubber's or instant view's data (seqviz.ui.scrubber, .instant): label, …
 
 
 @dataclass
@@ -115,8 +115,9 @@ class Visitor:
             self.widgets[proto.label] = Widget(kind, proto, in_main, message.delta.fragment_id)
         elif kind == "bidi_component" and element.bidi_component.WhichOneof("data") == "json":
             data = json.loads(element.bidi_component.json)
-            if "label" in data and "steps" in data:  # a step scrubber (sent whole the first time, then as a reference)
-                self.widgets[data["label"]] = Widget("scrubber", element.bidi_component, in_main,
+            kind = "scrubber" if "steps" in data else "instant" if "control" in data else None
+            if "label" in data and kind:  # a step scrubber or an instant view (sent whole the first time)
+                self.widgets[data["label"]] = Widget(kind, element.bidi_component, in_main,
                                                      message.delta.fragment_id, data)
 
 
@@ -134,6 +135,11 @@ def choices(widget: Widget) -> list:
     proto = widget.proto
     if widget.kind == "scrubber":
         return [t for t in range(widget.data["steps"]) if t != widget.data["t"]]
+    if widget.kind == "instant":  # seqviz.ui.instant: a choice's option texts, or a number's grid
+        control, shown = widget.data["control"], widget.data["value"]
+        if control["kind"] == "choice":
+            return [text for text, _ in control["options"] if text != shown]
+        return [v for v in range(control["min"], control["max"] + 1, control["step"]) if v != shown]
     if widget.kind == "slider":
         count = int(round((proto.max - proto.min) / proto.step)) + 1
         values = [proto.min + k * proto.step for k in range(count)]
@@ -154,6 +160,8 @@ def widget_state(widget: Widget, value):
     message.id = widget.proto.id
     if widget.kind == "scrubber":  # the state its script reports, as the browser's setStateValue sends it
         message.json_value = json.dumps({"t": {"t": value, "seq": widget.data.get("seq")}})  # seqviz/ui/told.py
+    elif widget.kind == "instant":
+        message.json_value = json.dumps({"pick": {"value": value, "seq": widget.data.get("seq")}})
     elif widget.kind == "slider":
         message.double_array_value.data.append(value)
     elif widget.kind == "number_input":
