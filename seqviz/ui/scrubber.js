@@ -37,6 +37,11 @@ export default function ({ data, key, parentElement, setStateValue }) {
   return () => {
     view.input.removeEventListener("input", onInput);
     view.input.removeEventListener("change", onChange);
+    setTimeout(() => {  // unmounted, not just updated: let go of its ResizeObserver
+      if (view.input.isConnected) { return; }
+      view.destroy();
+      if (parentElement.seqvizScrubber === view) { parentElement.seqvizScrubber = null; }
+    });
   };
 }
 
