@@ -212,23 +212,19 @@ def url_instant_choice(label: str, options: Sequence, key: str, views: Callable[
 
     Returns the value and its view, if it had one (else the page draws what the value asks for)."""
     default = options[0] if default is None else default
-    if not instant.available():  # Streamlit's own widget and chart
-        value = url_segmented(label, options, key, default, format_func=format_func, help=help)
-        return value, _shown_on_server(views, value)
-    value = _from_url(key, _in_options(options), default)
-    sent = None if views is None else views(value)
-    instant.instant_view(label, {"kind": "choice", "options": [[str(o), format_func(o)] for o in options]}, key,
-                         sent, _in_options(options), help)
-    _to_url(key, value, default)
-    return value, None if sent is None else sent.get(value)
+    control = {"kind": "choice", "options": [[str(o), format_func(o)] for o in options]}
+    return _url_instant(label, control, key, default, _in_options(options), views, help,
+                        lambda: url_segmented(label, options, key, default, format_func=format_func, help=help))
 
 
 def url_instant_number(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
                        views: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.View | None]:
     """A whole number with − and + buttons (by `step`) drawn with the chart it drives (seqviz.ui.instant),
     bound to `key` and to the URL like url_number; `views` and the result as in url_instant_choice."""
-    return _url_instant_whole("number", url_number, _bounded(int, min_value, max_value), label, min_value,
-                              max_value, key, default, step, views, help)
+    _clamp_remembered(key, min_value, max_value)
+    control = {"kind": "number", "min": min_value, "max": max_value, "step": step}
+    return _url_instant(label, control, key, default, _bounded(int, min_value, max_value), views, help,
+                        lambda: url_number(label, min_value, max_value, key, default, step=step, help=help))
 
 
 def url_instant_slider(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
@@ -236,20 +232,21 @@ def url_instant_slider(label: str, min_value: int, max_value: int, key: str, def
     """A whole-number slider over min_value, min_value + step, … max_value drawn with the chart it drives
     (seqviz.ui.instant), bound to `key` and to the URL like url_slider; `views` and the result as in
     url_instant_choice."""
-    return _url_instant_whole("slider", url_slider, _bounded(int, min_value, max_value, step), label, min_value,
-                              max_value, key, default, step, views, help)
-
-
-def _url_instant_whole(kind: str, fallback, parse, label: str, min_value: int, max_value: int, key: str,
-                       default: int, step: int, views, help) -> tuple[int, instant.View | None]:
-    if not instant.available():  # Streamlit's own widget and chart
-        value = fallback(label, min_value, max_value, key, default, step=step, help=help)
-        return value, _shown_on_server(views, value)
     _clamp_remembered(key, min_value, max_value)
+    control = {"kind": "slider", "min": min_value, "max": max_value, "step": step}
+    return _url_instant(label, control, key, default, _bounded(int, min_value, max_value, step), views, help,
+                        lambda: url_slider(label, min_value, max_value, key, default, step=step, help=help))
+
+
+def _url_instant(label: str, control: dict, key: str, default, parse, views, help, fallback) -> tuple:
+    """Seed `key` from the URL, draw the instant view of `control` with `views(value)`, mirror it back;
+    where plotly.js cannot be served, `fallback()` draws Streamlit's own widget and the view's chart."""
+    if not instant.available():
+        value = fallback()
+        return value, _shown_on_server(views, value)
     value = _from_url(key, parse, default)
     sent = None if views is None else views(value)
-    instant.instant_view(label, {"kind": kind, "min": min_value, "max": max_value, "step": step}, key, sent,
-                         parse, help)
+    instant.instant_view(label, control, key, sent, parse, help)
     _to_url(key, value, default)
     return value, None if sent is None else sent.get(value)
 
