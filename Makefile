@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run test bench chromium latency load long-session screenshot
+.PHONY: setup run test bench chromium latency load long-session screenshot gpu-check
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,11 @@ long-session: setup chromium
 
 screenshot: setup chromium
 	$(BIN)/python scripts/screenshot.py --page gradient-flow --height 1400  # the README's image
+
+# The CUDA checks and the CPU-vs-GPU trace timings (tests/gpu, benchmarks/gpu_trace.py); they skip and say
+# why where torch sees no GPU. GPU_PYTHON picks the interpreter: on a GPU machine whose own Python holds a
+# CUDA build of torch, `make gpu-check GPU_PYTHON=python3` (the page checks need Streamlit there too).
+GPU_PYTHON ?= $(BIN)/python
+gpu-check:
+	$(GPU_PYTHON) -m pytest -q -rs -p no:cacheprovider tests/gpu
+	$(GPU_PYTHON) -m benchmarks.gpu_trace

@@ -2,6 +2,7 @@
 the URL writes of each run go out together (seqviz.ui.state.url_batch)."""
 import streamlit as st
 
+from seqviz.devices import deterministic_cublas
 from seqviz.ui.home import render_home
 from seqviz.ui.registry import discover_pages
 from seqviz.ui.runtime import configure_torch_threads, freeze_startup_heap
@@ -9,6 +10,7 @@ from seqviz.ui.sidebar import shared_sidebar
 from seqviz.ui.state import url_batch
 
 configure_torch_threads()
+deterministic_cublas()  # before the first CUDA work of the process
 freeze_startup_heap()
 st.set_page_config(page_title="seqviz", page_icon="assets/favicon.png", layout="wide")
 pages = [st.Page(render_home, title="Home", icon=":material/home:", default=True)]

@@ -1,7 +1,6 @@
 """Attention: why an encoder–decoder RNN forgets long inputs, and how attention fixes it."""
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -13,7 +12,9 @@ from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposu
 from seqviz.seq2seq import CELLS, MAX_BEAM_WIDTH, ModelConfig
 from seqviz.seq2seq_experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
 from seqviz.seq2seq_tasks import MAX_DELAY, MAX_LENGTH, TASKS, task_spec, uses_lengths
-from seqviz.seq2seq_training import MAX_STEPS, TrainConfig, TrainedModel, load_checkpoint, train, with_attention
+from seqviz.devices import device_label
+from seqviz.seq2seq_training import (MAX_STEPS, TrainConfig, TrainedModel, load_checkpoint, snapshot, train,
+                                     with_attention)
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_resource
 from seqviz.ui.errors import explain_errors
@@ -127,7 +128,12 @@ def training_curves(lengths: tuple[int, int, int], training: dict, device: str) 
 
 
 def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
-    return st.session_state.get(SESSION_MODELS, {}).get(config) or shipped_models(device).get(config)
+    """The session's model for `config` (moved to `device` if it was on another), else a shipped one."""
+    store = st.session_state.get(SESSION_MODELS, {})
+    trained = store.get(config)
+    if trained is not None and trained.device != device:
+        trained = store[config] = trained.moved_to(device)
+    return trained or shipped_models(device).get(config)
 
 
 def remember(trained: TrainedModel) -> None:
@@ -151,9 +157,7 @@ def train_live(config: TrainConfig, device: str) -> TrainedModel:
     bar, chart = st.progress(0.0, text="Training…"), st.empty()
 
     def report(progress) -> bool:
-        snapshot = TrainedModel(config, copy.deepcopy(progress.model).eval(), copy.deepcopy(progress.history),
-                                progress.seconds, stopped=progress.step < progress.steps)
-        remember(snapshot)
+        remember(snapshot(config, progress))
         bar.progress(progress.step / progress.steps,
                      text=f"update {progress.step}/{progress.steps}, accuracy {progress.history['accuracy'][-1]:.1%}")
         plotly_chart(training_figure(progress.history), chart, key=f"attn_live_{progress.step}")
@@ -180,7 +184,10 @@ def model_for(config: TrainConfig, device: str, key: str) -> TrainedModel | None
 
 def describe(trained: TrainedModel, device: str) -> str:
     shipped = shipped_models(device).get(trained.config) is trained
-    origin = "shipped checkpoint (scripts/make_checkpoints.py)" if shipped else "trained in this session"
+    origin = "shipped checkpoint (scripts/make_checkpoints.py)" if shipped else \
+        f"trained in this session on {device_label(trained.trained_on)}"
+    if not shipped and trained.trained_on != trained.device:
+        origin += f", moved to {device_label(trained.device)}"
     stopped = ", stopped early" if trained.stopped else ""
     done = trained.history["step"][-1] if trained.history["step"] else 0
     reached = trained.time_to_accuracy(0.95)

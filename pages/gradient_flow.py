@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from seqviz.clipping import CLIP_MODES
+from seqviz.devices import computed_on
 from seqviz.equations import stacked
 from seqviz.figures.gradients import (compare_figure, fit_table, gradient_time_figure, itemised_figure, phase_figure,
                                       spectrum_figure, training_figure, training_heatmap_figure)
@@ -53,6 +54,9 @@ T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
 T_CONTROL = ("Sequence length T", T_RANGE[0], T_RANGE[1], "grad_T", 100, T_RANGE[2])
 UNDERFLOW = ("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row marked 0 "
              "at the bottom of the chart. Switch Precision to float64 to see their true size.")
+REPEATS = {True: "training is seeded, so it would repeat exactly",
+           False: "training is seeded and uses deterministic cuDNN kernels on the GPU, but PyTorch promises "
+                  "bit-identical CUDA reruns only for the operations it lists as deterministic"}
 cached_spectrum = cached_data(jacobian_spectrum)
 cached_itemised = cached_data(itemised_gradients)
 cached_phase = cached_data(phase_sweep)
@@ -126,7 +130,8 @@ def gradient_curves(fields: dict, layer: int, steps: int) -> dict[int, View] | N
 
 
 def curves_view(result, layer: int) -> View:
-    return View(gradient_time_figure(result, layer), warning=UNDERFLOW if underflowed(result, layer) else "")
+    caption = computed_on(result.config.device, result.config.dtype, result.seconds)
+    return View(gradient_time_figure(result, layer), caption, UNDERFLOW if underflowed(result, layer) else "")
 
 
 def underflowed(result, layer: int) -> bool:
@@ -145,7 +150,7 @@ def gradient_view(config: FlowConfig, layer: int, curves: View | None) -> None:
                    "finite nonzero steps (negative: vanishing); Lyapunov: λ·ln 10. M: effective memory, steps "
                    "back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose "
                    f"‖dL/dh_t‖ underflowed or overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. "
-                   f"Computed in {result.seconds:.2f} s.")
+                   + computed_on(config.device, config.dtype, result.seconds))
         if underflowed(result, layer):
             st.warning(UNDERFLOW)
         prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
@@ -186,7 +191,7 @@ def spectrum_view(config: FlowConfig) -> None:
                "(dashed line); the curve continues because it is computed with QR re-orthonormalisation and "
                "accumulated log-norms." if spectrum.naive_failure else
                f"The plain {config.dtype} product stays representable over all {config.steps} steps.")
-    st.caption(f"State {state}. {failure} Computed in {spectrum.seconds:.2f} s.")
+    st.caption(f"State {state}. {failure} {computed_on(config.device, config.dtype, spectrum.seconds)}")
 
 
 def itemised_view(config: FlowConfig) -> None:
@@ -198,7 +203,8 @@ def itemised_view(config: FlowConfig) -> None:
     matrices = {kind: cached_itemised(config, kind, layer) for kind in KINDS}
     plotly_chart(itemised_figure(matrices))
     st.caption(f"Row t: how strongly the loss at step t reaches back to each earlier state h_s. Each model's matrix "
-               f"comes from one batched backward pass (T copies, copy t carrying L_t). {time.perf_counter() - start:.2f} s.")
+               f"comes from one batched backward pass (T copies, copy t carrying L_t). "
+               + computed_on(config.device, config.dtype, time.perf_counter() - start))
 
 
 def phase_view(seed: int) -> None:
@@ -223,7 +229,7 @@ def phase_view(seed: int) -> None:
     computed = sum(r.seconds for r in results)
     cache_note = f"computed in {computed:.2f} s when first asked for, shown now from the cache" if wall < 0.5 * computed \
         else f"computed in {computed:.2f} s"
-    st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, float64, input scale "
+    st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, on the CPU in float64, input scale "
                f"{scale:g}: {cache_note}.")
 
 
@@ -286,7 +292,7 @@ def training_view(seed: int, device: str) -> None:
         same = [name for name, h in runs().items() if h.config == config and h.status != "stopped"]
         if same:
             st.session_state["grad_current"] = same[-1]
-            st.info(f"Same settings as {same[-1]}: showing it (training is seeded, so it would repeat exactly).")
+            st.info(f"Same settings as {same[-1]}: showing it ({REPEATS[config.device == 'cpu']}).")
         else:
             stop_slot = stop.empty()  # the Stop button, there only while the run goes on
             stop_slot.button("Stop", key="grad_stop")
@@ -334,6 +340,7 @@ def show_run(name: str, history) -> None:
     c2.metric("memoryless baseline", f"{history.baseline:.4g}")
     c3.metric("updates clipped", f"{history.fraction_clipped:.0%}")
     c4.metric("updates per second", f"{history.updates_done / max(history.seconds, 1e-9):.1f}")
+    st.caption(computed_on(history.config.device, "float32", history.seconds))
 
 
 def compare_view() -> None:

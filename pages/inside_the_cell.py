@@ -4,6 +4,7 @@ from typing import Callable
 import streamlit as st
 
 from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
+from seqviz.devices import computed_on
 from seqviz.equations import general_equations, stacked, step_rows, step_table
 from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
 from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
@@ -192,7 +193,8 @@ def show_step_figure(fig, view: str, drawn: dict) -> None:
 
 def traced_views(run, config: CellConfig) -> None:
     """The trace's summary and every view of it."""
-    st.caption(f"{escape_markdown(run.sequence.description)}: T = {run.trace.steps}, I = {run.sequence.input_size}.")
+    st.caption(f"{escape_markdown(run.sequence.description)}: T = {run.trace.steps}, I = {run.sequence.input_size}. "
+               + computed_on(run.trace.device, run.trace.dtype, run.seconds))
     if run.trace.first_nonfinite_step is not None:
         st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
                    "Scale the input down or pick another initialisation.")

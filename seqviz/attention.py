@@ -24,6 +24,9 @@ import math
 import torch
 from torch import nn
 
+from seqviz import seeding
+from seqviz.seeding import seeded
+
 SCORES = ("bahdanau", "luong-dot", "luong-general", "luong-concat", "scaled-dot")
 ATTENTIONS = ("none",) + SCORES
 
@@ -50,23 +53,27 @@ class Attention(nn.Module):
     projects its query: the per-step cost is O(S·A) for additive scores, O(S·K) otherwise.
     """
 
-    def __init__(self, score: str, query_size: int, key_size: int, attention_size: int):
+    def __init__(self, score: str, query_size: int, key_size: int, attention_size: int,
+                 generator: torch.Generator | None = None):
+        """Weights drawn from `generator` (seed 0 when None); v ~ U(−1/√A, 1/√A)."""
         super().__init__()
         if score not in SCORES:
             raise ValueError(f"attention score must be one of {', '.join(SCORES)}; got {score!r}")
         if score in ("luong-dot", "scaled-dot") and query_size != key_size:
             raise ValueError(f"{score} needs query size = key size; got {query_size} and {key_size}")
+        g = seeding.generator(0) if generator is None else generator
         self.score = score
         self.query_size, self.key_size = query_size, key_size
         if score == "bahdanau":
-            self.W_s = nn.Linear(query_size, attention_size, bias=False)
-            self.W_h = nn.Linear(key_size, attention_size, bias=False)
+            self.W_s = seeded(nn.Linear, query_size, attention_size, bias=False, generator=g)
+            self.W_h = seeded(nn.Linear, key_size, attention_size, bias=False, generator=g)
         elif score == "luong-general":
-            self.W_a = nn.Linear(key_size, query_size, bias=False)  # W_a h_j, (Q, K)
+            self.W_a = seeded(nn.Linear, key_size, query_size, bias=False, generator=g)  # W_a h_j, (Q, K)
         elif score == "luong-concat":
-            self.W_a = nn.Linear(query_size + key_size, attention_size, bias=False)
+            self.W_a = seeded(nn.Linear, query_size + key_size, attention_size, bias=False, generator=g)
         if score in ("bahdanau", "luong-concat"):
-            self.v = nn.Parameter(torch.empty(attention_size).uniform_(-attention_size ** -0.5, attention_size ** -0.5))
+            bound = attention_size ** -0.5
+            self.v = nn.Parameter(torch.empty(attention_size).uniform_(-bound, bound, generator=g))
 
     def prepare(self, keys: torch.Tensor) -> torch.Tensor:
         """The query-independent part of the scores for keys (B, S, K)."""

@@ -1,6 +1,8 @@
 """Memory estimates checked before big work, so a request too large is refused with advice."""
 from __future__ import annotations
 
+import torch
+
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
 
 
@@ -8,19 +10,43 @@ class BudgetError(ValueError):
     """Work whose memory estimate exceeds the budget; the message says what to reduce."""
 
 
-def check_budget(estimated_bytes: float, what: str, reduce: str, budget_bytes: float = DEFAULT_BUDGET_BYTES) -> None:
-    """Raise BudgetError when `estimated_bytes` exceeds `budget_bytes`.
+def check_budget(estimated_bytes: float, what: str, reduce: str, budget_bytes: float = DEFAULT_BUDGET_BYTES,
+                 device: str | torch.device = "cpu") -> None:
+    """Raise BudgetError when `estimated_bytes` exceeds `budget_bytes`, or on a GPU its free memory.
 
     Args:
         estimated_bytes: the estimate for the work about to start.
         what: the work, e.g. "a trace of T=5000, H=256, 3 layers".
         reduce: which settings to lower, e.g. "sequence length or hidden size".
+        device: where the work runs; on CUDA the memory free on that GPU bounds it too.
     """
     if estimated_bytes > budget_bytes:
         raise BudgetError(
-            f"{what} needs about {estimated_bytes / 1024**2:,.0f} MB, over this app's budget of "
-            f"{budget_bytes / 1024**2:,.0f} MB; reduce the {reduce}."
+            f"{what} needs about {_mb(estimated_bytes)}, over this app's budget of {_mb(budget_bytes)}; "
+            f"reduce the {reduce}."
         )
+    memory = gpu_memory(device)
+    if memory is not None and estimated_bytes > memory[0]:
+        raise BudgetError(
+            f"{what} needs about {_mb(estimated_bytes)} of GPU memory, but only {_mb(memory[0])} of the GPU's "
+            f"{_mb(memory[1])} are free now; reduce the {reduce}, or choose the CPU in the sidebar."
+        )
+
+
+def gpu_memory(device: str | torch.device) -> tuple[int, int] | None:
+    """(available, total) bytes on a CUDA device, None elsewhere.
+
+    Available counts the memory free on the card and what PyTorch's caching allocator holds unused.
+    """
+    device = torch.device(device)
+    if device.type != "cuda" or not torch.cuda.is_available():
+        return None
+    free, total = torch.cuda.mem_get_info(device)
+    return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device), total
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1024**2:,.0f} MB"
 
 
 def trace_bytes(steps: int, hidden_size: int, num_layers: int = 1, num_directions: int = 1,

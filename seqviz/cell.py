@@ -16,12 +16,15 @@ their input and recurrent parts (from the module's weights) so the equations can
 """
 from __future__ import annotations
 
+import time
+
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from seqviz.budget import check_budget, trace_bytes
+from seqviz.devices import exact_fp32
 from seqviz.inputs import InputSequence, InputSpec, make_input
 from seqviz.models import GATE_BLOCKS, GATE_NAMES, INITS, build_model
 from seqviz.trace import Trace, trace
@@ -62,6 +65,7 @@ class CellRun:
         trace: the exact trace of the module on the sequence.
         reversed_final: (L, D, H) the state h_n the same module ends in on the reversed sequence.
         input_weights: (layer, direction) → (W_ih (G·H, I_l), b_ih (G·H,)), for the step equations.
+        seconds: how long building, tracing and the reversed run took.
     """
 
     config: CellConfig
@@ -69,6 +73,7 @@ class CellRun:
     trace: Trace
     reversed_final: np.ndarray
     input_weights: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(repr=False)
+    seconds: float = 0.0
 
 
 def _check_config(config: CellConfig) -> None:
@@ -85,22 +90,23 @@ def _check_config(config: CellConfig) -> None:
 def run_cell(config: CellConfig) -> CellRun:
     """Build the module, trace it on the input, and find its final state on the reversed input."""
     _check_config(config)
+    start = time.perf_counter()
     sequence = make_input(config.input)
     D = 1 + config.bidirectional
     check_budget(trace_bytes(sequence.steps, config.hidden_size, config.num_layers, D, GATE_BLOCKS[config.kind]),
                  f"a trace of T={sequence.steps}, H={config.hidden_size}, {config.num_layers} layer(s)",
-                 "sequence length, hidden size or number of layers")
+                 "sequence length, hidden size or number of layers", device=config.device)
     module = build_model(config.kind, sequence.input_size, config.hidden_size, config.num_layers,
                          config.bidirectional, config.nonlinearity, config.init,
                          config.forget_bias if config.kind == "lstm" else None, seed=config.seed,
                          device=config.device)
     traced = trace(module, np.array(sequence.x), loss="last")  # a writable copy for torch
-    with torch.no_grad():
+    with torch.no_grad(), exact_fp32(config.device):
         x_rev = torch.tensor(sequence.reversed().x, device=config.device)[:, None]  # (T, 1, I)
         _, state = module(x_rev)
     h_n = state[0] if config.kind == "lstm" else state  # (L·D, 1, H)
     reversed_final = h_n[:, 0].reshape(config.num_layers, D, config.hidden_size).cpu().numpy()
-    return CellRun(config, sequence, traced, reversed_final, _input_weights(module))
+    return CellRun(config, sequence, traced, reversed_final, _input_weights(module), time.perf_counter() - start)
 
 
 def _input_weights(module) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:

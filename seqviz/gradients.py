@@ -105,7 +105,7 @@ def _check_trace_budget(config: FlowConfig, kind: str, batch: int = 1) -> None:
     itemsize = 8 if config.dtype == "float64" else 4
     need = trace_bytes(config.steps, config.hidden_size, config.num_layers, 1, GATE_BLOCKS[kind], batch, itemsize)
     check_budget(need, f"a {kind.upper()} trace of T={config.steps}, H={config.hidden_size} (batch {batch})",
-                 "sequence length or hidden size")
+                 "sequence length or hidden size", device=config.device)
 
 
 # ---------------------------------------------------------------- decay rate and effective memory

@@ -31,7 +31,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqviz import seeding
 from seqviz.budget import check_budget
+from seqviz.seeding import seeded
 
 
 def _discretize(u, delta, A, B):
@@ -166,7 +168,7 @@ def hidden_attention(delta, A, B, C) -> torch.Tensor:
     b, l, d = delta.shape
     n = A.shape[-1]
     check_budget(hidden_attention_bytes(b, l, d, n, delta.element_size()),
-                 f"a hidden attention matrix for l={l}, d={d}, n={n}", "sequence length")
+                 f"a hidden attention matrix for l={l}, d={d}, n={n}", "sequence length", device=delta.device)
     log_A_bar = (delta[..., None] * A).permute(0, 2, 3, 1)  # (b, d, n, l)
     decay = torch.exp(segment_sums(log_A_bar))  # (b, d, n, l, l)
     B_bar = delta[..., None] * B[:, :, None, :]  # (b, l, d, n)
@@ -198,24 +200,29 @@ class MambaBlock(nn.Module):
         d_state: n, the SSM state size per channel.
         d_conv: width of the depthwise causal convolution before the SSM.
         dt_rank: rank of the Δ projection (⌈d_model/16⌉ by default).
+        generator: where the weights are drawn from (seed 0 when None), never the global RNG.
     """
 
     def __init__(self, d_model: int, d_state: int = 16, expand: int = 2, d_conv: int = 4,
-                 dt_rank: int | None = None, dt_min: float = 1e-3, dt_max: float = 1e-1):
+                 dt_rank: int | None = None, dt_min: float = 1e-3, dt_max: float = 1e-1,
+                 generator: torch.Generator | None = None):
         super().__init__()
+        g = seeding.generator(0) if generator is None else generator
         self.d_inner = expand * d_model
         self.d_state = d_state
         self.dt_rank = dt_rank or math.ceil(d_model / 16)
-        self.in_proj = nn.Linear(d_model, 2 * self.d_inner, bias=False)
-        self.conv1d = nn.Conv1d(self.d_inner, self.d_inner, d_conv, groups=self.d_inner, padding=d_conv - 1)
-        self.x_proj = nn.Linear(self.d_inner, self.dt_rank + 2 * d_state, bias=False)
-        self.dt_proj = nn.Linear(self.dt_rank, self.d_inner)
-        dt = torch.exp(torch.rand(self.d_inner) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min))
+        self.in_proj = seeded(nn.Linear, d_model, 2 * self.d_inner, bias=False, generator=g)
+        self.conv1d = seeded(nn.Conv1d, self.d_inner, self.d_inner, d_conv, groups=self.d_inner,
+                             padding=d_conv - 1, generator=g)
+        self.x_proj = seeded(nn.Linear, self.d_inner, self.dt_rank + 2 * d_state, bias=False, generator=g)
+        self.dt_proj = seeded(nn.Linear, self.dt_rank, self.d_inner, generator=g)
+        log_dt = torch.rand(self.d_inner, generator=g) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min)
+        dt = torch.exp(log_dt)
         with torch.no_grad():
             self.dt_proj.bias.copy_(dt + torch.log(-torch.expm1(-dt)))  # softplus⁻¹(dt)
         self.A_log = nn.Parameter(torch.log(torch.arange(1, d_state + 1, dtype=torch.float32)).repeat(self.d_inner, 1))
         self.D = nn.Parameter(torch.ones(self.d_inner))
-        self.out_proj = nn.Linear(self.d_inner, d_model, bias=False)
+        self.out_proj = seeded(nn.Linear, self.d_inner, d_model, bias=False, generator=g)
 
     def _ssm_inputs(self, x):
         """u, Δ, A, B, C of the SSM and the gate branch res, for x (b, l, d_model)."""

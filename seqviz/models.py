@@ -27,6 +27,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from seqviz import seeding
+from seqviz.seeding import seeded
+
 KINDS = ("rnn", "lstm", "gru")
 KIND_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 INITS = ("default", "xavier", "orthogonal", "identity", "normal")
@@ -72,8 +75,9 @@ def build_model(
 ) -> nn.Module:
     """Return a stock nn.RNN, nn.LSTM or nn.GRU (sequence-first), initialised by name.
 
-    The same arguments give the same weights on every device: weights are drawn on the CPU from
-    a private generator seeded with `seed` (the global RNG is left untouched), then moved.
+    The same arguments give the same weights on every device and in every thread: weights are
+    drawn on the CPU from generators of its own seeded with `seed` (PyTorch's default draws, then
+    the named init's), never from the global RNG, then moved.
     """
     check_choice("kind", kind, KINDS)
     check_choice("init", init, INITS)
@@ -87,14 +91,12 @@ def build_model(
     if spectral_radius is not None and not spectral_radius > 0:
         raise ValueError(f"spectral_radius must be > 0; got {spectral_radius!r}")
     options = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        module = _MODULES[kind](input_size, hidden_size, num_layers, bidirectional=bidirectional, **options)
-        generator = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            _initialise(module, kind, init, spectral_radius, generator)
-            if forget_bias is not None:
-                _set_forget_bias(module, forget_bias)
+    module = seeded(_MODULES[kind], input_size, hidden_size, num_layers, bidirectional=bidirectional,
+                    generator=seeding.generator(seed), **options)
+    with torch.no_grad():
+        _initialise(module, kind, init, spectral_radius, seeding.generator(seed))
+        if forget_bias is not None:
+            _set_forget_bias(module, forget_bias)
     return module.to(device)
 
 

@@ -26,7 +26,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from seqviz import seeding
 from seqviz.attention import ATTENTIONS, Attention
+from seqviz.seeding import seeded
 from seqviz.seq2seq_tasks import EOS, PAD, SOS
 
 CELLS = ("gru", "lstm")
@@ -92,23 +94,25 @@ class Decoded:
 class Seq2Seq(nn.Module):
     """Encoder nn.GRU/nn.LSTM, decoder GRUCell/LSTMCell, optional attention (see module docstring)."""
 
-    def __init__(self, config: ModelConfig, vocab_size: int):
+    def __init__(self, config: ModelConfig, vocab_size: int, generator: torch.Generator | None = None):
+        """Weights drawn from `generator` (seed 0 when None) as PyTorch's defaults would be."""
         super().__init__()
+        g = seeding.generator(0) if generator is None else generator
         self.config, self.vocab_size = config, vocab_size
         E, H, Hd = config.embed_size, config.hidden_size, config.decoder_size
         rnn = nn.GRU if config.cell == "gru" else nn.LSTM
         cell = nn.GRUCell if config.cell == "gru" else nn.LSTMCell
-        self.src_embedding = nn.Embedding(vocab_size, E, padding_idx=PAD)
-        self.tgt_embedding = nn.Embedding(vocab_size, E, padding_idx=PAD)
-        self.encoder = rnn(E, H, batch_first=True, bidirectional=config.bidirectional)
+        self.src_embedding = seeded(nn.Embedding, vocab_size, E, padding_idx=PAD, generator=g)
+        self.tgt_embedding = seeded(nn.Embedding, vocab_size, E, padding_idx=PAD, generator=g)
+        self.encoder = seeded(rnn, E, H, batch_first=True, bidirectional=config.bidirectional, generator=g)
         fed = {"none": 0, "bahdanau": Hd}.get(config.attention, Hd if config.input_feeding else 0)
-        self.decoder = cell(E + fed, Hd)
+        self.decoder = seeded(cell, E + fed, Hd, generator=g)
         self.attention = None
         if config.attention != "none":
-            self.attention = Attention(config.attention, Hd, Hd, config.attention_size)
+            self.attention = Attention(config.attention, Hd, Hd, config.attention_size, g)
         if config.is_luong:
-            self.W_c = nn.Linear(2 * Hd, Hd)
-        self.W_o = nn.Linear(2 * Hd if config.attention == "bahdanau" else Hd, vocab_size)
+            self.W_c = seeded(nn.Linear, 2 * Hd, Hd, generator=g)
+        self.W_o = seeded(nn.Linear, 2 * Hd if config.attention == "bahdanau" else Hd, vocab_size, generator=g)
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> Encoded:
         """Run the encoder over src (B, S) ids with true lengths (B,)."""
@@ -150,7 +154,9 @@ class Seq2Seq(nn.Module):
     def forward(self, src, src_lengths, tgt_in, teacher_forcing: float = 1.0,
                 generator: torch.Generator | None = None) -> Decoded:
         """Decode len(tgt_in) steps; step t reads tgt_in[:, t] with probability `teacher_forcing`,
-        else the model's own previous argmax (scheduled sampling, drawn per sequence and step)."""
+        else the model's own previous argmax (scheduled sampling, drawn per sequence and step from
+        `generator`, seed 0 when None: never the global RNG)."""
+        generator = seeding.generator(0) if generator is None else generator
         encoded = self.encode(src, src_lengths)
         state, feed = encoded.state, self.initial_feed(encoded)
         y_prev = tgt_in[:, 0]

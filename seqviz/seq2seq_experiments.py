@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from seqviz.devices import exact_fp32
 from seqviz.seq2seq import ModelConfig, beam_search, greedy_decode
 from seqviz.seq2seq_tasks import (EOS, PAD, SPECIALS, TaskSpec, check_source, make_batch, sample_sources,
                                   target_for, vocabulary)
@@ -47,14 +48,15 @@ def align(trained: TrainedModel, source: str, beam_width: int = 1) -> Alignment:
     vocab = vocabulary(task.name)
     device = next(trained.model.parameters()).device
     src = torch.tensor(vocab.encode(source), device=device)
-    best = beam_search(trained.model, src, max_target_steps(task, len(source)), beam_width)[0]
+    with exact_fp32(device):
+        best = beam_search(trained.model, src, max_target_steps(task, len(source)), beam_width)[0]
+        weights = contexts = None
+        if best.weights is not None:
+            with torch.no_grad():
+                keys = trained.model.encode(src.unsqueeze(0), torch.tensor([len(source)], device=device)).keys[0]
+                contexts = (best.weights @ keys).cpu().numpy()
+            weights = best.weights.cpu().numpy()
     tokens = tuple(SPECIALS[EOS] if t == EOS else vocab.tokens[t] for t in best.tokens)
-    weights = contexts = None
-    if best.weights is not None:
-        with torch.no_grad():
-            keys = trained.model.encode(src.unsqueeze(0), torch.tensor([len(source)], device=device)).keys[0]
-            contexts = (best.weights @ keys).cpu().numpy()
-        weights = best.weights.cpu().numpy()
     return Alignment(trained.config.model.attention, source, target_for(task, source), vocab.decode(best.tokens),
                      tokens, weights, contexts, best.log_prob)
 
@@ -163,8 +165,9 @@ def exposure_bias(trained: TrainedModel, length: int, n: int = 128, seed: int = 
     device = next(trained.model.parameters()).device
     batch = make_batch(spec, sample_sources(spec, n, random.Random(seed)), device)
     model = trained.model
-    forced = model(batch.src, batch.src_lengths, batch.tgt_in, 1.0).tokens
-    free = greedy_decode(model, batch.src, batch.src_lengths, batch.tgt_out.shape[1]).tokens
+    with exact_fp32(device):
+        forced = model(batch.src, batch.src_lengths, batch.tgt_in, 1.0).tokens
+        free = greedy_decode(model, batch.src, batch.src_lengths, batch.tgt_out.shape[1]).tokens
     forced_scores, free_scores = accuracy_of(forced, batch.tgt_out), accuracy_of(free, batch.tgt_out)
     vocab = vocabulary(task.name)
     example = (batch.sources[0], batch.targets[0], vocab.decode(forced[0]), vocab.decode(free[0]))

@@ -21,6 +21,7 @@ Checkpoints are plain dictionaries of str/int/float/bool/lists and tensors, writ
 """
 from __future__ import annotations
 
+import copy
 import math
 import random
 import time
@@ -31,7 +32,9 @@ from typing import Callable
 import torch
 from torch import nn
 
+from seqviz import seeding
 from seqviz.checkpoints import load_weights_only
+from seqviz.devices import exact_fp32
 from seqviz.seq2seq import ModelConfig, Seq2Seq, greedy_decode
 from seqviz.seq2seq_tasks import MAX_DELAY, PAD, Batch, TaskSpec, random_batch, vocabulary
 from seqviz.threads import single_threaded
@@ -87,13 +90,26 @@ class Progress:
 
 @dataclass
 class TrainedModel:
-    """A model in eval mode with its config and history lists {"step", "loss", "accuracy", "seconds"}."""
+    """A model in eval mode with its config and history lists {"step", "loss", "accuracy", "seconds"}.
+
+    `trained_on` is the device type training ran on ("" for a checkpoint, which does not say).
+    """
 
     config: TrainConfig
     model: Seq2Seq
     history: dict
     seconds: float
     stopped: bool = False
+    trained_on: str = ""
+
+    @property
+    def device(self) -> str:
+        """The device type the weights are on now: "cpu", "cuda" or "mps"."""
+        return next(self.model.parameters()).device.type
+
+    def moved_to(self, device: str | torch.device) -> "TrainedModel":
+        """A copy on `device` (this one is left as it is: it may be shared)."""
+        return replace(self, model=packed(copy.deepcopy(self.model).to(device)))
 
     @property
     def accuracy(self) -> float:
@@ -109,9 +125,7 @@ class TrainedModel:
 
 def build(config: TrainConfig, device: str | torch.device = "cpu") -> Seq2Seq:
     """A freshly initialised model for `config`, same weights for the same seed on every device."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        model = Seq2Seq(config.model, vocabulary(config.task.name).size)
+    model = Seq2Seq(config.model, vocabulary(config.task.name).size, seeding.generator(config.seed))
     return model.to(device)
 
 
@@ -149,7 +163,7 @@ def update(model: Seq2Seq, optimizer: torch.optim.Optimizer, batch: Batch, confi
 def train(config: TrainConfig, device: str | torch.device = "cpu",
           callback: Callable[[Progress], bool] | None = None) -> TrainedModel:
     """Train a model for `config.steps` updates; `callback` after each evaluation may return False to stop."""
-    with single_threaded():
+    with single_threaded(), exact_fp32(device):
         return _train(config, device, callback)
 
 
@@ -157,7 +171,7 @@ def _train(config: TrainConfig, device, callback) -> TrainedModel:
     model = build(config, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     rng = random.Random(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = seeding.generator(config.seed)
     eval_batch = random_batch(config.task, config.eval_size, random.Random(config.seed + EVAL_SEED_OFFSET), device)
     history = {"step": [], "loss": [], "accuracy": [], "seconds": []}
     losses, start, stopped = [], time.perf_counter(), False
@@ -175,7 +189,23 @@ def _train(config: TrainConfig, device, callback) -> TrainedModel:
                 stopped = step < config.steps
                 break
     model.eval()
-    return TrainedModel(config, model, history, time.perf_counter() - start, stopped)
+    return TrainedModel(config, model, history, time.perf_counter() - start, stopped, torch.device(device).type)
+
+
+def snapshot(config: TrainConfig, progress: Progress) -> TrainedModel:
+    """The model as of `progress`, copied (training goes on with the original), in eval mode."""
+    model = packed(copy.deepcopy(progress.model).eval())
+    device = next(model.parameters()).device.type
+    return TrainedModel(config, model, copy.deepcopy(progress.history), progress.seconds,
+                        stopped=progress.step < progress.steps, trained_on=device)
+
+
+def packed(model: nn.Module) -> nn.Module:
+    """`model` with every RNN's weights packed again into one block, as cuDNN wants them after a copy."""
+    for module in model.modules():
+        if isinstance(module, nn.RNNBase):
+            module.flatten_parameters()
+    return model
 
 
 @torch.no_grad()

@@ -24,9 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqviz import ssm
+from seqviz import seeding, ssm
 from seqviz.mamba import MambaBlock
 from seqviz.models import check_choice
+from seqviz.seeding import seeded
 from seqviz.ssm_tasks import IGNORE, VOCAB_SIZE, make_batch
 from seqviz.threads import single_threaded
 
@@ -38,16 +39,20 @@ class S4DLayer(nn.Module):
 
     Args:
         d: channels; N: state size (even: N/2 complex conjugate-pair representatives per channel).
+        generator: where the weights are drawn from (seed 0 when None), never the global RNG.
     """
 
-    def __init__(self, d: int, N: int = 32, dt_min: float = 1e-3, dt_max: float = 1e-1):
+    def __init__(self, d: int, N: int = 32, dt_min: float = 1e-3, dt_max: float = 1e-1,
+                 generator: torch.Generator | None = None):
         super().__init__()
+        g = seeding.generator(0) if generator is None else generator
         A, _ = ssm.s4d_init("lin", N)
-        self.log_dt = nn.Parameter(torch.rand(d) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min))
+        log_dt = torch.rand(d, generator=g) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min)
+        self.log_dt = nn.Parameter(log_dt)
         self.log_neg_A_real = nn.Parameter(torch.log(-A.real).float().repeat(d, 1))  # (d, N/2)
         self.A_imag = nn.Parameter(A.imag.float().repeat(d, 1))
-        self.C = nn.Parameter(torch.randn(d, N // 2, 2) * 0.5**0.5)
-        self.D = nn.Parameter(torch.randn(d))
+        self.C = nn.Parameter(torch.randn(d, N // 2, 2, generator=g) * 0.5**0.5)
+        self.D = nn.Parameter(torch.randn(d, generator=g))
 
     def kernel(self, L: int) -> torch.Tensor:
         """(d, L) convolution kernels, ZOH with each channel's learned Δ."""
@@ -63,23 +68,28 @@ class S4DLayer(nn.Module):
 
 
 class SequenceModel(nn.Module):
-    """Embedding → one sequence layer (mamba, s4d or lstm) → logits (b, l, V)."""
+    """Embedding → one sequence layer (mamba, s4d or lstm) → logits (b, l, V).
 
-    def __init__(self, kind: str, width: int, d_state: int):
+    Weights are drawn from `generator` (seed 0 when None), never from the global RNG.
+    """
+
+    def __init__(self, kind: str, width: int, d_state: int, generator: torch.Generator | None = None):
         super().__init__()
         check_choice("model kind", kind, MODEL_KINDS)
+        g = seeding.generator(0) if generator is None else generator
         self.kind = kind
         d = width if kind != "lstm" else 32
-        self.embedding = nn.Embedding(VOCAB_SIZE, d)
+        self.embedding = seeded(nn.Embedding, VOCAB_SIZE, d, generator=g)
         if kind == "lstm":
-            self.layer = nn.LSTM(d, width, batch_first=True)
+            self.layer = seeded(nn.LSTM, d, width, batch_first=True, generator=g)
             head_in = width
         else:
-            self.norm = nn.LayerNorm(d)
-            self.layer = MambaBlock(d, d_state=d_state) if kind == "mamba" else S4DLayer(d, N=2 * d_state)
-            self.mix = nn.Linear(d, d) if kind == "s4d" else None
+            self.norm = seeded(nn.LayerNorm, d, generator=g)
+            self.layer = (MambaBlock(d, d_state=d_state, generator=g) if kind == "mamba"
+                          else S4DLayer(d, N=2 * d_state, generator=g))
+            self.mix = seeded(nn.Linear, d, d, generator=g) if kind == "s4d" else None
             head_in = d
-        self.head = nn.Linear(head_in, VOCAB_SIZE)
+        self.head = seeded(nn.Linear, head_in, VOCAB_SIZE, generator=g)
 
     def features(self, tokens: torch.Tensor) -> torch.Tensor:
         """(b, l, ·) the sequence layer's output for token ids (b, l)."""
@@ -100,14 +110,12 @@ def parameter_count(model: nn.Module) -> int:
 
 def build_models(d_model: int, d_state: int, seed: int) -> dict[str, SequenceModel]:
     """A Mamba model of width d_model, and an S4D and an LSTM model whose sizes are closest to it."""
-    torch.manual_seed(seed)
-    models = {"mamba": SequenceModel("mamba", d_model, d_state)}
+    models = {"mamba": SequenceModel("mamba", d_model, d_state, seeding.generator(seed))}
     target = parameter_count(models["mamba"])
     for kind in ("s4d", "lstm"):
         counts = {w: parameter_count(SequenceModel(kind, w, d_state)) for w in range(4, 8 * d_model + 1, 2)}
         width = min(counts, key=lambda w: abs(counts[w] - target))
-        torch.manual_seed(seed)
-        models[kind] = SequenceModel(kind, width, d_state)
+        models[kind] = SequenceModel(kind, width, d_state, seeding.generator(seed))
     return models
 
 

@@ -33,8 +33,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from seqviz.devices import exact_fp32
 from seqviz.models import GATE_BLOCKS, GATE_NAMES, kind_of
 from seqviz.scan import linear_recurrence
+from seqviz.seeding import blank
 
 LOSSES = ("last", "all")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -62,6 +64,7 @@ class Trace:
         weight_hh, bias_hh: per (layer, direction) recurrent weights (G·H, H) and biases (G·H,),
             kept so per-step Jacobians can be formed without the module.
         dtype: "float32" or "float64", the precision it was computed in.
+        device: "cpu", "cuda" or "mps", where it was computed (on CUDA with TF32 off).
     """
 
     kind: str
@@ -79,6 +82,7 @@ class Trace:
     bias_hh: dict[tuple[int, int], np.ndarray] = field(repr=False)
     dtype: str = "float32"
     batched: bool = False
+    device: str = "cpu"
 
     @property
     def steps(self) -> int:
@@ -143,7 +147,7 @@ def trace(
     loss_fn = _loss_function(loss)
     h0_all = _initial_states(module, kind, h0, X.shape[1], compute_dtype, device)
     weights = _layer_weights(module, compute_dtype)
-    with torch.enable_grad():
+    with exact_fp32(device), torch.enable_grad():
         return _run(module, kind, X, batched, loss_fn, h0_all, weights, compute_dtype)
 
 
@@ -217,9 +221,8 @@ def _selector_layer(module, kind, weights, l, dtype, device) -> nn.Module:
     """A one-layer module of the same kind whose input is u = [u_fwd, u_bwd] (pre-projected input)."""
     D, H, G = 1 + module.bidirectional, module.hidden_size, GATE_BLOCKS[kind]
     options = {"nonlinearity": module.nonlinearity} if kind == "rnn" else {}
-    with torch.random.fork_rng(devices=[]):
-        layer = type(module)(D * G * H, H, 1, bias=module.bias, bidirectional=module.bidirectional,
-                             device=device, dtype=dtype, **options)
+    layer = blank(type(module), D * G * H, H, 1, bias=module.bias, bidirectional=module.bidirectional,
+                  device=device, dtype=dtype, **options)  # draws no random numbers: every value is set below
     eye = torch.eye(D * G * H, device=device, dtype=dtype)
     with torch.no_grad():
         for k in range(D):
@@ -378,4 +381,5 @@ def _assemble(kind, module, per_layer, out, X, loss, weights, dtype, batched) ->
         bias_hh={key: (w["bias_hh"].cpu().numpy() if w["bias_hh"] is not None else None) for key, w in weights.items()},
         dtype=dtype_name,
         batched=batched,
+        device=X.device.type,
     )

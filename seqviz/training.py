@@ -30,7 +30,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqviz import seeding
 from seqviz.clipping import CLIP_MODES, clip_gradients
+from seqviz.devices import exact_fp32
 from seqviz.models import KIND_LABELS, build_model, check_choice
 from seqviz.tasks import TaskBatch, baseline_loss, input_size, output_size, step_losses, task_batch
 from seqviz.threads import single_threaded
@@ -115,9 +117,8 @@ def build_task_model(config: TrainConfig) -> TaskModel:
     core = build_model(config.kind, input_size(config.task), config.hidden_size,
                        nonlinearity=config.nonlinearity if config.kind == "rnn" else "tanh",
                        init=config.init, spectral_radius=config.spectral_radius, seed=config.seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        readout = nn.Linear(config.hidden_size, output_size(config.task))
+    readout = seeding.seeded(nn.Linear, config.hidden_size, output_size(config.task),
+                              generator=seeding.generator(config.seed))
     return TaskModel(core, readout).to(config.device)
 
 
@@ -211,7 +212,7 @@ def train(config: TrainConfig, on_progress: Callable[[TrainHistory], bool] | Non
     `on_progress(history)` is called after every update; returning False stops the run.
     Runs on one CPU thread (see `seqviz.threads`).
     """
-    with single_threaded():
+    with single_threaded(), exact_fp32(config.device):
         return _train(config, on_progress)
 
 
@@ -220,7 +221,7 @@ def _train(config: TrainConfig, on_progress) -> TrainHistory:
     parameters = list(model.parameters())
     optimizer_cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.SGD
     optimizer = optimizer_cls(parameters, lr=config.learning_rate)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = seeding.generator(config.seed)
     history = TrainHistory(config, baseline_loss(config.task, config.length))
     start = time.perf_counter()
     for update in range(config.updates):

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
-from streamlit import config as streamlit_config
 
-from tests.support import ROOT
-
+ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 # Randomised AppTest runs are real page runs: few examples, no per-example deadline.
@@ -20,10 +19,16 @@ settings.register_profile(
 )
 settings.load_profile("seqviz")
 
-# AppTest runs show the real exception text in failures; the served app keeps
-# .streamlit/config.toml's showErrorDetails = "none".
-streamlit_config.set_option("client.showErrorDetails", "full")
+try:  # `make gpu-check` runs on machines whose Python may lack Streamlit
+    from streamlit import config as streamlit_config
+except ImportError:
+    streamlit_config = None
+else:
+    # AppTest runs show the real exception text in failures; the served app keeps
+    # .streamlit/config.toml's showErrorDetails = "none".
+    streamlit_config.set_option("client.showErrorDetails", "full")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives the app in Chromium (skipped where Chromium is missing)")
+    config.addinivalue_line("markers", "gpu: needs a CUDA GPU (`make gpu-check`; skipped without one)")

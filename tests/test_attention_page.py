@@ -59,7 +59,7 @@ def test_a_new_configuration_trains_live_when_asked_even_at_the_longest_length()
     assert not at.exception
     (spec,) = page_figures(at)
     assert spec["data"][0]["x"] == [20]
-    assert "trained in this session: 20 updates" in page_captions(at)
+    assert "trained in this session on CPU: 20 updates" in page_captions(at)
 
 
 def test_retrain_live_under_the_curves_trains_the_shipped_configuration_again():
@@ -73,7 +73,7 @@ def test_retrain_live_under_the_curves_trains_the_shipped_configuration_again():
     assert not at.exception
     (after,) = at.session_state["attn_models"].values()
     assert after is not before and after.config == before.config
-    assert "trained in this session: 20 updates" in page_captions(at)
+    assert "trained in this session on CPU: 20 updates" in page_captions(at)
 
 
 def test_alignment_axes_carry_the_source_and_emitted_tokens_and_animate_per_step():

@@ -301,3 +301,25 @@ def test_bottleneck_sweep_trains_both_models_on_the_same_budget():
 def test_same_seed_same_initial_weights():
     a, b = build(TINY), build(TINY)
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_a_stopped_runs_snapshot_is_a_packed_copy_that_remembers_its_device(monkeypatch):
+    from torch import nn
+
+    from seqviz.seq2seq_training import Progress, snapshot
+
+    config = TrainConfig(model=ModelConfig(cell="lstm", hidden_size=8, embed_size=8, attention_size=8))
+    model = build(config)
+    packed = []
+    monkeypatch.setattr(nn.LSTM, "flatten_parameters", lambda self: packed.append(self))
+    copied = snapshot(config, Progress(5, 10, {"step": [5]}, model, 1.0))
+    assert copied.model is not model and copied.model.encoder is not model.encoder
+    assert packed == [copied.model.encoder]  # re-packed for cuDNN, as a deep copy needs on CUDA
+    assert copied.stopped and copied.trained_on == "cpu" and not copied.model.training
+
+
+def test_a_model_moved_to_another_device_is_a_copy():
+    trained = untrained(TrainConfig(model=ModelConfig(hidden_size=8, embed_size=8, attention_size=8)))
+    moved = trained.moved_to("meta")
+    assert moved.device == "meta" and trained.device == "cpu"
+    assert moved.config == trained.config and moved.history is trained.history
