@@ -2,7 +2,7 @@
 the URL writes of each run go out together (seqviz.ui.state.url_batch)."""
 import streamlit as st
 
-from seqviz.devices import deterministic_cublas
+from seqviz.core.devices import deterministic_cublas
 from seqviz.ui.home import render_home
 from seqviz.ui.registry import discover_pages
 from seqviz.ui.runtime import configure_torch_threads, freeze_startup_heap

@@ -14,10 +14,10 @@ import time
 
 import torch
 
-from seqviz.attention import ATTENTIONS
-from seqviz.seq2seq import ModelConfig
-from seqviz.seq2seq_training import TrainConfig, build, update
-from seqviz.seq2seq_tasks import random_batch
+from seqviz.seq2seq.attention import ATTENTIONS
+from seqviz.seq2seq.model import ModelConfig
+from seqviz.seq2seq.tasks import random_batch
+from seqviz.seq2seq.training import TrainConfig, build, update
 
 
 def configs() -> list[TrainConfig]:

@@ -11,7 +11,7 @@ Two kinds of rerun are timed:
             (the step t, the units) changes. AppTest has no public switch for this, so the benchmark
             queues the page's fragment id on each rerun request, as Streamlit's server does (this uses
             AppTest's private fragment storage; see `fragment_reruns`).
-The default view's step t is the step scrubber's (seqviz.ui.scrubber), drawn in the browser: its
+The default view's step t is the step scrubber's (seqviz.ui.components.scrubber), drawn in the browser: its
 rerun is what follows a change there (the URL and the download catch up), after the bars are on
 screen; it is set as the scrubber's callback sets it, in session state.
 Run from the repository root: python -m benchmarks.cell_latency [--repeats 7]
@@ -27,7 +27,7 @@ from contextlib import contextmanager, nullcontext
 
 from streamlit.testing.v1 import local_script_runner
 
-from tests.support import app_test
+from harness.apptest import app_test
 
 PAGE = "pages/inside_the_cell.py"
 CASES = (  # (label, query string of the starting view, slider key, values it is moved through, fragment rerun?)

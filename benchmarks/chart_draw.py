@@ -24,7 +24,7 @@ from pathlib import Path
 import plotly
 
 from benchmarks.latency import TRIVIAL, add_page_arguments, open_drawn, pages_to_measure
-from tests.browser import driver
+from harness import browser as driver
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 WARM_UP = 5  # rounds drawn but not counted: the browser's compiler warms up on the first draws

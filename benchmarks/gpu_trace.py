@@ -1,7 +1,7 @@
 """seqviz.trace on the GPU ÷ on the CPU, side by side in one process (part of `make gpu-check`).
 
 One sequence, H = 64 and 256, one and three layers, T = 1000 and 10,000; CUDA computes in float32
-with TF32 off (seqviz.devices.exact_fp32). The GPU time includes copying the trace back to NumPy,
+with TF32 off (seqviz.core.devices.exact_fp32). The GPU time includes copying the trace back to NumPy,
 as a page needs it. Exits with a message, not an error, where there is no CUDA GPU.
 Run from the repository root: python -m benchmarks.gpu_trace [--steps 1000 10000] [--repeats 3]
 """
@@ -13,8 +13,8 @@ import time
 import torch
 
 import seqviz
-from seqviz import seeding
-from seqviz.devices import device_label
+from seqviz.core import seeding
+from seqviz.core.devices import device_label
 
 
 def best_time(fn, repeats: int, cuda: bool) -> float:

@@ -51,8 +51,8 @@ import statistics
 from pathlib import Path
 
 from benchmarks.main_thread import KINDS, TRACE_CATEGORIES, MainThread, breakdown
+from harness import browser as driver
 from seqviz.ui.registry import PageInfo, discover_pages
-from tests.browser import driver
 
 BAR = 1.5  # median latency ratio to the trivial page that every page must stay under
 TRIVIAL = "benchmarks/trivial_app.py"

@@ -30,8 +30,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput as NumberInputProto
 
+from harness import browser as driver
 from seqviz.ui.registry import PageInfo, discover_pages
-from tests.browser import driver
 
 TIMEOUT_S = 300
 MAIN_AREA = 0  # delta_path[0]: 0 is the main area, 1 the sidebar
@@ -44,7 +44,7 @@ class Widget:
     proto: object
     in_main: bool
     fragment_id: str  # "" unless drawn by a fragment: a change then reruns only that fragment, as in a browser
-    data: dict | None = None  # a step scrubber's or instant view's data (seqviz.ui.scrubber, .instant): label, …
+    data: dict | None = None  # a step scrubber's or instant view's data (seqviz.ui.components.scrubber, .instant): label, …
 
 
 @dataclass
@@ -135,7 +135,7 @@ def choices(widget: Widget) -> list:
     proto = widget.proto
     if widget.kind == "scrubber":
         return [t for t in range(widget.data["steps"]) if t != widget.data["t"]]
-    if widget.kind == "instant":  # seqviz.ui.instant: a choice's option texts, or a number's grid
+    if widget.kind == "instant":  # seqviz.ui.components.instant: a choice's option texts, or a number's grid
         control, shown = widget.data["control"], widget.data["value"]
         if control["kind"] == "choice":
             return [text for text, _ in control["options"] if text != shown]
@@ -159,7 +159,7 @@ def widget_state(widget: Widget, value):
     message = BackMsg().rerun_script.widget_states.widgets.add()
     message.id = widget.proto.id
     if widget.kind == "scrubber":  # the state its script reports, as the browser's setStateValue sends it
-        message.json_value = json.dumps({"t": {"t": value, "seq": widget.data.get("seq")}})  # seqviz/ui/told.py
+        message.json_value = json.dumps({"t": {"t": value, "seq": widget.data.get("seq")}})  # seqviz/ui/components/sync.py
     elif widget.kind == "instant":
         message.json_value = json.dumps({"pick": {"value": value, "seq": widget.data.get("seq")}})
     elif widget.kind == "slider":

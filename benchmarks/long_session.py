@@ -19,7 +19,7 @@ import statistics
 from dataclasses import dataclass
 
 from benchmarks.latency import add_page_arguments, open_target, pages_to_measure
-from tests.browser import driver
+from harness import browser as driver
 
 # What the page holds now: CSS rules over every readable style sheet, DOM elements, JS heap in bytes
 # (Chromium's performance.memory; 0 where a browser has none).

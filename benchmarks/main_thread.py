@@ -1,7 +1,7 @@
 """Where an interaction's time goes on the page's main thread, from a Chromium performance trace.
 
 benchmarks/latency.py (with --trace) records Chromium's trace while it changes a control; the
-browser-test driver leaves two console.timeStamp marks in it (tests/browser/driver.py TRACE_MARKS):
+browser-test driver leaves two console.timeStamp marks in it (harness/browser.py TRACE_MARKS):
 the input event and the frame that showed the updated chart. Between them, the renderer's main
 thread (the one holding the marks) is either
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.browser.driver import TRACE_MARKS
+from harness.browser import TRACE_MARKS
 
 TRACE_CATEGORIES = ("devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel")
 TASKS = ("ThreadControllerImpl::RunTask", "RunTask")  # a main-thread task, as Chromium names it

@@ -17,7 +17,7 @@ import statistics
 from urllib.parse import quote
 
 from benchmarks.latency import TRIVIAL, open_target, p90
-from tests.browser import driver
+from harness import browser as driver
 
 ANIMATION_URL = "inside-the-cell?cell_tab=" + quote("Animation (play)")
 # Armed before the click: records in window.__seqvizScrub the first animation frame (its rendering's

@@ -12,7 +12,8 @@ import time
 
 import torch
 
-from seqviz import mamba, ssm
+from seqviz.ssm import mamba
+from seqviz.ssm import s4 as ssm
 
 
 def paired_best_times(fn_a, fn_b, repeats: int) -> tuple[float, float]:

@@ -1,11 +1,11 @@
 """Updates per second of the instrumented trainer ÷ a plain PyTorch loop, same model and batches.
 
-The instrumented trainer (`seqviz.training.train`) clips, records raw and clipped ‖g‖ every update
+The instrumented trainer (`seqviz.gradients.training.train`) clips, records raw and clipped ‖g‖ every update
 and samples the exact ‖dL/dh_t‖ profile every `heatmap_every` updates. The plain loop does only
 batch generation, forward, loss, backward and the optimizer step. Both are timed side by side in
 one process, interleaved, best of `repeats` each; both wall-clock and process CPU time are reported
 (CPU time is the steadier of the two on a shared machine). The trainer always runs on one thread
-(seqviz.threads); `--threads` sets the plain loop's. The bar is a ratio ≥ 0.5.
+(seqviz.core.threads); `--threads` sets the plain loop's. The bar is a ratio ≥ 0.5.
 Run from the repository root: python -m benchmarks.training_speed [--updates 100] [--repeats 3] [--threads 1]
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ import time
 
 import torch
 
-from seqviz.tasks import task_batch
-from seqviz.training import TrainConfig, build_task_model, task_loss, train
+from seqviz.gradients.tasks import task_batch
+from seqviz.gradients.training import TrainConfig, build_task_model, task_loss, train
 
 CASES = [
     dict(task="adding", length=50, kind="rnn"),

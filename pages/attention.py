@@ -6,22 +6,28 @@ from pathlib import Path
 
 import streamlit as st
 
-from seqviz.attention import ATTENTIONS
-from seqviz.equations import decoder_equations, stacked
+from seqviz.core.devices import device_label
 from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
-from seqviz.seq2seq import CELLS, MAX_BEAM_WIDTH, ModelConfig
-from seqviz.seq2seq_experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
-from seqviz.seq2seq_tasks import MAX_DELAY, MAX_LENGTH, TASKS, task_spec, uses_lengths
-from seqviz.devices import device_label
-from seqviz.seq2seq_training import (MAX_STEPS, TrainConfig, TrainedModel, load_checkpoint, snapshot, train,
-                                     with_attention)
-from seqviz.ui.charts import plotly_chart
+from seqviz.figures.equations import decoder_equations, stacked
+from seqviz.seq2seq.attention import ATTENTIONS
+from seqviz.seq2seq.experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
+from seqviz.seq2seq.model import CELLS, MAX_BEAM_WIDTH, ModelConfig
+from seqviz.seq2seq.tasks import MAX_DELAY, MAX_LENGTH, TASKS, task_spec, uses_lengths
+from seqviz.seq2seq.training import (
+    MAX_STEPS,
+    TrainConfig,
+    TrainedModel,
+    load_checkpoint,
+    snapshot,
+    train,
+    with_attention,
+)
 from seqviz.ui.cache import cached_resource
+from seqviz.ui.charts import plotly_chart
+from seqviz.ui.components.instant import View
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.instant import View
-from seqviz.ui.state import (url_instant_choice, url_number, url_radio, url_selectbox, url_slider, url_text,
-                             url_toggle)
+from seqviz.ui.state import url_instant_choice, url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle
 
 TITLE = "Attention"
 ICON = ":material/center_focus_strong:"
@@ -91,7 +97,7 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     A fragment: changing the task, the page's main control, reruns only this, not the title, the sidebar
     and the other controls, which do not depend on it (changing one of those reruns the whole page). In
     the Train view the task is drawn in the browser with the training curves of every task's model
-    (seqviz.ui.instant), so a click shows the curves before the server has heard of it.
+    (seqviz.ui.components.instant), so a click shows the curves before the server has heard of it.
     """
     curves = (lambda _: training_curves(lengths, training, device)) if view == "Train" else None
     task, shown = url_instant_choice("Task", TASKS, key="attn_task", views=curves)

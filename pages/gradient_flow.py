@@ -7,25 +7,41 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from seqviz.clipping import CLIP_MODES
-from seqviz.devices import computed_on
-from seqviz.equations import stacked
-from seqviz.figures.gradients import (compare_figure, fit_table, gradient_time_figure, itemised_figure, phase_figure,
-                                      spectrum_figure, training_figure, training_heatmap_figure)
-from seqviz.gradients import (ITEMISED_MAX_STEPS, KINDS, SEED_004, FlowConfig, PhaseConfig, gradient_through_time,
-                              itemised_gradients, jacobian_spectrum, phase_sweep)
-from seqviz.models import INITS, KIND_LABELS
-from seqviz.tasks import TASKS
-from seqviz.training import OPTIMIZERS, TrainConfig, history_rows, run_label, train
-from seqviz.ui.charts import plotly_chart
+from seqviz.core.devices import computed_on
+from seqviz.core.models import INITS, KIND_LABELS
+from seqviz.figures.equations import stacked
+from seqviz.figures.gradients import (
+    compare_figure,
+    fit_table,
+    gradient_time_figure,
+    itemised_figure,
+    phase_figure,
+    spectrum_figure,
+    training_figure,
+    training_heatmap_figure,
+)
+from seqviz.gradients.clipping import CLIP_MODES
+from seqviz.gradients.flow import (
+    ITEMISED_MAX_STEPS,
+    KINDS,
+    SEED_004,
+    FlowConfig,
+    PhaseConfig,
+    gradient_through_time,
+    itemised_gradients,
+    jacobian_spectrum,
+    phase_sweep,
+)
+from seqviz.gradients.tasks import TASKS
+from seqviz.gradients.training import OPTIMIZERS, TrainConfig, history_rows, run_label, train
 from seqviz.ui.cache import cached_data
+from seqviz.ui.charts import plotly_chart
+from seqviz.ui.components.instant import View
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
-from seqviz.ui.instant import View
 from seqviz.ui.prefetch import prefetch_neighbours, views_around
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import (url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_toggle,
-                             url_views)
+from seqviz.ui.state import url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_toggle, url_views
 
 TITLE = "Gradient flow"
 ICON = ":material/trending_down:"
@@ -102,7 +118,7 @@ def flow_view(view: str, fields: dict) -> None:
     A fragment: changing T, the page's main control, reruns only this, not the title, the sidebar and
     the other dozen controls, which do not depend on T (changing one of those reruns the whole page).
     Over the gradient curves, T is drawn in the browser with the curves of T and of the next T
-    (seqviz.ui.instant), so a click on − or + shows them before the server has heard of it.
+    (seqviz.ui.components.instant), so a click on − or + shows them before the server has heard of it.
     """
     if view != VIEWS[0]:
         steps, _ = url_instant_number(*T_CONTROL, views=None)

@@ -3,24 +3,40 @@ from typing import Callable
 
 import streamlit as st
 
-from seqviz.cell import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
-from seqviz.devices import computed_on
-from seqviz.equations import general_equations, stacked, step_rows, step_table
-from seqviz.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
-from seqviz.figures.cell import cell_animation, order_matters, parameter_counts, state_heatmaps, step_bars, \
-    step_scrub, unit_lines
+from seqviz.cell.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
+from seqviz.cell.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES
+from seqviz.cell.inputs import ENCODINGS, MAX_EMBED_DIM, MAX_FEATURES, MAX_STEPS, SOURCES, InputSpec
+from seqviz.cell.params import compare_kinds
+from seqviz.cell.run import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
+from seqviz.core.devices import computed_on
+from seqviz.core.models import INITS
+from seqviz.figures.cell import (
+    cell_animation,
+    order_matters,
+    parameter_counts,
+    state_heatmaps,
+    step_bars,
+    step_scrub,
+    unit_lines,
+)
+from seqviz.figures.equations import general_equations, stacked, step_rows, step_table
 from seqviz.figures.plain import escape_markdown
-from seqviz.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES, ENCODINGS, MAX_EMBED_DIM, MAX_FEATURES, MAX_STEPS, \
-    SOURCES, InputSpec
-from seqviz.models import INITS
-from seqviz.params import compare_kinds
-from seqviz.ui.charts import plotly_chart
 from seqviz.ui.cache import cached_data, cached_resource
+from seqviz.ui.charts import plotly_chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import (url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_step_scrubber,
-                             url_text, url_toggle, url_views)
+from seqviz.ui.state import (
+    url_multiselect,
+    url_number,
+    url_radio,
+    url_selectbox,
+    url_slider,
+    url_step_scrubber,
+    url_text,
+    url_toggle,
+    url_views,
+)
 
 TITLE = "Inside the cell"
 ICON = ":material/memory:"
@@ -48,7 +64,7 @@ def cell_controls(container) -> dict:
         layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=1)
         bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir")
         init = url_selectbox("Initialisation", INITS, key="cell_init", default="default",
-                             help="default: PyTorch's U(−1/√H, 1/√H); the others are described in seqviz.models.")
+                             help="default: PyTorch's U(−1/√H, 1/√H); the others are described in seqviz.core.models.")
         forget_bias = 1.0
         if cell == "lstm":
             forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=1.0,

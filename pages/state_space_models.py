@@ -3,19 +3,31 @@ import numpy as np
 import streamlit as st
 import torch
 
-from seqviz import ssm
-from seqviz.equations import stacked
 from seqviz.figures import ssm as figures
-from seqviz.ssm_compare import CompareConfig, compare
-from seqviz.ssm_lab import (KERNEL_INITS, LEGS_BASIS, MAX_SELECTION_LENGTH, SIGNALS, MemoryConfig, SSMConfig,
-                            conv_scan_view, kernel_view, large_step_limit, legs_comparison, memory_view, radius_text,
-                            selection_view)
-from seqviz.ssm_results import INSPECT_LENGTH, load_models, load_results, results_path
-from seqviz.ssm_tasks import ALPHABET, TASKS, decode, make_batch
-from seqviz.ui.charts import plotly_chart
+from seqviz.figures.equations import stacked
+from seqviz.ssm import s4
+from seqviz.ssm.compare import CompareConfig, compare
+from seqviz.ssm.lab import (
+    KERNEL_INITS,
+    LEGS_BASIS,
+    MAX_SELECTION_LENGTH,
+    SIGNALS,
+    MemoryConfig,
+    SSMConfig,
+    conv_scan_view,
+    kernel_view,
+    large_step_limit,
+    legs_comparison,
+    memory_view,
+    radius_text,
+    selection_view,
+)
+from seqviz.ssm.results import INSPECT_LENGTH, load_models, load_results, results_path
+from seqviz.ssm.tasks import ALPHABET, TASKS, decode, make_batch
 from seqviz.ui.cache import cached_data, cached_resource
+from seqviz.ui.charts import plotly_chart
+from seqviz.ui.components.instant import View
 from seqviz.ui.errors import explain_errors
-from seqviz.ui.instant import View
 from seqviz.ui.prefetch import views_around
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_instant_slider, url_radio, url_selectbox, url_slider, url_text, url_views
@@ -51,7 +63,7 @@ def ssm_controls(prefix: str) -> dict:
                          help="S4D-LegS/Inv/Lin/Real diagonal A, or the dense HiPPO-LegS matrix (N ≤ 64).")
     log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=-2.0, step=0.25, container=c2,
                         help="Step size Δ from 1e-4 to 1 (log scale).")
-    method = url_radio("Discretisation", ssm.METHODS, key=f"{prefix}_method", container=c3)
+    method = url_radio("Discretisation", s4.METHODS, key=f"{prefix}_method", container=c3)
     L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=1024, container=c4)
     return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=settings.seed)
 
@@ -62,7 +74,7 @@ def state_size(prefix: str) -> int:
                       help="Complex inits store N/2 conjugate pairs.")
 
 
-DISCRETISATIONS = {  # (Ā, B̄) of each method in seqviz.ssm.discretize
+DISCRETISATIONS = {  # (Ā, B̄) of each method in seqviz.ssm.s4.discretize
     "zoh": r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh})",
     "bilinear": r"\bar A = (I-\tfrac{\Delta}{2}A)^{-1}(I+\tfrac{\Delta}{2}A),\; "
                 r"\bar B = (I-\tfrac{\Delta}{2}A)^{-1}\Delta B \;\;(\text{bilinear})",
@@ -84,7 +96,7 @@ def kernels(fields: dict, view: str) -> None:
 
     A fragment: changing N, the page's main control, reruns only this, not the title, the sidebar,
     the other controls or the LegS comparison, which do not depend on N. N is drawn in the browser with
-    the plots of N and N ± 2 (seqviz.ui.instant), so its arrow keys show them before the server hears.
+    the plots of N and N ± 2 (seqviz.ui.components.instant), so its arrow keys show them before the server hears.
     """
     low, high, step = N_RANGE
     N, shown = url_instant_slider("State size N", low, high, key="ssm_k_N", default=64, step=step,

@@ -1,6 +1,6 @@
 """Train the Attention page's default models and bottleneck sweep; write them to assets/attention/.
 
-Each checkpoint is a weights-only dictionary (see seqviz.seq2seq_training.save_checkpoint), a few
+Each checkpoint is a weights-only dictionary (see seqviz.seq2seq.training.save_checkpoint), a few
 hundred kB; the sweep is a small JSON. The page loads these so it is instant on first open, and
 retrains any other configuration live. Run from the repository root:
 
@@ -12,12 +12,11 @@ import argparse
 import json
 from pathlib import Path
 
-
-from seqviz.attention import ATTENTIONS
-from seqviz.seq2seq import ModelConfig
-from seqviz.seq2seq_experiments import SweepConfig, bottleneck_sweep
-from seqviz.seq2seq_tasks import TaskSpec
-from seqviz.seq2seq_training import TrainConfig, save_checkpoint, train
+from seqviz.seq2seq.attention import ATTENTIONS
+from seqviz.seq2seq.experiments import SweepConfig, bottleneck_sweep
+from seqviz.seq2seq.model import ModelConfig
+from seqviz.seq2seq.tasks import TaskSpec
+from seqviz.seq2seq.training import TrainConfig, save_checkpoint, train
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
 SWEEP_FILE = "bottleneck.json"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness import browser as driver  # noqa: E402
 from seqviz.ui.registry import discover_pages  # noqa: E402
-from tests.browser import driver  # noqa: E402
 
 OUTPUT = driver.ROOT / "assets" / "screenshot.png"
 

@@ -1,6 +1,6 @@
 """Precompute the state-space page's task comparison: results JSON and the trained models it inspects.
 
-Trains the Mamba, S4D and LSTM models of seqviz.ssm_compare with the default CompareConfig but
+Trains the Mamba, S4D and LSTM models of seqviz.ssm.compare with the default CompareConfig but
 `--steps` steps on both tasks (the page's "Train now" button reruns the same code live) and writes
     assets/ssm/compare_<task>.json     loss curves, accuracies, parameter counts, seconds
     assets/ssm/models_<task>.pt        state dicts of the models trained at INSPECT_LENGTH
@@ -13,9 +13,9 @@ import time
 
 import torch
 
-from seqviz.ssm_compare import CompareConfig, compare
-from seqviz.ssm_results import INSPECT_LENGTH, models_path, results_path, save_results
-from seqviz.ssm_tasks import TASKS
+from seqviz.ssm.compare import CompareConfig, compare
+from seqviz.ssm.results import INSPECT_LENGTH, models_path, results_path, save_results
+from seqviz.ssm.tasks import TASKS
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from seqviz.figures.plain import data_decade_ticks, figure, row_layout
-from seqviz.seq2seq_experiments import Alignment, ExposureResult, SweepResult
+from seqviz.seq2seq.experiments import Alignment, ExposureResult, SweepResult
 
 MAX_FRAMES = 25
 LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.28)  # under the x axes' titles, not over them

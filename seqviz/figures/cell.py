@@ -19,11 +19,19 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.plain import (HTML_CELL_STYLES, HTML_TABLE_STYLE, axis, colour_key, figure, row_layout,
-                                  stacked_layout, table_texts)
+from seqviz.cell.params import ParamCount
+from seqviz.core.models import KIND_LABELS
+from seqviz.figures.plain import (
+    HTML_CELL_STYLES,
+    HTML_TABLE_STYLE,
+    axis,
+    colour_key,
+    figure,
+    row_layout,
+    stacked_layout,
+    table_texts,
+)
 from seqviz.figures.theme import FONT, GRID, TEXT
-from seqviz.models import KIND_LABELS
-from seqviz.params import ParamCount
 
 ANIMATION_VALUE_BUDGET = 200_000
 BYTES_PER_VALUE = 5.3  # a float32 number written as base64 by Plotly
@@ -163,7 +171,7 @@ def step_bars(states: dict[str, np.ndarray], t: int, step_label: str, max_units:
     """Bars of every state and gate at step t (the step the equations show).
 
     Args:
-        states: name → (T, H), e.g. from `seqviz.cell.cell_states`.
+        states: name → (T, H), e.g. from `seqviz.cell.run.cell_states`.
         t: the step; step_label: its label (event, character or "t=…").
     Returns:
         a figure with one bar trace per row, each state's bars grouped by unit: h, c and the candidate in
@@ -190,12 +198,12 @@ def _label_suffix(t: int, step_label: str) -> str:
 def step_scrub(states: dict[str, np.ndarray], step_labels, rows_at=None, max_units: int = MAX_BAR_UNITS,
                budget: int = SCRUB_BYTE_BUDGET) -> dict | None:
     """`step_bars` and the step's numbers at every step, for the browser to draw itself as its step
-    slider moves (seqviz.ui.scrubber): no server round trip per step.
+    slider moves (seqviz.ui.components.scrubber): no server round trip per step.
 
     Args:
         states: name → (T, H); step_labels: T labels.
         rows_at: None, or a function of a step t giving that step's table rows (dicts with the same
-            columns at every step, e.g. `seqviz.equations.step_rows`).
+            columns at every step, e.g. `seqviz.figures.equations.step_rows`).
     Returns:
         None when the payload (every step's bar heights and table texts, estimated from step 0) would
         exceed `budget` bytes; else a JSON-ready dict: "id" (a hash of the rest), "steps" T, "title"
@@ -252,7 +260,7 @@ def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max
         states: name → (T, H).
         step_labels: T labels, shown on the slider.
         numbers: None, or a function of a step t giving that step's table rows, each a dict
-            {column: text} with the same columns at every step (e.g. `seqviz.equations.step_rows`).
+            {column: text} with the same columns at every step (e.g. `seqviz.figures.equations.step_rows`).
     Returns:
         a figure starting at t = 0 with `step_bars`' traces (and a text trace for the numbers) and one
         frame per shown step (every step, or every k-th one when the frames' numbers, T × (states ×
@@ -513,7 +521,7 @@ def parameter_counts(counts: dict[str, ParamCount], description: str) -> go.Figu
     """Stacked bars of input weights, recurrent weights and biases per kind, with the ratio to the RNN.
 
     Args:
-        counts: kind → ParamCount (e.g. `seqviz.params.compare_kinds`).
+        counts: kind → ParamCount (e.g. `seqviz.cell.params.compare_kinds`).
         description: the sizes, e.g. "I=3, H=16, 1 layer".
     """
     kinds = list(counts)

@@ -13,11 +13,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqviz.core.models import KIND_LABELS
 from seqviz.figures.plain import colour_key, decade_ticks, figure, markdown_table, ordinal
 from seqviz.figures.theme import TEXT
-from seqviz.gradients import FlowResult, PhaseResult, SpectrumResult
-from seqviz.models import KIND_LABELS
-from seqviz.training import TrainHistory
+from seqviz.gradients.flow import FlowResult, PhaseResult, SpectrumResult
+from seqviz.gradients.training import TrainHistory
 
 KIND_COLOURS = {"rnn": "#1f77b4", "lstm": "#d62728", "gru": "#2ca02c"}
 MAX_HEATMAP_CELLS = 60_000

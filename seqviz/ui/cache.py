@@ -28,7 +28,7 @@ def _wrap_once(kind: tuple, decorator, fn):
 def cached_data(fn, max_entries: int = MAX_ENTRIES, quiet: bool = False):
     """Cache a pure backend call on its (hashable, frozen) arguments; each caller gets a copy.
 
-    Lower `max_entries` for calls whose results can be large (each is bounded by seqviz.budget, not
+    Lower `max_entries` for calls whose results can be large (each is bounded by seqviz.core.budget, not
     the cache as a whole). `quiet` drops the "Computing…" spinner, for calls made outside a page run
     (seqviz.ui.prefetch); the quiet and the usual wrapper of a function share one cache."""
     decorator = st.cache_data(max_entries=max_entries, ttl=TTL_SECONDS, show_spinner=False if quiet else "Computing…")

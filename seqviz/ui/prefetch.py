@@ -99,7 +99,7 @@ def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds
 def views_around(fn: Callable, config, field: str, bounds: tuple, view_of: Callable) -> dict | None:
     """value → `view_of(result, config)` for `config`'s `field` and, if its result took under
     PREFETCH_MAX_S to compute (`result.seconds`), for the values one step either side (`bounds` =
-    (lowest, highest, step)): for an instant view (seqviz.ui.instant), whose − and + or arrow keys then
+    (lowest, highest, step)): for an instant view (seqviz.ui.components.instant), whose − and + or arrow keys then
     redraw in the browser. None if `config` itself cannot be computed (the page says why); a neighbour
     that cannot is left out.
 

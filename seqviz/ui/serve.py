@@ -1,4 +1,5 @@
-"""Start the app: `python -m seqviz.ui.serve app.py [streamlit run options]`, a drop-in for `streamlit run`.
+"""Start the app: the `seqviz serve` command, and `python -m seqviz.ui.serve app.py [streamlit run options]`,
+a drop-in for `streamlit run`.
 
 Streamlit decides when a server process starts whether its app is a legacy pages-directory app: it
 is one if a `pages/` folder sits next to the entry script, until some session's run calls
@@ -10,10 +11,12 @@ page's URL sees that page, with no dialog. `make run` and the browser tests star
 """
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.web import cli
+from streamlit.web import cli as streamlit_cli
 
 
 def declare_navigation_app() -> None:
@@ -32,7 +35,32 @@ def main(argv: list[str]) -> None:
     """`argv`: what would follow `streamlit run` (the entry script, then options)."""
     declare_navigation_app()
     sys.argv = ["streamlit", "run", *argv]
-    cli.main()
+    streamlit_cli.main()
+
+
+def cli(argv: list[str] | None = None) -> None:
+    """`seqviz serve [--port P] [--address A] [streamlit options]`: the app, wherever seqviz is installed.
+
+    Runs from the folder holding app.py (seqviz.core.paths.app_root), so that its .streamlit/config.toml
+    and assets/ are the ones found; any option not named here goes to `streamlit run` as it is.
+    """
+    parser = argparse.ArgumentParser(prog="seqviz", description="seqviz: watch sequence models work.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the app (a Streamlit server)",
+                                description="Start the app; other options go to `streamlit run`, e.g. "
+                                            "--server.maxUploadSize 20.")
+    serve.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    serve.add_argument("--address", default=None,
+                       help="address to bind (default localhost; 0.0.0.0 serves a room)")
+    args, streamlit_options = parser.parse_known_args(argv)
+    from seqviz.core.paths import app_root
+
+    root = app_root()
+    os.chdir(root)
+    options = ["--server.port", str(args.port)]
+    if args.address is not None:
+        options += ["--server.address", args.address]
+    main([str(root / "app.py"), *options, *streamlit_options])
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from seqviz.devices import DEVICE_CHOICES, resolve_device
+from seqviz.core.devices import DEVICE_CHOICES, resolve_device
 from seqviz.ui.state import link_query, url_number, url_selectbox
 
 SEED_MAX = 2**31 - 1

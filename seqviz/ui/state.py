@@ -16,8 +16,8 @@ from typing import Callable, Sequence
 
 import streamlit as st
 
-from seqviz.ui import instant
-from seqviz.ui.scrubber import step_scrubber
+from seqviz.ui.components import instant
+from seqviz.ui.components.scrubber import step_scrubber
 
 _BATCH = "_url_batch"  # key → URL text (None: remove) written by the running full run; absent outside url_batch
 _SHOWN = "_url_shown"  # (page, the keys its last full run wrote) of the last run
@@ -194,7 +194,7 @@ def url_slider(label: str, min_value, max_value, key: str, default, container=st
 
 def url_step_scrubber(label: str, spec: dict, key: str, default: int = 0, help: str | None = None) -> int:
     """The step slider of `spec` (a `seqviz.figures.cell.step_scrub` dict), drawn in the browser with the
-    view it drives (seqviz.ui.scrubber), bound to `key` and to the URL like url_slider over 0 … T − 1."""
+    view it drives (seqviz.ui.components.scrubber), bound to `key` and to the URL like url_slider over 0 … T − 1."""
     last = spec["steps"] - 1
     _clamp_remembered(key, 0, last)
     _from_url(key, _bounded(int, 0, last), default)
@@ -206,7 +206,7 @@ def url_step_scrubber(label: str, spec: dict, key: str, default: int = 0, help: 
 
 def url_instant_choice(label: str, options: Sequence, key: str, views: Callable[[object], dict] | None,
                        default=None, format_func=str, help: str | None = None) -> tuple[object, instant.View | None]:
-    """One of `options` as a row of buttons drawn with the chart it drives (seqviz.ui.instant), bound to
+    """One of `options` as a row of buttons drawn with the chart it drives (seqviz.ui.components.instant), bound to
     `key` and to the URL like url_segmented. `views(value)` gives the views to send (option → View; an
     option it leaves out waits for the server); None draws the control alone.
 
@@ -219,7 +219,7 @@ def url_instant_choice(label: str, options: Sequence, key: str, views: Callable[
 
 def url_instant_number(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
                        views: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.View | None]:
-    """A whole number with − and + buttons (by `step`) drawn with the chart it drives (seqviz.ui.instant),
+    """A whole number with − and + buttons (by `step`) drawn with the chart it drives (seqviz.ui.components.instant),
     bound to `key` and to the URL like url_number; `views` and the result as in url_instant_choice."""
     _clamp_remembered(key, min_value, max_value)
     control = {"kind": "number", "min": min_value, "max": max_value, "step": step}
@@ -230,7 +230,7 @@ def url_instant_number(label: str, min_value: int, max_value: int, key: str, def
 def url_instant_slider(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
                        views: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.View | None]:
     """A whole-number slider over min_value, min_value + step, … max_value drawn with the chart it drives
-    (seqviz.ui.instant), bound to `key` and to the URL like url_slider; `views` and the result as in
+    (seqviz.ui.components.instant), bound to `key` and to the URL like url_slider; `views` and the result as in
     url_instant_choice."""
     _clamp_remembered(key, min_value, max_value)
     control = {"kind": "slider", "min": min_value, "max": max_value, "step": step}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import driver
+from harness import browser as driver
 from tests.conftest import ARTIFACTS
 
 SKIP_REASON = (f"Chromium not found at {driver.CHROMIUM}: install Debian's package "

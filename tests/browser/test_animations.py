@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 
 from benchmarks.chart_draw import PLOTLY_JS
-from seqviz.cell import CellConfig, cell_states, run_cell, step_numbers
-from seqviz.equations import step_rows
+from harness import browser as driver
+from seqviz.cell.inputs import InputSpec
+from seqviz.cell.run import CellConfig, cell_states, run_cell, step_numbers
 from seqviz.figures.attention import alignment_figure
 from seqviz.figures.cell import cell_animation
+from seqviz.figures.equations import step_rows
 from seqviz.figures.ssm import eigenvalue_figure
-from seqviz.inputs import InputSpec
-from seqviz.seq2seq_experiments import Alignment
-from seqviz.ssm_lab import SSMConfig, kernel_view
-from tests.browser import driver
+from seqviz.seq2seq.experiments import Alignment
+from seqviz.ssm.lab import SSMConfig, kernel_view
 
 # Draws a figure, then takes each given slider step as a click on it would (the step's own
 # Plotly.animate arguments); returns, before and after each step, how many marks (markers, bars,

@@ -6,7 +6,7 @@ import base64
 import numpy as np
 
 from benchmarks.chart_draw import chart_name, draw_times, read_figures
-from tests.browser import driver
+from harness import browser as driver
 from tests.browser.test_pages import PAGES
 
 

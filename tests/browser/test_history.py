@@ -2,7 +2,7 @@
 between them and the page follows (seqviz.ui.state.url_batch)."""
 from __future__ import annotations
 
-from tests.browser import driver
+from harness import browser as driver
 from tests.browser.test_pages import assert_clean
 
 HIDDEN = "Hidden size H"

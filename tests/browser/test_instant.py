@@ -1,11 +1,11 @@
-"""Instant views (seqviz/ui/instant.js) in Chromium: Attention's task and Gradient flow's T redraw their
+"""Instant views (seqviz/ui/components/instant/instant.js) in Chromium: Attention's task and Gradient flow's T redraw their
 chart in the click's own task, before the server hears of it; the URL and Back follow; a value whose
 chart was not sent waits for the server, and the chart it gets is the server's."""
 from __future__ import annotations
 
 import re
 
-from tests.browser import driver
+from harness import browser as driver
 from tests.browser.test_history import go
 from tests.browser.test_pages import assert_clean
 

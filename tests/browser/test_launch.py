@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness import browser as driver
 from seqviz.ui.registry import discover_pages
-from tests.browser import driver
 
 NOT_FOUND = "Page not found"
 NOT_FOUND_LOG = "The page that you have requested does not seem to exist."  # the console error with it

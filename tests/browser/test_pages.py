@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from harness import browser as driver
 from seqviz.ui.registry import PageInfo, discover_pages
-from tests.browser import driver
 
 PAGES = discover_pages() + [p for p in discover_pages(driver.FIXTURE_PAGES) if p not in discover_pages()]
 

@@ -1,10 +1,10 @@
-"""The cell's step scrubber (seqviz/ui/scrubber.js) in Chromium: its slider redraws the bars and the
+"""The cell's step scrubber (seqviz/ui/components/scrubber/scrubber.js) in Chromium: its slider redraws the bars and the
 numbers in the browser, the server and the URL follow, and a step the server sets reaches it."""
 from __future__ import annotations
 
 import re
 
-from tests.browser import driver
+from harness import browser as driver
 from tests.browser.test_history import go
 from tests.browser.test_pages import assert_clean
 

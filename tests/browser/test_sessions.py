@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from tests.browser import driver
+from harness import browser as driver
 from tests.browser.test_pages import PAGES, main_control_label
 
 

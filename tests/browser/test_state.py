@@ -1,7 +1,7 @@
 """Controls keep their values in the browser when a run stops at an error above them, and across pages."""
 from __future__ import annotations
 
-from tests.browser import driver
+from harness import browser as driver
 from tests.browser.test_pages import PAGES, assert_clean, open_app_page
 
 CELL = next(p for p in PAGES if p.url_path == "inside-the-cell")

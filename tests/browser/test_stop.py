@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser import driver
+from harness import browser as driver
 from tests.browser.test_pages import PAGES, assert_clean, open_app_page
 
 PROGRESS = f"{driver.MAIN} [data-testid='stProgress']"

@@ -1,6 +1,6 @@
 """On a CUDA GPU, seqviz computes what it computes on the CPU (`make gpu-check`; skipped without one).
 
-The policy under test (seqviz.devices): float32 in IEEE precision, TF32 off, deterministic cuDNN
+The policy under test (seqviz.core.devices): float32 in IEEE precision, TF32 off, deterministic cuDNN
 kernels. A trace on the GPU must agree with the CPU's to the tolerances the README promises.
 """
 import copy
@@ -13,15 +13,15 @@ import pytest
 import torch
 
 import seqviz
-from seqviz import seeding
-from seqviz.devices import deterministic_cublas
+from seqviz.core import seeding
+from seqviz.core.devices import deterministic_cublas
 
 deterministic_cublas()  # read when CUDA creates its first cuBLAS handle, as the server does
 
-pytestmark = [pytest.mark.gpu,
-              pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine: "
-                                 "run `make gpu-check` where `python -c 'import torch; print(torch.cuda.is_available())'` "
-                                 "prints True")]
+if not torch.cuda.is_available():
+    pytest.skip("no CUDA GPU on this machine: `make gpu-check` runs these where "
+                "`python -c 'import torch; print(torch.cuda.is_available())'` prints True", allow_module_level=True)
+pytestmark = pytest.mark.gpu
 ROOT = Path(__file__).resolve().parents[2]
 CASES = list(itertools.product(("rnn", "lstm", "gru"), (1, 2, 3), (False, True), ("float32", "float64")))
 TOLERANCE = {"float32": dict(states=1e-5, gradients=1e-4), "float64": dict(states=1e-12, gradients=1e-10)}
@@ -55,7 +55,7 @@ def test_same_seed_same_weights_on_cpu_and_cuda():
 
 
 def test_gradient_flow_training_repeats_on_the_gpu():
-    from seqviz.training import TrainConfig, train
+    from seqviz.gradients.training import TrainConfig, train
 
     config = TrainConfig(kind="lstm", updates=30, heatmap_every=10, device="cuda")
     first, second = train(config), train(config)
@@ -66,9 +66,9 @@ def test_gradient_flow_training_repeats_on_the_gpu():
 
 
 def test_seq2seq_training_beam_search_and_a_stopped_copy_on_the_gpu():
-    from seqviz.seq2seq_experiments import align
-    from seqviz.seq2seq_tasks import TaskSpec
-    from seqviz.seq2seq_training import Progress, TrainConfig, snapshot, train
+    from seqviz.seq2seq.experiments import align
+    from seqviz.seq2seq.tasks import TaskSpec
+    from seqviz.seq2seq.training import Progress, TrainConfig, snapshot, train
 
     config = TrainConfig(task=TaskSpec("reverse", 3, 6), steps=60, eval_every=20, eval_size=32)
     trained = train(config, "cuda")
@@ -85,7 +85,7 @@ def test_seq2seq_training_beam_search_and_a_stopped_copy_on_the_gpu():
 
 
 def test_the_mamba_scan_on_the_gpu_matches_the_cpu():
-    from seqviz.mamba import selective_scan, selective_scan_reference
+    from seqviz.ssm.mamba import selective_scan, selective_scan_reference
 
     g = seeding.generator(2)
     b, l, d, n = 2, 300, 8, 4
@@ -98,7 +98,7 @@ def test_the_mamba_scan_on_the_gpu_matches_the_cpu():
 
 
 def test_shipped_checkpoints_load_onto_the_gpu():
-    from seqviz.seq2seq_training import load_checkpoint
+    from seqviz.seq2seq.training import load_checkpoint
 
     for path in sorted((ROOT / "assets" / "attention").glob("*.pt")):
         trained = load_checkpoint(path, "cuda")
@@ -106,7 +106,7 @@ def test_shipped_checkpoints_load_onto_the_gpu():
 
 
 def test_a_budget_on_the_gpu_reads_its_free_memory():
-    from seqviz.budget import BudgetError, check_budget, gpu_memory
+    from seqviz.core.budget import BudgetError, check_budget, gpu_memory
 
     available, total = gpu_memory("cuda")
     assert 0 < available <= total

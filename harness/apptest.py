@@ -1,0 +1,93 @@
+"""Helpers shared by the tests: repository paths and AppTest runners."""
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app_test(relative_path: str, timeout: float = 120, **query) -> AppTest:
+    """An AppTest of a script in the repository (e.g. "app.py", "pages/inside_the_cell.py"), not yet run."""
+    at = AppTest.from_file(str(ROOT / relative_path), default_timeout=timeout)
+    for key, value in query.items():
+        at.query_params[key] = str(value)
+    return at
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    """The Plotly figures an AppTest run rendered, as dicts with data, layout and frames."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _components(at: AppTest, name: str) -> list[dict]:
+    """What each custom component named `name` in an AppTest run was sent (its data)."""
+    return [json.loads(el.proto.json) for el in at.get("bidi_component") if el.proto.component_name.endswith(name)]
+
+
+def step_scrubbers(at: AppTest) -> list[dict]:
+    """What each step scrubber (seqviz.ui.components.scrubber) of an AppTest run was sent: its step_scrub spec with
+    its label, help, and the step it is told to show ("t") with that step's sequence number ("seq")."""
+    return _components(at, "seqviz_step_scrubber")
+
+
+def instant_views(at: AppTest) -> list[dict]:
+    """What each instant view (seqviz.ui.components.instant) of an AppTest run was sent: label, control, the value
+    it is told to show with its sequence number ("seq"), and its views (value text → figure JSON text,
+    caption, warning; None for a control alone)."""
+    return _components(at, "seqviz_instant_view")
+
+
+def instant_shown(at: AppTest) -> list[dict]:
+    """The view each instant view shows for the value it was told (figure parsed), where it was sent one."""
+    shown = [(data["views"] or {}).get(str(data["value"])) for data in instant_views(at)]
+    return [{**view, "figure": json.loads(view["figure"])} for view in shown if view is not None]
+
+
+def page_figures(at: AppTest) -> list[dict]:
+    """Every figure a visitor sees: the instant views' shown figures, then Streamlit's Plotly charts."""
+    return [view["figure"] for view in instant_shown(at)] + plotly_specs(at)
+
+
+def page_captions(at: AppTest) -> str:
+    """The text of every caption, the instant views' included, in one string."""
+    return " ".join([c.value for c in at.caption] + [view["caption"] for view in instant_shown(at)])
+
+
+def table_cells(markdown: str) -> list[list[str]]:
+    """The cells of a Markdown table, row by row (the header first, the alignment row left out)."""
+    rows = [line.strip("|").split(" | ") for line in markdown.splitlines()]
+    return [[cell.strip() for cell in row] for k, row in enumerate(rows) if k != 1]
+
+
+class _Cells(HTMLParser):
+    """Collects each row's cell texts (td and th alike) while it reads an HTML table."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def html_table_cells(html: str) -> list[list[str]]:
+    """The cells of an HTML table, row by row (the header first), as the browser shows their text."""
+    parser = _Cells()
+    parser.feed(html)
+    return parser.rows

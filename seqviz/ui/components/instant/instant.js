@@ -1,0 +1,205 @@
+// The instant view (seqviz/ui/instant.py): a page's main control drawn here together with the
+// Plotly chart it drives. The server sends the chart of the value shown and of the values a visitor
+// is likely to pick next (every option of a choice, the next value of a number); picking one of those
+// redraws the chart at once, in the input event's own task, with Plotly.react on the same plot node,
+// before the server has heard of the change (a slider's drag redraws at each value whose chart it
+// has). Each committed change is reported as the state "pick";
+// the server mirrors it in the URL and draws the rest of the page. A value whose chart was not sent
+// dims the chart until the server's answer brings it. The server tells its value with a sequence
+// number it changes only when it moves the value itself (seqviz/ui/components/sync.py).
+//
+// Streamlit's client bundles its own Plotly, not as a global, so plotly.js is loaded once per page
+// from the app's static files (data.plotly, staged there by instant.py).
+const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
+const shown = new Map();  // component key → {seq, value}: what this page shows, kept while it stays loaded
+let plotlyLoad = null;  // the promise of window.Plotly
+
+export default function ({ data, key, parentElement, setStateValue }) {
+  let view = parentElement.seqvizInstant;
+  if (!view || view.controlId !== data.control_id) {
+    view?.destroy();
+    view = parentElement.seqvizInstant = build(parentElement, data, key);
+  }
+  view.data = data;
+  const show = (value) => {
+    shown.set(key, { seq: data.seq, value });
+    view.show(value);
+  };
+  const memory = shown.get(key);
+  show(memory && memory.seq === data.seq ? memory.value : data.value);
+  view.preview = show;
+  view.pick = (value) => {
+    show(value);
+    // the number it was picked under (seqviz/ui/components/sync.py); not a state named "value", whose object Streamlit
+    // would unwrap, calling back only when its own "value" changed
+    setStateValue("pick", { value, seq: data.seq });
+  };
+  return () => {
+    view.pick = view.preview = null;
+    setTimeout(() => {  // unmounted, not just updated: let go of the plot and its listeners
+      if (view.root.isConnected) { return; }
+      view.destroy();
+      if (parentElement.seqvizInstant === view) { parentElement.seqvizInstant = null; }
+    });
+  };
+}
+
+function build(parent, data, key) {
+  const id = `seqviz-instant-${key}`;
+  const root = element("div", { class: "seqviz-instant", "data-testid": "seqvizInstant" });
+  const label = element("label", { id: `${id}-label`, class: "seqviz-instant-label", for: id,
+    "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label);
+  const view = { controlId: data.control_id, data, root, value: null, drawn: null, pick: null, preview: null };
+  const control = CONTROLS[data.control.kind](id, data.control, view);
+  const box = element("div", { class: "seqviz-instant-chart", "data-testid": "seqvizInstantChart" });
+  const plot = element("div", { class: "seqviz-instant-plot" });
+  const caption = element("p", { class: "seqviz-instant-caption", hidden: "" });
+  const warning = element("div", { class: "seqviz-instant-warning", role: "alert", hidden: "" });
+  box.append(plot, caption, warning);
+  root.append(label, control.element, box);
+  parent.querySelector(":scope > .seqviz-instant")?.remove();  // a control of an earlier spec; the CSS stays
+  parent.append(root);
+  let width = null;
+  const resize = new ResizeObserver(([entry]) => {  // the sidebar opened or closed: no window resize event
+    const now = Math.round(entry.contentRect.width);
+    if (width !== null && now !== width && now > 0 && plot.data && window.Plotly) {
+      window.Plotly.Plots.resize(plot).catch(() => {});  // removed from the page meanwhile: nothing to resize
+    }
+    width = now;
+  });
+  resize.observe(box);
+  view.show = (value) => {
+    view.value = value;
+    control.set(value);
+    const views = view.data.views;
+    const entry = views && views[String(value)];
+    // no chart: a control only, or the server, already at this value, draws what it asks for (a Train
+    // button, an error); not sent but picked here: the old chart, dimmed, until the server answers
+    box.hidden = views === null || (!entry && view.data.current === String(value));
+    box.classList.toggle("seqviz-instant-stale", Boolean(views) && !entry);
+    if (!entry || entry.id === view.drawn) { return; }
+    view.drawn = entry.id;
+    setText(caption, entry.caption);
+    setText(warning, entry.warning);
+    draw(plot, entry, view, view.data.plotly);
+  };
+  view.destroy = () => {
+    resize.disconnect();
+    if (window.Plotly) { window.Plotly.purge(plot); }
+  };
+  return view;
+}
+
+// Draws at once where plotly.js is loaded (every change after the first chart), else when it is.
+function draw(plot, entry, view, url) {
+  const figure = JSON.parse(entry.figure);  // parsed for each draw: Plotly keeps and changes what it is given
+  const react = (Plotly) => {
+    if (view.drawn === entry.id) { Plotly.react(plot, figure.data, figure.layout, PLOTLY_CONFIG); }
+  };
+  if (window.Plotly) {
+    react(window.Plotly);
+    return;
+  }
+  loadPlotly(url).then(react, (error) => {
+    view.drawn = null;  // the next run's data tries again
+    plot.replaceChildren(element("p", { class: "seqviz-instant-warning" }, `The chart could not be drawn: ${error.message}.`));
+  });
+}
+
+function loadPlotly(url) {
+  if (!plotlyLoad) {
+    plotlyLoad = new Promise((resolve, reject) => {
+      const script = element("script", { src: url, async: "" });
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(`${url} defined no Plotly`)));
+      script.onerror = () => reject(new Error(`plotly.js did not load from ${url}`));
+      document.head.append(script);
+    });
+    plotlyLoad.catch(() => { plotlyLoad = null; });  // the next chart tries again
+  }
+  return plotlyLoad;
+}
+
+// One option always selected, as a row of buttons (st.segmented_control's look).
+function choiceControl(id, spec, view) {
+  const group = element("div", { id, class: "seqviz-instant-choice", role: "radiogroup", "aria-labelledby": `${id}-label`,
+    "data-testid": "seqvizButtonGroup" });
+  const buttons = spec.options.map(([value, text]) => {
+    const button = element("button", { type: "button", role: "radio", "aria-checked": "false" }, text);
+    button.addEventListener("click", () => { if (value !== view.value) { view.pick?.(value); } });
+    group.append(button);
+    return [value, button];
+  });
+  const set = (value) => buttons.forEach(([v, button]) => button.setAttribute("aria-checked", String(v === value)));
+  return { element: group, set };
+}
+
+// A whole number in [min, max] with − and + buttons that move it by `step` (st.number_input's look).
+// A typed value counts on Enter or when the field loses focus; the arrow keys step it like the buttons.
+function numberControl(id, spec, view) {
+  const group = element("div", { class: "seqviz-instant-number", "data-testid": "seqvizNumberInput" });
+  const input = element("input", { id, type: "number", min: spec.min, max: spec.max, step: 1, inputmode: "numeric" });
+  const down = element("button", { type: "button", "aria-label": `minus ${spec.step}`, "data-testid": "seqvizStepDown" }, "−");
+  const up = element("button", { type: "button", "aria-label": `plus ${spec.step}`, "data-testid": "seqvizStepUp" }, "+");
+  group.append(input, down, up);
+  const commit = (value) => {
+    if (!Number.isFinite(value)) {
+      input.value = view.value;
+      return;
+    }
+    const bounded = Math.min(Math.max(Math.round(value), spec.min), spec.max);
+    if (bounded === view.value) {
+      input.value = bounded;
+      return;
+    }
+    view.pick?.(bounded);
+  };
+  const typed = () => commit(input.value === "" ? NaN : Number(input.value));
+  down.addEventListener("click", () => commit(view.value - spec.step));
+  up.addEventListener("click", () => commit(view.value + spec.step));
+  input.addEventListener("change", typed);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      typed();
+    } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      event.preventDefault();
+      commit(view.value + (event.key === "ArrowUp" ? spec.step : -spec.step));
+    }
+  });
+  const set = (value) => {
+    input.value = value;
+    down.disabled = value <= spec.min;
+    up.disabled = value >= spec.max;
+  };
+  return { element: group, set };
+}
+
+// A whole number in [min, max] on a grid of `step`, as a range slider with its value beside the label
+// (st.slider's look). A drag previews each value it passes; its end, or a key press, commits the value.
+function sliderControl(id, spec, view) {
+  const group = element("div", { class: "seqviz-instant-slider", "data-testid": "seqvizSlider" });
+  const shown = element("output", { for: id });
+  const input = element("input", { id, class: "seqviz-range", type: "range", min: spec.min, max: spec.max, step: spec.step });
+  group.append(shown, input);
+  input.addEventListener("input", () => view.preview?.(Number(input.value)));
+  input.addEventListener("change", () => view.pick?.(Number(input.value)));
+  const set = (value) => {
+    input.value = value;
+    shown.textContent = value;
+    input.style.setProperty("--filled", `${(100 * (value - spec.min)) / (spec.max - spec.min)}%`);
+  };
+  return { element: group, set };
+}
+
+const CONTROLS = { choice: choiceControl, number: numberControl, slider: sliderControl };
+
+function setText(node, text) {
+  node.textContent = text || "";
+  node.hidden = !text;
+}
+
+function element(tag, attributes, ...children) {
+  const made = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) { made.setAttribute(name, value); }
+  made.append(...children);
+  return made;
+}

@@ -1,0 +1,224 @@
+// The step scrubber (seqviz/ui/scrubber.py): a step slider with the bars and the numbers of every
+// step t (seqviz.figures.cell.step_scrub), drawn here, so that moving the slider redraws them in the
+// same frame with no round trip to the server. Each committed change (a key press, the end of a
+// drag) is reported as the state "t", which the server mirrors in the URL and the view's download.
+//
+// The server sends t with a sequence number "seq" (of its session) that it changes only when it
+// moves t itself (a URL from Back or Forward, another view's slider, a bound that moved); otherwise
+// the step this page shows wins, so a rerun answering an older change never pulls the slider back.
+const SVG = "http://www.w3.org/2000/svg";
+const TITLE_PX = 56;  // the title and its note
+const PANEL_TITLE_PX = 22;
+const PANEL_PX = 200;  // the plot area of one row of bars
+const GAP_PX = 40;  // between two rows
+const BOTTOM_PX = 52;  // tick labels and the x axis title
+const LEFT_PX = 56;
+const RIGHT_PX = 16;
+const Y_TICKS = 5;
+const MIN_WIDTH_PX = 200;
+const shown = new Map();  // component key → {seq, t}: the step this page shows, kept while the page stays loaded
+
+export default function ({ data, key, parentElement, setStateValue }) {
+  let view = parentElement.seqvizScrubber;
+  if (!view || view.id !== data.id) {
+    view?.destroy();
+    view = parentElement.seqvizScrubber = build(parentElement, data, key);
+  }
+  const memory = shown.get(key);
+  const show = (t) => {
+    view.draw(t);
+    shown.set(key, { seq: data.seq, t });
+  };
+  show(clamp(memory && memory.seq === data.seq ? memory.t : data.t, 0, data.steps - 1));
+  const onInput = () => show(Number(view.input.value));
+  const onChange = () => setStateValue("t", { t: Number(view.input.value), seq: data.seq });  // seqviz/ui/components/sync.py
+  view.input.addEventListener("input", onInput);
+  view.input.addEventListener("change", onChange);
+  return () => {
+    view.input.removeEventListener("input", onInput);
+    view.input.removeEventListener("change", onChange);
+    setTimeout(() => {  // unmounted, not just updated: let go of its ResizeObserver
+      if (view.input.isConnected) { return; }
+      view.destroy();
+      if (parentElement.seqvizScrubber === view) { parentElement.seqvizScrubber = null; }
+    });
+  };
+}
+
+function build(parent, data, key) {
+  const root = element("div", { class: "seqviz-scrubber", "data-testid": "seqvizScrubber" });
+  const id = `seqviz-scrubber-${key}`;
+  const label = element("label", { for: id, "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label);
+  const value = element("output", { for: id });
+  const input = element("input", { id, class: "seqviz-range", type: "range", min: 0, max: data.steps - 1, step: 1, value: 0 });
+  const head = element("div", { class: "seqviz-scrubber-head" });
+  head.append(label, value);
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "seqviz-scrubber-chart");
+  svg.setAttribute("role", "img");
+  svg.style.fontFamily = data.theme.font;
+  const table = data.table && buildTable(data.table, data.style);
+  head.hidden = input.hidden = data.steps === 1;  // one step: nothing to move
+  root.append(head, input, svg);
+  if (table) { root.append(element("div", { class: "seqviz-scrubber-table" }, table.element)); }
+  parent.querySelector(":scope > .seqviz-scrubber")?.remove();  // a view of an earlier spec; the CSS stays
+  parent.append(root);
+  const panels = data.panels.map((panel) => ({ ...panel, values: floats(panel.values), count: panel.names.length }));
+  const view = { id: data.id, input, t: null, chart: null };
+  view.draw = (t) => {
+    if (t === view.t) { return; }
+    view.t = t;
+    input.value = t;
+    input.style.setProperty("--filled", `${data.steps > 1 ? (100 * t) / (data.steps - 1) : 0}%`);
+    value.textContent = t;
+    if (view.chart) { drawStep(view.chart, panels, data, t); }
+    if (table) { table.fill(data.table.cells[t]); }
+  };
+  // Drawn at the width the page lays the root out at, when the browser reports it (after layout, before
+  // paint: the same frame), not read from root.clientWidth here, which would force a layout of the page.
+  const resize = new ResizeObserver(([entry]) => {
+    const width = Math.max(Math.round(entry.contentRect.width), MIN_WIDTH_PX);
+    if (view.chart && view.chart.width === width) { return; }
+    view.chart = drawAxes(svg, panels, data, width);
+    if (view.t !== null) { drawStep(view.chart, panels, data, view.t); }
+  });
+  resize.observe(root);
+  view.destroy = () => resize.disconnect();
+  return view;
+}
+
+// The axes, titles and empty bars at `width` px; returns what drawStep needs.
+function drawAxes(svg, panels, data, width) {
+  const height = TITLE_PX + panels.length * (PANEL_TITLE_PX + PANEL_PX) + (panels.length - 1) * GAP_PX + BOTTOM_PX;
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("height", height);
+  svg.replaceChildren();
+  const { text, grid } = data.theme;
+  const [x0, x1] = data.x_range;
+  const x = (v) => LEFT_PX + ((v - x0) / (x1 - x0)) * (width - LEFT_PX - RIGHT_PX);
+  const title = svgText(svg, width / 2, 24, "", { "text-anchor": "middle", "font-size": 16, fill: text });
+  if (data.note) { svgText(svg, width / 2, 44, data.note, { "text-anchor": "middle", "font-size": 11, fill: text }); }
+  const rows = panels.map((panel, k) => {
+    const top = TITLE_PX + k * (PANEL_TITLE_PX + PANEL_PX + GAP_PX) + PANEL_TITLE_PX;
+    const [lo, hi] = panel.range;
+    const y = (v) => top + PANEL_PX - ((clamp(v, lo, hi) - lo) / (hi - lo)) * PANEL_PX;
+    const heading = svgText(svg, width / 2, top - 8, panel.prefix, { "text-anchor": "middle", "font-size": 14, fill: text });
+    for (const [name, colour] of panel.key) {
+      if (heading.childNodes.length > 1) { tspan(heading, " · ", text); }
+      tspan(heading, name, colour);
+    }
+    const { values, step } = ticks(lo, hi, Y_TICKS);
+    for (const v of values) {
+      line(svg, LEFT_PX, y(v), width - RIGHT_PX, y(v), grid);
+      svgText(svg, LEFT_PX - 6, y(v) + 4, tickText(v, step), { "text-anchor": "end", "font-size": 12, fill: text });
+    }
+    const bars = panel.x.map((centre, b) => {
+      const bar = document.createElementNS(SVG, "rect");
+      bar.setAttribute("x", x(centre - panel.width / 2));
+      bar.setAttribute("width", Math.max(1, x(centre + panel.width / 2) - x(centre - panel.width / 2)));
+      bar.setAttribute("fill", panel.colours[b]);
+      bar.append(document.createElementNS(SVG, "title"));
+      svg.append(bar);
+      return bar;
+    });
+    return { y, bars };
+  });
+  const bottom = height - BOTTOM_PX;
+  const unitTicks = data.ticks || ticks(data.units[0], data.units[data.units.length - 1], 8).values.filter(Number.isInteger);
+  for (const unit of unitTicks) {
+    svgText(svg, x(unit), bottom + 18, String(unit), { "text-anchor": "middle", "font-size": 12, fill: text });
+  }
+  svgText(svg, width / 2, bottom + 44, data.x_title, { "text-anchor": "middle", "font-size": 14, fill: text });
+  return { svg, width, title, rows };
+}
+
+function drawStep(chart, panels, data, t) {
+  chart.title.textContent = `${data.title}${t}${data.suffix[t]}`;
+  chart.svg.setAttribute("aria-label", chart.title.textContent);
+  chart.svg.parentElement.dataset.signature = `${data.id}:${t}`;  // what a test or benchmark compares to see the step drawn
+  panels.forEach((panel, k) => {
+    const { y, bars } = chart.rows[k];
+    const zero = y(0);
+    bars.forEach((bar, b) => {
+      const v = panel.values[t * panel.count + b];
+      const finite = Number.isFinite(v);
+      const top = finite ? y(v) : zero;
+      bar.setAttribute("y", Math.min(top, zero));
+      bar.setAttribute("height", Math.abs(top - zero));
+      bar.firstChild.textContent = `${panel.names[b]}, unit ${data.units[b % data.units.length]}: ${finite ? v.toFixed(3) : v}`;
+    });
+  });
+}
+
+// The step's numbers: the table's cells are made once and their texts set at each step.
+function buildTable(table, style) {
+  const element = document.createElement("table");
+  element.setAttribute("style", style.table);
+  const [head, ...rows] = table.cells[0];
+  const styleOf = (c) => (table.numeric[c] ? style.numeric : style.cell);
+  const cells = [head, ...rows].map((row, r) => {
+    const tr = document.createElement("tr");
+    const made = row.map((_, c) => {
+      const cell = document.createElement(r === 0 ? "th" : "td");
+      cell.setAttribute("style", styleOf(c));
+      tr.append(cell);
+      return cell;
+    });
+    (r === 0 ? element.createTHead() : element.tBodies[0] || element.createTBody()).append(tr);
+    return made;
+  });
+  const fill = (texts) => texts.forEach((row, r) => row.forEach((text, c) => { cells[r][c].textContent = text; }));
+  return { element, fill };
+}
+
+// Tick values over [lo, hi], about `count` of them at a step of 1, 2 or 5 × 10^k.
+function ticks(lo, hi, count) {
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const values = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi; k++) { values.push(k * step); }
+  return { values, step };
+}
+
+function tickText(v, step) {
+  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  return String(Number(v.toFixed(digits))).replace("-", "−");
+}
+
+function floats(base64) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+}
+
+function clamp(v, lo, hi) {
+  return Math.min(Math.max(v, lo), hi);
+}
+
+function element(tag, attributes, ...children) {
+  const made = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) { made.setAttribute(name, value); }
+  made.append(...children);
+  return made;
+}
+
+function svgText(svg, x, y, content, attributes) {
+  const made = document.createElementNS(SVG, "text");
+  for (const [name, value] of Object.entries({ x, y, ...attributes })) { made.setAttribute(name, value); }
+  made.textContent = content;
+  svg.append(made);
+  return made;
+}
+
+function tspan(parent, content, colour) {
+  const made = document.createElementNS(SVG, "tspan");
+  made.setAttribute("fill", colour);
+  made.textContent = content;
+  parent.append(made);
+}
+
+function line(svg, x1, y1, x2, y2, colour) {
+  const made = document.createElementNS(SVG, "line");
+  for (const [name, value] of Object.entries({ x1, y1, x2, y2, stroke: colour })) { made.setAttribute(name, value); }
+  svg.append(made);
+}

@@ -1,0 +1,156 @@
+"""seqviz.ui.components.instant and its URL-bound helpers: what the browser is sent, the callback that takes its
+report, the byte budget, plotly.js staged for static serving, and Streamlit's own widget and chart
+where the browser cannot load plotly.js."""
+import json
+from pathlib import Path
+
+import plotly
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from harness.apptest import ROOT, instant_shown, instant_views
+from seqviz.ui.components import instant
+
+
+def figure(n: int) -> go.Figure:
+    return go.Figure(go.Scatter(x=list(range(n)), y=list(range(n))))
+
+
+def test_a_views_id_follows_its_figure_caption_and_warning():
+    spec = instant.view_spec(instant.View(figure(3), "a caption"))
+    assert json.loads(spec["figure"])["data"][0]["y"] == [0, 1, 2] and spec["caption"] == "a caption"
+    assert spec["id"] == instant.view_spec(instant.View(figure(3), "a caption"))["id"]
+    others = [instant.View(figure(4), "a caption"), instant.View(figure(3), "another"),
+              instant.View(figure(3), "a caption", "a warning")]
+    assert len({spec["id"]} | {instant.view_spec(v)["id"] for v in others}) == 4
+
+
+def test_the_budget_keeps_the_shown_view_and_drops_the_others_that_do_not_fit(monkeypatch):
+    specs = {str(n): instant.view_spec(instant.View(figure(n))) for n in (10, 200, 20)}
+    sizes = {n: len(s["figure"]) for n, s in specs.items()}
+    assert list(instant.within_budget(specs, "200")) == ["200", "10", "20"]
+    monkeypatch.setattr(instant, "VIEW_BYTE_BUDGET", sizes["200"] + sizes["10"])
+    assert list(instant.within_budget(specs, "200")) == ["200", "10"]  # 20 would not fit
+    monkeypatch.setattr(instant, "VIEW_BYTE_BUDGET", 1)
+    assert list(instant.within_budget(specs, "200")) == ["200"]  # the shown one is always sent
+
+
+def test_plotly_js_is_staged_next_to_app_py_for_streamlits_static_serving():
+    instant._staged_plotly.cache_clear()
+    assert instant.available()
+    staged = ROOT / "static" / instant._staged_plotly()
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert staged.read_bytes() == source.read_bytes()
+    assert instant.plotly_url() == f"/app/static/{staged.name}"
+
+
+def test_without_a_writable_static_folder_the_pages_fall_back_to_the_server(monkeypatch, tmp_path):
+    blocked = tmp_path / "static"
+    blocked.write_text("a file where the folder should be")
+    monkeypatch.setattr(instant, "_STATIC", blocked)
+    instant._staged_plotly.cache_clear()
+    try:
+        assert not instant.available()
+    finally:
+        instant._staged_plotly.cache_clear()
+
+
+def task_choice():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from seqviz.ui.components.instant import View
+    from seqviz.ui.state import url_instant_choice
+
+    def curves(_):
+        return {task: View(go.Figure(go.Bar(y=[k])), f"{task} caption") for k, task in enumerate(("reverse", "sort"))}
+
+    st.session_state["seen"] = url_instant_choice("Task", ("reverse", "sort", "dates"), key="task", views=curves,
+                                                  format_func=str.title)
+
+
+def test_a_choice_is_sent_with_its_options_labels_and_views_and_follows_the_url():
+    at = AppTest.from_function(task_choice)
+    at.query_params["task"] = "sort"
+    at.run()
+    assert not at.exception and at.session_state["seen"][0] == "sort"
+    (sent,) = instant_views(at)
+    assert sent["control"] == {"kind": "choice", "options": [["reverse", "Reverse"], ["sort", "Sort"], ["dates", "Dates"]]}
+    assert sent["value"] == "sort" and sorted(sent["views"]) == ["reverse", "sort"]  # dates: no view, waits for the server
+    assert instant_shown(at)[0]["caption"] == "sort caption" and at.session_state["seen"][1].caption == "sort caption"
+    assert sent["plotly"].startswith("/app/static/plotly-")
+    at.session_state["task"] = "dates"
+    at.run()
+    assert at.session_state["seen"] == ("dates", None) and at.query_params["task"] in ("dates", ["dates"])
+    assert not instant_shown(at)
+
+
+def adopt_reports():
+    import streamlit as st
+
+    from seqviz.ui.components import instant
+    from seqviz.ui.components.sync import told
+
+    def parse(raw):
+        if raw not in ("reverse", "sort", "dates"):
+            raise ValueError(raw)
+        return raw
+
+    st.session_state.setdefault("task", "reverse")
+    seq, _ = told("task")
+    seqs, adopted = [seq], []
+    for reported in ("sort", "junk", None, 7, "dates"):  # a junk report: the session's value is told back
+        st.session_state["report"] = {"pick": {"value": reported, "seq": seqs[-1]}}  # the state after a click
+        instant._adopt("task", "report", parse)
+        seqs.append(told("task")[0])
+        adopted.append((st.session_state["task"], told("task")[1]))
+    st.session_state["report"] = {"pick": {"value": "sort", "seq": seqs[0]}}  # picked before the last move
+    instant._adopt("task", "report", parse)
+    st.session_state.update(seqs=seqs + [told("task")[0]], adopted=adopted + [(st.session_state["task"], told("task")[1])])
+
+
+def test_the_browsers_report_is_taken_if_valid_and_told_back_if_not_or_picked_before_a_move():
+    at = AppTest.from_function(adopt_reports).run()
+    assert not at.exception
+    seqs, adopted = at.session_state["seqs"], at.session_state["adopted"]
+    assert [value for value, _ in adopted] == ["sort", "sort", "sort", "sort", "dates", "sort"]
+    assert seqs[1] == seqs[0]  # a valid report: the browser shows it already, nothing to tell
+    assert len(set(seqs[1:5])) == 4 and adopted[1][1] == "sort"  # each junk report: told the session's value
+    assert seqs[5] == seqs[4]  # "dates", picked under the latest number
+    assert seqs[6] != seqs[5] and adopted[5] == ("sort", "sort")  # "sort" under an old number: told again
+
+
+def number_control():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from seqviz.ui.components.instant import View
+    from seqviz.ui.state import url_instant_number
+
+    def curves(T):
+        return {t: View(go.Figure(go.Scatter(y=[t]))) for t in (T - 10, T, T + 10) if 10 <= t <= 100}
+
+    st.session_state["seen"] = url_instant_number("T", 10, 100, key="T", default=50, step=10, views=curves)
+
+
+def test_a_number_is_sent_with_its_bounds_and_step_and_clamped_like_url_number():
+    at = AppTest.from_function(number_control).run()
+    (sent,) = instant_views(at)
+    assert sent["control"] == {"kind": "number", "min": 10, "max": 100, "step": 10} and sent["value"] == 50
+    assert sorted(sent["views"], key=int) == ["40", "50", "60"]
+    for raw, expected in (("100", 100), ("5000", 50), ("x", 50)):
+        at = AppTest.from_function(number_control)
+        at.query_params["T"] = raw
+        at.run()
+        assert instant_views(at)[0]["value"] == expected
+
+
+@pytest.mark.parametrize("script", [task_choice, number_control])
+def test_where_plotly_js_cannot_be_served_streamlits_own_widget_and_chart_are_drawn(script, monkeypatch):
+    monkeypatch.setattr(instant, "available", lambda: False)
+    at = AppTest.from_function(script).run()
+    assert not at.exception and not instant_views(at)
+    widget = at.segmented_control(key="task") if script is task_choice else at.number_input(key="T")
+    assert widget.label in ("Task", "T") and len(at.get("plotly_chart")) == 1
+    assert at.session_state["seen"][1] is not None
