@@ -1,0 +1,87 @@
+"""What a character model computes on a text: any layer's state or gate at every character, gate
+saturation, and how far back a prediction reaches.
+
+Glossary
+    T   characters     H   hidden size     E   embedding size
+    quantities   "hidden" h_t; "cell" c_t (LSTM); the gates i, f, g, o (LSTM) or r, z, n (GRU),
+                 in PyTorch's conventions (GRU: n_t = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)))
+    reach        ‖dL_t/dx_s‖ for s ≤ t, with L_t = −log p(c_{t+1} | c_≤t) and x_s the embedded c_s
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from seqviz.core.models import GATE_NAMES
+from seqviz.core.tracing import trace
+from seqviz.language.model import CharModel
+from seqviz.language.patterns import layer_io, layer_states
+
+SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z"), "rnn": ()}
+
+
+def quantities(kind: str) -> tuple[str, ...]:
+    """What can be read from a model of this kind: its states, then its gates."""
+    return ("hidden", "cell") + GATE_NAMES[kind] if kind == "lstm" else ("hidden",) + GATE_NAMES[kind]
+
+
+@torch.no_grad()
+def read(model: CharModel, text: str, layer: int, quantity: str) -> np.ndarray:
+    """(T, H) float32 values of `quantity` at `layer` for every character of `text`, from a zero state."""
+    kind = model.config.kind
+    if quantity not in quantities(kind):
+        raise ValueError(f"a {kind.upper()} has {', '.join(quantities(kind))}; got {quantity!r}")
+    if not 0 <= layer < model.config.num_layers:
+        raise ValueError(f"layer must be in 0..{model.config.num_layers - 1}; got {layer}")
+    x = model.embed(torch.as_tensor(model.vocabulary.encode(text)))
+    if quantity in ("hidden", "cell"):
+        return layer_states(model, x, [None] * model.config.num_layers, layer, quantity)[0].numpy()
+    x, h = layer_io(model, x, layer)
+    return _gates(model, layer, x, h)[quantity].numpy()
+
+
+def _gates(model: CharModel, layer: int, x: torch.Tensor, h: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Gate name → (T, H) for a layer's inputs x (T, I) and outputs h (T, H), from h_{−1} = 0."""
+    rnn, kind = model.rnn, model.config.kind
+    W_ih, W_hh = getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"weight_hh_l{layer}")
+    b_ih, b_hh = getattr(rnn, f"bias_ih_l{layer}"), getattr(rnn, f"bias_hh_l{layer}")
+    h_prev = torch.cat([torch.zeros_like(h[:1]), h[:-1]])
+    a_x, a_h = x @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
+    if kind == "lstm":
+        i, f, g, o = (a_x + a_h).chunk(4, dim=-1)
+        return {"i": torch.sigmoid(i), "f": torch.sigmoid(f), "g": torch.tanh(g), "o": torch.sigmoid(o)}
+    (x_r, x_z, x_n), (h_r, h_z, h_n) = a_x.chunk(3, dim=-1), a_h.chunk(3, dim=-1)
+    r = torch.sigmoid(x_r + h_r)
+    return {"r": r, "z": torch.sigmoid(x_z + h_z), "n": torch.tanh(x_n + r * h_n)}
+
+
+def gate_saturation(model: CharModel, text: str, low: float = 0.1, high: float = 0.9) -> dict[str, np.ndarray]:
+    """Sigmoid gate name → (L·H, 2): per gate unit of every layer, the fraction of steps < low and > high."""
+    out = {}
+    for gate in SIGMOID_GATES[model.config.kind]:
+        fractions = []
+        for layer in range(model.config.num_layers):
+            values = read(model, text, layer, gate)
+            fractions.append(np.stack([(values < low).mean(axis=0), (values > high).mean(axis=0)], axis=1))
+        out[gate] = np.concatenate(fractions)
+    return out
+
+
+def gradient_reach(model: CharModel, text: str, position: int) -> tuple[np.ndarray, np.ndarray]:
+    """(‖dL_t/dx_s‖ (t+1,), ‖dL_t/dh_s‖ of the last layer (t+1,)) for t = `position`, exact via seqviz.trace.
+
+    `text[:position + 2]` is read: characters 0..t are the context and text[t + 1] the target.
+    """
+    if not 0 <= position < len(text) - 1:
+        raise ValueError(f"position must be in 0..{len(text) - 2} (a character with one after it); got {position}")
+    ids = torch.as_tensor(model.vocabulary.encode(text[:position + 2]))
+    x = model.embed(ids[:-1]).detach()  # (t+1, E)
+    W, b = model.readout.weight.detach(), model.readout.bias.detach()
+    target = ids[-1:]
+
+    def loss(out: torch.Tensor) -> torch.Tensor:  # out (t+1, H)
+        return F.cross_entropy(F.linear(out[-1:], W.to(out.dtype), b.to(out.dtype)), target)
+
+    tr = trace(model.rnn, x, loss=loss, dtype="float64")
+    return tr.grad_input_norm.copy(), tr.grad_hidden_norm[:, -1, 0].copy()
