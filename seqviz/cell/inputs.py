@@ -22,6 +22,7 @@ Sources (`InputSpec.source`)
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ MIN_STEPS, MAX_STEPS = 1, 2000
 MAX_FEATURES = 64
 MAX_EMBED_DIM = 64
 CSV_MAX_BYTES = 5 * 1024**2
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')  # a quoted CSV field, whose commas are not separators
 INCIDENT_EVENTS = ("error logged", "reproduction confirmed", "rollback requested")
 INCIDENT_FEATURES = ("error_seen", "repro_confirmed", "rollback_requested")
 
@@ -217,11 +219,22 @@ def _read_cells(data: bytes, name: str) -> pd.DataFrame:
         raise ValueError(f"{name} is not a UTF-8 text CSV file (byte {error.start} cannot be decoded)") from None
     if not content.strip():
         raise ValueError(f"{name} is empty; upload a CSV with one row per step and one column per feature")
+    _check_columns(content, name)
     try:
         return pd.read_csv(io.StringIO(content), header=None, dtype=str, skip_blank_lines=True,
                            keep_default_na=False, na_values=[""])
     except pd.errors.ParserError as error:
         raise ValueError(f"{name} is not a well-formed CSV: {error}") from None
+
+
+def _check_columns(content: str, name: str) -> None:
+    """ValueError when a line has more than MAX_FEATURES fields, found before any parsing: a file of
+    one very wide row would otherwise cost the parser time and memory far beyond its size."""
+    for number, line in enumerate(content.splitlines(), start=1):
+        fields = _QUOTED.sub("", line).count(",") + 1
+        if fields > MAX_FEATURES:
+            raise ValueError(f"{name} has {fields} columns in line {number}; at most {MAX_FEATURES} features "
+                             "are accepted")
 
 
 def _is_number(cell) -> bool:
@@ -242,13 +255,17 @@ def _split_header(table: pd.DataFrame) -> tuple[tuple[str, ...] | None, pd.DataF
 
 def _unique(names: list[str]) -> tuple[str, ...]:
     """Header names made unique, a repeat numbered from its second use (a, a_2, a_3): each feature
-    keeps a column of its own in the exports."""
+    keeps a column of its own in the exports. Linear in the names: each name's next number is kept."""
     unique: list[str] = []
+    taken: set[str] = set()
+    last: dict[str, int] = {}
     for name in names:
-        candidate, k = name, 1
-        while candidate in unique:
+        candidate, k = name, last.get(name, 1)
+        while candidate in taken:
             k += 1
             candidate = f"{name}_{k}"
+        last[name] = k
+        taken.add(candidate)
         unique.append(candidate)
     return tuple(unique)
 
