@@ -1,5 +1,6 @@
-"""seqviz entry point: page navigation, the shared sidebar (device, seed), the serving thread and GC policy;
-the URL writes of each run go out together (seqviz.ui.state.url_batch)."""
+"""seqviz entry point: page navigation, the shared sidebar (device, seed) and the process-wide settings (one
+PyTorch thread per computation, the cuBLAS workspace, a frozen start-up heap); the URL writes of each run go
+out together (seqviz.ui.state.url_batch)."""
 import streamlit as st
 
 from seqviz.core.devices import deterministic_cublas

@@ -16,7 +16,7 @@ at which, in addition, the script run the change started has finished (the whole
 A frame is timed when its rendering begins (performance.now() in its animation frame callback, right
 before style, layout and paint), not by the frame's start timestamp: Chromium
 starts a frame, then runs the long task in which Streamlit mounts and draws the new chart, and only
-then renders the frame, so the start timestamp came tens of ms before the chart was drawn. The watch
+then renders the frame, so the start timestamp comes before the chart is drawn. The watch
 is armed before the input event. Streamlit replaces a changed chart's DOM node, so "the data differ"
 alone would also fire at the frame where the old chart is gone and the new one not yet drawn.
 
@@ -29,15 +29,12 @@ paint, GC and script (benchmarks/main_thread.py).
 
 With --runs K the whole measurement is repeated K times, each with fresh servers (cold caches, so
 every run walks the same values from the defaults) and a fresh browser; the tables pool the changes
-of all runs, and a last table gives each run's median ratio, as one run's ratio moved by ±0.15 on
-the 2-core test machine. A table after them gives each page's median ratio over the first and over
-the second half of every run's changes: a fresh session's first changes cost some pages more than
-later ones, by the doing, not by the waiting (30 s idle after loading left the cell page's first ten
-changes as slow; traced, its main thread's script time fell from 119 ms at changes 1–10 to 100 ms
-at 51–60, as a browser's compiler optimises code that keeps running). --page-dir DIR serves the
-pages of DIR with the app and measures them too: a page and a variant of it, timed side by side (an
-A/B needed 120 or more changes per page there to separate a 10 ms difference from the noise). Run
-from the repository root:
+of all runs, and a last table gives each run's median ratio, which moves more than the pooled one.
+A table after them gives each page's median ratio over the first and over the second half of every
+run's changes: a fresh session's first changes cost some pages more than later ones, as the
+browser's compiler warms up. --page-dir DIR serves the pages of DIR with the app and measures them
+too: a page and a variant of it, timed side by side. docs/performance.md records the results, and
+how many changes an A/B needs to tell a difference from the noise. Run from the repository root:
 
     python -m benchmarks.latency [--repeats 10] [--runs 3] [--pages inside-the-cell ...] [--fixture]
                                  [--page-dir DIR ...] [--trace 10]
@@ -253,8 +250,8 @@ def verdict(ratio: float, interval: tuple[float, float]) -> str:
 
 def report(latencies: dict[str, dict[str, list[float]]]) -> None:
     """One table per measure; the bar applies to the chart (the issue's "updated chart on screen"). The
-    interval shows how far the median ratio moves with the sample of changes alone; on the 2-core test
-    machine whole runs moved further (the trivial page's median of 20 changes: 80 to 125 ms in a day)."""
+    interval shows how far the median ratio moves with the sample of changes alone; whole runs and
+    invocations move further."""
     draw = random.Random(ORDER_SEED)
     for m, heading in zip(MEASURES, ("input event → updated chart on screen (the bar applies here)",
                                      "input event → rerun finished, whole page up to date (stricter)")):

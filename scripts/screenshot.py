@@ -1,8 +1,9 @@
 """Make the README's screenshot (assets/screenshot.png) the way the browser tests make theirs.
 
-Starts the app on a free loopback port, opens the first page (lowest ORDER; Home when there is
-none) at its default settings in Debian's headless Chromium, waits for its charts and saves a
-1280×800 screenshot. Run from the repository root: python scripts/screenshot.py [--page url-path] [--height px]
+Starts the app on a free loopback port, opens a page (by default the first: lowest ORDER; Home when
+there is none) at its default settings in Debian's headless Chromium, waits for its charts and saves
+a screenshot 1280 px wide (800 high by default). `make screenshot` makes the README's: Gradient flow,
+1400 high. Run from the repository root: python scripts/screenshot.py [--page url-path] [--height px]
 """
 from __future__ import annotations
 

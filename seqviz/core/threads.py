@@ -2,8 +2,7 @@
 
 Recurrent models step through time one small op after another (an n×n product, a QR, a fused
 RNN step on a small batch). For such ops, waking torch's intra-op thread pool costs far more
-than the arithmetic: on a busy 2-core machine a 64×64 product took 4.6 ms on two threads and
-13 µs on one, and the gradient-flow trainer ran 1.3 updates/s on two threads and 520 on one.
+than the arithmetic (docs/performance.md has the measurements).
 
 `single_threaded()` sets torch's intra-op thread count to 1 and restores the caller's count
 afterwards. torch applies the count to the calling thread at once and to threads started later;

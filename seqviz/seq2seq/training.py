@@ -12,9 +12,9 @@ Adam, a cosine learning-rate decay to 10 % of the initial rate, gradient-norm cl
 fresh random batches each update (no fixed training set).
 Accuracy is measured on a held-out batch drawn with a different seed.
 
-Training runs on one CPU thread: these models are made of many tiny operations, and a second
-OpenMP thread costs more in synchronisation than it saves (on the shared 2-core test box, 1000
-updates took 25 s on one thread and 282 s on two). The previous thread count is restored after.
+Training runs on one CPU thread (seqviz.core.threads): these models are made of many tiny
+operations, and a second OpenMP thread costs more in synchronisation than it saves. The previous
+thread count is restored after.
 
 Checkpoints are plain dictionaries of str/int/float/bool/lists and tensors, written with
 `torch.save` and read with `torch.load(..., weights_only=True)`: loading never runs code.
