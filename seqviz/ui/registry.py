@@ -24,7 +24,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+from seqviz.core.paths import app_root
+
+PAGES_DIR = app_root() / "pages"
 EXTRA_PAGES_ENV = "SEQVIZ_EXTRA_PAGES"
 _FIELDS = ("TITLE", "ICON", "SUMMARY", "ORDER")
 _OPTIONAL_FIELDS = ("MAIN_CONTROL", "COSTLY_CONTROLS")

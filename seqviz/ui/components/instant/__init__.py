@@ -28,13 +28,14 @@ import plotly
 import plotly.io as pio
 import streamlit as st
 
+from seqviz.core.paths import app_root
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.sync import adopt, retell, told
 
 WIDGET_SUFFIX = "_instant"  # the component's widget key: the session key's, with this added
 VIEW_BYTE_BUDGET = 2_000_000  # the views sent with one control, the shown one always included
 _HERE = Path(__file__).resolve().parent
-_STATIC = _HERE.parents[3] / "static"  # next to app.py: Streamlit serves it at /app/static/
+_STATIC = app_root() / "static"  # next to app.py: Streamlit serves it at /app/static/
 _LOG = logging.getLogger(__name__)
 _COMPONENT = st.components.v2.component(
     "seqviz_instant_view", js=(_HERE / "instant.js").read_text(),
