@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import asdict
 
 import torch
 
@@ -54,7 +55,7 @@ def main() -> None:
         save(trained, path)
         if path.stat().st_size > SIZE_LIMIT_BYTES:
             raise SystemExit(f"{path} is {path.stat().st_size:,} bytes, over {SIZE_LIMIT_BYTES:,}")
-        results["models"][kind] = {"config": vars(model_config) | {}, "training": vars(config) | {},
+        results["models"][kind] = {"config": asdict(model_config), "training": asdict(config),
                                    "parameters": trained.model.parameter_count(),
                                    "bits_per_char": trained.bits_per_char,
                                    "train_seconds": round(trained.seconds, 1),

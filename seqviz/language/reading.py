@@ -56,16 +56,18 @@ def _gates(model: CharModel, layer: int, x: torch.Tensor, h: torch.Tensor) -> di
     return {"r": r, "z": torch.sigmoid(x_z + h_z), "n": torch.tanh(x_n + r * h_n)}
 
 
+@torch.no_grad()
 def gate_saturation(model: CharModel, text: str, low: float = 0.1, high: float = 0.9) -> dict[str, np.ndarray]:
     """Sigmoid gate name → (L·H, 2): per gate unit of every layer, the fraction of steps < low and > high."""
-    out = {}
-    for gate in SIGMOID_GATES[model.config.kind]:
-        fractions = []
-        for layer in range(model.config.num_layers):
-            values = read(model, text, layer, gate)
-            fractions.append(np.stack([(values < low).mean(axis=0), (values > high).mean(axis=0)], axis=1))
-        out[gate] = np.concatenate(fractions)
-    return out
+    gates = SIGMOID_GATES[model.config.kind]
+    fractions = {gate: [] for gate in gates}
+    x = model.embed(torch.as_tensor(model.vocabulary.encode(text)))
+    for layer in range(model.config.num_layers):
+        values = _gates(model, layer, *layer_io(model, x, layer))
+        for gate in gates:
+            fractions[gate].append(torch.stack([(values[gate] < low).double().mean(0),
+                                                (values[gate] > high).double().mean(0)], dim=1).numpy())
+    return {gate: np.concatenate(parts) for gate, parts in fractions.items()}
 
 
 def gradient_reach(model: CharModel, text: str, position: int) -> tuple[np.ndarray, np.ndarray]:

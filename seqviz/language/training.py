@@ -27,7 +27,7 @@ LN2 = math.log(2)
 class CharTrainConfig:
     """How a character model is trained: updates, streams B, truncation K, Adam's rate, clipping."""
 
-    updates: int = 3000
+    updates: int = 4000
     streams: int = 32
     truncation: int = 128
     learning_rate: float = 3e-3

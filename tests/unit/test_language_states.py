@@ -89,7 +89,22 @@ def test_gradient_reach_is_the_autograd_gradient_of_the_next_character_loss(kind
     assert reach_h.shape == (t + 1,)
 
 
-def test_gate_saturation_covers_every_sigmoid_gate_unit():
-    fractions = gate_saturation(model("lstm"), TEXT)
-    assert set(fractions) == {"i", "f", "o"}
-    assert fractions["f"].shape == (16, 2) and ((fractions["f"] >= 0) & (fractions["f"] <= 1)).all()
+@pytest.mark.parametrize("kind, gates", [("lstm", {"i", "f", "o"}), ("gru", {"r", "z"})])
+def test_gate_saturation_counts_each_sigmoid_gate_units_nearly_shut_and_nearly_open_steps(kind, gates):
+    m = model(kind)
+    tr = reference(m, TEXT)
+    fractions = gate_saturation(m, TEXT, low=0.3, high=0.7)
+    assert set(fractions) == gates
+    for gate in gates:
+        values = np.concatenate([tr.gates[gate][:, layer, 0] for layer in (0, 1)], axis=1)  # (T, L·H)
+        np.testing.assert_allclose(fractions[gate], np.stack([(values < 0.3).mean(0), (values > 0.7).mean(0)], 1))
+
+
+def test_a_brushed_interval_selects_the_whole_steps_inside_it():
+    from seqviz.language.lab import brushed_steps
+
+    assert brushed_steps([103.4, 110.0], start=100, length=50) == (4, 11)
+    assert brushed_steps([110.0, 103.4], start=100, length=50) == (4, 11)
+    assert brushed_steps([90.0, 102.5], start=100, length=50) == (0, 3)
+    assert brushed_steps([145.2, 170.0], start=100, length=50) == (46, 50)
+    assert brushed_steps([103.2, 103.8], start=100, length=50) is None
