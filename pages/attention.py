@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -26,6 +27,8 @@ from seqviz.ui.cache import cached_resource
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import View
 from seqviz.ui.errors import explain_errors
+from seqviz.ui.live import LiveReport, LiveTraining
+from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_instant_choice, url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle
 
@@ -40,8 +43,11 @@ COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
 VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
 EXAMPLES = {"reverse": "3141592653", "sort": "3141592653", "copy-delay": "3141592653", "dates": "23 Nov 2026"}
-SESSION_MODELS = "attn_models"
-MAX_SESSION_MODELS = 8
+MODELS = SessionStore("attn_models", capacity=8)  # TrainConfig → TrainedModel trained in this session
+SWEEPS = SessionStore("attn_sweeps", capacity=8)  # SweepConfig → SweepResult run in this session
+LIVE = LiveTraining(stop_key="attn_stop", slot="attn_live",
+                    stop_help="Stops training; the model as of the last evaluation is kept.")
+SWEEP_LIVE = LiveTraining(stop_key="attn_sweep_stop", stop_help="Stops the sweep; a sweep cut short is not kept.")
 FEEDING_UNAVAILABLE = {"none": "Input feeding passes on the attentional state h̃, which needs attention: "
                                "choose a Luong-style score (luong-*, scaled-dot).",
                        "bahdanau": "Bahdanau's decoder already reads its context in each step; input feeding "
@@ -135,18 +141,11 @@ def training_curves(lengths: tuple[int, int, int], training: dict, device: str) 
 
 def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
     """The session's model for `config` (moved to `device` if it was on another), else a shipped one."""
-    store = st.session_state.get(SESSION_MODELS, {})
+    store = MODELS.entries()
     trained = store.get(config)
     if trained is not None and trained.device != device:
         trained = store[config] = trained.moved_to(device)
     return trained or shipped_models(device).get(config)
-
-
-def remember(trained: TrainedModel) -> None:
-    store = st.session_state.setdefault(SESSION_MODELS, {})
-    store[trained.config] = trained
-    while len(store) > MAX_SESSION_MODELS:
-        store.pop(next(iter(store)))
 
 
 def request_training(config: TrainConfig) -> None:
@@ -156,24 +155,17 @@ def request_training(config: TrainConfig) -> None:
     st.rerun(scope="app")
 
 
-def train_live(config: TrainConfig, device: str) -> TrainedModel:
-    """Train with a progress bar and live curves; a Stop click reruns the page and keeps the last snapshot."""
-    stop = st.empty()
-    stop.button("Stop", key="attn_stop", help="Stops training; the model as of the last evaluation is kept.")
-    bar, chart = st.progress(0.0, text="Training…"), st.empty()
+def train_live(config: TrainConfig, device: str) -> None:
+    """Train `config` with a progress bar and live curves, and keep the model."""
+    MODELS.put(config, LIVE.run(lambda on_progress: train(config, device, on_progress),
+                                partial(training_report, config)))
 
-    def report(progress) -> bool:
-        remember(snapshot(config, progress))
-        bar.progress(progress.step / progress.steps,
-                     text=f"update {progress.step}/{progress.steps}, accuracy {progress.history['accuracy'][-1]:.1%}")
-        plotly_chart(training_figure(progress.history), chart, key=f"attn_live_{progress.step}")
-        return True
 
-    trained = train(config, device, report)
-    remember(trained)
-    for placeholder in (stop, bar, chart):
-        placeholder.empty()
-    return trained
+def training_report(config: TrainConfig, progress) -> LiveReport:
+    accuracy = progress.history["accuracy"][-1]
+    return LiveReport(progress.step / progress.steps,
+                      f"update {progress.step}/{progress.steps}, accuracy {accuracy:.1%}",
+                      (training_figure(progress.history),), snapshot=snapshot(config, progress))
 
 
 def model_for(config: TrainConfig, device: str, key: str) -> TrainedModel | None:
@@ -249,20 +241,21 @@ def bottleneck_view(config: TrainConfig, device: str) -> None:
                         lengths=tuple(range(5, longest + 1, 5)), steps=int(steps), seed=config.seed)
     st.caption(f"Two reversal models, one without attention and one with {attention}, trained for the same "
                f"{sweep.steps} updates on lengths 3–{longest}, then tested on {sweep.eval_size} fresh sources per length.")
-    results = st.session_state.setdefault("attn_sweeps", {})
     shipped = shipped_sweep()
-    result = results.get(sweep) or (shipped if shipped is not None and shipped.config == sweep else None)
+    result = SWEEPS.entries().get(sweep) or (shipped if shipped is not None and shipped.config == sweep else None)
     if st.button("Run the sweep live" if result is None else "Re-run the sweep live", key="attn_sweep_run"):
-        bar = st.progress(0.0, text="Training…")
         with explain_errors("Sweep: "):
-            result = bottleneck_sweep(sweep, device, lambda name, f: bar.progress(f, text=f"training {name}: {f:.0%}"))
-        results[sweep] = result
-        bar.empty()
+            result = SWEEP_LIVE.run(lambda on_progress: bottleneck_sweep(sweep, device, on_progress), sweep_report)
+        SWEEPS.put(sweep, result)
     if result is None:
         st.info("No cached sweep for these settings: press the button (about two trainings of this budget).")
         return
     length = url_select_length(result.lengths)
     plotly_chart(bottleneck_figure(result, length), key="attn_bottleneck")
+
+
+def sweep_report(name: str, fraction: float) -> LiveReport:
+    return LiveReport(fraction, f"training {name}: {fraction:.0%}")
 
 
 def url_select_length(lengths: list[int]) -> int:
@@ -299,6 +292,8 @@ view = url_radio("View", VIEWS, key="attn_view", horizontal=True)
 if view == "Train":
     st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
 lengths, training = model_controls(settings.seed)
+if (stopped := LIVE.interrupted()) is not None:
+    MODELS.put(stopped.config, stopped)
 if (pending := st.session_state.pop(PENDING, None)) is not None:
     with explain_errors("Training: "):
         train_live(pending, settings.device)

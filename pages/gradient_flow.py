@@ -39,7 +39,9 @@ from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import View
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
+from seqviz.ui.live import LiveReport, LiveTraining
 from seqviz.ui.prefetch import prefetch_neighbours, views_around
+from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_toggle, url_views
 
@@ -63,7 +65,8 @@ EQUATIONS = {  # the views computed from the model controls: what each one measu
     VIEWS[2]: r"G_{t,s}=\Big\lVert\frac{dL_t}{dh_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
 }
 GRADIENT_VIEWS = ("Curves", "Fit per model (λ, M, zeros)")
-MAX_RUNS = 8
+RUNS = SessionStore("grad_runs", capacity=8)  # name → TrainHistory, for the 'Compare runs' view
+LIVE = LiveTraining(slot="grad_live", stop_key="grad_stop")
 cached_flow = cached_data(gradient_through_time)
 T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
 # Sequence length T's label, lowest, highest, key, default, step
@@ -277,69 +280,45 @@ def train_controls(seed: int, device: str) -> TrainConfig:
                        updates=updates, heatmap_every=every, seed=seed, device=device)
 
 
-def runs() -> dict:
-    return st.session_state.setdefault("grad_runs", {})
-
-
 def keep_run(history) -> str:
+    """Keep `history` in the session's runs under a new name (#n, its settings, its status); returns it."""
     number = st.session_state["grad_run_count"] = st.session_state.get("grad_run_count", 0) + 1
     name = f"#{number} {run_label(history.config)} ({history.status})"
-    runs()[name] = history
-    while len(runs()) > MAX_RUNS:
-        runs().pop(next(iter(runs())))
+    RUNS.put(name, history)
     return name
 
 
-def finish_interrupted_run() -> None:
+def keep_stopped_run() -> None:
     """A run cut short by the Stop button (or by leaving the page) is kept as stopped."""
-    live = st.session_state.pop("grad_live", None)
-    if live is not None:
-        live.status = "stopped"
-        st.session_state["grad_current"] = keep_run(live)
+    stopped = LIVE.interrupted()
+    if stopped is not None:
+        stopped.status = "stopped"
+        st.session_state["grad_current"] = keep_run(stopped)
 
 
 def training_view(seed: int, device: str) -> None:
     st.latex(stacked([r"g\leftarrow g\cdot\min\Big(1,\frac{c}{\lVert g\rVert+10^{-6}}\Big)\ \text{(global norm)}",
                       r"g_i\leftarrow\operatorname{clip}(g_i,-c,c)\ \text{(by value)}"]))
-    finish_interrupted_run()
+    keep_stopped_run()
     config = train_controls(seed, device)
     go, stop = st.columns([1, 5])
     if go.button("Train", type="primary", key="grad_train"):
-        same = [name for name, h in runs().items() if h.config == config and h.status != "stopped"]
+        same = [name for name, h in RUNS.entries().items() if h.config == config and h.status != "stopped"]
         if same:
             st.session_state["grad_current"] = same[-1]
             st.info(f"Same settings as {same[-1]}: showing it ({REPEATS[config.device == 'cpu']}).")
         else:
-            stop_slot = stop.empty()  # the Stop button, there only while the run goes on
-            stop_slot.button("Stop", key="grad_stop")
-            run_live(config)
-            stop_slot.empty()
-    current = runs().get(st.session_state.get("grad_current"))
+            history = LIVE.run(lambda on_progress: train(config, on_progress), training_report, stop_container=stop)
+            st.session_state["grad_current"] = keep_run(history)
+    current = RUNS.entries().get(st.session_state.get("grad_current"))
     if current is not None:
         show_run(st.session_state["grad_current"], current)
 
 
-def run_live(config: TrainConfig) -> None:
-    progress = st.progress(0.0, text="Training…")
-    chart = st.empty()
-    shown = {"at": 0.0}
-
-    def on_progress(history) -> bool:
-        st.session_state["grad_live"] = history
-        done = history.updates_done
-        progress.progress(done / config.updates, text=f"Update {done} of {config.updates}")
-        if time.perf_counter() - shown["at"] > 1.0:
-            with chart.container():
-                plotly_chart(training_figure(history), key=f"grad_live_curves_{done}")
-                plotly_chart(training_heatmap_figure(history), key=f"grad_live_heatmap_{done}")
-            shown["at"] = time.perf_counter()
-        return True
-
-    history = train(config, on_progress)
-    st.session_state.pop("grad_live", None)
-    progress.empty()
-    chart.empty()
-    st.session_state["grad_current"] = keep_run(history)
+def training_report(history) -> LiveReport:
+    done, updates = history.updates_done, history.config.updates
+    return LiveReport(done / updates, f"Update {done} of {updates}",
+                      (training_figure(history), training_heatmap_figure(history)), snapshot=history)
 
 
 def show_run(name: str, history) -> None:
@@ -360,20 +339,21 @@ def show_run(name: str, history) -> None:
 
 
 def compare_view() -> None:
-    if not runs():
+    runs = RUNS.entries()
+    if not runs:
         st.info("No runs yet: train some in the 'Clipping in training' view; they are kept here for this session.")
         return
-    if st.session_state.get("grad_compare_seen") != list(runs()):  # a new run: show every run again
-        st.session_state["grad_compare_seen"] = st.session_state["grad_compare"] = list(runs())
-    names = st.multiselect("Runs", list(runs()), key="grad_compare")
-    chosen = {name: runs()[name] for name in names}
+    if st.session_state.get("grad_compare_seen") != list(runs):  # a new run: show every run again
+        st.session_state["grad_compare_seen"] = st.session_state["grad_compare"] = list(runs)
+    names = st.multiselect("Runs", list(runs), key="grad_compare")
+    chosen = {name: runs[name] for name in names}
     if chosen:
         plotly_chart(compare_figure(chosen))
         table = pd.DataFrame([row for name, h in chosen.items() for row in history_rows(name, h)])
         st.download_button("Download histories (CSV)", table.to_csv(index=False), file_name="gradient_flow_runs.csv",
                            mime="text/csv", key="grad_csv")
     if st.button("Clear runs", key="grad_clear"):
-        runs().clear()
+        runs.clear()
         st.rerun()
 
 

@@ -1,4 +1,6 @@
 """State-space models: S4/S4D kernels, HiPPO memory, conv = recurrence, Mamba's selection, a task race."""
+from functools import partial
+
 import numpy as np
 import streamlit as st
 import torch
@@ -28,7 +30,9 @@ from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import View
 from seqviz.ui.errors import explain_errors
+from seqviz.ui.live import LiveReport, LiveTraining
 from seqviz.ui.prefetch import views_around
+from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_instant_slider, url_radio, url_selectbox, url_slider, url_text, url_views
 
@@ -47,6 +51,9 @@ N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
 cached_legs = cached_data(legs_comparison)
 cached_memory = cached_data(memory_view)
 cached_conv_scan = cached_data(conv_scan_view)
+COMPARISONS = SessionStore("ssm_cmp_results", capacity=8)  # CompareConfig → CompareResult trained in this session
+COMPARE_LIVE = LiveTraining(stop_key="ssm_cmp_stop",
+                            stop_help="Stops training; a comparison cut short is not kept (the saved one is shown).")
 
 st.title(TITLE)
 settings = shared_settings()
@@ -234,6 +241,13 @@ def selection() -> None:
     plotly_chart(figures.gate_figure(result.input_gate, result.chars, "input gate i_t"), right)
 
 
+def compare_report(config: CompareConfig, kind: str, length: int, step: int, steps: int, loss: float) -> LiveReport | None:
+    if step % 10 and step != steps - 1:
+        return None
+    return LiveReport(config.fraction_done(kind, length, step),
+                      f"{kind} at length {length}: step {step + 1}/{steps}, loss {loss:.3f}")
+
+
 def compare_on_a_task() -> None:
     c1, c2, c3 = st.columns(3)
     task = url_selectbox("Task", TASKS, key="ssm_cmp_task", container=c1)
@@ -242,23 +256,15 @@ def compare_on_a_task() -> None:
     lengths = url_selectbox("Lengths", ("16, 32, 64", "16, 32", "8"), key="ssm_cmp_lengths", container=c3)
     config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")),
                            seed=settings.seed)
-    live_key = f"ssm_cmp_result_{config}"
     if st.button("Train now (live)", help="Trains all three models at every length with this budget."):
-        bar = st.progress(0.0, "training…")
-        total = len(config.lengths) * 3 * config.steps
-        done = {"n": 0}
-
-        def progress(kind, length, step, n_steps, loss):
-            done["n"] += 1
-            if step % 10 == 0 or step == n_steps - 1:
-                bar.progress(done["n"] / total, f"{kind} at length {length}: step {step + 1}/{n_steps}, loss {loss:.3f}")
-
-        st.session_state[live_key], _ = compare(config, progress)
-    result = st.session_state.get(live_key) or load_results(results_path(task))
+        COMPARISONS.put(config, COMPARE_LIVE.run(lambda on_progress: compare(config, on_progress)[0],
+                                                 partial(compare_report, config)))
+    live = COMPARISONS.entries().get(config)
+    result = live or load_results(results_path(task))
     if result is None:
         st.info("No saved comparison for this task: press “Train now”.")
         return
-    source = "live run" if live_key in st.session_state else "saved run (scripts/ssm_compare_results.py)"
+    source = "live run" if live is not None else "saved run (scripts/ssm_compare_results.py)"
     plotly_chart(figures.accuracy_figure(result.accuracy, result.params, PAPER if task == "selective_copying" else None))
     plotly_chart(figures.training_figure(result.losses))
     measured = "; ".join(f"{figures.MODEL_NAMES[k]} " + ", ".join(f"l={l}: {100 * a:.1f} %" for l, a in sorted(v.items()))
