@@ -11,9 +11,17 @@ from seqviz.core.devices import device_label
 from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
 from seqviz.figures.equations import decoder_equations, stacked
 from seqviz.seq2seq.attention import ATTENTIONS
-from seqviz.seq2seq.experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
+from seqviz.seq2seq.experiments import (
+    SWEEP_LENGTH_STEP,
+    SweepConfig,
+    SweepResult,
+    align,
+    bottleneck_sweep,
+    exposure_bias,
+    sweep_lengths,
+)
 from seqviz.seq2seq.model import CELLS, MAX_BEAM_WIDTH, ModelConfig
-from seqviz.seq2seq.tasks import MAX_DELAY, MAX_LENGTH, TASKS, task_spec, uses_lengths
+from seqviz.seq2seq.tasks import MAX_DELAY, MAX_LENGTH, TASKS, TaskSpec, task_spec, uses_lengths
 from seqviz.seq2seq.training import (
     MAX_STEPS,
     TrainConfig,
@@ -76,19 +84,26 @@ def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
     fields (`task_view` draws the task itself, above the view)."""
     with st.expander("Task, model and training", expanded=True):
         c1, c2, c3, c4 = st.columns(4)
-        shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=3, container=c1)
-        longest = url_slider("Longest source", 1, MAX_LENGTH, key="attn_max_len", default=10, container=c1,
+        shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=TaskSpec.min_length,
+                              container=c1)
+        longest = url_slider("Longest source", 1, MAX_LENGTH, key="attn_max_len", default=TaskSpec.max_length,
+                             container=c1,
                              help="Training draws source lengths uniformly from shortest..longest (not for dates).")
-        delay = url_slider("Delay (copy-delay)", 0, MAX_DELAY, key="attn_delay", default=2, container=c1)
-        cell = url_selectbox("Cell", CELLS, key="attn_cell", container=c2)
-        attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default="bahdanau", container=c2)
-        bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", container=c2)
-        feeding = url_toggle("Luong input feeding", key="attn_feed", container=c2,
+        delay = url_slider("Delay (copy-delay)", 0, MAX_DELAY, key="attn_delay", default=TaskSpec.delay, container=c1)
+        cell = url_selectbox("Cell", CELLS, key="attn_cell", default=ModelConfig.cell, container=c2)
+        attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default=ModelConfig.attention,
+                                  container=c2)
+        bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", default=ModelConfig.bidirectional,
+                                   container=c2)
+        feeding = url_toggle("Luong input feeding", key="attn_feed", default=ModelConfig.input_feeding, container=c2,
                              unavailable=FEEDING_UNAVAILABLE.get(attention),
                              help="Feed h̃_{t−1} into the next decoder step (Luong-style decoders only).")
-        hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=64, container=c3)
-        steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=1000, step=100, container=c3)
-        teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=1.0, step=0.05, container=c4,
+        hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=ModelConfig.hidden_size,
+                               container=c3)
+        steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=TrainConfig.steps, step=100,
+                           container=c3)
+        teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=TrainConfig.teacher_forcing,
+                             step=0.05, container=c4,
                              help="Probability that a decoder step reads the true previous token (else its own).")
     with explain_errors("Settings: "):
         model = ModelConfig(cell=cell, attention=attention, bidirectional=bidirectional,
@@ -106,7 +121,7 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     (seqviz.ui.components.instant), so a click shows the curves before the server has heard of it.
     """
     curves = (lambda _: training_curves(lengths, training, device)) if view == "Train" else None
-    task, shown = url_instant_choice("Task", TASKS, key="attn_task", views=curves)
+    task, shown = url_instant_choice("Task", TASKS, key="attn_task", default=TaskSpec.name, views=curves)
     shortest, longest, _ = lengths
     if shortest > longest and uses_lengths(task):
         st.error(f"Shortest source ({shortest}) is longer than Longest source ({longest}): lower the first "
@@ -234,11 +249,14 @@ def alignment_view(config: TrainConfig, device: str) -> None:
 
 def bottleneck_view(config: TrainConfig, device: str) -> None:
     c1, c2, c3 = st.columns(3)
-    attention = url_selectbox("Attention (vs none)", ATTENTIONS[1:], key="attn_sweep_attention", container=c1)
-    steps = url_number("Updates per model", 10, MAX_STEPS, key="attn_sweep_steps", default=1500, step=100, container=c2)
-    longest = url_slider("Longest length", 10, MAX_LENGTH, key="attn_sweep_max", default=40, step=5, container=c3)
+    attention = url_selectbox("Attention (vs none)", ATTENTIONS[1:], key="attn_sweep_attention",
+                              default=SweepConfig.attention, container=c1)
+    steps = url_number("Updates per model", 10, MAX_STEPS, key="attn_sweep_steps", default=SweepConfig.steps, step=100,
+                       container=c2)
+    longest = url_slider("Longest length", 10, MAX_LENGTH, key="attn_sweep_max", default=max(SweepConfig.lengths),
+                         step=SWEEP_LENGTH_STEP, container=c3)
     sweep = SweepConfig(attention=attention, cell=config.model.cell, hidden_size=config.model.hidden_size,
-                        lengths=tuple(range(5, longest + 1, 5)), steps=int(steps), seed=config.seed)
+                        lengths=sweep_lengths(longest), steps=int(steps), seed=config.seed)
     st.caption(f"Two reversal models, one without attention and one with {attention}, trained for the same "
                f"{sweep.steps} updates on lengths 3–{longest}, then tested on {sweep.eval_size} fresh sources per length.")
     shipped = shipped_sweep()

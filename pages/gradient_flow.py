@@ -3,7 +3,6 @@ import math
 import time
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -30,7 +29,9 @@ from seqviz.gradients.flow import (
     gradient_through_time,
     itemised_gradients,
     jacobian_spectrum,
+    length_grid,
     phase_sweep,
+    radius_grid,
 )
 from seqviz.gradients.tasks import TASKS
 from seqviz.gradients.training import OPTIMIZERS, TrainConfig, history_rows, run_label, train
@@ -70,7 +71,7 @@ LIVE = LiveTraining(slot="grad_live", stop_key="grad_stop")
 cached_flow = cached_data(gradient_through_time)
 T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
 # Sequence length T's label, lowest, highest, key, default, step
-T_CONTROL = ("Sequence length T", T_RANGE[0], T_RANGE[1], "grad_T", 100, T_RANGE[2])
+T_CONTROL = ("Sequence length T", T_RANGE[0], T_RANGE[1], "grad_T", FlowConfig.steps, T_RANGE[2])
 UNDERFLOW = ("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row marked 0 "
              "at the bottom of the chart. Switch Precision to float64 to see their true size.")
 REPEATS = {True: "training is seeded, so it would repeat exactly",
@@ -94,19 +95,22 @@ def model_controls(seed: int, device: str) -> dict:
     with st.expander("Model and input", expanded=True):
         st.button("Preset: the handbook's step 0 vs step 99 (seed 004)", on_click=load_seed_004, key="grad_preset")
         c1, c2, c3, c4 = st.columns(4)
-        hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=64, container=c2)
-        layers = url_slider("Layers L", 1, 3, key="grad_layers", default=1, container=c3)
-        nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", horizontal=True, container=c4)
-        init = url_selectbox("Initialisation", INITS, key="grad_init", default="default", container=c1,
+        hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=FlowConfig.hidden_size, container=c2)
+        layers = url_slider("Layers L", 1, 3, key="grad_layers", default=FlowConfig.num_layers, container=c3)
+        nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", default=FlowConfig.nonlinearity,
+                           horizontal=True, container=c4)
+        init = url_selectbox("Initialisation", INITS, key="grad_init", default=FlowConfig.init, container=c1,
                              help="default: PyTorch's U(−1/√H, 1/√H); normal: N(0, 1/H) rescaled to spectral radius ρ.")
-        rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho", default=1.0, step=0.05,
-                         container=c2, disabled=init != "normal")
-        scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.01, 10.0, key="grad_scale", default=1.0,
-                           container=c3)
-        loss = url_radio("Loss on", ("last", "all"), key="grad_loss", horizontal=True, container=c4,
-                         help="last: L = Σ_j y_{T−1,j}; all: the sum of that over every step.")
-        dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", horizontal=True, container=c1)
-        fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", container=c1)
+        rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho", default=FlowConfig.spectral_radius,
+                         step=0.05, container=c2, disabled=init != "normal")
+        scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.01, 10.0, key="grad_scale",
+                           default=FlowConfig.input_scale, container=c3)
+        loss = url_radio("Loss on", ("last", "all"), key="grad_loss", default=FlowConfig.loss, horizontal=True,
+                         container=c4, help="last: L = Σ_j y_{T−1,j}; all: the sum of that over every step.")
+        dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", default=FlowConfig.dtype,
+                          horizontal=True, container=c1)
+        fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", default=FlowConfig.forget_bias is not None,
+                           container=c1)
         forget_bias = url_slider("LSTM forget bias b_if + b_hf", -3.0, 5.0, key="grad_fb", default=1.0, step=0.5,
                                  container=c2, disabled=not fb_on)
     return dict(hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init, spectral_radius=rho,
@@ -230,16 +234,18 @@ def phase_view(seed: int) -> None:
     st.latex(stacked([r"\log_{10}\frac{\lVert dL/dh_0\rVert}{\lVert dL/dh_{T-1}\rVert},\qquad L=\sum_j h_{T-1,j}",
                       r"W_{h\cdot}\sim\mathcal N(0,1/H)\ \text{rescaled to spectral radius }\rho"]))
     c1, c2, c3, c4 = st.columns(4)
-    hidden = url_slider("Hidden size H", 4, 64, key="grad_phase_H", default=16, container=c1)
-    radii = url_slider("Number of radii ρ in [0.1, 3]", 5, 40, key="grad_phase_radii", default=30, container=c2)
-    longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=500, step=10, container=c3)
-    scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale", default=0.1,
+    hidden = url_slider("Hidden size H", 4, 64, key="grad_phase_H", default=PhaseConfig.hidden_size, container=c1)
+    radii = url_slider("Number of radii ρ in [0.1, 3]", 5, 40, key="grad_phase_radii", default=len(PhaseConfig.rhos),
+                       container=c2)
+    longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=max(PhaseConfig.lengths), step=10,
+                         container=c3)
+    scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale",
+                       default=PhaseConfig.input_scale,
                        container=c4, help="With large inputs the RNN's tanh saturates and damps its gradient (a gate saturated open, "
                             "f → 1 or z → 1, keeps the LSTM's or GRU's); 0 removes the inputs.")
     gated = url_toggle("Add LSTM, GRU", key="grad_phase_gated", default=False,
                        help="Sweep LSTM and GRU too, each beside the RNN, with the same H, radii and lengths.")
-    rhos = tuple(np.round(np.linspace(0.1, 3.0, radii), 3).tolist())
-    lengths = tuple(sorted(set(np.geomspace(2, longest, 10).round().astype(int).tolist())))
+    rhos, lengths = radius_grid(radii), length_grid(longest)
     kinds = KINDS if gated else ("rnn",)
     start = time.perf_counter()
     results = [cached_phase(PhaseConfig(kind, hidden, rhos, lengths, scale, seed)) for kind in kinds]
@@ -254,26 +260,32 @@ def phase_view(seed: int) -> None:
 
 def train_controls(seed: int, device: str) -> TrainConfig:
     c1, c2, c3, c4 = st.columns(4)
-    task = url_radio("Task", TASKS, key="grad_task", horizontal=True, container=c1,
+    task = url_radio("Task", TASKS, key="grad_task", default=TrainConfig.task, horizontal=True, container=c1,
                      format_func={"adding": "adding problem", "copy": "copy memory"}.get)
-    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=50, container=c1)
-    kind = url_radio("Model", KINDS, key="grad_train_kind", horizontal=True, format_func=KIND_LABELS.get, container=c2)
-    hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=32, container=c2)
-    nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", horizontal=True, container=c2)
-    rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on", container=c3)
+    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=TrainConfig.length, container=c1)
+    kind = url_radio("Model", KINDS, key="grad_train_kind", default=TrainConfig.kind, horizontal=True,
+                     format_func=KIND_LABELS.get, container=c2)
+    hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=TrainConfig.hidden_size, container=c2)
+    nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", default=TrainConfig.nonlinearity,
+                       horizontal=True, container=c2)
+    rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on",
+                        default=TrainConfig.spectral_radius is not None, container=c3)
     rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,
                      disabled=not rho_on)
-    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default="norm", horizontal=True, container=c3,
+    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default=TrainConfig.clip, horizontal=True, container=c3,
                      format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
-    threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=1.0, container=c3,
-                           disabled=clip == "off")
-    truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=0, step=1, container=c4)
-    optimizer = url_radio("Optimizer", OPTIMIZERS, key="grad_opt", horizontal=True, container=c4,
-                          format_func={"adam": "Adam", "sgd": "SGD"}.get)
-    lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=1e-3, format="%.5f", container=c4)
-    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=32, container=c1)
-    updates = url_number("Updates", 10, 2000, key="grad_updates", default=200, step=10, container=c2)
-    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=20, container=c4)
+    threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=TrainConfig.clip_threshold,
+                           container=c3, disabled=clip == "off")
+    truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=TrainConfig.truncation,
+                            step=1, container=c4)
+    optimizer = url_radio("Optimizer", OPTIMIZERS, key="grad_opt", default=TrainConfig.optimizer, horizontal=True,
+                          container=c4, format_func={"adam": "Adam", "sgd": "SGD"}.get)
+    lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=TrainConfig.learning_rate, format="%.5f",
+                    container=c4)
+    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=TrainConfig.batch_size, container=c1)
+    updates = url_number("Updates", 10, 2000, key="grad_updates", default=TrainConfig.updates, step=10, container=c2)
+    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=TrainConfig.heatmap_every,
+                       container=c4)
     return TrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
                        spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
                        truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,

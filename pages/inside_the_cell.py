@@ -59,15 +59,16 @@ cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest size
 def cell_controls(container) -> dict:
     with container:
         subheader("Cell")
-        cell = url_selectbox("Cell", tuple(CELLS), key="cell_kind", default="lstm", format_func=CELL_NAMES.__getitem__)
-        hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=16)
-        layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=1)
-        bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir")
-        init = url_selectbox("Initialisation", INITS, key="cell_init", default="default",
+        cell = url_selectbox("Cell", tuple(CELLS), key="cell_kind", default=CellConfig.cell,
+                             format_func=CELL_NAMES.__getitem__)
+        hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=CellConfig.hidden_size)
+        layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=CellConfig.num_layers)
+        bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir", default=CellConfig.bidirectional)
+        init = url_selectbox("Initialisation", INITS, key="cell_init", default=CellConfig.init,
                              help="default: PyTorch's U(−1/√H, 1/√H); the others are described in seqviz.core.models.")
-        forget_bias = 1.0
+        forget_bias = CellConfig.forget_bias
         if cell == "lstm":
-            forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=1.0,
+            forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=forget_bias,
                                      step=0.5, help="Total bias of the LSTM forget gate f, set on top of the "
                                      "initialisation; higher keeps c longer.")
     return dict(cell=cell, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional, init=init,
@@ -77,20 +78,22 @@ def cell_controls(container) -> dict:
 def input_controls(container, seed: int) -> InputSpec:
     with container:
         subheader("Input x_t")
-        source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.__getitem__)
+        source = url_selectbox("Sequence", SOURCES, key="cell_source", default=InputSpec.source,
+                               format_func=SOURCE_NAMES.__getitem__)
         spec = dict(source=source, seed=seed)
         if source in ("sine", "square", "gaussian", "step", "impulse"):
-            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
+            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=InputSpec.steps,
                                        help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
         if source in ("sine", "square"):
-            spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=25.0)
-            spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=0.1, step=0.05,
+            spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=InputSpec.period)
+            spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=InputSpec.noise, step=0.05,
                                        help="Standard deviation of the Gaussian noise added to the wave.")
         if source == "gaussian":
-            spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features", default=3)
+            spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features",
+                                          default=InputSpec.features)
         if source in ("step", "impulse"):
             spec["onset"] = url_number("Onset step", 0, spec["steps"] - 1, key="cell_onset",
-                                       default=min(10, spec["steps"] - 1), step=1,
+                                       default=min(InputSpec.onset, spec["steps"] - 1), step=1,
                                        help="The step t at which x_t becomes 1.")
         if source == "text":
             spec.update(text_controls())
@@ -100,12 +103,12 @@ def input_controls(container, seed: int) -> InputSpec:
 
 
 def text_controls() -> dict:
-    typed = url_text("Text (one character per step)", key="cell_text", default="hello world", max_chars=MAX_STEPS)
-    encoding = url_radio("Encoding", ENCODINGS, key="cell_encoding", horizontal=True,
+    typed = url_text("Text (one character per step)", key="cell_text", default=InputSpec.text, max_chars=MAX_STEPS)
+    encoding = url_radio("Encoding", ENCODINGS, key="cell_encoding", default=InputSpec.encoding, horizontal=True,
                          format_func={"onehot": "one-hot", "embedding": "fixed random embedding"}.__getitem__)
-    embed_dim = 8
+    embed_dim = InputSpec.embed_dim
     if encoding == "embedding":
-        embed_dim = url_slider("Embedding size E", 1, MAX_EMBED_DIM, key="cell_embed_dim", default=8)
+        embed_dim = url_slider("Embedding size E", 1, MAX_EMBED_DIM, key="cell_embed_dim", default=embed_dim)
     return dict(text=typed, encoding=encoding, embed_dim=embed_dim)
 
 

@@ -1,4 +1,5 @@
 """State-space models: S4/S4D kernels, HiPPO memory, conv = recurrence, Mamba's selection, a task race."""
+import math
 from functools import partial
 
 import numpy as np
@@ -45,6 +46,7 @@ COSTLY_CONTROLS = {"Training steps per model": 20}
 
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
 KERNEL_VIEWS = ("Kernels K_l", "Eigenvalues of Ā")
+LENGTH_CHOICES = ("16, 32, 64", "16, 32", "8")  # the compare view's lengths, as the URL writes them
 PAPER = {"paper: S4, no gate ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
 cached_kernel = cached_data(kernel_view)
 N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
@@ -66,18 +68,18 @@ view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
 def ssm_controls(prefix: str) -> dict:
     """Init, Δ, discretisation and L, with keys `prefix`_… (one set per view); N is `state_size`."""
     c1, c2, c3, c4 = st.columns(4)
-    init = url_selectbox("Initialisation", KERNEL_INITS, key=f"{prefix}_init", container=c1,
+    init = url_selectbox("Initialisation", KERNEL_INITS, key=f"{prefix}_init", default=SSMConfig.init, container=c1,
                          help="S4D-LegS/Inv/Lin/Real diagonal A, or the dense HiPPO-LegS matrix (N ≤ 64).")
-    log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=-2.0, step=0.25, container=c2,
-                        help="Step size Δ from 1e-4 to 1 (log scale).")
-    method = url_radio("Discretisation", s4.METHODS, key=f"{prefix}_method", container=c3)
-    L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=1024, container=c4)
+    log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=math.log10(SSMConfig.dt), step=0.25,
+                        container=c2, help="Step size Δ from 1e-4 to 1 (log scale).")
+    method = url_radio("Discretisation", s4.METHODS, key=f"{prefix}_method", default=SSMConfig.method, container=c3)
+    L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=SSMConfig.L, container=c4)
     return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=settings.seed)
 
 
 def state_size(prefix: str) -> int:
     low, high, step = N_RANGE
-    return url_slider("State size N", low, high, key=f"{prefix}_N", default=64, step=step,
+    return url_slider("State size N", low, high, key=f"{prefix}_N", default=SSMConfig.N, step=step,
                       help="Complex inits store N/2 conjugate pairs.")
 
 
@@ -106,7 +108,7 @@ def kernels(fields: dict, view: str) -> None:
     the plots of N and N ± 2 (seqviz.ui.components.instant), so its arrow keys show them before the server hears.
     """
     low, high, step = N_RANGE
-    N, shown = url_instant_slider("State size N", low, high, key="ssm_k_N", default=64, step=step,
+    N, shown = url_instant_slider("State size N", low, high, key="ssm_k_N", default=SSMConfig.N, step=step,
                                   views=lambda N: kernel_views(fields, view, N),
                                   help="Complex inits store N/2 conjugate pairs.")
     if shown is None:  # N could not be computed: say why
@@ -156,9 +158,9 @@ def memory() -> None:
                       r"A_{nk} = -\begin{cases}\sqrt{2n+1}\sqrt{2k+1} & n>k\\ n+1 & n=k\\ 0 & n<k\end{cases}",
                       r"u(s) \approx \sum_{n<N} c_n(t)\sqrt{2n+1}\,P_n\!\left(\tfrac{2s}{t}-1\right),\; s\in[0,t]"]))
     c1, c2, c3 = st.columns(3)
-    signal = url_selectbox("Signal", SIGNALS, key="ssm_mem_signal", container=c1)
-    T = url_slider("Length T", 100, 4000, key="ssm_mem_T", default=1000, step=100, container=c2)
-    N = url_slider("Coefficients N", 2, 256, key="ssm_mem_N", default=32, container=c3)
+    signal = url_selectbox("Signal", SIGNALS, key="ssm_mem_signal", default=MemoryConfig.signal, container=c1)
+    T = url_slider("Length T", 100, 4000, key="ssm_mem_T", default=MemoryConfig.T, step=100, container=c2)
+    N = url_slider("Coefficients N", 2, 256, key="ssm_mem_N", default=MemoryConfig.N, container=c3)
     t = url_slider("Time t (scrub)", 1, T - 1, key="ssm_mem_t", default=T // 2,
                    help="The state c(t) at this time is all the model keeps; the red curve is rebuilt from it.")
     with explain_errors():
@@ -241,6 +243,10 @@ def selection() -> None:
     plotly_chart(figures.gate_figure(result.input_gate, result.chars, "input gate i_t"), right)
 
 
+def lengths_text(lengths: tuple[int, ...]) -> str:
+    return ", ".join(map(str, lengths))
+
+
 def compare_report(config: CompareConfig, kind: str, length: int, step: int, steps: int, loss: float) -> LiveReport | None:
     if step % 10 and step != steps - 1:
         return None
@@ -250,10 +256,12 @@ def compare_report(config: CompareConfig, kind: str, length: int, step: int, ste
 
 def compare_on_a_task() -> None:
     c1, c2, c3 = st.columns(3)
-    task = url_selectbox("Task", TASKS, key="ssm_cmp_task", container=c1)
-    steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=400, step=20, container=c2,
+    task = url_selectbox("Task", TASKS, key="ssm_cmp_task", default=CompareConfig.task, container=c1)
+    steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=CompareConfig.steps, step=20,
+                       container=c2,
                        help="Budget of a live run (“Train now”); the saved run states its own budget below the charts.")
-    lengths = url_selectbox("Lengths", ("16, 32, 64", "16, 32", "8"), key="ssm_cmp_lengths", container=c3)
+    lengths = url_selectbox("Lengths", LENGTH_CHOICES, key="ssm_cmp_lengths", default=lengths_text(CompareConfig.lengths),
+                            container=c3)
     config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")),
                            seed=settings.seed)
     if st.button("Train now (live)", help="Trains all three models at every length with this budget."):

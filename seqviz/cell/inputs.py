@@ -71,7 +71,7 @@ class InputSequence:
 class InputSpec:
     """Everything that determines an input sequence (hashable, so it can key a cache)."""
 
-    source: str = "incident"
+    source: str = "sine"
     steps: int = 100
     period: float = 25.0
     noise: float = 0.1

@@ -367,14 +367,29 @@ def itemised_gradients(config: FlowConfig, kind: str, layer: int = 0) -> np.ndar
 
 # ---------------------------------------------------------------- view 4: phase diagram
 
+LOWEST_RHO, HIGHEST_RHO = 0.1, 3.0  # the spectral radii a phase diagram spans
+PHASE_LENGTHS = 10  # sequence lengths in a phase diagram (fewer where rounding merges short ones)
+
+
+def radius_grid(count: int) -> tuple[float, ...]:
+    """`count` spectral radii evenly spaced from LOWEST_RHO to HIGHEST_RHO, rounded to 3 decimals."""
+    return tuple(np.round(np.linspace(LOWEST_RHO, HIGHEST_RHO, count), 3).tolist())
+
+
+def length_grid(longest: int) -> tuple[int, ...]:
+    """Sequence lengths from 2 to `longest`, PHASE_LENGTHS of them evenly spaced on a log scale and
+    rounded to whole steps: increasing and distinct (rounding merges some when `longest` is small)."""
+    return tuple(sorted(set(np.geomspace(2, longest, PHASE_LENGTHS).round().astype(int).tolist())))
+
+
 @dataclass(frozen=True)
 class PhaseConfig:
     """A sweep over spectral radii ρ and sequence lengths T for one kind (init "normal")."""
 
     kind: str = "rnn"
-    hidden_size: int = 32
-    rhos: tuple[float, ...] = tuple(np.round(np.linspace(0.1, 3.0, 30), 3).tolist())
-    lengths: tuple[int, ...] = (2, 5, 10, 20, 50, 100, 200, 500)
+    hidden_size: int = 16
+    rhos: tuple[float, ...] = radius_grid(30)
+    lengths: tuple[int, ...] = length_grid(500)
     input_scale: float = 0.1
     seed: int = 0
 

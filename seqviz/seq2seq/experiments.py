@@ -77,6 +77,14 @@ def align(trained: TrainedModel, source: str, beam_width: int = 1) -> Alignment:
                      tokens, weights, contexts, best.log_prob)
 
 
+SWEEP_LENGTH_STEP = 5
+
+
+def sweep_lengths(longest: int) -> tuple[int, ...]:
+    """The source lengths a bottleneck sweep tests: every SWEEP_LENGTH_STEP-th up to `longest`."""
+    return tuple(range(SWEEP_LENGTH_STEP, longest + 1, SWEEP_LENGTH_STEP))
+
+
 @dataclass(frozen=True)
 class SweepConfig:
     """Bottleneck sweep: reversal models with and without attention, same sizes and budget."""
@@ -84,7 +92,7 @@ class SweepConfig:
     attention: str = "bahdanau"
     cell: str = "gru"
     hidden_size: int = 64
-    lengths: tuple[int, ...] = (5, 10, 15, 20, 25, 30, 35, 40)
+    lengths: tuple[int, ...] = sweep_lengths(40)
     steps: int = 1500
     batch_size: int = 64
     eval_size: int = 128

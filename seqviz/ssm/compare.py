@@ -95,7 +95,7 @@ class CompareConfig:
     n_memorize: int = 4
     d_model: int = 16
     d_state: int = 8
-    steps: int = 800
+    steps: int = 400
     batch: int = 32
     lr: float = 1e-2
     seed: int = 0

@@ -4,6 +4,8 @@ import json
 import pytest
 
 from harness.apptest import app_test, html_table_cells, plotly_specs, step_scrubbers
+from seqviz.cell.inputs import InputSpec
+from seqviz.cell.run import CellConfig
 
 PAGE = "pages/inside_the_cell.py"
 
@@ -86,6 +88,13 @@ def test_default_view_shows_lstm_on_a_sine_with_the_chosen_step_view_only(defaul
     assert bars["panels"][0]["names"][::16][:2] == ["h  hidden state", "c  cell state"]
     assert not [s for s in at.slider if s.key == "cell_step"]
     assert drawn_bars(at)["layout"]["title"]["text"] == "States and gates at step t = 0"
+
+
+def test_the_controls_start_at_the_configs_defaults(default_page):
+    at = default_page
+    assert at.selectbox(key="cell_source").value == InputSpec.source
+    assert at.selectbox(key="cell_kind").value == CellConfig.cell
+    assert at.slider(key="cell_hidden").value == CellConfig.hidden_size and at.slider(key="cell_T").value == InputSpec.steps
 
 
 @pytest.mark.parametrize("name", list(VIEWS))

@@ -9,6 +9,7 @@ import pytest
 import seqviz.gradients.flow
 from harness.apptest import app_test, instant_shown, instant_views, page_figures, plotly_specs, table_cells
 from seqviz.core.budget import BudgetError
+from seqviz.gradients.flow import PhaseConfig
 from seqviz.gradients.training import TrainConfig, TrainHistory
 from seqviz.ui import prefetch
 
@@ -161,6 +162,12 @@ def test_phase_diagram_compares_gated_models_and_says_how_long_it_took():
     spec = plotly_specs(at)[0]
     assert len(spec["data"]) == 3 and len(array(spec["data"][0]["y"])) == 5
     assert "computed in" in at.caption[-1].value
+
+
+def test_the_phase_diagrams_controls_start_at_the_phase_configs_defaults():
+    at = run(grad_view="Phase diagram", grad_phase_Tmax=40)
+    assert at.slider(key="grad_phase_H").value == PhaseConfig.hidden_size
+    assert at.slider(key="grad_phase_radii").value == len(PhaseConfig.rhos)
 
 
 def test_training_view_trains_live_and_shows_curves_baseline_and_clipping():

@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from harness.apptest import app_test, instant_views, page_captions, page_figures
+from seqviz.ssm.compare import CompareConfig
 
 PAGE = "pages/state_space_models.py"
 
@@ -124,6 +125,13 @@ def test_compare_view_shows_the_saved_run_next_to_the_paper():
     accuracy = page_figures(at)[0]
     assert {t["name"].rsplit(" (", 1)[0] for t in accuracy["data"]} == {"Mamba (S6)", "S4D", "LSTM"}
     assert any("99.8" in m.value for m in at.markdown)
+
+
+def test_compare_view_starts_at_the_compare_configs_defaults():
+    at = run(ssm_view="Compare on a task")
+    assert at.slider(key="ssm_cmp_steps").value == CompareConfig.steps
+    assert at.selectbox(key="ssm_cmp_task").value == CompareConfig.task
+    assert at.selectbox(key="ssm_cmp_lengths").value == ", ".join(map(str, CompareConfig.lengths))
 
 
 def test_compare_view_trains_live_with_a_small_budget():

@@ -18,9 +18,11 @@ from seqviz.gradients.flow import (
     gradient_through_time,
     itemised_gradients,
     jacobian_spectrum,
+    length_grid,
     naive_product_failure,
     phase_sweep,
     product_log10_norms,
+    radius_grid,
 )
 
 KINDS = ("rnn", "lstm", "gru")
@@ -221,6 +223,22 @@ def test_phase_sweep_matches_traces_of_each_model(kind):
         for k, T in enumerate(config.lengths):
             g = trace(module, x[:T], loss="last", dtype="float64").grad_hidden_norm[:, 0, 0]
             assert result.log10_ratio[r, k] == pytest.approx(math.log10(g[0] / g[T - 1]), abs=1e-9)
+
+
+def test_radius_grid_spans_0_1_to_3_evenly_in_count_steps():
+    rhos = radius_grid(30)
+    assert len(rhos) == 30 and rhos[0] == 0.1 and rhos[-1] == 3.0
+    assert np.allclose(np.diff(rhos), 0.1, atol=1e-3)
+
+
+def test_length_grid_runs_from_2_to_the_longest_on_a_log_scale_without_repeats():
+    lengths = length_grid(500)
+    assert lengths == (2, 4, 7, 13, 23, 43, 79, 147, 271, 500)
+    assert length_grid(10) == (2, 3, 4, 5, 6, 7, 8, 10)  # 10 points, two merged by rounding
+
+
+def test_phase_config_defaults_are_the_grids_of_30_radii_and_lengths_to_500():
+    assert PhaseConfig().rhos == radius_grid(30) and PhaseConfig().lengths == length_grid(500)
 
 
 def test_phase_sweep_resolves_ratios_far_below_float64_range():

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from seqviz.seq2seq.attention import ATTENTIONS
-from seqviz.seq2seq.experiments import SweepConfig, align, bottleneck_sweep, exposure_bias
+from seqviz.seq2seq.experiments import SweepConfig, align, bottleneck_sweep, exposure_bias, sweep_lengths
 from seqviz.seq2seq.model import ModelConfig, Seq2Seq, beam_search, greedy_decode
 from seqviz.seq2seq.tasks import (
     EOS,
@@ -162,6 +162,11 @@ def test_wider_beam_never_finds_a_less_likely_best_hypothesis_here():
     model = Seq2Seq(ModelConfig(hidden_size=8, embed_size=6), vocabulary("reverse").size).eval()
     src = torch.tensor(vocabulary("reverse").encode("2718"))
     assert beam_search(model, src, 6, 8)[0].log_prob >= beam_search(model, src, 6, 1)[0].log_prob - 1e-6
+
+
+def test_sweep_lengths_step_by_5_up_to_the_longest():
+    assert sweep_lengths(40) == (5, 10, 15, 20, 25, 30, 35, 40) == SweepConfig().lengths
+    assert sweep_lengths(12) == (5, 10)
 
 
 def test_beam_width_outside_1_to_8_is_refused():
