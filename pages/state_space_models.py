@@ -4,7 +4,6 @@ from functools import partial
 
 import numpy as np
 import streamlit as st
-import torch
 
 from seqviz.figures import ssm as figures
 from seqviz.figures.equations import stacked
@@ -25,8 +24,8 @@ from seqviz.ssm.lab import (
     radius_text,
     selection_view,
 )
-from seqviz.ssm.results import INSPECT_LENGTH, load_models, load_results, results_path
-from seqviz.ssm.tasks import ALPHABET, TASKS, decode, make_batch
+from seqviz.ssm.results import inspected_models, inspection_example, load_results, results_path
+from seqviz.ssm.tasks import ALPHABET, TASKS
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import View
@@ -46,26 +45,25 @@ COSTLY_CONTROLS = {"Training steps per model": 20}
 
 VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
 KERNEL_VIEWS = ("Kernels K_l", "Eigenvalues of Ā")
+N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
+DISCRETISATIONS = {  # (Ā, B̄) of each method in seqviz.ssm.s4.discretize
+    "zoh": r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh})",
+    "bilinear": r"\bar A = (I-\tfrac{\Delta}{2}A)^{-1}(I+\tfrac{\Delta}{2}A),\; "
+                r"\bar B = (I-\tfrac{\Delta}{2}A)^{-1}\Delta B \;\;(\text{bilinear})",
+}
 LENGTH_CHOICES = ("16, 32, 64", "16, 32", "8")  # the compare view's lengths, as the URL writes them
 PAPER = {"paper: S4, no gate ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
-cached_kernel = cached_data(kernel_view)
-N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
-cached_legs = cached_data(legs_comparison)
-cached_memory = cached_data(memory_view)
-cached_conv_scan = cached_data(conv_scan_view)
 COMPARISONS = SessionStore("ssm_cmp_results", capacity=8)  # CompareConfig → CompareResult trained in this session
 COMPARE_LIVE = LiveTraining(stop_key="ssm_cmp_stop",
                             stop_help="Stops training; a comparison cut short is not kept (the saved one is shown).")
-
-st.title(TITLE)
-settings = shared_settings()
-if settings.device != "cpu":
-    st.caption(f"This page computes on the CPU, not on the sidebar's {settings.device}: its kernels and scans are "
-               "small, and its models have about 3,000 parameters.")
-view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
+cached_kernel = cached_data(kernel_view)
+cached_legs = cached_data(legs_comparison)
+cached_memory = cached_data(memory_view)
+cached_conv_scan = cached_data(conv_scan_view)
+cached_inspected_models = cached_resource(inspected_models)
 
 
-def ssm_controls(prefix: str) -> dict:
+def ssm_controls(prefix: str, seed: int) -> dict:
     """Init, Δ, discretisation and L, with keys `prefix`_… (one set per view); N is `state_size`."""
     c1, c2, c3, c4 = st.columns(4)
     init = url_selectbox("Initialisation", KERNEL_INITS, key=f"{prefix}_init", default=SSMConfig.init, container=c1,
@@ -74,7 +72,7 @@ def ssm_controls(prefix: str) -> dict:
                         container=c2, help="Step size Δ from 1e-4 to 1 (log scale).")
     method = url_radio("Discretisation", s4.METHODS, key=f"{prefix}_method", default=SSMConfig.method, container=c3)
     L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=SSMConfig.L, container=c4)
-    return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=settings.seed)
+    return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=seed)
 
 
 def state_size(prefix: str) -> int:
@@ -83,16 +81,9 @@ def state_size(prefix: str) -> int:
                       help="Complex inits store N/2 conjugate pairs.")
 
 
-DISCRETISATIONS = {  # (Ā, B̄) of each method in seqviz.ssm.s4.discretize
-    "zoh": r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh})",
-    "bilinear": r"\bar A = (I-\tfrac{\Delta}{2}A)^{-1}(I+\tfrac{\Delta}{2}A),\; "
-                r"\bar B = (I-\tfrac{\Delta}{2}A)^{-1}\Delta B \;\;(\text{bilinear})",
-}
-
-
-def kernel_explorer() -> None:
+def kernel_explorer(seed: int) -> None:
     equation = st.empty()  # above the controls, written once the method is known
-    fields = ssm_controls("ssm_k")
+    fields = ssm_controls("ssm_k", seed)
     equation.latex(stacked([DISCRETISATIONS[fields["method"]], r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1"]))
     kernels(fields, url_views("Kernel view", KERNEL_VIEWS, key="ssm_k_tab"))
     legs_convergence()
@@ -153,7 +144,7 @@ def legs_convergence() -> None:
                  "ZOH does, cancels it. At smaller Δ the same agreement needs a larger N.")
 
 
-def memory() -> None:
+def memory(seed: int) -> None:
     st.latex(stacked([r"c'(t) = \tfrac{1}{t}A\,c(t) + \tfrac{1}{t}B\,u(t),\quad B_n = \sqrt{2n+1}",
                       r"A_{nk} = -\begin{cases}\sqrt{2n+1}\sqrt{2k+1} & n>k\\ n+1 & n=k\\ 0 & n<k\end{cases}",
                       r"u(s) \approx \sum_{n<N} c_n(t)\sqrt{2n+1}\,P_n\!\left(\tfrac{2s}{t}-1\right),\; s\in[0,t]"]))
@@ -164,17 +155,17 @@ def memory() -> None:
     t = url_slider("Time t (scrub)", 1, T - 1, key="ssm_mem_t", default=T // 2,
                    help="The state c(t) at this time is all the model keeps; the red curve is rebuilt from it.")
     with explain_errors():
-        result = cached_memory(MemoryConfig(signal, T, N, settings.seed))
+        result = cached_memory(MemoryConfig(signal, T, N, seed))
     reconstruction, rms = result.history_at(t)
     plotly_chart(figures.memory_figure(np.arange(T), result.u, t, reconstruction, N))
     st.metric("RMS error of the history [0, t]", f"{rms:.2e}")
     plotly_chart(figures.memory_error_figure(result.error_times, result.errors))
 
 
-def conv_equals_recurrence() -> None:
+def conv_equals_recurrence(seed: int) -> None:
     st.latex(stacked([r"y = K * u + Du \;\;(\text{FFT}, O(L\log L))\quad\text{vs}",
                       r"x_k = \bar A x_{k-1} + \bar B u_k,\; y_k = C x_k + D u_k \;\;(\text{scan}, O(L)\text{ sequential steps})"]))
-    config = SSMConfig(N=state_size("ssm_c"), **ssm_controls("ssm_c"))
+    config = SSMConfig(N=state_size("ssm_c"), **ssm_controls("ssm_c", seed))
     with explain_errors():
         result = cached_conv_scan(config)
     st.metric("max |conv − scan|", f"{result.max_difference:.2e}")
@@ -184,48 +175,34 @@ def conv_equals_recurrence() -> None:
                "`python -m benchmarks.ssm_speed` measures them carefully.")
 
 
-@cached_resource
-def trained_models(task: str):
-    """The comparison's models trained at INSPECT_LENGTH: saved ones, else a short live training."""
-    config = CompareConfig(task=task, lengths=(INSPECT_LENGTH,))
-    models = load_models(task, config)
-    if models is None:
-        _, models = compare(CompareConfig(task=task, lengths=(INSPECT_LENGTH,), steps=200), keep_models_at=INSPECT_LENGTH)
-    return models
-
-
 @cached_data
 def inspect_selection(task: str, text: str):
     """`selection_view` of the models trained on `task`, cached per (task, text): choosing another
     hidden-attention channel does not run both models again."""
-    models = trained_models(task)
+    models = cached_inspected_models(task)
     return selection_view(text, models["mamba"], models["lstm"])
 
 
-def example_text(task: str, seed: int) -> str:
-    inputs, _ = make_batch(task, 1, INSPECT_LENGTH, 4, torch.Generator().manual_seed(seed))
-    return decode(inputs[0])
-
-
-def new_example(task: str) -> None:
+def new_example(task: str, seed: int) -> None:
     st.session_state["ssm_sel_examples"] = st.session_state.get("ssm_sel_examples", 0) + 1
-    st.session_state["ssm_sel_text"] = example_text(task, settings.seed + st.session_state["ssm_sel_examples"])
+    st.session_state["ssm_sel_text"] = inspection_example(task, seed + st.session_state["ssm_sel_examples"])
 
 
-def example_of_chosen_task() -> None:
+def example_of_chosen_task(seed: int) -> None:
     """A new task replaces the input by one of its examples: the old task's input would not test its models."""
-    new_example(st.session_state["ssm_sel_task"])
+    new_example(st.session_state["ssm_sel_task"], seed)
 
 
-def selection() -> None:
+def selection(seed: int) -> None:
     st.latex(stacked([r"\Delta_t = \mathrm{softplus}(W_\Delta x_t + b_\Delta),\quad \bar A_t = e^{\Delta_t A}",
                       r"h_t = \bar A_t h_{t-1} + \Delta_t B_t x_t,\quad y_t = C_t h_t + D x_t",
                       r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s"]))
     c1, c2 = st.columns([1, 2])
-    task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1, on_change=example_of_chosen_task)
-    st.button("New example of this task", on_click=new_example, args=(task,))
+    task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1, on_change=example_of_chosen_task,
+                         args=(seed,))
+    st.button("New example of this task", on_click=new_example, args=(task, seed))
     text = url_text(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
-                    default=example_text(task, settings.seed), container=c2, max_chars=MAX_SELECTION_LENGTH)
+                    default=inspection_example(task, seed), container=c2, max_chars=MAX_SELECTION_LENGTH)
     with explain_errors():
         result = inspect_selection(task, text)
     st.caption("Predictions at every position — Mamba: `" + result.predictions["mamba"] + "`, LSTM: `"
@@ -254,7 +231,7 @@ def compare_report(config: CompareConfig, kind: str, length: int, step: int, ste
                       f"{kind} at length {length}: step {step + 1}/{steps}, loss {loss:.3f}")
 
 
-def compare_on_a_task() -> None:
+def compare_on_a_task(seed: int) -> None:
     c1, c2, c3 = st.columns(3)
     task = url_selectbox("Task", TASKS, key="ssm_cmp_task", default=CompareConfig.task, container=c1)
     steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=CompareConfig.steps, step=20,
@@ -262,8 +239,7 @@ def compare_on_a_task() -> None:
                        help="Budget of a live run (“Train now”); the saved run states its own budget below the charts.")
     lengths = url_selectbox("Lengths", LENGTH_CHOICES, key="ssm_cmp_lengths", default=lengths_text(CompareConfig.lengths),
                             container=c3)
-    config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")),
-                           seed=settings.seed)
+    config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")), seed=seed)
     if st.button("Train now (live)", help="Trains all three models at every length with this budget."):
         COMPARISONS.put(config, COMPARE_LIVE.run(lambda on_progress: compare(config, on_progress)[0],
                                                  partial(compare_report, config)))
@@ -284,6 +260,14 @@ def compare_on_a_task() -> None:
                     f"{result.config.n_memorize} tokens), so compare the ordering, not the numbers.")
 
 
+SECTIONS = {VIEWS[0]: kernel_explorer, VIEWS[1]: memory, VIEWS[2]: conv_equals_recurrence, VIEWS[3]: selection,
+            VIEWS[4]: compare_on_a_task}  # each drawn from the sidebar's seed
+
+st.title(TITLE)
+settings = shared_settings()
+if settings.device != "cpu":
+    st.caption(f"This page computes on the CPU, not on the sidebar's {settings.device}: its kernels and scans are "
+               "small, and its models have about 3,000 parameters.")
+view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
 with explain_errors():
-    {VIEWS[0]: kernel_explorer, VIEWS[1]: memory, VIEWS[2]: conv_equals_recurrence, VIEWS[3]: selection,
-     VIEWS[4]: compare_on_a_task}[view]()
+    SECTIONS[view](settings.seed)
