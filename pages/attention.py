@@ -1,9 +1,7 @@
 """Attention: why an encoder–decoder RNN forgets long inputs, and how attention fixes it."""
 from __future__ import annotations
 
-import json
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
@@ -14,19 +12,18 @@ from seqviz.seq2seq.attention import ATTENTIONS
 from seqviz.seq2seq.experiments import (
     SWEEP_LENGTH_STEP,
     SweepConfig,
-    SweepResult,
     align,
     bottleneck_sweep,
     exposure_bias,
     sweep_lengths,
 )
 from seqviz.seq2seq.model import CELLS, MAX_BEAM_WIDTH, ModelConfig
+from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import MAX_DELAY, MAX_LENGTH, TASKS, TaskSpec, task_spec, uses_lengths
 from seqviz.seq2seq.training import (
     MAX_STEPS,
     TrainConfig,
     TrainedModel,
-    load_checkpoint,
     snapshot,
     train,
     with_attention,
@@ -48,7 +45,6 @@ ORDER = 30
 MAIN_CONTROL = "Task"
 COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
 VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
 EXAMPLES = {"reverse": "3141592653", "sort": "3141592653", "copy-delay": "3141592653", "dates": "23 Nov 2026"}
 MODELS = SessionStore("attn_models", capacity=8)  # TrainConfig → TrainedModel trained in this session
@@ -60,23 +56,9 @@ FEEDING_UNAVAILABLE = {"none": "Input feeding passes on the attentional state h�
                                "choose a Luong-style score (luong-*, scaled-dot).",
                        "bahdanau": "Bahdanau's decoder already reads its context in each step; input feeding "
                                    "belongs to Luong-style decoders (luong-*, scaled-dot)."}
+cached_shipped_models = cached_resource(shipped_models)
+cached_shipped_sweep = cached_resource(shipped_sweep)
 PENDING = "attn_train_pending"  # a TrainConfig to train in the next full run of the page (request_training)
-
-
-@cached_resource
-def shipped_models(device: str) -> dict:
-    """Config → model for every checkpoint in assets/attention (written by scripts/make_checkpoints.py)."""
-    models = {}
-    for path in sorted(ASSETS.glob("*.pt")):
-        trained = load_checkpoint(path, device)
-        models[trained.config] = trained
-    return models
-
-
-@cached_resource
-def shipped_sweep() -> SweepResult | None:
-    path = ASSETS / "bottleneck.json"
-    return SweepResult.from_dict(json.loads(path.read_text())) if path.exists() else None
 
 
 def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
@@ -160,7 +142,7 @@ def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
     trained = store.get(config)
     if trained is not None and trained.device != device:
         trained = store[config] = trained.moved_to(device)
-    return trained or shipped_models(device).get(config)
+    return trained or cached_shipped_models(device).get(config)
 
 
 def request_training(config: TrainConfig) -> None:
@@ -196,7 +178,7 @@ def model_for(config: TrainConfig, device: str, key: str) -> TrainedModel | None
 
 
 def describe(trained: TrainedModel, device: str) -> str:
-    shipped = shipped_models(device).get(trained.config) is trained
+    shipped = cached_shipped_models(device).get(trained.config) is trained
     origin = "shipped checkpoint (scripts/make_checkpoints.py)" if shipped else \
         f"trained in this session on {device_label(trained.trained_on)}"
     if not shipped and trained.trained_on != trained.device:
@@ -259,7 +241,7 @@ def bottleneck_view(config: TrainConfig, device: str) -> None:
                         lengths=sweep_lengths(longest), steps=int(steps), seed=config.seed)
     st.caption(f"Two reversal models, one without attention and one with {attention}, trained for the same "
                f"{sweep.steps} updates on lengths 3–{longest}, then tested on {sweep.eval_size} fresh sources per length.")
-    shipped = shipped_sweep()
+    shipped = cached_shipped_sweep()
     result = SWEEPS.entries().get(sweep) or (shipped if shipped is not None and shipped.config == sweep else None)
     if st.button("Run the sweep live" if result is None else "Re-run the sweep live", key="attn_sweep_run"):
         with explain_errors("Sweep: "):

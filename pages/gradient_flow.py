@@ -154,11 +154,7 @@ def gradient_curves(fields: dict, layer: int, steps: int) -> dict[int, View] | N
 
 def curves_view(result, layer: int) -> View:
     caption = computed_on(result.config.device, result.config.dtype, result.seconds)
-    return View(gradient_time_figure(result, layer), caption, UNDERFLOW if underflowed(result, layer) else "")
-
-
-def underflowed(result, layer: int) -> bool:
-    return result.config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values())
+    return View(gradient_time_figure(result, layer), caption, UNDERFLOW if result.float32_underflow(layer) else "")
 
 
 def gradient_view(config: FlowConfig, layer: int, curves: View | None) -> None:
@@ -174,7 +170,7 @@ def gradient_view(config: FlowConfig, layer: int, curves: View | None) -> None:
                    "back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose "
                    f"‖dL/dh_t‖ underflowed or overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. "
                    + computed_on(config.device, config.dtype, result.seconds))
-        if underflowed(result, layer):
+        if result.float32_underflow(layer):
             st.warning(UNDERFLOW)
         prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
     if replace_seed_fields(config) == SEED_004:

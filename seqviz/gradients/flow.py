@@ -177,6 +177,10 @@ class FlowResult:
     kinds: dict[str, KindFlow]
     seconds: float
 
+    def float32_underflow(self, layer: int) -> bool:
+        """Whether some ‖δ_t‖ of `layer` is exactly 0 in a float32 run: float64 would show its true size."""
+        return self.config.dtype == "float32" and any(f.underflow[:, layer].any() for f in self.kinds.values())
+
 
 def gradient_through_time(config: FlowConfig, kinds: tuple[str, ...] = KINDS) -> FlowResult:
     """Trace RNN, LSTM and GRU on the same input and seed and collect ‖dL/dh_t‖, ‖dL/dx_t‖, λ and M."""

@@ -110,6 +110,13 @@ def test_seed_004_lstm_ratio_is_astronomical_not_400000():
     assert 1e18 < lstm.input_ratio() < 1e25
 
 
+def test_float32_underflow_is_flagged_where_float32_gradients_reach_zero_and_never_in_float64():
+    at_200 = FlowConfig(steps=200)  # the RNN's dL/dh_t falls below float32's smallest number, ~1e-45
+    assert gradient_through_time(at_200, ("rnn",)).float32_underflow(0)
+    assert not gradient_through_time(FlowConfig(steps=200, dtype="float64"), ("rnn",)).float32_underflow(0)
+    assert not gradient_through_time(FlowConfig(steps=20), ("rnn",)).float32_underflow(0)
+
+
 def test_seed_004_float64_rnn_gradient_at_x0_is_tiny_but_nonzero():
     rnn = gradient_through_time(FlowConfig(**{**SEED_004.__dict__, "dtype": "float64"}), kinds=("rnn",)).kinds["rnn"]
     assert 0 < rnn.grad_input_norm[0] < 1e-20

@@ -10,6 +10,7 @@ import torch
 from seqviz.seq2seq.attention import ATTENTIONS
 from seqviz.seq2seq.experiments import SweepConfig, align, bottleneck_sweep, exposure_bias, sweep_lengths
 from seqviz.seq2seq.model import ModelConfig, Seq2Seq, beam_search, greedy_decode
+from seqviz.seq2seq.shipped import checkpoint_name, shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import (
     EOS,
     TaskSpec,
@@ -290,6 +291,17 @@ def test_shipped_default_attention_model_reverses_length_up_to_10_with_95_percen
     spec = TaskSpec("reverse", 3, 10)
     batch = make_batch(spec, sources(spec, n=500, seed=12345))
     assert evaluate(trained.model, spec, batch)["exact"] >= 0.95
+
+
+def test_shipped_models_are_keyed_by_their_config_and_named_after_it():
+    models = shipped_models()
+    assert TrainConfig() in models and len(models) == len(list(ASSETS.glob("*.pt")))
+    for config, trained in models.items():
+        assert trained.config == config and (ASSETS / checkpoint_name(config)).exists()
+
+
+def test_the_shipped_sweep_is_the_default_sweep_config():
+    assert shipped_sweep().config == SweepConfig()
 
 
 def test_first_decoder_step_is_the_same_teacher_forced_or_free_running(tiny_trained):
