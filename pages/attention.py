@@ -17,15 +17,15 @@ from seqviz.seq2seq.experiments import (
     exposure_bias,
     sweep_lengths,
 )
-from seqviz.seq2seq.model import CELLS, MAX_BEAM_WIDTH, ModelConfig
+from seqviz.seq2seq.model import MAX_BEAM_WIDTH, SEQ2SEQ_CELLS, ModelConfig
 from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import MAX_DELAY, MAX_LENGTH, TASKS, TaskSpec, task_spec, uses_lengths
 from seqviz.seq2seq.training import (
-    MAX_STEPS,
-    TrainConfig,
+    MAX_TRAINING_STEPS,
+    Seq2SeqConfig,
     TrainedModel,
     snapshot,
-    train,
+    train_seq2seq,
     with_attention,
 )
 from seqviz.ui.cache import cached_resource
@@ -47,7 +47,7 @@ COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 
 VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
 EXAMPLES = {"reverse": "3141592653", "sort": "3141592653", "copy-delay": "3141592653", "dates": "23 Nov 2026"}
-MODELS = SessionStore("attn_models", capacity=8)  # TrainConfig → TrainedModel trained in this session
+MODELS = SessionStore("attn_models", capacity=8)  # Seq2SeqConfig → TrainedModel trained in this session
 SWEEPS = SessionStore("attn_sweeps", capacity=8)  # SweepConfig → SweepResult run in this session
 LIVE = LiveTraining(stop_key="attn_stop", slot="attn_live",
                     stop_help="Stops training; the model as of the last evaluation is kept.")
@@ -58,11 +58,11 @@ FEEDING_UNAVAILABLE = {"none": "Input feeding passes on the attentional state h�
                                    "belongs to Luong-style decoders (luong-*, scaled-dot)."}
 cached_shipped_models = cached_resource(shipped_models)
 cached_shipped_sweep = cached_resource(shipped_sweep)
-PENDING = "attn_train_pending"  # a TrainConfig to train in the next full run of the page (request_training)
+PENDING = "attn_train_pending"  # a Seq2SeqConfig to train in the next full run of the page (request_training)
 
 
 def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
-    """Architecture and training widgets → the task's (shortest, longest, delay) and the other TrainConfig
+    """Architecture and training widgets → the task's (shortest, longest, delay) and the other Seq2SeqConfig
     fields (`task_view` draws the task itself, above the view)."""
     with st.expander("Task, model and training", expanded=True):
         c1, c2, c3, c4 = st.columns(4)
@@ -72,7 +72,7 @@ def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
                              container=c1,
                              help="Training draws source lengths uniformly from shortest..longest (not for dates).")
         delay = url_slider("Delay (copy-delay)", 0, MAX_DELAY, key="attn_delay", default=TaskSpec.delay, container=c1)
-        cell = url_selectbox("Cell", CELLS, key="attn_cell", default=ModelConfig.cell, container=c2)
+        cell = url_selectbox("Cell", SEQ2SEQ_CELLS, key="attn_cell", default=ModelConfig.cell, container=c2)
         attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default=ModelConfig.attention,
                                   container=c2)
         bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", default=ModelConfig.bidirectional,
@@ -82,9 +82,9 @@ def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
                              help="Feed h̃_{t−1} into the next decoder step (Luong-style decoders only).")
         hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=ModelConfig.hidden_size,
                                container=c3)
-        steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=TrainConfig.steps, step=100,
+        steps = url_number("Training updates", 10, MAX_TRAINING_STEPS, key="attn_steps", default=Seq2SeqConfig.steps, step=100,
                            container=c3)
-        teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=TrainConfig.teacher_forcing,
+        teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=Seq2SeqConfig.teacher_forcing,
                              step=0.05, container=c4,
                              help="Probability that a decoder step reads the true previous token (else its own).")
     with explain_errors("Settings: "):
@@ -110,7 +110,7 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
                  "or raise the second (under Task, model and training).")
         return
     with explain_errors("Settings: "):
-        config = TrainConfig(task=task_spec(task, *lengths), **training)
+        config = Seq2SeqConfig(task=task_spec(task, *lengths), **training)
     if view == "Train":
         train_view(config, device, shown)
     else:
@@ -127,7 +127,7 @@ def training_curves(lengths: tuple[int, int, int], training: dict, device: str) 
         if shortest > longest and uses_lengths(task):
             continue
         try:
-            config = TrainConfig(task=task_spec(task, *lengths), **training)
+            config = Seq2SeqConfig(task=task_spec(task, *lengths), **training)
         except (ValueError, TypeError):  # the page says why when that task is chosen
             continue
         trained = known_model(config, device)
@@ -136,7 +136,7 @@ def training_curves(lengths: tuple[int, int, int], training: dict, device: str) 
     return curves
 
 
-def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
+def known_model(config: Seq2SeqConfig, device: str) -> TrainedModel | None:
     """The session's model for `config` (moved to `device` if it was on another), else a shipped one."""
     store = MODELS.entries()
     trained = store.get(config)
@@ -145,27 +145,27 @@ def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
     return trained or cached_shipped_models(device).get(config)
 
 
-def request_training(config: TrainConfig) -> None:
+def request_training(config: Seq2SeqConfig) -> None:
     """Have the next full run of the page train `config` (above the task fragment): a click on Stop
     interrupts a full run, where Streamlit queued a rerun of the fragment behind the training in it."""
     st.session_state[PENDING] = config
     st.rerun(scope="app")
 
 
-def train_live(config: TrainConfig, device: str) -> None:
+def train_live(config: Seq2SeqConfig, device: str) -> None:
     """Train `config` with a progress bar and live curves, and keep the model."""
-    MODELS.put(config, LIVE.run(lambda on_progress: train(config, device, on_progress),
+    MODELS.put(config, LIVE.run(lambda on_progress: train_seq2seq(config, device, on_progress),
                                 partial(training_report, config)))
 
 
-def training_report(config: TrainConfig, progress) -> LiveReport:
+def training_report(config: Seq2SeqConfig, progress) -> LiveReport:
     accuracy = progress.history["accuracy"][-1]
     return LiveReport(progress.step / progress.steps,
                       f"update {progress.step}/{progress.steps}, accuracy {accuracy:.1%}",
                       (training_figure(progress.history),), snapshot=snapshot(config, progress))
 
 
-def model_for(config: TrainConfig, device: str, key: str) -> TrainedModel | None:
+def model_for(config: Seq2SeqConfig, device: str, key: str) -> TrainedModel | None:
     """The trained model for `config` (session or shipped), or a Train button that trains it now."""
     trained = known_model(config, device)
     if trained is not None:
@@ -191,7 +191,7 @@ def describe(trained: TrainedModel, device: str) -> str:
             f"held-out exact-sequence accuracy {trained.accuracy:.1%}{when}")
 
 
-def train_view(config: TrainConfig, device: str, curves: View | None) -> None:
+def train_view(config: Seq2SeqConfig, device: str, curves: View | None) -> None:
     """Under the training curves (`curves`, drawn with the task, or None: no model yet), a Retrain button,
     or the Train button for a model not trained yet."""
     if curves is None:
@@ -207,7 +207,7 @@ def shown(text: str) -> str:
     return f"`{text}`" if text else "*(nothing)*"
 
 
-def alignment_view(config: TrainConfig, device: str) -> None:
+def alignment_view(config: Seq2SeqConfig, device: str) -> None:
     c1, c2, c3 = st.columns([3, 1, 2])
     source = url_text("Input", f"attn_input_{config.task.name.replace('-', '_')}", EXAMPLES[config.task.name],
                       container=c1, help="Type your own source; only the task's characters are accepted.")
@@ -229,11 +229,11 @@ def alignment_view(config: TrainConfig, device: str) -> None:
     plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
 
 
-def bottleneck_view(config: TrainConfig, device: str) -> None:
+def bottleneck_view(config: Seq2SeqConfig, device: str) -> None:
     c1, c2, c3 = st.columns(3)
     attention = url_selectbox("Attention (vs none)", ATTENTIONS[1:], key="attn_sweep_attention",
                               default=SweepConfig.attention, container=c1)
-    steps = url_number("Updates per model", 10, MAX_STEPS, key="attn_sweep_steps", default=SweepConfig.steps, step=100,
+    steps = url_number("Updates per model", 10, MAX_TRAINING_STEPS, key="attn_sweep_steps", default=SweepConfig.steps, step=100,
                        container=c2)
     longest = url_slider("Longest length", 10, MAX_LENGTH, key="attn_sweep_max", default=max(SweepConfig.lengths),
                          step=SWEEP_LENGTH_STEP, container=c3)
@@ -262,7 +262,7 @@ def url_select_length(lengths: list[int]) -> int:
     return url_selectbox("Per-position accuracy at length", lengths, key="attn_sweep_len", default=lengths[-1])
 
 
-def exposure_view(config: TrainConfig, device: str) -> None:
+def exposure_view(config: Seq2SeqConfig, device: str) -> None:
     trained = model_for(config, device, key="attn_train_exposure")
     if trained is None:
         return

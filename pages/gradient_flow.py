@@ -34,7 +34,7 @@ from seqviz.gradients.flow import (
     radius_grid,
 )
 from seqviz.gradients.tasks import TASKS
-from seqviz.gradients.training import OPTIMIZERS, TrainConfig, history_rows, run_label, train
+from seqviz.gradients.training import OPTIMIZERS, TaskTrainConfig, history_rows, run_label, train_on_task
 from seqviz.ui.cache import cached_data
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import View
@@ -254,35 +254,35 @@ def phase_view(seed: int) -> None:
                f"{scale:g}: {cache_note}.")
 
 
-def train_controls(seed: int, device: str) -> TrainConfig:
+def train_controls(seed: int, device: str) -> TaskTrainConfig:
     c1, c2, c3, c4 = st.columns(4)
-    task = url_radio("Task", TASKS, key="grad_task", default=TrainConfig.task, horizontal=True, container=c1,
+    task = url_radio("Task", TASKS, key="grad_task", default=TaskTrainConfig.task, horizontal=True, container=c1,
                      format_func={"adding": "adding problem", "copy": "copy memory"}.get)
-    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=TrainConfig.length, container=c1)
-    kind = url_radio("Model", KINDS, key="grad_train_kind", default=TrainConfig.kind, horizontal=True,
+    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=TaskTrainConfig.length, container=c1)
+    kind = url_radio("Model", KINDS, key="grad_train_kind", default=TaskTrainConfig.kind, horizontal=True,
                      format_func=KIND_LABELS.get, container=c2)
-    hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=TrainConfig.hidden_size, container=c2)
-    nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", default=TrainConfig.nonlinearity,
+    hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=TaskTrainConfig.hidden_size, container=c2)
+    nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", default=TaskTrainConfig.nonlinearity,
                        horizontal=True, container=c2)
     rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on",
-                        default=TrainConfig.spectral_radius is not None, container=c3)
+                        default=TaskTrainConfig.spectral_radius is not None, container=c3)
     rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,
                      disabled=not rho_on)
-    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default=TrainConfig.clip, horizontal=True, container=c3,
+    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default=TaskTrainConfig.clip, horizontal=True, container=c3,
                      format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
-    threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=TrainConfig.clip_threshold,
+    threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=TaskTrainConfig.clip_threshold,
                            container=c3, disabled=clip == "off")
-    truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=TrainConfig.truncation,
+    truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=TaskTrainConfig.truncation,
                             step=1, container=c4)
-    optimizer = url_radio("Optimizer", OPTIMIZERS, key="grad_opt", default=TrainConfig.optimizer, horizontal=True,
+    optimizer = url_radio("Optimizer", OPTIMIZERS, key="grad_opt", default=TaskTrainConfig.optimizer, horizontal=True,
                           container=c4, format_func={"adam": "Adam", "sgd": "SGD"}.get)
-    lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=TrainConfig.learning_rate, format="%.5f",
+    lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=TaskTrainConfig.learning_rate, format="%.5f",
                     container=c4)
-    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=TrainConfig.batch_size, container=c1)
-    updates = url_number("Updates", 10, 2000, key="grad_updates", default=TrainConfig.updates, step=10, container=c2)
-    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=TrainConfig.heatmap_every,
+    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=TaskTrainConfig.batch_size, container=c1)
+    updates = url_number("Updates", 10, 2000, key="grad_updates", default=TaskTrainConfig.updates, step=10, container=c2)
+    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=TaskTrainConfig.heatmap_every,
                        container=c4)
-    return TrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
+    return TaskTrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
                        spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
                        truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,
                        updates=updates, heatmap_every=every, seed=seed, device=device)
@@ -316,7 +316,7 @@ def training_view(seed: int, device: str) -> None:
             st.session_state["grad_current"] = same[-1]
             st.info(f"Same settings as {same[-1]}: showing it ({REPEATS[config.device == 'cpu']}).")
         else:
-            history = LIVE.run(lambda on_progress: train(config, on_progress), training_report, stop_container=stop)
+            history = LIVE.run(lambda on_progress: train_on_task(config, on_progress), training_report, stop_container=stop)
             st.session_state["grad_current"] = keep_run(history)
     current = RUNS.entries().get(st.session_state.get("grad_current"))
     if current is not None:

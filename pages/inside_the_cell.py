@@ -3,11 +3,27 @@ from typing import Callable
 
 import streamlit as st
 
-from seqviz.cell.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
-from seqviz.cell.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES
-from seqviz.cell.inputs import ENCODINGS, MAX_EMBED_DIM, MAX_FEATURES, MAX_STEPS, SOURCES, InputSpec
+from seqviz.cell.export import EXPORT_CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
+from seqviz.cell.inputs import (
+    ENCODINGS,
+    MAX_EMBED_DIM,
+    MAX_FEATURES,
+    MAX_SEQUENCE_LENGTH,
+    SOURCES,
+    UPLOAD_MAX_BYTES,
+    InputSpec,
+)
 from seqviz.cell.params import compare_kinds
-from seqviz.cell.run import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
+from seqviz.cell.run import (
+    CELL_VARIANTS,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    CellConfig,
+    cell_states,
+    final_state,
+    run_cell,
+    step_numbers,
+)
 from seqviz.core.devices import computed_on
 from seqviz.core.models import INITS
 from seqviz.figures.cell import (
@@ -59,7 +75,7 @@ cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest size
 def cell_controls(container) -> dict:
     with container:
         subheader("Cell")
-        cell = url_selectbox("Cell", tuple(CELLS), key="cell_kind", default=CellConfig.cell,
+        cell = url_selectbox("Cell", tuple(CELL_VARIANTS), key="cell_kind", default=CellConfig.cell,
                              format_func=CELL_NAMES.__getitem__)
         hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=CellConfig.hidden_size)
         layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=CellConfig.num_layers)
@@ -82,8 +98,8 @@ def input_controls(container, seed: int) -> InputSpec:
                                format_func=SOURCE_NAMES.__getitem__)
         spec = dict(source=source, seed=seed)
         if source in ("sine", "square", "gaussian", "step", "impulse"):
-            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=InputSpec.steps,
-                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
+            spec["steps"] = url_slider("Length T", 1, MAX_SEQUENCE_LENGTH, key="cell_T", default=InputSpec.steps,
+                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_SEQUENCE_LENGTH}.")
         if source in ("sine", "square"):
             spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=InputSpec.period)
             spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=InputSpec.noise, step=0.05,
@@ -103,7 +119,7 @@ def input_controls(container, seed: int) -> InputSpec:
 
 
 def text_controls() -> dict:
-    typed = url_text("Text (one character per step)", key="cell_text", default=InputSpec.text, max_chars=MAX_STEPS)
+    typed = url_text("Text (one character per step)", key="cell_text", default=InputSpec.text, max_chars=MAX_SEQUENCE_LENGTH)
     encoding = url_radio("Encoding", ENCODINGS, key="cell_encoding", default=InputSpec.encoding, horizontal=True,
                          format_func={"onehot": "one-hot", "embedding": "fixed random embedding"}.__getitem__)
     embed_dim = InputSpec.embed_dim
@@ -257,12 +273,12 @@ def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
         st.download_button("The trace (NPZ)", data=lambda: trace_npz_bytes(run.trace, run.sequence),
                            file_name="inside_the_cell_trace.npz", mime="application/octet-stream", on_click="ignore",
                            key="cell_npz")
-        if csv_size_estimate(run.trace, run.sequence) <= CSV_MAX_BYTES:
+        if csv_size_estimate(run.trace, run.sequence) <= EXPORT_CSV_MAX_BYTES:
             st.download_button("The trace (CSV)", data=lambda: trace_csv_bytes(run.trace, run.sequence),
                                file_name="inside_the_cell_trace.csv", mime="text/csv", on_click="ignore",
                                key="cell_csv_out")
         else:
-            st.caption(f"The CSV would exceed {CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds every number.")
+            st.caption(f"The CSV would exceed {EXPORT_CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds every number.")
         for name, (title, figure) in figures.items():
             download_figure(figure, name, title)
 

@@ -16,14 +16,14 @@ from seqviz.seq2seq.experiments import SweepConfig, bottleneck_sweep
 from seqviz.seq2seq.model import ModelConfig
 from seqviz.seq2seq.shipped import SWEEP_FILE, checkpoint_name, shipped_dir
 from seqviz.seq2seq.tasks import TaskSpec
-from seqviz.seq2seq.training import TrainConfig, save_checkpoint, train
+from seqviz.seq2seq.training import Seq2SeqConfig, save_checkpoint, train_seq2seq
 
 SIZE_LIMIT_BYTES = 1_000_000
 
-def default_configs() -> list[TrainConfig]:
+def default_configs() -> list[Seq2SeqConfig]:
     """The page's defaults: reversal with every attention type, and one Bahdanau model per other task."""
-    configs = [TrainConfig(model=ModelConfig(attention=a)) for a in ATTENTIONS]
-    return configs + [TrainConfig(task=TaskSpec(name)) for name in ("sort", "copy-delay", "dates")]
+    configs = [Seq2SeqConfig(model=ModelConfig(attention=a)) for a in ATTENTIONS]
+    return configs + [Seq2SeqConfig(task=TaskSpec(name)) for name in ("sort", "copy-delay", "dates")]
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
         name = checkpoint_name(config)
         if args.only and args.only not in name:
             continue
-        trained = train(config)
+        trained = train_seq2seq(config)
         path = folder / name
         save_checkpoint(trained, path)
         size = path.stat().st_size

@@ -10,7 +10,7 @@ import torch
 
 from seqviz.core.paths import assets
 from seqviz.seq2seq.experiments import SweepResult
-from seqviz.seq2seq.training import TrainConfig, TrainedModel, load_checkpoint
+from seqviz.seq2seq.training import Seq2SeqConfig, TrainedModel, load_checkpoint
 
 SWEEP_FILE = "bottleneck.json"
 
@@ -19,12 +19,12 @@ def shipped_dir() -> Path:
     return assets("attention")
 
 
-def checkpoint_name(config: TrainConfig) -> str:
+def checkpoint_name(config: Seq2SeqConfig) -> str:
     """The file name of `config`'s checkpoint: task, cell and attention (the defaults fix the rest)."""
     return f"{config.task.name}-{config.model.cell}-{config.model.attention}.pt"
 
 
-def shipped_models(device: str | torch.device = "cpu") -> dict[TrainConfig, TrainedModel]:
+def shipped_models(device: str | torch.device = "cpu") -> dict[Seq2SeqConfig, TrainedModel]:
     """Config → model (on `device`) for every checkpoint in assets/attention/."""
     models = {}
     for path in sorted(shipped_dir().glob("*.pt")):

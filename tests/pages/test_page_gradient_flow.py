@@ -10,7 +10,7 @@ import seqviz.gradients.flow
 from harness.apptest import app_test, instant_shown, instant_views, page_figures, plotly_specs, table_cells
 from seqviz.core.budget import BudgetError
 from seqviz.gradients.flow import PhaseConfig
-from seqviz.gradients.training import TrainConfig, TrainHistory
+from seqviz.gradients.training import TaskTrainConfig, TrainHistory
 from seqviz.ui import prefetch
 
 PAGE = "pages/gradient_flow.py"
@@ -191,7 +191,7 @@ def test_no_clipping_with_rho_3_ends_in_nan_with_the_reason_and_keeps_the_curves
 
 def test_a_run_cut_short_by_stop_is_kept_as_stopped():
     at = app_test(PAGE, **TINY_TRAINING)
-    partial = TrainHistory(TrainConfig(), baseline=1 / 6, loss=[0.5, 0.4], raw_norm=[1.0, 0.9],
+    partial = TrainHistory(TaskTrainConfig(), baseline=1 / 6, loss=[0.5, 0.4], raw_norm=[1.0, 0.9],
                            clipped_norm=[1.0, 0.9], clipped=[False, False])
     at.session_state["grad_live"] = partial
     at.run()
