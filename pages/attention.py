@@ -30,7 +30,7 @@ from seqviz.seq2seq.training import (
 )
 from seqviz.ui.cache import cached_resource
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.instant import View
+from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.live import LiveReport, LiveTraining
 from seqviz.ui.session import SessionStore
@@ -45,7 +45,8 @@ ORDER = 30
 MAIN_CONTROL = "Task"
 COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 
-VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
+TRAIN, ALIGNMENT, BOTTLENECK, EXPOSURE_BIAS = "Train", "Alignment", "Bottleneck", "Exposure bias"
+VIEWS = (TRAIN, ALIGNMENT, BOTTLENECK, EXPOSURE_BIAS)
 EXAMPLES = {"reverse": "3141592653", "sort": "3141592653", "copy-delay": "3141592653", "dates": "23 Nov 2026"}
 MODELS = SessionStore("attn_models", capacity=8)  # Seq2SeqConfig → TrainedModel trained in this session
 SWEEPS = SessionStore("attn_sweeps", capacity=8)  # SweepConfig → SweepResult run in this session
@@ -102,8 +103,8 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     the Train view the task is drawn in the browser with the training curves of every task's model
     (seqviz.ui.components.instant), so a click shows the curves before the server has heard of it.
     """
-    curves = (lambda _: training_curves(lengths, training, device)) if view == "Train" else None
-    task, shown = url_instant_choice("Task", TASKS, key="attn_task", default=TaskSpec.name, views=curves)
+    curves = (lambda _: training_charts(lengths, training, device)) if view == TRAIN else None
+    task, chart = url_instant_choice(MAIN_CONTROL, TASKS, key="attn_task", default=TaskSpec.name, charts=curves)
     shortest, longest, _ = lengths
     if shortest > longest and uses_lengths(task):
         st.error(f"Shortest source ({shortest}) is longer than Longest source ({longest}): lower the first "
@@ -111,14 +112,14 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
         return
     with explain_errors("Settings: "):
         config = Seq2SeqConfig(task=task_spec(task, *lengths), **training)
-    if view == "Train":
-        train_view(config, device, shown)
+    if view == TRAIN:
+        train_view(config, device, chart)
     else:
-        views = {"Alignment": alignment_view, "Bottleneck": bottleneck_view, "Exposure bias": exposure_view}
+        views = {ALIGNMENT: alignment_view, BOTTLENECK: bottleneck_view, EXPOSURE_BIAS: exposure_view}
         views[view](config, device)
 
 
-def training_curves(lengths: tuple[int, int, int], training: dict, device: str) -> dict[str, View]:
+def training_charts(lengths: tuple[int, int, int], training: dict, device: str) -> dict[str, Chart]:
     """Task → the training curves and origin of its model under these settings, for every task whose
     model is known (shipped or trained in this session) and whose settings are valid."""
     shortest, longest, _ = lengths
@@ -132,7 +133,7 @@ def training_curves(lengths: tuple[int, int, int], training: dict, device: str) 
             continue
         trained = known_model(config, device)
         if trained is not None:
-            curves[task] = View(training_figure(trained.history, "training curves"), describe(trained, device))
+            curves[task] = Chart(training_figure(trained.history, "training curves"), describe(trained, device))
     return curves
 
 
@@ -191,7 +192,7 @@ def describe(trained: TrainedModel, device: str) -> str:
             f"held-out exact-sequence accuracy {trained.accuracy:.1%}{when}")
 
 
-def train_view(config: Seq2SeqConfig, device: str, curves: View | None) -> None:
+def train_view(config: Seq2SeqConfig, device: str, curves: Chart | None) -> None:
     """Under the training curves (`curves`, drawn with the task, or None: no model yet), a Retrain button,
     or the Train button for a model not trained yet."""
     if curves is None:
@@ -202,7 +203,7 @@ def train_view(config: Seq2SeqConfig, device: str, curves: View | None) -> None:
     st.button("Retrain live", key="attn_retrain", help="Train this configuration again here, with a progress bar.")
 
 
-def shown(text: str) -> str:
+def inline_code(text: str) -> str:
     """Text as inline code, or "(nothing)" for an empty output, which would read as two backticks."""
     return f"`{text}`" if text else "*(nothing)*"
 
@@ -224,7 +225,7 @@ def alignment_view(config: Seq2SeqConfig, device: str) -> None:
         alignments = [align(m, source, width) for m in models]
     for alignment in alignments:
         mark = "correct" if alignment.correct else "wrong"
-        st.markdown(f"**{alignment.attention}** → {shown(alignment.output)}, {mark} (target `{alignment.target}`, "
+        st.markdown(f"**{alignment.attention}** → {inline_code(alignment.output)}, {mark} (target `{alignment.target}`, "
                     f"log p = {alignment.log_prob:.2f})")
     plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
 
@@ -282,14 +283,14 @@ def exposure_view(config: Seq2SeqConfig, device: str) -> None:
     st.caption(f"Exact accuracy: teacher-forced {result.teacher_forced_exact:.1%}, "
                f"free-running {result.free_running_exact:.1%} ({sources}).")
     source, target, forced, free = result.example
-    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced {shown(forced)}; free-running {shown(free)}")
+    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced {inline_code(forced)}; free-running {inline_code(free)}")
     plotly_chart(exposure_figure(result), key="attn_exposure")
 
 
 st.title(TITLE)
 settings = shared_settings()
 view = url_radio("View", VIEWS, key="attn_view", horizontal=True)
-if view == "Train":
+if view == TRAIN:
     st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
 lengths, training = model_controls(settings.seed)
 if (stopped := LIVE.interrupted()) is not None:

@@ -21,12 +21,13 @@ from seqviz.figures.gradients import (
 )
 from seqviz.gradients.clipping import CLIP_MODES
 from seqviz.gradients.flow import (
+    HANDBOOK_EXPERIMENT,
     ITEMISED_MAX_STEPS,
     KINDS,
-    SEED_004,
     FlowConfig,
     PhaseConfig,
     gradient_through_time,
+    is_handbook_experiment,
     itemised_gradients,
     jacobian_spectrum,
     length_grid,
@@ -37,14 +38,14 @@ from seqviz.gradients.tasks import TASKS
 from seqviz.gradients.training import OPTIMIZERS, TaskTrainConfig, history_rows, run_label, train_on_task
 from seqviz.ui.cache import cached_data
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.instant import View
+from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.live import LiveReport, LiveTraining
-from seqviz.ui.prefetch import prefetch_neighbours, views_around
+from seqviz.ui.prefetch import ValueGrid, charts_around, prefetch_neighbours
 from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_toggle, url_views
+from seqviz.ui.state import url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_tab, url_toggle
 
 TITLE = "Gradient flow"
 ICON = ":material/trending_down:"
@@ -55,45 +56,50 @@ MAIN_CONTROL = "Sequence length T"
 COSTLY_CONTROLS = {"Sequence length T": 120, "Hidden size H": 32, "Layers L": 2, "Updates": 20, "Longest T": 100,
                    "Number of radii ρ in [0.1, 3]": 8, "Batch size": 16, "Task length T": 40}
 
-VIEWS = ("Gradient through time", "Jacobian spectrum", "Who teaches whom", "Phase diagram",
-         "Clipping in training", "Compare runs")
-EQUATIONS = {  # the views computed from the model controls: what each one measures
-    VIEWS[0]: stacked([r"\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
+GRADIENT_THROUGH_TIME = "Gradient through time"
+JACOBIAN_SPECTRUM = "Jacobian spectrum"
+WHO_TEACHES_WHOM = "Who teaches whom"
+PHASE_DIAGRAM = "Phase diagram"
+CLIPPING_IN_TRAINING = "Clipping in training"
+COMPARE_RUNS = "Compare runs"
+VIEWS = (GRADIENT_THROUGH_TIME, JACOBIAN_SPECTRUM, WHO_TEACHES_WHOM, PHASE_DIAGRAM, CLIPPING_IN_TRAINING, COMPARE_RUNS)
+EQUATIONS = {  # the views computed from the model controls and T: what each one measures
+    GRADIENT_THROUGH_TIME: stacked([r"\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
                        r"J_{t+1}=\frac{\partial s_{t+1}}{\partial s_t}",
                        r"s_t=h_t\ (\text{RNN, GRU}),\ (h_t,c_t)\ (\text{LSTM}),\quad \delta_t=\frac{dL}{dh_t}",
                        r"\log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}"]),
-    VIEWS[1]: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}",
-    VIEWS[2]: r"G_{t,s}=\Big\lVert\frac{dL_t}{dh_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
+    JACOBIAN_SPECTRUM: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}",
+    WHO_TEACHES_WHOM: r"G_{t,s}=\Big\lVert\frac{dL_t}{dh_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
 }
-GRADIENT_VIEWS = ("Curves", "Fit per model (λ, M, zeros)")
+CURVES, FIT = "Curves", "Fit per model (λ, M, zeros)"  # the tabs of the gradient through time
 RUNS = SessionStore("grad_runs", capacity=8)  # name → TrainHistory, for the 'Compare runs' view
-LIVE = LiveTraining(slot="grad_live", stop_key="grad_stop")
-cached_flow = cached_data(gradient_through_time)
-T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
-# Sequence length T's label, lowest, highest, key, default, step
-T_CONTROL = ("Sequence length T", T_RANGE[0], T_RANGE[1], "grad_T", FlowConfig.steps, T_RANGE[2])
+LIVE = LiveTraining(stop_key="grad_stop", slot="grad_live")
+T_GRID = ValueGrid(lowest=10, highest=5000, step=10)  # the values of Sequence length T
 UNDERFLOW = ("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row marked 0 "
              "at the bottom of the chart. Switch Precision to float64 to see their true size.")
 REPEATS = {True: "training is seeded, so it would repeat exactly",
            False: "training is seeded and uses deterministic cuDNN kernels on the GPU, but PyTorch promises "
                   "bit-identical CUDA reruns only for the operations it lists as deterministic"}
+cached_flow = cached_data(gradient_through_time)
 cached_spectrum = cached_data(jacobian_spectrum)
 cached_itemised = cached_data(itemised_gradients)
 cached_phase = cached_data(phase_sweep)
 
 
-def load_seed_004() -> None:
+def load_handbook_experiment() -> None:
     """Set the controls to the handbook's experiment (called before the widgets are drawn)."""
-    s = SEED_004
+    s = HANDBOOK_EXPERIMENT
     st.session_state.update(grad_T=s.steps, grad_H=s.hidden_size, grad_layers=s.num_layers, grad_init=s.init,
                             grad_loss=s.loss, grad_dtype=s.dtype, grad_scale=s.input_scale,
-                            grad_fb_on=s.forget_bias is not None, grad_nonlin=s.nonlinearity, grad_view=VIEWS[0])
+                            grad_fb_on=s.forget_bias is not None, grad_nonlin=s.nonlinearity,
+                            grad_view=GRADIENT_THROUGH_TIME)
 
 
 def model_controls(seed: int, device: str) -> dict:
     """Every FlowConfig field but T (`flow_view` draws T, next to the view it drives)."""
     with st.expander("Model and input", expanded=True):
-        st.button("Preset: the handbook's step 0 vs step 99 (seed 004)", on_click=load_seed_004, key="grad_preset")
+        st.button("Preset: the handbook's step 0 vs step 99 (seed 004)", on_click=load_handbook_experiment,
+                  key="grad_preset")
         c1, c2, c3, c4 = st.columns(4)
         hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=FlowConfig.hidden_size, container=c2)
         layers = url_slider("Layers L", 1, 3, key="grad_layers", default=FlowConfig.num_layers, container=c3)
@@ -127,17 +133,23 @@ def flow_view(view: str, fields: dict) -> None:
     Over the gradient curves, T is drawn in the browser with the curves of T and of the next T
     (seqviz.ui.components.instant), so a click on − or + shows them before the server has heard of it.
     """
-    if view != VIEWS[0]:
-        steps, _ = url_instant_number(*T_CONTROL, views=None)
+    if view != GRADIENT_THROUGH_TIME:
+        steps, _ = sequence_length(charts=None)
         with explain_errors():
-            {VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](FlowConfig(steps=steps, **fields))
+            {JACOBIAN_SPECTRUM: spectrum_view, WHO_TEACHES_WHOM: itemised_view}[view](FlowConfig(steps=steps, **fields))
         return
     layer = layer_control(fields["num_layers"])
-    curves = url_views("Gradient view", GRADIENT_VIEWS, key="grad_tab") == GRADIENT_VIEWS[0]
-    views = (lambda steps: gradient_curves(fields, layer, steps)) if curves else None
-    steps, shown = url_instant_number(*T_CONTROL, views=views)
+    curves = url_tab("Gradient view", (CURVES, FIT), key="grad_tab") == CURVES
+    charts = (lambda steps: curve_charts(fields, layer, steps)) if curves else None
+    steps, chart = sequence_length(charts)
     with explain_errors():
-        gradient_view(FlowConfig(steps=steps, **fields), layer, shown)
+        gradient_view(FlowConfig(steps=steps, **fields), layer, chart)
+
+
+def sequence_length(charts) -> tuple[int, Chart | None]:
+    """Sequence length T, the page's main control, with the charts it drives (see url_instant_number)."""
+    return url_instant_number(MAIN_CONTROL, T_GRID.lowest, T_GRID.highest, key="grad_T", default=FlowConfig.steps,
+                              step=T_GRID.step, charts=charts)
 
 
 def layer_control(num_layers: int) -> int:
@@ -146,22 +158,21 @@ def layer_control(num_layers: int) -> int:
     return url_slider("Layer shown", 0, num_layers - 1, key="grad_layer", default=0)
 
 
-def gradient_curves(fields: dict, layer: int, steps: int) -> dict[int, View] | None:
-    """T → the curves, for `steps` and the T a click on − or + asks for (seqviz.ui.prefetch.views_around)."""
-    return views_around(gradient_through_time, FlowConfig(steps=steps, **fields), "steps", T_RANGE,
-                        lambda result, _: curves_view(result, layer))
+def curve_charts(fields: dict, layer: int, steps: int) -> dict[int, Chart] | None:
+    """T → the curves, for `steps` and the T a click on − or + asks for (seqviz.ui.prefetch.charts_around)."""
+    return charts_around(gradient_through_time, FlowConfig(steps=steps, **fields), "steps", T_GRID,
+                         lambda result, _: curves_chart(result, layer))
 
 
-def curves_view(result, layer: int) -> View:
+def curves_chart(result, layer: int) -> Chart:
     caption = computed_on(result.config.device, result.config.dtype, result.seconds)
-    return View(gradient_time_figure(result, layer), caption, UNDERFLOW if result.float32_underflow(layer) else "")
+    return Chart(gradient_time_figure(result, layer), caption, UNDERFLOW if result.float32_underflow(layer) else "")
 
 
-def gradient_view(config: FlowConfig, layer: int, curves: View | None) -> None:
-    """Under the curves (`curves`, drawn with T), the handbook's note where it applies; or, as a view of
-    its own, the fit per model: one view at a time (see url_views), only the chosen one sent. The table
-    has its own view because next to the chart it was redrawn in the same browser frame: ~16 ms later
-    on screen."""
+def gradient_view(config: FlowConfig, layer: int, curves: Chart | None) -> None:
+    """Under the curves (`curves`, drawn with T), the handbook's note where it applies; or, in a tab of
+    its own, the fit per model: one tab at a time (see url_tab), only the chosen one sent. The table
+    has its own tab because next to the chart it was redrawn in the same browser frame, delaying it."""
     result = cached_flow(config)
     if curves is None:
         st.markdown(fit_table(result, layer))
@@ -172,15 +183,9 @@ def gradient_view(config: FlowConfig, layer: int, curves: View | None) -> None:
                    + computed_on(config.device, config.dtype, result.seconds))
         if result.float32_underflow(layer):
             st.warning(UNDERFLOW)
-        prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
-    if replace_seed_fields(config) == SEED_004:
-        seed_004_note(result)
-
-
-def replace_seed_fields(config: FlowConfig) -> FlowConfig:
-    """`config` with the fields the handbook's experiment does not fix reset to their defaults."""
-    return replace(config, **{name: getattr(SEED_004, name) for name in ("seed", "device", "dtype",
-                                                                         "spectral_radius", "nonlinearity")})
+        prefetch_neighbours(gradient_through_time, config, "steps", T_GRID, result.seconds)  # the − and + buttons
+    if is_handbook_experiment(config):
+        handbook_note(result)
 
 
 def ratio_text(flow, dtype: str) -> str:
@@ -190,7 +195,7 @@ def ratio_text(flow, dtype: str) -> str:
     return f"is {ratio:.3g}× (≈ 10^{math.log10(ratio):.0f}), with ‖dL/dx_0‖ = {flow.grad_input_norm[0]:.3g}"
 
 
-def seed_004_note(result) -> None:
+def handbook_note(result) -> None:
     rnn, lstm, dtype = result.kinds["rnn"], result.kinds["lstm"], result.config.dtype
     st.info(f"**What the handbook's experiment really measures.** It compares ‖dL/dx_99‖ with ‖dL/dx_0‖ (the "
             f"gradient reaching the inputs) for nn.RNN(32, 64) with the loss on the last output. Computed here with "
@@ -221,8 +226,8 @@ def itemised_view(config: FlowConfig) -> None:
     start = time.perf_counter()
     matrices = {kind: cached_itemised(config, kind, layer) for kind in KINDS}
     plotly_chart(itemised_figure(matrices))
-    st.caption(f"Row t: how strongly the loss at step t reaches back to each earlier state h_s. Each model's matrix "
-               f"comes from one batched backward pass (T copies, copy t carrying L_t). "
+    st.caption("Row t: how strongly the loss at step t reaches back to each earlier state h_s. Each model's matrix "
+               "comes from one batched backward pass (T copies, copy t carrying L_t). "
                + computed_on(config.device, config.dtype, time.perf_counter() - start))
 
 
@@ -236,9 +241,9 @@ def phase_view(seed: int) -> None:
     longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=max(PhaseConfig.lengths), step=10,
                          container=c3)
     scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale",
-                       default=PhaseConfig.input_scale,
-                       container=c4, help="With large inputs the RNN's tanh saturates and damps its gradient (a gate saturated open, "
-                            "f → 1 or z → 1, keeps the LSTM's or GRU's); 0 removes the inputs.")
+                       default=PhaseConfig.input_scale, container=c4,
+                       help="With large inputs the RNN's tanh saturates and damps its gradient (a gate saturated "
+                            "open, f → 1 or z → 1, keeps the LSTM's or GRU's); 0 removes the inputs.")
     gated = url_toggle("Add LSTM, GRU", key="grad_phase_gated", default=False,
                        help="Sweep LSTM and GRU too, each beside the RNN, with the same H, radii and lengths.")
     rhos, lengths = radius_grid(radii), length_grid(longest)
@@ -248,10 +253,10 @@ def phase_view(seed: int) -> None:
     wall = time.perf_counter() - start
     plotly_chart(phase_figure(results))
     computed = sum(r.seconds for r in results)
-    cache_note = f"computed in {computed:.2f} s when first asked for, shown now from the cache" if wall < 0.5 * computed \
-        else f"computed in {computed:.2f} s"
-    st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, on the CPU in float64, input scale "
-               f"{scale:g}: {cache_note}.")
+    cache_note = (f"computed in {computed:.2f} s when first asked for, shown now from the cache" if wall < 0.5 * computed
+                  else f"computed in {computed:.2f} s")
+    st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, on the CPU in "
+               f"float64, input scale {scale:g}: {cache_note}.")
 
 
 def train_controls(seed: int, device: str) -> TaskTrainConfig:
@@ -349,7 +354,7 @@ def show_run(name: str, history) -> None:
 def compare_view() -> None:
     runs = RUNS.entries()
     if not runs:
-        st.info("No runs yet: train some in the 'Clipping in training' view; they are kept here for this session.")
+        st.info(f"No runs yet: train some in the '{CLIPPING_IN_TRAINING}' view; they are kept here for this session.")
         return
     if st.session_state.get("grad_compare_seen") != list(runs):  # a new run: show every run again
         st.session_state["grad_compare_seen"] = st.session_state["grad_compare"] = list(runs)
@@ -371,12 +376,12 @@ st.caption("‖dL/dh_t‖ is the exact gradient of the loss w.r.t. the hidden st
 settings = shared_settings()
 view = url_radio("View", VIEWS, key="grad_view", horizontal=True)
 with explain_errors():
-    if view in VIEWS[:3]:
+    if view in EQUATIONS:
         st.latex(EQUATIONS[view])
         flow_view(view, model_controls(settings.seed, settings.device))
-    elif view == VIEWS[3]:
+    elif view == PHASE_DIAGRAM:
         phase_view(settings.seed)
-    elif view == VIEWS[4]:
+    elif view == CLIPPING_IN_TRAINING:
         training_view(settings.seed, settings.device)
     else:
         compare_view()

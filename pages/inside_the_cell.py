@@ -49,9 +49,9 @@ from seqviz.ui.state import (
     url_selectbox,
     url_slider,
     url_step_scrubber,
+    url_tab,
     url_text,
     url_toggle,
-    url_views,
 )
 
 TITLE = "Inside the cell"
@@ -59,7 +59,7 @@ ICON = ":material/memory:"
 SUMMARY = ("Watch an RNN, LSTM or GRU step through a sequence you choose: hidden and cell states and every gate, "
            "animated, with the equations' numbers at each step.")
 ORDER = 10
-MAIN_CONTROL = "Current step t"  # drives the default view (bars at step t), which T leaves unchanged
+MAIN_CONTROL = "Current step t"  # drives the default tab (bars at step t), which T leaves unchanged
 STEP_HELP = "Sets the bars, the table of the step's numbers and the marker on the heatmaps and lines."
 
 CELL_NAMES = {"rnn-tanh": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
@@ -67,8 +67,11 @@ SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wa
                 "square": "square wave + noise", "gaussian": "random Gaussian", "step": "step (memory settles)",
                 "impulse": "impulse (memory decays)", "text": "typed text", "csv": "CSV upload"}
 MAX_EQUATION_UNITS = 3
-STEP_VIEWS = ("Bars at step t", "Animation (play)", "Heatmaps: units × time", "Chosen units over time")
-STEP_FIGURES = dict(zip(STEP_VIEWS, ("step_bars", "animation", "heatmaps", "units")))  # keys and file names
+BARS = "Bars at step t"  # the step tabs
+ANIMATION = "Animation (play)"
+HEATMAPS = "Heatmaps: units × time"
+UNIT_LINES = "Chosen units over time"
+STEP_FIGURES = {BARS: "step_bars", ANIMATION: "animation", HEATMAPS: "heatmaps", UNIT_LINES: "units"}  # keys, files
 cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest sizes is ~260 MB
 
 
@@ -136,8 +139,8 @@ def csv_upload() -> dict:
     return dict(csv=upload.getvalue(), csv_name=upload.name)
 
 
-def shown(tr) -> tuple[int, int, list[int]]:
-    """The layer, direction and units the step views show."""
+def units_to_show(tr) -> tuple[int, int, list[int]]:
+    """The layer, direction and units the step tabs show."""
     left, middle, right = st.columns([1, 1, 2])
     layer = url_selectbox("Layer shown", tuple(range(tr.num_layers)), key="cell_layer", container=left)
     direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=middle,
@@ -152,20 +155,20 @@ def shown(tr) -> tuple[int, int, list[int]]:
 @cached_resource
 def animation_figure(_run, config: CellConfig, layer: int, direction: int, units: tuple[int, ...]):
     """The animation, with the numbers of `units` at every frame's step: it does not depend on the step t,
-    so it is built once per view and shared, read-only (st.plotly_chart and the HTML download only read it)."""
+    so it is built once per tab and shared, read-only (st.plotly_chart and the HTML download only read it)."""
     return cell_animation(cell_states(_run.trace, layer, direction), _run.sequence.step_labels,
                           numbers=lambda t: step_rows(step_numbers(_run, layer, direction, t, units)))
 
 
-def step_views(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> tuple[str, Callable]:
-    """The chosen step view (see url_views): only it is built and sent, one chart per rerun instead of four.
+def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> tuple[str, Callable]:
+    """The chosen step tab (see url_tab): only it is built and sent, one chart per rerun instead of four.
 
-    Returns the view's name and a function giving the figure the step fragment drew last, which
-    the fragment keeps in this session's `drawn` dict: the view's download button (see `downloads`)
+    Returns the tab's name and a function giving the figure the step fragment drew last, which
+    the fragment keeps in this session's `drawn` dict: the tab's download button (see `downloads`)
     is outside the fragment, so moving t does not redraw it, yet it saves the step on screen."""
     drawn = st.session_state.setdefault("cell_step_figure", {})
-    name = url_views("Step view", STEP_VIEWS, key="cell_tab")
-    step_view(run, config, layer, direction, units, name, drawn)
+    name = url_tab("Step view", tuple(STEP_FIGURES), key="cell_tab")
+    step_tab(run, config, layer, direction, units, name, drawn)
     tr = run.trace
     st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction, layer, tr.num_directions == 2)))
     if tr.kind == "gru":
@@ -177,15 +180,15 @@ def step_views(run, config: CellConfig, layer: int, direction: int, units: list[
 @cached_resource
 def bars_scrub(_run, config: CellConfig, layer: int, direction: int, units: tuple[int, ...]) -> dict | None:
     """The bars and the numbers of `units` at every step, for the browser's step slider (None when they
-    would be too big to send; see step_scrub): built once per view and shared, read-only."""
+    would be too big to send; see step_scrub): built once per tab and shared, read-only."""
     return step_scrub(cell_states(_run.trace, layer, direction), _run.sequence.step_labels,
                       rows_at=lambda t: step_rows(step_numbers(_run, layer, direction, t, units)))
 
 
 @st.fragment
-def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], view: str, drawn: dict) -> None:
-    """The step slider, the chosen view's chart and the numbers at step t; the figure on screen goes into
-    `drawn` (as a function building it). A fragment: moving t reruns only these, not the view choice, the
+def step_tab(run, config: CellConfig, layer: int, direction: int, units: list[int], tab: str, drawn: dict) -> None:
+    """The step slider, the chosen tab's chart and the numbers at step t; the figure on screen goes into
+    `drawn` (as a function building it). A fragment: moving t reruns only these, not the tab choice, the
     unit choice above or the general equations below.
 
     The bars at step t are drawn in the browser with their slider (url_step_scrubber), which redraws
@@ -196,12 +199,12 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
     carries its own step slider and numbers."""
     with explain_errors():
         numbered = tuple(units[:MAX_EQUATION_UNITS])
-        if view == STEP_VIEWS[1]:
-            show_step_figure(animation_figure(run, config, layer, direction, numbered), view, drawn)
+        if tab == ANIMATION:
+            show_step_figure(animation_figure(run, config, layer, direction, numbered), tab, drawn)
             return
         tr = run.trace
         states = cell_states(tr, layer, direction)
-        scrub = bars_scrub(run, config, layer, direction, numbered) if view == STEP_VIEWS[0] else None
+        scrub = bars_scrub(run, config, layer, direction, numbered) if tab == BARS else None
         if scrub is not None:
             t = url_step_scrubber(MAIN_CONTROL, scrub, key="cell_step", help=STEP_HELP)
             drawn["figure"] = lambda: step_bars(states, t, run.sequence.step_labels[t])
@@ -209,33 +212,33 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
         t = 0
         if tr.steps > 1:
             t = url_slider(MAIN_CONTROL, 0, tr.steps - 1, key="cell_step", default=0, help=STEP_HELP)
-        if view == STEP_VIEWS[0]:
+        if tab == BARS:
             st.caption("The numbers of every step would be too big to send to the browser at once here, so each "
                        "step is computed when t moves.")
             fig = step_bars(states, t, run.sequence.step_labels[t])
-        elif view == STEP_VIEWS[2]:
+        elif tab == HEATMAPS:
             fig = state_heatmaps(states, t)
         else:
             fig = unit_lines(states, units, t)
-        show_step_figure(fig, view, drawn)
+        show_step_figure(fig, tab, drawn)
         st.html(step_table(step_numbers(run, layer, direction, t, numbered)))
 
 
-def show_step_figure(fig, view: str, drawn: dict) -> None:
-    plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[view]}")
+def show_step_figure(fig, tab: str, drawn: dict) -> None:
+    plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[tab]}")
     drawn["figure"] = lambda: fig
 
 
-def traced_views(run, config: CellConfig) -> None:
-    """The trace's summary and every view of it."""
+def trace_sections(run, config: CellConfig) -> None:
+    """The trace's summary and every section drawn from it."""
     st.caption(f"{escape_markdown(run.sequence.description)}: T = {run.trace.steps}, I = {run.sequence.input_size}. "
                + computed_on(run.trace.device, run.trace.dtype, run.seconds))
     if run.trace.first_nonfinite_step is not None:
         st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
                    "Scale the input down or pick another initialisation.")
     subheader("Step by step")
-    layer, direction, units = shown(run.trace)
-    view, step_figure = step_views(run, config, layer, direction, units)
+    layer, direction, units = units_to_show(run.trace)
+    tab, step_figure = step_tabs(run, config, layer, direction, units)
     subheader("Order matters")
     st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
                "the final state generally differs: order is information, not just the set of inputs (a nearly "
@@ -248,7 +251,7 @@ def traced_views(run, config: CellConfig) -> None:
     params = parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
                               + (", bidirectional" if config.bidirectional else ""))
     plotly_chart(params, key="cell_fig_params")
-    downloads(run, {STEP_FIGURES[view]: (view, step_figure), "order": ("Order matters", lambda: order),
+    downloads(run, {STEP_FIGURES[tab]: (tab, step_figure), "order": ("Order matters", lambda: order),
                     "params": ("Parameter count", lambda: params)})
 
 
@@ -266,9 +269,7 @@ def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
 
     In a popover, not on the page: the browser mounts a popover's buttons only while it is open, and
     Streamlit's client renders every element of the page again at each rerun, the step fragment's
-    included. Timed side by side (benchmarks/latency.py), the buttons in a popover brought a change
-    of t to the screen 8–11 ms sooner in two invocations and made no difference beyond noise in a
-    third (README, Interaction latency)."""
+    included (README, Interaction latency)."""
     with st.popover("Download the trace or a figure", icon=":material/download:"):
         st.download_button("The trace (NPZ)", data=lambda: trace_npz_bytes(run.trace, run.sequence),
                            file_name="inside_the_cell_trace.npz", mime="application/octet-stream", on_click="ignore",
@@ -292,4 +293,4 @@ with explain_errors():
     spec = input_controls(input_column, settings.seed)
     config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
     run = cached_run(config)
-traced_views(run, config)
+trace_sections(run, config)

@@ -16,25 +16,25 @@ from seqviz.ssm.lab import (
     SIGNALS,
     MemoryConfig,
     SSMConfig,
-    conv_scan_view,
-    kernel_view,
+    conv_and_scan,
+    hippo_memory,
+    inspect_selection,
     large_step_limit,
     legs_comparison,
-    memory_view,
     radius_text,
-    selection_view,
+    ssm_kernels,
 )
 from seqviz.ssm.results import inspected_models, inspection_example, load_results, results_path
 from seqviz.ssm.tasks import ALPHABET, TASKS
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.instant import View
+from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.live import LiveReport, LiveTraining
-from seqviz.ui.prefetch import views_around
+from seqviz.ui.prefetch import ValueGrid, charts_around
 from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_instant_slider, url_radio, url_selectbox, url_slider, url_text, url_views
+from seqviz.ui.state import url_instant_slider, url_radio, url_selectbox, url_slider, url_tab, url_text
 
 TITLE = "State-space models"
 ICON = ":material/waves:"
@@ -43,9 +43,15 @@ ORDER = 40
 MAIN_CONTROL = "State size N"
 COSTLY_CONTROLS = {"Training steps per model": 20}
 
-VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
-KERNEL_VIEWS = ("Kernels K_l", "Eigenvalues of Ā")
-N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
+KERNEL_EXPLORER = "Kernel explorer"
+MEMORY = "Memory (HiPPO)"
+CONV_EQUALS_RECURRENCE = "Conv = recurrence"
+SELECTION = "Selection (Mamba)"
+COMPARE_ON_A_TASK = "Compare on a task"
+VIEWS = (KERNEL_EXPLORER, MEMORY, CONV_EQUALS_RECURRENCE, SELECTION, COMPARE_ON_A_TASK)
+KERNELS, EIGENVALUES = "Kernels K_l", "Eigenvalues of Ā"  # the kernel explorer's tabs
+N_GRID = ValueGrid(lowest=4, highest=256, step=2)  # the values of State size N
+N_HELP = "Complex inits store N/2 conjugate pairs."
 DISCRETISATIONS = {  # (Ā, B̄) of each method in seqviz.ssm.s4.discretize
     "zoh": r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh})",
     "bilinear": r"\bar A = (I-\tfrac{\Delta}{2}A)^{-1}(I+\tfrac{\Delta}{2}A),\; "
@@ -56,10 +62,10 @@ PAPER = {"paper: S4, no gate ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99
 COMPARISONS = SessionStore("ssm_cmp_results", capacity=8)  # CompareConfig → CompareResult trained in this session
 COMPARE_LIVE = LiveTraining(stop_key="ssm_cmp_stop",
                             stop_help="Stops training; a comparison cut short is not kept (the saved one is shown).")
-cached_kernel = cached_data(kernel_view)
+cached_kernels = cached_data(ssm_kernels)
 cached_legs = cached_data(legs_comparison)
-cached_memory = cached_data(memory_view)
-cached_conv_scan = cached_data(conv_scan_view)
+cached_memory = cached_data(hippo_memory)
+cached_conv_scan = cached_data(conv_and_scan)
 cached_inspected_models = cached_resource(inspected_models)
 
 
@@ -76,54 +82,51 @@ def ssm_controls(prefix: str, seed: int) -> dict:
 
 
 def state_size(prefix: str) -> int:
-    low, high, step = N_RANGE
-    return url_slider("State size N", low, high, key=f"{prefix}_N", default=SSMConfig.N, step=step,
-                      help="Complex inits store N/2 conjugate pairs.")
+    return url_slider(MAIN_CONTROL, N_GRID.lowest, N_GRID.highest, key=f"{prefix}_N", default=SSMConfig.N,
+                      step=N_GRID.step, help=N_HELP)
 
 
 def kernel_explorer(seed: int) -> None:
     equation = st.empty()  # above the controls, written once the method is known
     fields = ssm_controls("ssm_k", seed)
     equation.latex(stacked([DISCRETISATIONS[fields["method"]], r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1"]))
-    kernels(fields, url_views("Kernel view", KERNEL_VIEWS, key="ssm_k_tab"))
+    kernels(fields, url_tab("Kernel view", (KERNELS, EIGENVALUES), key="ssm_k_tab"))
     legs_convergence()
 
 
 @st.fragment
-def kernels(fields: dict, view: str) -> None:
-    """State size N (on its own row, right above the plot it drives) and the chosen view's plot: the
-    kernels, or Ā's eigenvalues (see url_views): only the chosen one is computed and sent.
+def kernels(fields: dict, tab: str) -> None:
+    """State size N (on its own row, right above the plot it drives) and the chosen tab's plot: the
+    kernels, or Ā's eigenvalues (see url_tab): only the chosen one is computed and sent.
 
     A fragment: changing N, the page's main control, reruns only this, not the title, the sidebar,
     the other controls or the LegS comparison, which do not depend on N. N is drawn in the browser with
     the plots of N and N ± 2 (seqviz.ui.components.instant), so its arrow keys show them before the server hears.
     """
-    low, high, step = N_RANGE
-    N, shown = url_instant_slider("State size N", low, high, key="ssm_k_N", default=SSMConfig.N, step=step,
-                                  views=lambda N: kernel_views(fields, view, N),
-                                  help="Complex inits store N/2 conjugate pairs.")
-    if shown is None:  # N could not be computed: say why
+    N, chart = url_instant_slider(MAIN_CONTROL, N_GRID.lowest, N_GRID.highest, key="ssm_k_N", default=SSMConfig.N,
+                                  step=N_GRID.step, charts=lambda N: kernel_charts(fields, tab, N), help=N_HELP)
+    if chart is None:  # N could not be computed: say why
         with explain_errors():
-            cached_kernel(SSMConfig(N=N, **fields))
+            cached_kernels(SSMConfig(N=N, **fields))
 
 
-def kernel_views(fields: dict, view: str, N: int) -> dict | None:
-    """N → the chosen view's plot and caption, for N and its neighbours (seqviz.ui.prefetch.views_around)."""
+def kernel_charts(fields: dict, tab: str, N: int) -> dict[int, Chart] | None:
+    """N → the chosen tab's plot and caption, for N and its neighbours (seqviz.ui.prefetch.charts_around)."""
     try:
         config = SSMConfig(N=N, **fields)
     except (ValueError, TypeError):
         return None
-    return views_around(kernel_view, config, "N", N_RANGE, lambda result, c: kernel_plot(result, c, view))
+    return charts_around(ssm_kernels, config, "N", N_GRID, lambda result, c: kernel_chart(result, c, tab))
 
 
-def kernel_plot(result, config: SSMConfig, view: str) -> View:
+def kernel_chart(result, config: SSMConfig, tab: str) -> Chart:
     radius = radius_text(result.max_abs_eig_A_bar)
-    if view == KERNEL_VIEWS[0]:
-        return View(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
-                                          f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"),
-                    f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the view '{KERNEL_VIEWS[1]}' shows "
-                    "every eigenvalue).")
-    return View(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt),
+    if tab == KERNELS:
+        title = f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"
+        return Chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)], title),
+                     f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the view '{EIGENVALUES}' shows "
+                     "every eigenvalue).")
+    return Chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt),
                 f"max |λ(Ā)| = {radius}. Move the slider under the right plot to see Ā's eigenvalues travel as Δ "
                 f"changes: small Δ keeps them near 1 (long memory), large Δ {large_step_limit(config.method)} "
                 f"({config.method}).")
@@ -176,11 +179,11 @@ def conv_equals_recurrence(seed: int) -> None:
 
 
 @cached_data
-def inspect_selection(task: str, text: str):
-    """`selection_view` of the models trained on `task`, cached per (task, text): choosing another
+def cached_selection(task: str, text: str):
+    """`inspect_selection` of the models trained on `task`, cached per (task, text): choosing another
     hidden-attention channel does not run both models again."""
     models = cached_inspected_models(task)
-    return selection_view(text, models["mamba"], models["lstm"])
+    return inspect_selection(text, models["mamba"], models["lstm"])
 
 
 def new_example(task: str, seed: int) -> None:
@@ -204,7 +207,7 @@ def selection(seed: int) -> None:
     text = url_text(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
                     default=inspection_example(task, seed), container=c2, max_chars=MAX_SELECTION_LENGTH)
     with explain_errors():
-        result = inspect_selection(task, text)
+        result = cached_selection(task, text)
     st.caption("Predictions at every position — Mamba: `" + result.predictions["mamba"] + "`, LSTM: `"
                + result.predictions["lstm"] + "` (only the answer positions are trained).")
     plotly_chart(figures.delta_figure(result.chars, result.delta))
@@ -260,8 +263,8 @@ def compare_on_a_task(seed: int) -> None:
                     f"{result.config.n_memorize} tokens), so compare the ordering, not the numbers.")
 
 
-SECTIONS = {VIEWS[0]: kernel_explorer, VIEWS[1]: memory, VIEWS[2]: conv_equals_recurrence, VIEWS[3]: selection,
-            VIEWS[4]: compare_on_a_task}  # each drawn from the sidebar's seed
+SECTIONS = {KERNEL_EXPLORER: kernel_explorer, MEMORY: memory, CONV_EQUALS_RECURRENCE: conv_equals_recurrence,
+            SELECTION: selection, COMPARE_ON_A_TASK: compare_on_a_task}  # each drawn from the sidebar's seed
 
 st.title(TITLE)
 settings = shared_settings()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -64,9 +64,16 @@ class FlowConfig:
             raise ValueError(f"input_scale must be > 0; got {self.input_scale!r}")
 
 
-# The handbook's "gradient at step 0 vs step 99" experiment: nn.RNN(32, 64) and nn.LSTM(32, 64),
-# PyTorch's default init, a 100-step N(0, 1) input, loss = sum of the last output, float32.
-SEED_004 = FlowConfig(steps=100, hidden_size=64, num_layers=1, init="default", loss="last", dtype="float32")
+# The handbook's "gradient at step 0 vs step 99" experiment (its seed 004): nn.RNN(32, 64) and
+# nn.LSTM(32, 64), PyTorch's default init, a 100-step N(0, 1) input, loss = sum of the last output, float32.
+HANDBOOK_EXPERIMENT = FlowConfig(steps=100, hidden_size=64, num_layers=1, init="default", loss="last", dtype="float32")
+HANDBOOK_FREE_FIELDS = ("seed", "device", "dtype", "spectral_radius", "nonlinearity")  # it does not fix these
+
+
+def is_handbook_experiment(config: FlowConfig) -> bool:
+    """Whether `config` is the handbook's experiment, whatever its HANDBOOK_FREE_FIELDS."""
+    fixed = replace(config, **{name: getattr(HANDBOOK_EXPERIMENT, name) for name in HANDBOOK_FREE_FIELDS})
+    return fixed == HANDBOOK_EXPERIMENT
 
 
 def flow_model(config: FlowConfig, kind: str) -> torch.nn.Module:

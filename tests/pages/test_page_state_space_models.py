@@ -62,11 +62,11 @@ def test_n_is_sent_with_the_plots_of_n_and_n_plus_and_minus_2_and_the_slider_fol
     at = run(ssm_k_N=32, ssm_k_L=256)
     (view,) = instant_views(at)
     assert view["control"] == {"kind": "slider", "min": 4, "max": 256, "step": 2} and view["value"] == 32
-    assert sorted(view["views"], key=int) == ["30", "32", "34"]
-    assert "N=34" in json.loads(view["views"]["34"]["figure"])["layout"]["title"]["text"]
+    assert sorted(view["charts"], key=int) == ["30", "32", "34"]
+    assert "N=34" in json.loads(view["charts"]["34"]["figure"])["layout"]["title"]["text"]
     at.session_state["ssm_k_N"] = 34  # the slider's right arrow key
     at.run()
-    assert page_figures(at)[0] == json.loads(view["views"]["34"]["figure"])
+    assert page_figures(at)[0] == json.loads(view["charts"]["34"]["figure"])
     assert run(ssm_k_N=33).session_state["ssm_k_N"] == 64  # a URL value off the slider's steps is ignored
 
 
@@ -81,7 +81,7 @@ def test_larger_step_pulls_discrete_eigenvalues_toward_zero():
 def test_dense_reference_over_n_64_gives_a_clear_error():
     at = run(ssm_k_init="hippo_dense", ssm_k_N=128)
     assert any("N ≤ 64" in e.value for e in at.error)
-    assert instant_views(at)[0]["views"] is None  # the slider alone, to bring N back down
+    assert instant_views(at)[0]["charts"] is None  # the slider alone, to bring N back down
 
 
 def test_memory_view_scrubbing_time_changes_the_reconstructed_window():

@@ -8,14 +8,15 @@ import torch
 
 from seqviz import build_model, trace
 from seqviz.gradients.flow import (
+    HANDBOOK_EXPERIMENT,
     INPUT_SIZE,
-    SEED_004,
     FlowConfig,
     PhaseConfig,
     decay_fit,
     flow_input,
     flow_model,
     gradient_through_time,
+    is_handbook_experiment,
     itemised_gradients,
     jacobian_spectrum,
     length_grid,
@@ -93,9 +94,9 @@ def test_every_kind_sees_the_same_input_and_seed():
 def test_seed_004_float32_rnn_gradient_at_x0_is_tiny_not_zero_though_float32_norm_says_zero():
     """PyTorch's own float32 gradient reaching x_0 has every component nonzero; only float32's sum of
     squares in .norm() underflows. The trace reports the vector's true norm and no underflow."""
-    rnn = gradient_through_time(SEED_004).kinds["rnn"]
-    module = flow_model(SEED_004, "rnn")  # the handbook's code, verbatim in spirit
-    x = flow_input(SEED_004).float()[None].requires_grad_(True)
+    rnn = gradient_through_time(HANDBOOK_EXPERIMENT).kinds["rnn"]
+    module = flow_model(HANDBOOK_EXPERIMENT, "rnn")  # the handbook's code, verbatim in spirit
+    x = flow_input(HANDBOOK_EXPERIMENT).float()[None].requires_grad_(True)
     module.batch_first = True
     output, _ = module(x, torch.zeros(1, 1, 64))
     output[0, -1].sum().backward()
@@ -106,8 +107,13 @@ def test_seed_004_float32_rnn_gradient_at_x0_is_tiny_not_zero_though_float32_nor
 
 
 def test_seed_004_lstm_ratio_is_astronomical_not_400000():
-    lstm = gradient_through_time(SEED_004).kinds["lstm"]
+    lstm = gradient_through_time(HANDBOOK_EXPERIMENT).kinds["lstm"]
     assert 1e18 < lstm.input_ratio() < 1e25
+
+
+def test_the_handbook_experiment_is_recognised_whatever_its_seed_device_and_precision():
+    assert is_handbook_experiment(FlowConfig(seed=7, dtype="float64", nonlinearity="relu"))
+    assert not is_handbook_experiment(FlowConfig(steps=99)) and not is_handbook_experiment(FlowConfig(loss="all"))
 
 
 def test_float32_underflow_is_flagged_where_float32_gradients_reach_zero_and_never_in_float64():
@@ -118,7 +124,7 @@ def test_float32_underflow_is_flagged_where_float32_gradients_reach_zero_and_nev
 
 
 def test_seed_004_float64_rnn_gradient_at_x0_is_tiny_but_nonzero():
-    rnn = gradient_through_time(FlowConfig(**{**SEED_004.__dict__, "dtype": "float64"}), kinds=("rnn",)).kinds["rnn"]
+    rnn = gradient_through_time(FlowConfig(**{**HANDBOOK_EXPERIMENT.__dict__, "dtype": "float64"}), kinds=("rnn",)).kinds["rnn"]
     assert 0 < rnn.grad_input_norm[0] < 1e-20
     assert not rnn.underflow.any()
 

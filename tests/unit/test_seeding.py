@@ -124,7 +124,7 @@ def _entry_points():
         "compare": lambda: ssm_compare.compare(ssm_compare.CompareConfig(lengths=(8,), steps=1, batch=2,
                                                                          d_model=8, d_state=2)),
         "mamba": lambda: MambaBlock(4, 2),
-        "kernel": lambda: ssm_lab.kernel_view(ssm_lab.SSMConfig()),
+        "kernel": lambda: ssm_lab.ssm_kernels(ssm_lab.SSMConfig()),
     }
 
 
