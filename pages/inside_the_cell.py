@@ -36,7 +36,7 @@ from seqviz.figures.cell import (
     unit_lines,
 )
 from seqviz.figures.equations import general_equations, stacked, step_rows, step_table
-from seqviz.figures.plain import escape_markdown
+from seqviz.figures.tables import escape_markdown
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.errors import explain_errors

@@ -21,17 +21,10 @@ import plotly.graph_objects as go
 
 from seqviz.cell.params import ParamCount
 from seqviz.core.models import KIND_LABELS
-from seqviz.figures.plain import (
-    HTML_CELL_STYLES,
-    HTML_TABLE_STYLE,
-    axis,
-    colour_key,
-    figure,
-    row_layout,
-    stacked_layout,
-    table_texts,
-)
+from seqviz.figures.labels import colour_key
+from seqviz.figures.tables import HTML_CELL_STYLES, HTML_TABLE_STYLE, table_texts
 from seqviz.figures.theme import FONT, GRID, TEXT
+from seqviz.figures.unvalidated import axis, figure, row_layout, stacked_layout
 
 ANIMATION_VALUE_BUDGET = 200_000
 BYTES_PER_VALUE = 5.3  # a float32 number written as base64 by Plotly
@@ -112,9 +105,8 @@ def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[lis
     at each unit, a state's colour and name on each bar (`_row_values` gives a row's heights).
 
     Two subplots instead of one per state, and one trace per row instead of one per state: a browser
-    draws every subplot and trace anew on every change of the step, and Plotly drew the six traces
-    in ~28 ms, the two in ~19 (Chromium, 20 draws each). Each row's title is its colour key, in
-    place of a legend (see plain.colour_key).
+    draws every subplot and trace anew on every change of the step, so fewer traces draw sooner. Each
+    row's title is its colour key, in place of a legend (see seqviz.figures.labels.colour_key).
     """
     rows = _bar_rows(list(states))
     titles = [_row_prefix(row) + colour_key(_row_key(row)) for row in rows]
@@ -325,7 +317,7 @@ def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], tables:
     its text (see `_grid_positions`).
 
     Text, not a Plotly table: a frame updates a text trace in place, where a table needs a full redraw
-    (in Chromium, ~120 ms a step against ~30 for the bars and the text)."""
+    at every step."""
     texts = [_grid_texts(table) for table in tables]  # per frame, column by column
     x, y, width, lines = _grid_positions(texts, n_rows=len(tables[0]) + 1)
     k = len(data) + 1

@@ -18,7 +18,8 @@ from seqviz.figures.gradients import (
     training_figure,
     training_heatmap_figure,
 )
-from seqviz.figures.plain import HTML_CELL_STYLES, decade_ticks, html_table, markdown_table, ordinal
+from seqviz.figures.labels import decade_ticks, ordinal
+from seqviz.figures.tables import HTML_CELL_STYLES, html_table, markdown_table
 from seqviz.gradients.flow import FlowConfig, FlowResult, KindFlow, PhaseConfig, PhaseResult, SpectrumResult, decay_fit
 from seqviz.gradients.training import TaskTrainConfig, TrainHistory
 
