@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import streamlit as st
 
+from seqviz.figures.cell import StepScrub
 from seqviz.ui.components import instant
 from seqviz.ui.components.scrubber import step_scrubber
 
@@ -191,8 +192,8 @@ def url_slider(label: str, min_value, max_value, key: str, default, container=st
     return _bound(container.slider, label, (min_value, max_value), key, parse, default, **kwargs)
 
 
-def url_step_scrubber(label: str, spec: dict, key: str, default: int = 0, help: str | None = None) -> int:
-    """The step slider of `spec` (a `seqviz.figures.cell.step_scrub` dict), drawn in the browser with the
+def url_step_scrubber(label: str, spec: StepScrub, key: str, default: int = 0, help: str | None = None) -> int:
+    """The step slider of `spec` (from `seqviz.figures.cell.step_scrub`), drawn in the browser with the
     chart it drives (seqviz.ui.components.scrubber), bound to `key` and to the URL like url_slider over 0 … T − 1."""
     last = spec["steps"] - 1
     _clamp_remembered(key, 0, last)
@@ -211,7 +212,7 @@ def url_instant_choice(label: str, options: Sequence, key: str, charts: Callable
 
     Returns the value and its chart, if it had one (else the page draws what the value asks for)."""
     default = options[0] if default is None else default
-    control = {"kind": "choice", "options": [[str(o), format_func(o)] for o in options]}
+    control = instant.ChoiceControl(kind="choice", options=[[str(o), format_func(o)] for o in options])
     return _url_instant(label, control, key, default, _in_options(options), charts, help,
                         lambda: url_segmented(label, options, key, default, format_func=format_func, help=help))
 
@@ -221,7 +222,7 @@ def url_instant_number(label: str, min_value: int, max_value: int, key: str, def
     """A whole number with − and + buttons (by `step`) drawn with the chart it drives (seqviz.ui.components.instant),
     bound to `key` and to the URL like url_number; `charts` and the result as in url_instant_choice."""
     _clamp_remembered(key, min_value, max_value)
-    control = {"kind": "number", "min": min_value, "max": max_value, "step": step}
+    control = instant.RangeControl(kind="number", min=min_value, max=max_value, step=step)
     return _url_instant(label, control, key, default, _bounded(int, min_value, max_value), charts, help,
                         lambda: url_number(label, min_value, max_value, key, default, step=step, help=help))
 
@@ -232,12 +233,12 @@ def url_instant_slider(label: str, min_value: int, max_value: int, key: str, def
     (seqviz.ui.components.instant), bound to `key` and to the URL like url_slider; `charts` and the result as in
     url_instant_choice."""
     _clamp_remembered(key, min_value, max_value)
-    control = {"kind": "slider", "min": min_value, "max": max_value, "step": step}
+    control = instant.RangeControl(kind="slider", min=min_value, max=max_value, step=step)
     return _url_instant(label, control, key, default, _bounded(int, min_value, max_value, step), charts, help,
                         lambda: url_slider(label, min_value, max_value, key, default, step=step, help=help))
 
 
-def _url_instant(label: str, control: dict, key: str, default, parse, charts, help, fallback) -> tuple:
+def _url_instant(label: str, control: instant.Control, key: str, default, parse, charts, help, fallback) -> tuple:
     """Seed `key` from the URL, draw the instant view of `control` with `charts(value)`, mirror it back;
     where plotly.js cannot be served, `fallback()` draws Streamlit's own widget and the value's chart."""
     if not instant.available():

@@ -6,6 +6,7 @@ import pytest
 from harness.apptest import app_test, html_table_cells, plotly_specs, step_scrubbers
 from seqviz.cell.inputs import InputSpec
 from seqviz.cell.run import CellConfig
+from seqviz.ui.components.scrubber import ScrubberData
 
 PAGE = "pages/inside_the_cell.py"
 
@@ -81,6 +82,7 @@ def test_default_view_shows_lstm_on_a_sine_with_the_chosen_step_view_only(defaul
     assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == ["order", "params"]
     assert title(at, "params").startswith("Parameters for I=1, H=16, L=1")
     bars = scrubber(at)  # the bars at step t, drawn in the browser with their step slider
+    assert set(bars) == ScrubberData.__required_keys__  # the payload is a ScrubberData, nothing more
     assert (bars["label"], bars["steps"], bars["t"]) == ("Current step t", 100, 0)
     states, gates = [(panel["prefix"], dict(panel["key"])) for panel in bars["panels"]]
     assert states[0] == "states: " and gates[0] == "gates (0 to 1): "  # each row's title is its colour key

@@ -76,6 +76,8 @@ def test_a_choice_is_sent_with_its_options_labels_and_views_and_follows_the_url(
     at.run()
     assert not at.exception and at.session_state["seen"][0] == "sort"
     (sent,) = instant_views(at)
+    assert set(sent) == instant.InstantData.__required_keys__  # the payload is an InstantData, nothing more
+    assert set(sent["charts"]["sort"]) == instant.ChartPayload.__required_keys__
     assert sent["control"] == {"kind": "choice", "options": [["reverse", "Reverse"], ["sort", "Sort"], ["dates", "Dates"]]}
     assert sent["value"] == "sort" and sorted(sent["charts"]) == ["reverse", "sort"]  # dates: no view, waits for the server
     assert instant_charts(at)[0]["caption"] == "sort caption" and at.session_state["seen"][1].caption == "sort caption"

@@ -22,6 +22,7 @@ import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import plotly
 import plotly.io as pio
@@ -47,6 +48,57 @@ class Chart:
     figure: object
     caption: str = ""
     warning: str = ""
+
+
+class ChartPayload(TypedDict):
+    """A Chart as instant.js draws it (its typedef ChartPayload)."""
+
+    id: str  # changes with the content: an unchanged chart is not drawn again
+    figure: str  # the Plotly figure as JSON text
+    caption: str
+    warning: str
+
+
+class ChoiceControl(TypedDict):
+    """One option always selected, as a row of buttons (instant.js: ChoiceControl)."""
+
+    kind: Literal["choice"]
+    options: list[list[str]]  # [value text, label] of each option
+
+
+class RangeControl(TypedDict):
+    """A whole number in [min, max]: with − and + buttons by `step` ("number") or on a slider over the
+    grid min, min + step, … ("slider") (instant.js: RangeControl)."""
+
+    kind: Literal["number", "slider"]
+    min: int
+    max: int
+    step: int
+
+
+Control = ChoiceControl | RangeControl
+
+
+class InstantData(TypedDict):
+    """What instant.js is sent (its typedef InstantData)."""
+
+    label: str
+    help: str | None
+    control: Control
+    control_id: str  # changes with label, control and help: the control is built again
+    seq: str  # the sequence number of `value` (seqviz.ui.components.sync)
+    value: str | int  # the value to show: an option's text, or a number
+    current: str  # the session's value as text, which the rest of the page follows
+    charts: dict[str, ChartPayload] | None  # value text → its chart; None: the control alone
+    plotly: str  # the URL of plotly.js
+
+
+class Pick(TypedDict):
+    """What instant.js reports as its state "pick" (its typedef Pick): the value picked, and the sequence
+    number the browser held when it was picked."""
+
+    value: str | int
+    seq: str
 
 
 @lru_cache(maxsize=1)
@@ -77,14 +129,14 @@ def plotly_url() -> str:
     return "/" + "/".join(part for part in (base, "app/static", _staged_plotly()) if part)
 
 
-def chart_payload(chart: Chart) -> dict:
+def chart_payload(chart: Chart) -> ChartPayload:
     """A chart as instant.js draws it: the figure as JSON text, an id that changes with its content."""
     figure = pio.to_json(chart.figure, validate=False)
     digest = hashlib.blake2b("\0".join((figure, chart.caption, chart.warning)).encode(), digest_size=8).hexdigest()
-    return {"id": digest, "figure": figure, "caption": chart.caption, "warning": chart.warning}
+    return ChartPayload(id=digest, figure=figure, caption=chart.caption, warning=chart.warning)
 
 
-def within_budget(payloads: dict, current: str) -> dict:
+def within_budget(payloads: dict[str, ChartPayload], current: str) -> dict[str, ChartPayload]:
     """`payloads` (value text → chart_payload) with those other than `current`'s dropped past CHART_BYTE_BUDGET."""
     kept = {current: payloads[current]} if current in payloads else {}
     size = sum(len(p["figure"]) for p in kept.values())
@@ -94,23 +146,20 @@ def within_budget(payloads: dict, current: str) -> dict:
     return kept
 
 
-def instant_view(label: str, control: dict, key: str, charts: dict | None, parse, help: str | None = None) -> None:
-    """Draw the control `control` (instant.js: {"kind": "choice", "options": [[text, label], …]}, or
-    {"kind": "number" or "slider", "min", "max", "step"}) at st.session_state[key], with `charts`
-    (value → Chart; None: the control alone), under the widget key `{key}{WIDGET_SUFFIX}`. `parse` turns
-    the value the browser reports into the session's (raising ValueError for one it must not take)
-    before the next run."""
+def instant_view(label: str, control: Control, key: str, charts: dict | None, parse, help: str | None = None) -> None:
+    """Draw `control` at st.session_state[key], with `charts` (value → Chart; None: the control alone),
+    under the widget key `{key}{WIDGET_SUFFIX}`. `parse` turns the value the browser reports into the
+    session's (raising ValueError for one it must not take) before the next run."""
     widget = f"{key}{WIDGET_SUFFIX}"
     seq, value = value_to_send(key)  # the session's value, or the one the browser moved to itself
     current = str(st.session_state[key])
     payloads = None if charts is None else within_budget(
         {str(v): chart_payload(chart) for v, chart in charts.items()}, current)
     control_id = hashlib.blake2b(json.dumps([label, control, help]).encode(), digest_size=8).hexdigest()
-    _COMPONENT(key=widget, data={"label": label, "help": help, "control": control, "control_id": control_id,
-                                 "seq": seq, "value": str(value) if control["kind"] == "choice" else value,
-                                 "current": current,  # the session's, which the page follows
-                                 "charts": payloads, "plotly": plotly_url()},
-               on_pick_change=lambda: _take_pick(key, widget, parse))
+    data = InstantData(label=label, help=help, control=control, control_id=control_id, seq=seq,
+                       value=str(value) if control["kind"] == "choice" else value, current=current,
+                       charts=payloads, plotly=plotly_url())
+    _COMPONENT(key=widget, data=data, on_pick_change=lambda: _take_pick(key, widget, parse))
 
 
 def show_on_server(chart: Chart | None) -> None:
@@ -124,7 +173,7 @@ def show_on_server(chart: Chart | None) -> None:
 
 
 def _take_pick(key: str, widget: str, parse) -> None:
-    """The on-change callback: the value the browser reported (state "pick": {"value", "seq"}) becomes the
+    """The on-change callback: the value the browser reported (state "pick", a Pick) becomes the
     session's, if `parse` takes it."""
     reported = st.session_state[widget].get("pick")
     try:

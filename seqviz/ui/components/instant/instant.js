@@ -10,10 +10,52 @@
 //
 // Streamlit's client bundles its own Plotly, not as a global, so plotly.js is loaded once per page
 // from the app's static files (data.plotly, staged there by instant.py).
+/**
+ * What the server sends (InstantData in seqviz/ui/components/instant/__init__.py).
+ * @typedef {Object} InstantData
+ * @property {string} label
+ * @property {?string} help
+ * @property {ChoiceControl | RangeControl} control
+ * @property {string} control_id  changes with label, control and help: the control is built again
+ * @property {string} seq  the sequence number of `value` (seqviz/ui/components/sync.py)
+ * @property {string | number} value  the value to show: an option's text, or a number
+ * @property {string} current  the session's value as text, which the rest of the page follows
+ * @property {?Object<string, ChartPayload>} charts  value text → its chart; null: the control alone
+ * @property {string} plotly  the URL of plotly.js
+ */
+/**
+ * A chart as the server sends it (ChartPayload).
+ * @typedef {Object} ChartPayload
+ * @property {string} id  changes with the content: an unchanged chart is not drawn again
+ * @property {string} figure  the Plotly figure as JSON text
+ * @property {string} caption
+ * @property {string} warning
+ */
+/**
+ * One option always selected, as a row of buttons (ChoiceControl).
+ * @typedef {Object} ChoiceControl
+ * @property {"choice"} kind
+ * @property {Array<Array<string>>} options  [value text, label] of each option
+ */
+/**
+ * A whole number in [min, max], with − and + buttons by `step` or on a slider (RangeControl).
+ * @typedef {Object} RangeControl
+ * @property {"number" | "slider"} kind
+ * @property {number} min
+ * @property {number} max
+ * @property {number} step
+ */
+/**
+ * What this reports as its state "pick" (Pick).
+ * @typedef {Object} Pick
+ * @property {string | number} value
+ * @property {string} seq  the sequence number the page held when the value was picked
+ */
 const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
 const onScreen = new Map();  // component key → {seq, value}: what this page shows, kept while it stays loaded
 let plotlyLoad = null;  // the promise of window.Plotly
 
+/** @param {{data: InstantData, key: string, parentElement: HTMLElement, setStateValue: function(string, Pick): void}} args */
 export default function ({ data, key, parentElement, setStateValue }) {
   let instance = parentElement.seqvizInstant;
   if (!instance || instance.controlId !== data.control_id) {

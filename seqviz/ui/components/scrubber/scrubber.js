@@ -6,6 +6,66 @@
 // The server sends t with a sequence number "seq" (of its session) that it changes only when it
 // moves t itself (a URL from Back or Forward, another tab's slider, a bound that moved); otherwise
 // the step this page shows wins, so a rerun answering an older change never pulls the slider back.
+/**
+ * What the server sends (ScrubberData in seqviz/ui/components/scrubber/__init__.py, the StepScrub of
+ * seqviz/figures/cell.py with the slider's label, help and step).
+ * @typedef {Object} ScrubberData
+ * @property {string} id  a hash of the bars and numbers: a new id builds the scrubber again
+ * @property {number} steps  T
+ * @property {string} title  the chart's title is title + t + suffix[t]
+ * @property {Array<string>} suffix
+ * @property {string} note  under the title ("" for none)
+ * @property {Array<number>} units  the units drawn
+ * @property {?Array<number>} ticks  the unit axis's ticks, or null for evenly spaced ones
+ * @property {Array<number>} x_range
+ * @property {string} x_title
+ * @property {Array<ScrubPanel>} panels
+ * @property {?ScrubTable} table
+ * @property {ScrubStyle} style
+ * @property {ScrubTheme} theme
+ * @property {string} label
+ * @property {?string} help
+ * @property {string} seq  the sequence number of `t` (seqviz/ui/components/sync.py)
+ * @property {number} t  the step to show
+ */
+/**
+ * One row of bars at every step (ScrubPanel).
+ * @typedef {Object} ScrubPanel
+ * @property {string} prefix  the row's title before its colour key
+ * @property {Array<Array<string>>} key  [title, colour] of each state in the row
+ * @property {Array<string>} names  each bar's state title
+ * @property {Array<string>} colours  each bar's colour
+ * @property {Array<number>} x  each bar's centre on the unit axis
+ * @property {number} width  every bar's width
+ * @property {Array<number>} range  the row's y range
+ * @property {string} values  base64 little-endian float32 (T, bars): each step's heights
+ */
+/**
+ * The step's numbers at every step (ScrubTable).
+ * @typedef {Object} ScrubTable
+ * @property {Array<boolean>} numeric  per column: right-aligned numbers
+ * @property {Array<Array<Array<string>>>} cells  per step: its header row, then its rows
+ */
+/**
+ * The table's inline styles (ScrubStyle).
+ * @typedef {Object} ScrubStyle
+ * @property {string} table
+ * @property {string} cell
+ * @property {string} numeric
+ */
+/**
+ * Colours and font of seqviz's Plotly template (ScrubTheme).
+ * @typedef {Object} ScrubTheme
+ * @property {string} text
+ * @property {string} grid
+ * @property {string} font
+ */
+/**
+ * What this reports as its state "t" (StepReport).
+ * @typedef {Object} StepReport
+ * @property {number} t
+ * @property {string} seq  the sequence number the page held when the step was set
+ */
 const SVG = "http://www.w3.org/2000/svg";
 const TITLE_PX = 56;  // the title and its note
 const PANEL_TITLE_PX = 22;
@@ -18,6 +78,7 @@ const Y_TICKS = 5;
 const MIN_WIDTH_PX = 200;
 const onScreen = new Map();  // component key → {seq, t}: the step this page shows, kept while the page stays loaded
 
+/** @param {{data: ScrubberData, key: string, parentElement: HTMLElement, setStateValue: function(string, StepReport): void}} args */
 export default function ({ data, key, parentElement, setStateValue }) {
   let instance = parentElement.seqvizScrubber;
   if (!instance || instance.id !== data.id) {
