@@ -83,8 +83,8 @@ def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
                              help="Feed h̃_{t−1} into the next decoder step (Luong-style decoders only).")
         hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=ModelConfig.hidden_size,
                                container=c3)
-        steps = url_number("Training updates", 10, MAX_TRAINING_STEPS, key="attn_steps", default=Seq2SeqConfig.steps, step=100,
-                           container=c3)
+        steps = url_number("Training updates", 10, MAX_TRAINING_STEPS, key="attn_steps", default=Seq2SeqConfig.steps,
+                           step=100, container=c3)
         teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=Seq2SeqConfig.teacher_forcing,
                              step=0.05, container=c4,
                              help="Probability that a decoder step reads the true previous token (else its own).")
@@ -225,8 +225,8 @@ def alignment_view(config: Seq2SeqConfig, device: str) -> None:
         alignments = [align(m, source, width) for m in models]
     for alignment in alignments:
         mark = "correct" if alignment.correct else "wrong"
-        st.markdown(f"**{alignment.attention}** → {inline_code(alignment.output)}, {mark} (target `{alignment.target}`, "
-                    f"log p = {alignment.log_prob:.2f})")
+        st.markdown(f"**{alignment.attention}** → {inline_code(alignment.output)}, {mark} "
+                    f"(target `{alignment.target}`, log p = {alignment.log_prob:.2f})")
     plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
 
 
@@ -234,8 +234,8 @@ def bottleneck_view(config: Seq2SeqConfig, device: str) -> None:
     c1, c2, c3 = st.columns(3)
     attention = url_selectbox("Attention (vs none)", ATTENTIONS[1:], key="attn_sweep_attention",
                               default=SweepConfig.attention, container=c1)
-    steps = url_number("Updates per model", 10, MAX_TRAINING_STEPS, key="attn_sweep_steps", default=SweepConfig.steps, step=100,
-                       container=c2)
+    steps = url_number("Updates per model", 10, MAX_TRAINING_STEPS, key="attn_sweep_steps", default=SweepConfig.steps,
+                       step=100, container=c2)
     longest = url_slider("Longest length", 10, MAX_LENGTH, key="attn_sweep_max", default=max(SweepConfig.lengths),
                          step=SWEEP_LENGTH_STEP, container=c3)
     sweep = SweepConfig(attention=attention, cell=config.model.cell, hidden_size=config.model.hidden_size,
@@ -283,7 +283,8 @@ def exposure_view(config: Seq2SeqConfig, device: str) -> None:
     st.caption(f"Exact accuracy: teacher-forced {result.teacher_forced_exact:.1%}, "
                f"free-running {result.free_running_exact:.1%} ({sources}).")
     source, target, forced, free = result.example
-    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced {inline_code(forced)}; free-running {inline_code(free)}")
+    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced {inline_code(forced)}; "
+                f"free-running {inline_code(free)}")
     plotly_chart(exposure_figure(result), key="attn_exposure")
 
 

@@ -107,8 +107,8 @@ def model_controls(seed: int, device: str) -> dict:
                            horizontal=True, container=c4)
         init = url_selectbox("Initialisation", INITS, key="grad_init", default=FlowConfig.init, container=c1,
                              help="default: PyTorch's U(−1/√H, 1/√H); normal: N(0, 1/H) rescaled to spectral radius ρ.")
-        rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho", default=FlowConfig.spectral_radius,
-                         step=0.05, container=c2, disabled=init != "normal")
+        rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho",
+                         default=FlowConfig.spectral_radius, step=0.05, container=c2, disabled=init != "normal")
         scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.01, 10.0, key="grad_scale",
                            default=FlowConfig.input_scale, container=c3)
         loss = url_radio("Loss on", ("last", "all"), key="grad_loss", default=FlowConfig.loss, horizontal=True,
@@ -253,8 +253,9 @@ def phase_view(seed: int) -> None:
     wall = time.perf_counter() - start
     plotly_chart(phase_figure(results))
     computed = sum(r.seconds for r in results)
-    cache_note = (f"computed in {computed:.2f} s when first asked for, shown now from the cache" if wall < 0.5 * computed
-                  else f"computed in {computed:.2f} s")
+    cache_note = f"computed in {computed:.2f} s"
+    if wall < 0.5 * computed:
+        cache_note += " when first asked for, shown now from the cache"
     st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, on the CPU in "
                f"float64, input scale {scale:g}: {cache_note}.")
 
@@ -273,8 +274,8 @@ def train_controls(seed: int, device: str) -> TaskTrainConfig:
                         default=TaskTrainConfig.spectral_radius is not None, container=c3)
     rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,
                      disabled=not rho_on)
-    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default=TaskTrainConfig.clip, horizontal=True, container=c3,
-                     format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
+    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default=TaskTrainConfig.clip, horizontal=True,
+                     container=c3, format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
     threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=TaskTrainConfig.clip_threshold,
                            container=c3, disabled=clip == "off")
     truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=TaskTrainConfig.truncation,
@@ -284,9 +285,10 @@ def train_controls(seed: int, device: str) -> TaskTrainConfig:
     lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=TaskTrainConfig.learning_rate, format="%.5f",
                     container=c4)
     batch = url_slider("Batch size", 8, 128, key="grad_batch", default=TaskTrainConfig.batch_size, container=c1)
-    updates = url_number("Updates", 10, 2000, key="grad_updates", default=TaskTrainConfig.updates, step=10, container=c2)
-    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=TaskTrainConfig.heatmap_every,
-                       container=c4)
+    updates = url_number("Updates", 10, 2000, key="grad_updates", default=TaskTrainConfig.updates, step=10,
+                         container=c2)
+    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every",
+                       default=TaskTrainConfig.heatmap_every, container=c4)
     return TaskTrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
                        spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
                        truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,
@@ -321,7 +323,8 @@ def training_view(seed: int, device: str) -> None:
             st.session_state["grad_current"] = same[-1]
             st.info(f"Same settings as {same[-1]}: showing it ({REPEATS[config.device == 'cpu']}).")
         else:
-            history = LIVE.run(lambda on_progress: train_on_task(config, on_progress), training_report, stop_container=stop)
+            history = LIVE.run(lambda on_progress: train_on_task(config, on_progress), training_report,
+                               stop_container=stop)
             st.session_state["grad_current"] = keep_run(history)
     current = RUNS.entries().get(st.session_state.get("grad_current"))
     if current is not None:

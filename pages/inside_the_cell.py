@@ -122,7 +122,8 @@ def input_controls(container, seed: int) -> InputSpec:
 
 
 def text_controls() -> dict:
-    typed = url_text("Text (one character per step)", key="cell_text", default=InputSpec.text, max_chars=MAX_SEQUENCE_LENGTH)
+    typed = url_text("Text (one character per step)", key="cell_text", default=InputSpec.text,
+                     max_chars=MAX_SEQUENCE_LENGTH)
     encoding = url_radio("Encoding", ENCODINGS, key="cell_encoding", default=InputSpec.encoding, horizontal=True,
                          format_func={"onehot": "one-hot", "embedding": "fixed random embedding"}.__getitem__)
     embed_dim = InputSpec.embed_dim
@@ -279,7 +280,8 @@ def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
                                file_name="inside_the_cell_trace.csv", mime="text/csv", on_click="ignore",
                                key="cell_csv_out")
         else:
-            st.caption(f"The CSV would exceed {EXPORT_CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds every number.")
+            st.caption(f"The CSV would exceed {EXPORT_CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds "
+                       "every number.")
         for name, (title, figure) in figures.items():
             download_figure(figure, name, title)
 

@@ -123,7 +123,8 @@ def kernel_chart(result, config: SSMConfig, tab: str) -> Chart:
     radius = radius_text(result.max_abs_eig_A_bar)
     if tab == KERNELS:
         title = f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"
-        return Chart(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)], title),
+        channels = [f"channel {c} (random C)" for c in range(config.channels)]
+        return Chart(figures.kernel_figure(result.K, channels, title),
                      f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the view '{EIGENVALUES}' shows "
                      "every eigenvalue).")
     return Chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt),
@@ -227,7 +228,8 @@ def lengths_text(lengths: tuple[int, ...]) -> str:
     return ", ".join(map(str, lengths))
 
 
-def compare_report(config: CompareConfig, kind: str, length: int, step: int, steps: int, loss: float) -> LiveReport | None:
+def compare_report(config: CompareConfig, kind: str, length: int, step: int, steps: int,
+                   loss: float) -> LiveReport | None:
     if step % 10 and step != steps - 1:
         return None
     return LiveReport(config.fraction_done(kind, length, step),
@@ -240,8 +242,8 @@ def compare_on_a_task(seed: int) -> None:
     steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=CompareConfig.steps, step=20,
                        container=c2,
                        help="Budget of a live run (“Train now”); the saved run states its own budget below the charts.")
-    lengths = url_selectbox("Lengths", LENGTH_CHOICES, key="ssm_cmp_lengths", default=lengths_text(CompareConfig.lengths),
-                            container=c3)
+    lengths = url_selectbox("Lengths", LENGTH_CHOICES, key="ssm_cmp_lengths",
+                            default=lengths_text(CompareConfig.lengths), container=c3)
     config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")), seed=seed)
     if st.button("Train now (live)", help="Trains all three models at every length with this budget."):
         COMPARISONS.put(config, COMPARE_LIVE.run(lambda on_progress: compare(config, on_progress)[0],

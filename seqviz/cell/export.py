@@ -58,7 +58,8 @@ def trace_csv_bytes(tr: Trace, sequence: InputSequence) -> bytes:
     """
     estimate = csv_size_estimate(tr, sequence)
     if estimate > EXPORT_CSV_MAX_BYTES:
-        raise ValueError(f"the CSV would be about {estimate / 1024**2:,.0f} MB (over {EXPORT_CSV_MAX_BYTES / 1024**2:.0f} MB); "
+        raise ValueError(f"the CSV would be about {estimate / 1024**2:,.0f} MB "
+                         f"(over {EXPORT_CSV_MAX_BYTES / 1024**2:.0f} MB); "
                          "download the NPZ instead, or reduce the sequence length, hidden size or layers")
     columns = {"t": np.arange(tr.steps), "label": list(sequence.step_labels)}
     columns.update({f"x_{name}": sequence.x[:, k] for k, name in enumerate(sequence.feature_names)})

@@ -93,7 +93,8 @@ def _sequence(x, step_labels, feature_names, description) -> InputSequence:
 
 def _check_steps(steps: int) -> None:
     if isinstance(steps, bool) or not isinstance(steps, int) or not MIN_SEQUENCE_LENGTH <= steps <= MAX_SEQUENCE_LENGTH:
-        raise ValueError(f"sequence length must be an integer from {MIN_SEQUENCE_LENGTH} to {MAX_SEQUENCE_LENGTH}; got {steps!r}")
+        raise ValueError(f"sequence length must be an integer from {MIN_SEQUENCE_LENGTH} to {MAX_SEQUENCE_LENGTH}; "
+                         f"got {steps!r}")
 
 
 def _time_labels(steps: int) -> tuple[str, ...]:
@@ -194,7 +195,8 @@ def parse_csv(data: bytes, name: str = "the file") -> InputSequence:
     """
     if len(data) > UPLOAD_MAX_BYTES:
         raise ValueError(f"{name} is {len(data) / 1024**2:.1f} MB; CSV uploads are limited to "
-                         f"{UPLOAD_MAX_BYTES / 1024**2:.0f} MB ({MAX_SEQUENCE_LENGTH} rows × {MAX_FEATURES} columns at most)")
+                         f"{UPLOAD_MAX_BYTES / 1024**2:.0f} MB ({MAX_SEQUENCE_LENGTH} rows × {MAX_FEATURES} columns "
+                         "at most)")
     table = _read_cells(data, name)
     header, body = _split_header(table)
     if body.empty:

@@ -28,7 +28,8 @@ from seqviz.core.devices import exact_fp32
 from seqviz.core.models import GATE_BLOCKS, GATE_NAMES, INITS, build_model
 from seqviz.core.tracing import Trace, trace
 
-CELL_VARIANTS = {"rnn-tanh": ("rnn", "tanh"), "rnn-relu": ("rnn", "relu"), "lstm": ("lstm", "tanh"), "gru": ("gru", "tanh")}
+CELL_VARIANTS = {"rnn-tanh": ("rnn", "tanh"), "rnn-relu": ("rnn", "relu"), "lstm": ("lstm", "tanh"),
+                 "gru": ("gru", "tanh")}  # the page's choice of cell → (kind, nonlinearity)
 MAX_HIDDEN, MAX_LAYERS = 256, 3
 
 

@@ -280,8 +280,9 @@ def _scrub_panel(states: dict[str, np.ndarray], row: list[str], units: np.ndarra
     x, width = _bar_positions(units, len(row))
     heights = _f32(np.concatenate([states[name][:, units] for name in row], axis=1))  # (T, bars)
     return ScrubPanel(prefix=_row_prefix(row), key=[list(entry) for entry in _row_key(row)],
-                      names=[STATE_TITLES[n] for n in row for _ in units], colours=[COLORS[n] for n in row for _ in units],
-                      x=x.tolist(), width=width, range=_row_range(states, row),
+                      names=[STATE_TITLES[n] for n in row for _ in units],
+                      colours=[COLORS[n] for n in row for _ in units], x=x.tolist(), width=width,
+                      range=_row_range(states, row),
                       values=base64.b64encode(heights.astype("<f4").tobytes()).decode("ascii"))
 
 

@@ -194,7 +194,8 @@ def url_slider(label: str, min_value, max_value, key: str, default, container=st
 
 def url_step_scrubber(label: str, spec: StepScrub, key: str, default: int = 0, help: str | None = None) -> int:
     """The step slider of `spec` (from `seqviz.figures.cell.step_scrub`), drawn in the browser with the
-    chart it drives (seqviz.ui.components.scrubber), bound to `key` and to the URL like url_slider over 0 … T − 1."""
+    chart it drives (seqviz.ui.components.scrubber), bound to `key` and to the URL like url_slider over
+    0 … T − 1."""
     last = spec["steps"] - 1
     _clamp_remembered(key, 0, last)
     _from_url(key, _bounded(int, 0, last), default)
@@ -218,7 +219,8 @@ def url_instant_choice(label: str, options: Sequence, key: str, charts: Callable
 
 
 def url_instant_number(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
-                       charts: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.Chart | None]:
+                       charts: Callable[[int], dict] | None,
+                       help: str | None = None) -> tuple[int, instant.Chart | None]:
     """A whole number with − and + buttons (by `step`) drawn with the chart it drives (seqviz.ui.components.instant),
     bound to `key` and to the URL like url_number; `charts` and the result as in url_instant_choice."""
     _clamp_remembered(key, min_value, max_value)
@@ -228,7 +230,8 @@ def url_instant_number(label: str, min_value: int, max_value: int, key: str, def
 
 
 def url_instant_slider(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
-                       charts: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.Chart | None]:
+                       charts: Callable[[int], dict] | None,
+                       help: str | None = None) -> tuple[int, instant.Chart | None]:
     """A whole-number slider over min_value, min_value + step, … max_value drawn with the chart it drives
     (seqviz.ui.components.instant), bound to `key` and to the URL like url_slider; `charts` and the result as in
     url_instant_choice."""

@@ -3,7 +3,6 @@
 The policy under test (seqviz.core.devices): float32 in IEEE precision, TF32 off, deterministic cuDNN
 kernels. A trace on the GPU must agree with the CPU's to the tolerances the README promises.
 """
-import copy
 import itertools
 import warnings
 from pathlib import Path

@@ -96,7 +96,8 @@ def test_the_controls_start_at_the_configs_defaults(default_page):
     at = default_page
     assert at.selectbox(key="cell_source").value == InputSpec.source
     assert at.selectbox(key="cell_kind").value == CellConfig.cell
-    assert at.slider(key="cell_hidden").value == CellConfig.hidden_size and at.slider(key="cell_T").value == InputSpec.steps
+    assert at.slider(key="cell_hidden").value == CellConfig.hidden_size
+    assert at.slider(key="cell_T").value == InputSpec.steps
 
 
 @pytest.mark.parametrize("name", list(VIEWS))

@@ -79,7 +79,7 @@ def test_a_choice_is_sent_with_its_options_labels_and_views_and_follows_the_url(
     assert set(sent) == instant.InstantData.__required_keys__  # the payload is an InstantData, nothing more
     assert set(sent["charts"]["sort"]) == instant.ChartPayload.__required_keys__
     assert sent["control"] == {"kind": "choice", "options": [["reverse", "Reverse"], ["sort", "Sort"], ["dates", "Dates"]]}
-    assert sent["value"] == "sort" and sorted(sent["charts"]) == ["reverse", "sort"]  # dates: no view, waits for the server
+    assert sent["value"] == "sort" and sorted(sent["charts"]) == ["reverse", "sort"]  # dates: no chart, waits
     assert instant_charts(at)[0]["caption"] == "sort caption" and at.session_state["seen"][1].caption == "sort caption"
     assert sent["plotly"].startswith("/app/static/plotly-")
     at.session_state["task"] = "dates"

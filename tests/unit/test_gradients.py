@@ -124,7 +124,8 @@ def test_float32_underflow_is_flagged_where_float32_gradients_reach_zero_and_nev
 
 
 def test_seed_004_float64_rnn_gradient_at_x0_is_tiny_but_nonzero():
-    rnn = gradient_through_time(FlowConfig(**{**HANDBOOK_EXPERIMENT.__dict__, "dtype": "float64"}), kinds=("rnn",)).kinds["rnn"]
+    in_float64 = FlowConfig(**{**HANDBOOK_EXPERIMENT.__dict__, "dtype": "float64"})
+    rnn = gradient_through_time(in_float64, kinds=("rnn",)).kinds["rnn"]
     assert 0 < rnn.grad_input_norm[0] < 1e-20
     assert not rnn.underflow.any()
 

@@ -206,7 +206,8 @@ def tiny_trained():
 
 
 def untrained(config: Seq2SeqConfig) -> TrainedModel:
-    return TrainedModel(config, build_seq2seq(config).eval(), {"step": [], "loss": [], "accuracy": [], "seconds": []}, 0.0)
+    history = {"step": [], "loss": [], "accuracy": [], "seconds": []}
+    return TrainedModel(config, build_seq2seq(config).eval(), history, 0.0)
 
 
 def test_training_lowers_the_loss_and_records_history(tiny_trained):

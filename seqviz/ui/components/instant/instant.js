@@ -55,7 +55,10 @@ const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
 const onScreen = new Map();  // component key → {seq, value}: what this page shows, kept while it stays loaded
 let plotlyLoad = null;  // the promise of window.Plotly
 
-/** @param {{data: InstantData, key: string, parentElement: HTMLElement, setStateValue: function(string, Pick): void}} args */
+/**
+ * @param {{data: InstantData, key: string, parentElement: HTMLElement,
+ *          setStateValue: function(string, Pick): void}} args
+ */
 export default function ({ data, key, parentElement, setStateValue }) {
   let instance = parentElement.seqvizInstant;
   if (!instance || instance.controlId !== data.control_id) {

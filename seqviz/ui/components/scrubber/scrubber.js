@@ -78,7 +78,10 @@ const Y_TICKS = 5;
 const MIN_WIDTH_PX = 200;
 const onScreen = new Map();  // component key → {seq, t}: the step this page shows, kept while the page stays loaded
 
-/** @param {{data: ScrubberData, key: string, parentElement: HTMLElement, setStateValue: function(string, StepReport): void}} args */
+/**
+ * @param {{data: ScrubberData, key: string, parentElement: HTMLElement,
+ *          setStateValue: function(string, StepReport): void}} args
+ */
 export default function ({ data, key, parentElement, setStateValue }) {
   let instance = parentElement.seqvizScrubber;
   if (!instance || instance.id !== data.id) {
@@ -92,7 +95,7 @@ export default function ({ data, key, parentElement, setStateValue }) {
   };
   show(clamp(memory && memory.seq === data.seq ? memory.t : data.t, 0, data.steps - 1));
   const onInput = () => show(Number(instance.input.value));
-  const onChange = () => setStateValue("t", { t: Number(instance.input.value), seq: data.seq });  // seqviz/ui/components/sync.py
+  const onChange = () => setStateValue("t", { t: Number(instance.input.value), seq: data.seq });  // see sync.py
   instance.input.addEventListener("input", onInput);
   instance.input.addEventListener("change", onChange);
   return () => {
