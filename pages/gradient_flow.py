@@ -64,11 +64,13 @@ CLIPPING_IN_TRAINING = "Clipping in training"
 COMPARE_RUNS = "Compare runs"
 VIEWS = (GRADIENT_THROUGH_TIME, JACOBIAN_SPECTRUM, WHO_TEACHES_WHOM, PHASE_DIAGRAM, CLIPPING_IN_TRAINING, COMPARE_RUNS)
 EQUATIONS = {  # the views computed from the model controls and T: what each one measures
-    GRADIENT_THROUGH_TIME: stacked([r"\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
-                       r"J_{t+1}=\frac{\partial s_{t+1}}{\partial s_t}",
-                       r"s_t=h_t\ (\text{RNN, GRU}),\ (h_t,c_t)\ (\text{LSTM}),\quad \delta_t=\frac{dL}{dh_t}",
-                       r"\log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}"]),
-    JACOBIAN_SPECTRUM: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}",
+    GRADIENT_THROUGH_TIME: stacked([
+        r"\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
+        r"J_{t+1}=\frac{\partial s_{t+1}}{\partial s_t}",
+        r"s_t=h_t\ (\text{RNN, GRU}),\ (h_t,c_t)\ (\text{LSTM}),\quad \delta_t=\frac{dL}{dh_t}",
+        r"\log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}"]),
+    JACOBIAN_SPECTRUM: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad "
+                       r"J_t=\frac{\partial s_t}{\partial s_{t-1}}",
     WHO_TEACHES_WHOM: r"G_{t,s}=\Big\lVert\frac{dL_t}{dh_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
 }
 CURVES, FIT = "Curves", "Fit per model (λ, M, zeros)"  # the tabs of the gradient through time
@@ -290,9 +292,9 @@ def train_controls(seed: int, device: str) -> TaskTrainConfig:
     every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every",
                        default=TaskTrainConfig.heatmap_every, container=c4)
     return TaskTrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
-                       spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
-                       truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,
-                       updates=updates, heatmap_every=every, seed=seed, device=device)
+                           spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
+                           truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,
+                           updates=updates, heatmap_every=every, seed=seed, device=device)
 
 
 def keep_run(history) -> str:

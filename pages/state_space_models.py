@@ -128,9 +128,9 @@ def kernel_chart(result, config: SSMConfig, tab: str) -> Chart:
                      f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the view '{EIGENVALUES}' shows "
                      "every eigenvalue).")
     return Chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt),
-                f"max |λ(Ā)| = {radius}. Move the slider under the right plot to see Ā's eigenvalues travel as Δ "
-                f"changes: small Δ keeps them near 1 (long memory), large Δ {large_step_limit(config.method)} "
-                f"({config.method}).")
+                 f"max |λ(Ā)| = {radius}. Move the slider under the right plot to see Ā's eigenvalues travel as Δ "
+                 f"changes: small Δ keeps them near 1 (long memory), large Δ {large_step_limit(config.method)} "
+                 f"({config.method}).")
 
 
 def legs_convergence() -> None:

@@ -207,7 +207,8 @@ def _nan_message(history: TrainHistory, update: int, loss: float, raw: float) ->
             f"{clipping}. The curves are kept up to that update.")
 
 
-def train_on_task(config: TaskTrainConfig, on_progress: Callable[[TrainHistory], bool] | None = None) -> TrainHistory:
+def train_on_task(config: TaskTrainConfig,
+                  on_progress: Callable[[TrainHistory], bool] | None = None) -> TrainHistory:
     """Train `config.updates` updates on fresh seeded batches; same config → same curves.
 
     `on_progress(history)` is called after every update; returning False stops the run.

@@ -115,7 +115,7 @@ class SweepConfig:
         model = ModelConfig(cell=self.cell, attention=attention, hidden_size=self.hidden_size)
         task = TaskSpec("reverse", min(3, self.lengths[0]), self.lengths[-1])
         return Seq2SeqConfig(task=task, model=model, steps=self.steps, batch_size=self.batch_size,
-                           eval_size=self.eval_size, eval_every=max(self.steps // 10, 1), seed=self.seed)
+                             eval_size=self.eval_size, eval_every=max(self.steps // 10, 1), seed=self.seed)
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,7 @@ def update(model: Seq2Seq, optimizer: torch.optim.Optimizer, batch: Batch, confi
 
 
 def train_seq2seq(config: Seq2SeqConfig, device: str | torch.device = "cpu",
-          callback: Callable[[Progress], bool] | None = None) -> TrainedModel:
+                  callback: Callable[[Progress], bool] | None = None) -> TrainedModel:
     """Train a model for `config.steps` updates; `callback` after each evaluation may return False to stop."""
     with single_threaded(), exact_fp32(device):
         return _train(config, device, callback)

@@ -197,7 +197,7 @@ def test_input_feeding_is_refused_for_decoders_without_it():
 # ---- training, checkpoints, experiments -----------------------------------------------------------
 
 TINY = Seq2SeqConfig(task=TaskSpec("reverse", 3, 4), model=ModelConfig(hidden_size=16, embed_size=8), steps=40,
-                   eval_every=10, eval_size=32)
+                     eval_every=10, eval_size=32)
 
 
 @pytest.fixture(scope="module")

@@ -104,7 +104,7 @@ def test_profile_leaves_the_model_without_gradients():
 
 def tiny(**changes) -> TaskTrainConfig:
     return TaskTrainConfig(**{**dict(task="adding", length=20, hidden_size=8, batch_size=8, updates=15,
-                                 heatmap_every=5), **changes})
+                                     heatmap_every=5), **changes})
 
 
 def test_same_seed_gives_the_same_curves_and_another_seed_does_not():
@@ -142,7 +142,7 @@ def test_no_clipping_with_rho_3_ends_in_nan_and_says_where():
 
 def test_exploding_sgd_run_keeps_its_finite_curve_up_to_the_nan():
     history = train_on_task(tiny(clip="off", init="normal", spectral_radius=3.0, optimizer="sgd", learning_rate=10.0,
-                         length=100, updates=50))
+                                 length=100, updates=50))
     assert history.status == "nan" and history.updates_done > 2
     assert all(math.isfinite(v) for v in history.loss[:-1])
     assert f"update {history.updates_done - 1}" in history.message
@@ -162,8 +162,8 @@ def test_bad_clip_names_the_accepted_ones():
 def test_a_run_label_names_the_core_settings_and_every_changed_one():
     assert run_label(TaskTrainConfig()) == "RNN adding T=50, clip norm 1"
     label = run_label(TaskTrainConfig(kind="lstm", task="copy", clip="off", optimizer="sgd", learning_rate=0.01,
-                                  spectral_radius=1.5, truncation=5))
+                                      spectral_radius=1.5, truncation=5))
     assert label == "LSTM copy T=50, clip off, ρ=1.5, TBPTT k=5, sgd, lr=0.01"
     settings = [TaskTrainConfig(learning_rate=lr) for lr in (1e-3, 2e-3)] + [TaskTrainConfig(optimizer="sgd"),
-                                                                       TaskTrainConfig(spectral_radius=1.0)]
+                                                                           TaskTrainConfig(spectral_radius=1.0)]
     assert len({run_label(c) for c in settings}) == len(settings)
