@@ -163,7 +163,7 @@ def training_report(config: Seq2SeqConfig, progress) -> LiveReport:
     accuracy = progress.history["accuracy"][-1]
     return LiveReport(progress.step / progress.steps,
                       f"update {progress.step}/{progress.steps}, accuracy {accuracy:.1%}",
-                      (training_figure(progress.history),), snapshot=snapshot(config, progress))
+                      lambda: (training_figure(progress.history),), snapshot=snapshot(config, progress))
 
 
 def model_for(config: Seq2SeqConfig, device: str, key: str) -> TrainedModel | None:

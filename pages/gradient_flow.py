@@ -336,7 +336,7 @@ def training_view(seed: int, device: str) -> None:
 def training_report(history) -> LiveReport:
     done, updates = history.updates_done, history.config.updates
     return LiveReport(done / updates, f"Update {done} of {updates}",
-                      (training_figure(history), training_heatmap_figure(history)), snapshot=history)
+                      lambda: (training_figure(history), training_heatmap_figure(history)), snapshot=history)
 
 
 def show_run(name: str, history) -> None:

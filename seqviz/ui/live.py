@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 import streamlit as st
 
@@ -23,12 +23,13 @@ REDRAW_S = 1.0  # live charts are redrawn at most this often: each redraw sends 
 
 @dataclass(frozen=True)
 class LiveReport:
-    """What one progress report shows: the bar's fraction done and text, the charts to redraw (none:
-    those on screen stay), and the snapshot a Stop keeps (None: nothing)."""
+    """What one progress report shows: the bar's fraction done and text, a function giving the live
+    charts (called only when they are redrawn; None: no charts), and the snapshot a Stop keeps (None:
+    nothing)."""
 
     fraction: float
     text: str
-    figures: tuple = ()
+    figures: Callable[[], Sequence] | None = None
     snapshot: object = None
 
 
@@ -61,9 +62,9 @@ class LiveTraining:
             if self.slot is not None:
                 st.session_state[self.slot] = update.snapshot
             bar.progress(min(update.fraction, 1.0), text=update.text)
-            if update.figures and time.perf_counter() - drawn_at >= REDRAW_S:
+            if update.figures is not None and time.perf_counter() - drawn_at >= REDRAW_S:
                 with charts.container():
-                    for k, figure in enumerate(update.figures):
+                    for k, figure in enumerate(update.figures()):
                         plotly_chart(figure, key=f"{self.stop_key}_chart_{reports}_{k}")
                 drawn_at = time.perf_counter()
             return True
