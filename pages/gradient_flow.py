@@ -3,7 +3,6 @@ import math
 import time
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
 from seqviz.core.devices import computed_on
@@ -35,7 +34,7 @@ from seqviz.gradients.flow import (
     radius_grid,
 )
 from seqviz.gradients.tasks import TASKS
-from seqviz.gradients.training import OPTIMIZERS, TaskTrainConfig, history_rows, run_label, train_on_task
+from seqviz.gradients.training import OPTIMIZERS, TaskTrainConfig, histories_csv, run_label, train_on_task
 from seqviz.ui.cache import cached_data
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import Chart
@@ -367,8 +366,7 @@ def compare_view() -> None:
     chosen = {name: runs[name] for name in names}
     if chosen:
         plotly_chart(compare_figure(chosen))
-        table = pd.DataFrame([row for name, h in chosen.items() for row in history_rows(name, h)])
-        st.download_button("Download histories (CSV)", table.to_csv(index=False), file_name="gradient_flow_runs.csv",
+        st.download_button("Download histories (CSV)", histories_csv(chosen), file_name="gradient_flow_runs.csv",
                            mime="text/csv", key="grad_csv")
     if st.button("Clear runs", key="grad_clear"):
         runs.clear()

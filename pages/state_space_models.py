@@ -214,7 +214,7 @@ def selection(seed: int) -> None:
     plotly_chart(figures.delta_figure(result.chars, result.delta))
     channel = url_selectbox("Hidden-attention channel", ("mean",) + tuple(range(result.alpha.shape[0])),
                             key="ssm_sel_channel")
-    alpha = result.alpha.mean(0) if channel == "mean" else result.alpha[channel]
+    alpha = result.hidden_attention(None if channel == "mean" else channel)
     left, right = st.columns(2)
     plotly_chart(figures.hidden_attention_figure(alpha, result.chars,
                                                  "mean over channels" if channel == "mean" else f"channel {channel}"),

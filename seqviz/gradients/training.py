@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -268,3 +269,9 @@ def history_rows(name: str, history: TrainHistory) -> list[dict]:
     return [{"run": name, "update": u, "loss": history.loss[u], "raw_norm": history.raw_norm[u],
              "clipped_norm": history.clipped_norm[u], "clipped": history.clipped[u]}
             for u in range(history.updates_done)]
+
+
+def histories_csv(runs: dict[str, TrainHistory]) -> str:
+    """The `history_rows` of every run (name → history), one after the other, as CSV text with a header."""
+    rows = [row for name, history in runs.items() for row in history_rows(name, history)]
+    return pd.DataFrame(rows).to_csv(index=False)

@@ -250,6 +250,10 @@ class SelectionResult:
     input_gate: np.ndarray      # (H, l) LSTM input gate
     predictions: dict[str, str]  # model kind -> predicted characters at every position
 
+    def hidden_attention(self, channel: int | None = None) -> np.ndarray:
+        """(l, l) α[t, s] of `channel`, or its mean over the channels (None)."""
+        return self.alpha.mean(0) if channel is None else self.alpha[channel]
+
 
 MAX_SELECTION_LENGTH = 128
 

@@ -116,6 +116,13 @@ def test_inspect_selection_shapes_and_attention_matches_the_state_path():
         ssm_lab.inspect_selection("." * 200, models["mamba"], models["lstm"])
 
 
+def test_hidden_attention_is_one_channels_or_the_mean_over_channels():
+    models = build_models(16, 8, 0)
+    result = ssm_lab.inspect_selection("..a..b.??", models["mamba"], models["lstm"])
+    np.testing.assert_array_equal(result.hidden_attention(3), result.alpha[3])
+    np.testing.assert_allclose(result.hidden_attention(), result.alpha.sum(0) / result.alpha.shape[0])
+
+
 def test_accuracy_figure_draws_the_paper_reference_lines():
     fig = figures.accuracy_figure({"mamba": {16: 0.9, 32: 0.8}, "s4d": {16: 0.3, 32: 0.2}}, {"mamba": 1, "s4d": 2},
                                   {"paper: S4, no gate ≈ 18 %": 18.0})

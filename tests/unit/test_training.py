@@ -13,6 +13,7 @@ from seqviz.gradients.training import (
     TaskTrainConfig,
     build_task_model,
     hidden_gradient_profile,
+    histories_csv,
     history_rows,
     run_label,
     train_on_task,
@@ -152,6 +153,14 @@ def test_history_rows_are_one_per_update():
     history = train_on_task(tiny(updates=3))
     rows = history_rows("a", history)
     assert [r["update"] for r in rows] == [0, 1, 2] and rows[1]["loss"] == history.loss[1]
+
+
+def test_histories_csv_holds_every_update_of_every_run_under_its_name():
+    first, second = train_on_task(tiny(updates=2)), train_on_task(tiny(updates=3))
+    lines = histories_csv({"first": first, "second": second}).splitlines()
+    assert lines[0] == "run,update,loss,raw_norm,clipped_norm,clipped"
+    assert [line.split(",")[:2] for line in lines[1:]] == [["first", "0"], ["first", "1"], ["second", "0"],
+                                                           ["second", "1"], ["second", "2"]]
 
 
 def test_bad_clip_names_the_accepted_ones():
