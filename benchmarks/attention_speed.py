@@ -17,16 +17,16 @@ import torch
 from seqviz.seq2seq.attention import ATTENTIONS
 from seqviz.seq2seq.model import ModelConfig
 from seqviz.seq2seq.tasks import random_batch
-from seqviz.seq2seq.training import TrainConfig, build, update
+from seqviz.seq2seq.training import Seq2SeqConfig, build_seq2seq, update
 
 
-def configs() -> list[TrainConfig]:
-    out = [TrainConfig(model=ModelConfig(attention=a)) for a in ATTENTIONS]
-    out += [TrainConfig(model=ModelConfig(attention=a, input_feeding=True)) for a in ATTENTIONS[2:]]
+def configs() -> list[Seq2SeqConfig]:
+    out = [Seq2SeqConfig(model=ModelConfig(attention=a)) for a in ATTENTIONS]
+    out += [Seq2SeqConfig(model=ModelConfig(attention=a, input_feeding=True)) for a in ATTENTIONS[2:]]
     return out
 
 
-def label(config: TrainConfig) -> str:
+def label(config: Seq2SeqConfig) -> str:
     return config.model.attention + (" +feed" if config.model.input_feeding else "")
 
 
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads or 1)
-    runs = {label(c): (c, build(c)) for c in configs()}
+    runs = {label(c): (c, build_seq2seq(c)) for c in configs()}
     optimizers = {name: torch.optim.Adam(model.parameters()) for name, (_, model) in runs.items()}
     batches = [random_batch(configs()[0].task, 64, random.Random(i)) for i in range(args.updates)]
     best = {name: float("inf") for name in runs}

@@ -30,31 +30,31 @@ def _components(at: AppTest, name: str) -> list[dict]:
 
 def step_scrubbers(at: AppTest) -> list[dict]:
     """What each step scrubber (seqviz.ui.components.scrubber) of an AppTest run was sent: its step_scrub spec with
-    its label, help, and the step it is told to show ("t") with that step's sequence number ("seq")."""
+    its label, help, and the step it is sent to show ("t") with that step's sequence number ("seq")."""
     return _components(at, "seqviz_step_scrubber")
 
 
 def instant_views(at: AppTest) -> list[dict]:
     """What each instant view (seqviz.ui.components.instant) of an AppTest run was sent: label, control, the value
-    it is told to show with its sequence number ("seq"), and its views (value text → figure JSON text,
+    it is sent to show with its sequence number ("seq"), and its charts (value text → figure JSON text,
     caption, warning; None for a control alone)."""
     return _components(at, "seqviz_instant_view")
 
 
-def instant_shown(at: AppTest) -> list[dict]:
-    """The view each instant view shows for the value it was told (figure parsed), where it was sent one."""
-    shown = [(data["views"] or {}).get(str(data["value"])) for data in instant_views(at)]
-    return [{**view, "figure": json.loads(view["figure"])} for view in shown if view is not None]
+def instant_charts(at: AppTest) -> list[dict]:
+    """The chart each instant view draws for the value it was sent (figure parsed), where it was sent one."""
+    on_screen = [(data["charts"] or {}).get(str(data["value"])) for data in instant_views(at)]
+    return [{**chart, "figure": json.loads(chart["figure"])} for chart in on_screen if chart is not None]
 
 
 def page_figures(at: AppTest) -> list[dict]:
-    """Every figure a visitor sees: the instant views' shown figures, then Streamlit's Plotly charts."""
-    return [view["figure"] for view in instant_shown(at)] + plotly_specs(at)
+    """Every figure a visitor sees: the instant views' figures on screen, then Streamlit's Plotly charts."""
+    return [chart["figure"] for chart in instant_charts(at)] + plotly_specs(at)
 
 
 def page_captions(at: AppTest) -> str:
     """The text of every caption, the instant views' included, in one string."""
-    return " ".join([c.value for c in at.caption] + [view["caption"] for view in instant_shown(at)])
+    return " ".join([c.value for c in at.caption] + [chart["caption"] for chart in instant_charts(at)])
 
 
 def table_cells(markdown: str) -> list[list[str]]:

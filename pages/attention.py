@@ -1,8 +1,7 @@
 """Attention: why an encoder–decoder RNN forgets long inputs, and how attention fixes it."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from functools import partial
 
 import streamlit as st
 
@@ -10,22 +9,31 @@ from seqviz.core.devices import device_label
 from seqviz.figures.attention import alignment_figure, bottleneck_figure, exposure_figure, training_figure
 from seqviz.figures.equations import decoder_equations, stacked
 from seqviz.seq2seq.attention import ATTENTIONS
-from seqviz.seq2seq.experiments import SweepConfig, SweepResult, align, bottleneck_sweep, exposure_bias
-from seqviz.seq2seq.model import CELLS, MAX_BEAM_WIDTH, ModelConfig
-from seqviz.seq2seq.tasks import MAX_DELAY, MAX_LENGTH, TASKS, task_spec, uses_lengths
+from seqviz.seq2seq.experiments import (
+    SWEEP_LENGTH_STEP,
+    SweepConfig,
+    align,
+    bottleneck_sweep,
+    exposure_bias,
+    sweep_lengths,
+)
+from seqviz.seq2seq.model import MAX_BEAM_WIDTH, SEQ2SEQ_CELLS, ModelConfig
+from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
+from seqviz.seq2seq.tasks import MAX_DELAY, MAX_LENGTH, TASKS, TaskSpec, task_spec, uses_lengths
 from seqviz.seq2seq.training import (
-    MAX_STEPS,
-    TrainConfig,
+    MAX_TRAINING_STEPS,
+    Seq2SeqConfig,
     TrainedModel,
-    load_checkpoint,
     snapshot,
-    train,
+    train_seq2seq,
     with_attention,
 )
 from seqviz.ui.cache import cached_resource
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.instant import View
+from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
+from seqviz.ui.live import LiveReport, LiveTraining
+from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_instant_choice, url_number, url_radio, url_selectbox, url_slider, url_text, url_toggle
 
@@ -37,52 +45,48 @@ ORDER = 30
 MAIN_CONTROL = "Task"
 COSTLY_CONTROLS = {"Training updates": 20, "Updates per model": 10}
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
-VIEWS = ("Train", "Alignment", "Bottleneck", "Exposure bias")
+TRAIN, ALIGNMENT, BOTTLENECK, EXPOSURE_BIAS = "Train", "Alignment", "Bottleneck", "Exposure bias"
+VIEWS = (TRAIN, ALIGNMENT, BOTTLENECK, EXPOSURE_BIAS)
 EXAMPLES = {"reverse": "3141592653", "sort": "3141592653", "copy-delay": "3141592653", "dates": "23 Nov 2026"}
-SESSION_MODELS = "attn_models"
-MAX_SESSION_MODELS = 8
+MODELS = SessionStore("attn_models", capacity=8)  # Seq2SeqConfig → TrainedModel trained in this session
+SWEEPS = SessionStore("attn_sweeps", capacity=8)  # SweepConfig → SweepResult run in this session
+LIVE = LiveTraining(stop_key="attn_stop", slot="attn_live",
+                    stop_help="Stops training; the model as of the last evaluation is kept.")
+SWEEP_LIVE = LiveTraining(stop_key="attn_sweep_stop", stop_help="Stops the sweep; a sweep cut short is not kept.")
 FEEDING_UNAVAILABLE = {"none": "Input feeding passes on the attentional state h̃, which needs attention: "
                                "choose a Luong-style score (luong-*, scaled-dot).",
                        "bahdanau": "Bahdanau's decoder already reads its context in each step; input feeding "
                                    "belongs to Luong-style decoders (luong-*, scaled-dot)."}
-PENDING = "attn_train_pending"  # a TrainConfig to train in the next full run of the page (request_training)
-
-
-@cached_resource
-def shipped_models(device: str) -> dict:
-    """Config → model for every checkpoint in assets/attention (written by scripts/make_checkpoints.py)."""
-    models = {}
-    for path in sorted(ASSETS.glob("*.pt")):
-        trained = load_checkpoint(path, device)
-        models[trained.config] = trained
-    return models
-
-
-@cached_resource
-def shipped_sweep() -> SweepResult | None:
-    path = ASSETS / "bottleneck.json"
-    return SweepResult.from_dict(json.loads(path.read_text())) if path.exists() else None
+cached_shipped_models = cached_resource(shipped_models)
+cached_shipped_sweep = cached_resource(shipped_sweep)
+PENDING = "attn_train_pending"  # a Seq2SeqConfig to train in the next full run of the page (request_training)
 
 
 def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
-    """Architecture and training widgets → the task's (shortest, longest, delay) and the other TrainConfig
+    """Architecture and training widgets → the task's (shortest, longest, delay) and the other Seq2SeqConfig
     fields (`task_view` draws the task itself, above the view)."""
     with st.expander("Task, model and training", expanded=True):
         c1, c2, c3, c4 = st.columns(4)
-        shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=3, container=c1)
-        longest = url_slider("Longest source", 1, MAX_LENGTH, key="attn_max_len", default=10, container=c1,
+        shortest = url_slider("Shortest source", 1, MAX_LENGTH, key="attn_min_len", default=TaskSpec.min_length,
+                              container=c1)
+        longest = url_slider("Longest source", 1, MAX_LENGTH, key="attn_max_len", default=TaskSpec.max_length,
+                             container=c1,
                              help="Training draws source lengths uniformly from shortest..longest (not for dates).")
-        delay = url_slider("Delay (copy-delay)", 0, MAX_DELAY, key="attn_delay", default=2, container=c1)
-        cell = url_selectbox("Cell", CELLS, key="attn_cell", container=c2)
-        attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default="bahdanau", container=c2)
-        bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", container=c2)
-        feeding = url_toggle("Luong input feeding", key="attn_feed", container=c2,
+        delay = url_slider("Delay (copy-delay)", 0, MAX_DELAY, key="attn_delay", default=TaskSpec.delay, container=c1)
+        cell = url_selectbox("Cell", SEQ2SEQ_CELLS, key="attn_cell", default=ModelConfig.cell, container=c2)
+        attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default=ModelConfig.attention,
+                                  container=c2)
+        bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", default=ModelConfig.bidirectional,
+                                   container=c2)
+        feeding = url_toggle("Luong input feeding", key="attn_feed", default=ModelConfig.input_feeding, container=c2,
                              unavailable=FEEDING_UNAVAILABLE.get(attention),
                              help="Feed h̃_{t−1} into the next decoder step (Luong-style decoders only).")
-        hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=64, container=c3)
-        steps = url_number("Training updates", 10, MAX_STEPS, key="attn_steps", default=1000, step=100, container=c3)
-        teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=1.0, step=0.05, container=c4,
+        hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=ModelConfig.hidden_size,
+                               container=c3)
+        steps = url_number("Training updates", 10, MAX_TRAINING_STEPS, key="attn_steps", default=Seq2SeqConfig.steps,
+                           step=100, container=c3)
+        teacher = url_slider("Teacher forcing ratio", 0.0, 1.0, key="attn_tf", default=Seq2SeqConfig.teacher_forcing,
+                             step=0.05, container=c4,
                              help="Probability that a decoder step reads the true previous token (else its own).")
     with explain_errors("Settings: "):
         model = ModelConfig(cell=cell, attention=attention, bidirectional=bidirectional,
@@ -99,23 +103,23 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
     the Train view the task is drawn in the browser with the training curves of every task's model
     (seqviz.ui.components.instant), so a click shows the curves before the server has heard of it.
     """
-    curves = (lambda _: training_curves(lengths, training, device)) if view == "Train" else None
-    task, shown = url_instant_choice("Task", TASKS, key="attn_task", views=curves)
+    curves = (lambda _: training_charts(lengths, training, device)) if view == TRAIN else None
+    task, chart = url_instant_choice(MAIN_CONTROL, TASKS, key="attn_task", default=TaskSpec.name, charts=curves)
     shortest, longest, _ = lengths
     if shortest > longest and uses_lengths(task):
         st.error(f"Shortest source ({shortest}) is longer than Longest source ({longest}): lower the first "
                  "or raise the second (under Task, model and training).")
         return
     with explain_errors("Settings: "):
-        config = TrainConfig(task=task_spec(task, *lengths), **training)
-    if view == "Train":
-        train_view(config, device, shown)
+        config = Seq2SeqConfig(task=task_spec(task, *lengths), **training)
+    if view == TRAIN:
+        train_view(config, device, chart)
     else:
-        views = {"Alignment": alignment_view, "Bottleneck": bottleneck_view, "Exposure bias": exposure_view}
+        views = {ALIGNMENT: alignment_view, BOTTLENECK: bottleneck_view, EXPOSURE_BIAS: exposure_view}
         views[view](config, device)
 
 
-def training_curves(lengths: tuple[int, int, int], training: dict, device: str) -> dict[str, View]:
+def training_charts(lengths: tuple[int, int, int], training: dict, device: str) -> dict[str, Chart]:
     """Task → the training curves and origin of its model under these settings, for every task whose
     model is known (shipped or trained in this session) and whose settings are valid."""
     shortest, longest, _ = lengths
@@ -124,59 +128,45 @@ def training_curves(lengths: tuple[int, int, int], training: dict, device: str) 
         if shortest > longest and uses_lengths(task):
             continue
         try:
-            config = TrainConfig(task=task_spec(task, *lengths), **training)
+            config = Seq2SeqConfig(task=task_spec(task, *lengths), **training)
         except (ValueError, TypeError):  # the page says why when that task is chosen
             continue
         trained = known_model(config, device)
         if trained is not None:
-            curves[task] = View(training_figure(trained.history, "training curves"), describe(trained, device))
+            curves[task] = Chart(training_figure(trained.history, "training curves"), describe(trained, device))
     return curves
 
 
-def known_model(config: TrainConfig, device: str) -> TrainedModel | None:
+def known_model(config: Seq2SeqConfig, device: str) -> TrainedModel | None:
     """The session's model for `config` (moved to `device` if it was on another), else a shipped one."""
-    store = st.session_state.get(SESSION_MODELS, {})
+    store = MODELS.entries()
     trained = store.get(config)
     if trained is not None and trained.device != device:
         trained = store[config] = trained.moved_to(device)
-    return trained or shipped_models(device).get(config)
+    return trained or cached_shipped_models(device).get(config)
 
 
-def remember(trained: TrainedModel) -> None:
-    store = st.session_state.setdefault(SESSION_MODELS, {})
-    store[trained.config] = trained
-    while len(store) > MAX_SESSION_MODELS:
-        store.pop(next(iter(store)))
-
-
-def request_training(config: TrainConfig) -> None:
+def request_training(config: Seq2SeqConfig) -> None:
     """Have the next full run of the page train `config` (above the task fragment): a click on Stop
     interrupts a full run, where Streamlit queued a rerun of the fragment behind the training in it."""
     st.session_state[PENDING] = config
     st.rerun(scope="app")
 
 
-def train_live(config: TrainConfig, device: str) -> TrainedModel:
-    """Train with a progress bar and live curves; a Stop click reruns the page and keeps the last snapshot."""
-    stop = st.empty()
-    stop.button("Stop", key="attn_stop", help="Stops training; the model as of the last evaluation is kept.")
-    bar, chart = st.progress(0.0, text="Training…"), st.empty()
-
-    def report(progress) -> bool:
-        remember(snapshot(config, progress))
-        bar.progress(progress.step / progress.steps,
-                     text=f"update {progress.step}/{progress.steps}, accuracy {progress.history['accuracy'][-1]:.1%}")
-        plotly_chart(training_figure(progress.history), chart, key=f"attn_live_{progress.step}")
-        return True
-
-    trained = train(config, device, report)
-    remember(trained)
-    for placeholder in (stop, bar, chart):
-        placeholder.empty()
-    return trained
+def train_live(config: Seq2SeqConfig, device: str) -> None:
+    """Train `config` with a progress bar and live curves, and keep the model."""
+    MODELS.put(config, LIVE.run(lambda on_progress: train_seq2seq(config, device, on_progress),
+                                partial(training_report, config)))
 
 
-def model_for(config: TrainConfig, device: str, key: str) -> TrainedModel | None:
+def training_report(config: Seq2SeqConfig, progress) -> LiveReport:
+    accuracy = progress.history["accuracy"][-1]
+    return LiveReport(progress.step / progress.steps,
+                      f"update {progress.step}/{progress.steps}, accuracy {accuracy:.1%}",
+                      lambda: (training_figure(progress.history),), snapshot=snapshot(config, progress))
+
+
+def model_for(config: Seq2SeqConfig, device: str, key: str) -> TrainedModel | None:
     """The trained model for `config` (session or shipped), or a Train button that trains it now."""
     trained = known_model(config, device)
     if trained is not None:
@@ -189,7 +179,7 @@ def model_for(config: TrainConfig, device: str, key: str) -> TrainedModel | None
 
 
 def describe(trained: TrainedModel, device: str) -> str:
-    shipped = shipped_models(device).get(trained.config) is trained
+    shipped = cached_shipped_models(device).get(trained.config) is trained
     origin = "shipped checkpoint (scripts/make_checkpoints.py)" if shipped else \
         f"trained in this session on {device_label(trained.trained_on)}"
     if not shipped and trained.trained_on != trained.device:
@@ -202,7 +192,7 @@ def describe(trained: TrainedModel, device: str) -> str:
             f"held-out exact-sequence accuracy {trained.accuracy:.1%}{when}")
 
 
-def train_view(config: TrainConfig, device: str, curves: View | None) -> None:
+def train_view(config: Seq2SeqConfig, device: str, curves: Chart | None) -> None:
     """Under the training curves (`curves`, drawn with the task, or None: no model yet), a Retrain button,
     or the Train button for a model not trained yet."""
     if curves is None:
@@ -213,12 +203,12 @@ def train_view(config: TrainConfig, device: str, curves: View | None) -> None:
     st.button("Retrain live", key="attn_retrain", help="Train this configuration again here, with a progress bar.")
 
 
-def shown(text: str) -> str:
+def inline_code(text: str) -> str:
     """Text as inline code, or "(nothing)" for an empty output, which would read as two backticks."""
     return f"`{text}`" if text else "*(nothing)*"
 
 
-def alignment_view(config: TrainConfig, device: str) -> None:
+def alignment_view(config: Seq2SeqConfig, device: str) -> None:
     c1, c2, c3 = st.columns([3, 1, 2])
     source = url_text("Input", f"attn_input_{config.task.name.replace('-', '_')}", EXAMPLES[config.task.name],
                       container=c1, help="Type your own source; only the task's characters are accepted.")
@@ -235,29 +225,29 @@ def alignment_view(config: TrainConfig, device: str) -> None:
         alignments = [align(m, source, width) for m in models]
     for alignment in alignments:
         mark = "correct" if alignment.correct else "wrong"
-        st.markdown(f"**{alignment.attention}** → {shown(alignment.output)}, {mark} (target `{alignment.target}`, "
-                    f"log p = {alignment.log_prob:.2f})")
+        st.markdown(f"**{alignment.attention}** → {inline_code(alignment.output)}, {mark} "
+                    f"(target `{alignment.target}`, log p = {alignment.log_prob:.2f})")
     plotly_chart(alignment_figure(alignments, [a.attention for a in alignments]), key="attn_alignment")
 
 
-def bottleneck_view(config: TrainConfig, device: str) -> None:
+def bottleneck_view(config: Seq2SeqConfig, device: str) -> None:
     c1, c2, c3 = st.columns(3)
-    attention = url_selectbox("Attention (vs none)", ATTENTIONS[1:], key="attn_sweep_attention", container=c1)
-    steps = url_number("Updates per model", 10, MAX_STEPS, key="attn_sweep_steps", default=1500, step=100, container=c2)
-    longest = url_slider("Longest length", 10, MAX_LENGTH, key="attn_sweep_max", default=40, step=5, container=c3)
+    attention = url_selectbox("Attention (vs none)", ATTENTIONS[1:], key="attn_sweep_attention",
+                              default=SweepConfig.attention, container=c1)
+    steps = url_number("Updates per model", 10, MAX_TRAINING_STEPS, key="attn_sweep_steps", default=SweepConfig.steps,
+                       step=100, container=c2)
+    longest = url_slider("Longest length", 10, MAX_LENGTH, key="attn_sweep_max", default=max(SweepConfig.lengths),
+                         step=SWEEP_LENGTH_STEP, container=c3)
     sweep = SweepConfig(attention=attention, cell=config.model.cell, hidden_size=config.model.hidden_size,
-                        lengths=tuple(range(5, longest + 1, 5)), steps=int(steps), seed=config.seed)
+                        lengths=sweep_lengths(longest), steps=int(steps), seed=config.seed)
     st.caption(f"Two reversal models, one without attention and one with {attention}, trained for the same "
                f"{sweep.steps} updates on lengths 3–{longest}, then tested on {sweep.eval_size} fresh sources per length.")
-    results = st.session_state.setdefault("attn_sweeps", {})
-    shipped = shipped_sweep()
-    result = results.get(sweep) or (shipped if shipped is not None and shipped.config == sweep else None)
+    shipped = cached_shipped_sweep()
+    result = SWEEPS.entries().get(sweep) or (shipped if shipped is not None and shipped.config == sweep else None)
     if st.button("Run the sweep live" if result is None else "Re-run the sweep live", key="attn_sweep_run"):
-        bar = st.progress(0.0, text="Training…")
         with explain_errors("Sweep: "):
-            result = bottleneck_sweep(sweep, device, lambda name, f: bar.progress(f, text=f"training {name}: {f:.0%}"))
-        results[sweep] = result
-        bar.empty()
+            result = SWEEP_LIVE.run(lambda on_progress: bottleneck_sweep(sweep, device, on_progress), sweep_report)
+        SWEEPS.put(sweep, result)
     if result is None:
         st.info("No cached sweep for these settings: press the button (about two trainings of this budget).")
         return
@@ -265,11 +255,15 @@ def bottleneck_view(config: TrainConfig, device: str) -> None:
     plotly_chart(bottleneck_figure(result, length), key="attn_bottleneck")
 
 
+def sweep_report(name: str, fraction: float) -> LiveReport:
+    return LiveReport(fraction, f"training {name}: {fraction:.0%}")
+
+
 def url_select_length(lengths: list[int]) -> int:
     return url_selectbox("Per-position accuracy at length", lengths, key="attn_sweep_len", default=lengths[-1])
 
 
-def exposure_view(config: TrainConfig, device: str) -> None:
+def exposure_view(config: Seq2SeqConfig, device: str) -> None:
     trained = model_for(config, device, key="attn_train_exposure")
     if trained is None:
         return
@@ -289,16 +283,19 @@ def exposure_view(config: TrainConfig, device: str) -> None:
     st.caption(f"Exact accuracy: teacher-forced {result.teacher_forced_exact:.1%}, "
                f"free-running {result.free_running_exact:.1%} ({sources}).")
     source, target, forced, free = result.example
-    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced {shown(forced)}; free-running {shown(free)}")
+    st.markdown(f"Example `{source}` → target `{target}`; teacher-forced {inline_code(forced)}; "
+                f"free-running {inline_code(free)}")
     plotly_chart(exposure_figure(result), key="attn_exposure")
 
 
 st.title(TITLE)
 settings = shared_settings()
 view = url_radio("View", VIEWS, key="attn_view", horizontal=True)
-if view == "Train":
+if view == TRAIN:
     st.latex(r"\mathcal{L} = -\frac{1}{N}\sum_{b,t} \log p(y_t^{(b)} \mid y_{<t}^{(b)}, x^{(b)})")
 lengths, training = model_controls(settings.seed)
+if (stopped := LIVE.interrupted()) is not None:
+    MODELS.put(stopped.config, stopped)
 if (pending := st.session_state.pop(PENDING, None)) is not None:
     with explain_errors("Training: "):
         train_live(pending, settings.device)

@@ -3,8 +3,6 @@ import math
 import time
 from dataclasses import replace
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from seqviz.core.devices import computed_on
@@ -22,26 +20,31 @@ from seqviz.figures.gradients import (
 )
 from seqviz.gradients.clipping import CLIP_MODES
 from seqviz.gradients.flow import (
+    HANDBOOK_EXPERIMENT,
     ITEMISED_MAX_STEPS,
     KINDS,
-    SEED_004,
     FlowConfig,
     PhaseConfig,
     gradient_through_time,
+    is_handbook_experiment,
     itemised_gradients,
     jacobian_spectrum,
+    length_grid,
     phase_sweep,
+    radius_grid,
 )
 from seqviz.gradients.tasks import TASKS
-from seqviz.gradients.training import OPTIMIZERS, TrainConfig, history_rows, run_label, train
+from seqviz.gradients.training import OPTIMIZERS, TaskTrainConfig, histories_csv, run_label, train_on_task
 from seqviz.ui.cache import cached_data
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.instant import View
+from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
-from seqviz.ui.prefetch import prefetch_neighbours, views_around
+from seqviz.ui.live import LiveReport, LiveTraining
+from seqviz.ui.prefetch import ValueGrid, charts_around, prefetch_neighbours
+from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_toggle, url_views
+from seqviz.ui.state import url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_tab, url_toggle
 
 TITLE = "Gradient flow"
 ICON = ":material/trending_down:"
@@ -52,58 +55,69 @@ MAIN_CONTROL = "Sequence length T"
 COSTLY_CONTROLS = {"Sequence length T": 120, "Hidden size H": 32, "Layers L": 2, "Updates": 20, "Longest T": 100,
                    "Number of radii ρ in [0.1, 3]": 8, "Batch size": 16, "Task length T": 40}
 
-VIEWS = ("Gradient through time", "Jacobian spectrum", "Who teaches whom", "Phase diagram",
-         "Clipping in training", "Compare runs")
-EQUATIONS = {  # the views computed from the model controls: what each one measures
-    VIEWS[0]: stacked([r"\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
-                       r"J_{t+1}=\frac{\partial s_{t+1}}{\partial s_t}",
-                       r"s_t=h_t\ (\text{RNN, GRU}),\ (h_t,c_t)\ (\text{LSTM}),\quad \delta_t=\frac{dL}{dh_t}",
-                       r"\log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}"]),
-    VIEWS[1]: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad J_t=\frac{\partial s_t}{\partial s_{t-1}}",
-    VIEWS[2]: r"G_{t,s}=\Big\lVert\frac{dL_t}{dh_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
+GRADIENT_THROUGH_TIME = "Gradient through time"
+JACOBIAN_SPECTRUM = "Jacobian spectrum"
+WHO_TEACHES_WHOM = "Who teaches whom"
+PHASE_DIAGRAM = "Phase diagram"
+CLIPPING_IN_TRAINING = "Clipping in training"
+COMPARE_RUNS = "Compare runs"
+VIEWS = (GRADIENT_THROUGH_TIME, JACOBIAN_SPECTRUM, WHO_TEACHES_WHOM, PHASE_DIAGRAM, CLIPPING_IN_TRAINING, COMPARE_RUNS)
+EQUATIONS = {  # the views computed from the model controls and T: what each one measures
+    GRADIENT_THROUGH_TIME: stacked([
+        r"\frac{dL}{ds_t}=\frac{\partial L}{\partial s_t}+J_{t+1}^{\top}\frac{dL}{ds_{t+1}},\quad "
+        r"J_{t+1}=\frac{\partial s_{t+1}}{\partial s_t}",
+        r"s_t=h_t\ (\text{RNN, GRU}),\ (h_t,c_t)\ (\text{LSTM}),\quad \delta_t=\frac{dL}{dh_t}",
+        r"\log_{10}\lVert\delta_t\rVert\approx b+\lambda\,(T-1-t),\qquad M=\frac{6}{-\lambda}"]),
+    JACOBIAN_SPECTRUM: r"\frac{\partial s_{T-1}}{\partial s_s}=J_{T-1}J_{T-2}\cdots J_{s+1},\qquad "
+                       r"J_t=\frac{\partial s_t}{\partial s_{t-1}}",
+    WHO_TEACHES_WHOM: r"G_{t,s}=\Big\lVert\frac{dL_t}{dh_s}\Big\rVert,\quad s\le t,\qquad L_t=\sum_j y_{t,j}",
 }
-GRADIENT_VIEWS = ("Curves", "Fit per model (λ, M, zeros)")
-MAX_RUNS = 8
-cached_flow = cached_data(gradient_through_time)
-T_RANGE = (10, 5000, 10)  # Sequence length T: lowest, highest, step
-# Sequence length T's label, lowest, highest, key, default, step
-T_CONTROL = ("Sequence length T", T_RANGE[0], T_RANGE[1], "grad_T", 100, T_RANGE[2])
+CURVES, FIT = "Curves", "Fit per model (λ, M, zeros)"  # the tabs of the gradient through time
+RUNS = SessionStore("grad_runs", capacity=8)  # name → TrainHistory, for the 'Compare runs' view
+LIVE = LiveTraining(stop_key="grad_stop", slot="grad_live")
+T_GRID = ValueGrid(lowest=10, highest=5000, step=10)  # the values of Sequence length T
 UNDERFLOW = ("Some gradients are exactly 0 in float32: they underflowed, and the curves drop to the row marked 0 "
              "at the bottom of the chart. Switch Precision to float64 to see their true size.")
 REPEATS = {True: "training is seeded, so it would repeat exactly",
            False: "training is seeded and uses deterministic cuDNN kernels on the GPU, but PyTorch promises "
                   "bit-identical CUDA reruns only for the operations it lists as deterministic"}
+cached_flow = cached_data(gradient_through_time)
 cached_spectrum = cached_data(jacobian_spectrum)
 cached_itemised = cached_data(itemised_gradients)
 cached_phase = cached_data(phase_sweep)
 
 
-def load_seed_004() -> None:
+def load_handbook_experiment() -> None:
     """Set the controls to the handbook's experiment (called before the widgets are drawn)."""
-    s = SEED_004
+    s = HANDBOOK_EXPERIMENT
     st.session_state.update(grad_T=s.steps, grad_H=s.hidden_size, grad_layers=s.num_layers, grad_init=s.init,
                             grad_loss=s.loss, grad_dtype=s.dtype, grad_scale=s.input_scale,
-                            grad_fb_on=s.forget_bias is not None, grad_nonlin=s.nonlinearity, grad_view=VIEWS[0])
+                            grad_fb_on=s.forget_bias is not None, grad_nonlin=s.nonlinearity,
+                            grad_view=GRADIENT_THROUGH_TIME)
 
 
 def model_controls(seed: int, device: str) -> dict:
     """Every FlowConfig field but T (`flow_view` draws T, next to the view it drives)."""
     with st.expander("Model and input", expanded=True):
-        st.button("Preset: the handbook's step 0 vs step 99 (seed 004)", on_click=load_seed_004, key="grad_preset")
+        st.button("Preset: the handbook's step 0 vs step 99 (seed 004)", on_click=load_handbook_experiment,
+                  key="grad_preset")
         c1, c2, c3, c4 = st.columns(4)
-        hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=64, container=c2)
-        layers = url_slider("Layers L", 1, 3, key="grad_layers", default=1, container=c3)
-        nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", horizontal=True, container=c4)
-        init = url_selectbox("Initialisation", INITS, key="grad_init", default="default", container=c1,
+        hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=FlowConfig.hidden_size, container=c2)
+        layers = url_slider("Layers L", 1, 3, key="grad_layers", default=FlowConfig.num_layers, container=c3)
+        nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", default=FlowConfig.nonlinearity,
+                           horizontal=True, container=c4)
+        init = url_selectbox("Initialisation", INITS, key="grad_init", default=FlowConfig.init, container=c1,
                              help="default: PyTorch's U(−1/√H, 1/√H); normal: N(0, 1/H) rescaled to spectral radius ρ.")
-        rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho", default=1.0, step=0.05,
-                         container=c2, disabled=init != "normal")
-        scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.01, 10.0, key="grad_scale", default=1.0,
-                           container=c3)
-        loss = url_radio("Loss on", ("last", "all"), key="grad_loss", horizontal=True, container=c4,
-                         help="last: L = Σ_j y_{T−1,j}; all: the sum of that over every step.")
-        dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", horizontal=True, container=c1)
-        fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", container=c1)
+        rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho",
+                         default=FlowConfig.spectral_radius, step=0.05, container=c2, disabled=init != "normal")
+        scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.01, 10.0, key="grad_scale",
+                           default=FlowConfig.input_scale, container=c3)
+        loss = url_radio("Loss on", ("last", "all"), key="grad_loss", default=FlowConfig.loss, horizontal=True,
+                         container=c4, help="last: L = Σ_j y_{T−1,j}; all: the sum of that over every step.")
+        dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", default=FlowConfig.dtype,
+                          horizontal=True, container=c1)
+        fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", default=FlowConfig.forget_bias is not None,
+                           container=c1)
         forget_bias = url_slider("LSTM forget bias b_if + b_hf", -3.0, 5.0, key="grad_fb", default=1.0, step=0.5,
                                  container=c2, disabled=not fb_on)
     return dict(hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init, spectral_radius=rho,
@@ -120,17 +134,23 @@ def flow_view(view: str, fields: dict) -> None:
     Over the gradient curves, T is drawn in the browser with the curves of T and of the next T
     (seqviz.ui.components.instant), so a click on − or + shows them before the server has heard of it.
     """
-    if view != VIEWS[0]:
-        steps, _ = url_instant_number(*T_CONTROL, views=None)
+    if view != GRADIENT_THROUGH_TIME:
+        steps, _ = sequence_length(charts=None)
         with explain_errors():
-            {VIEWS[1]: spectrum_view, VIEWS[2]: itemised_view}[view](FlowConfig(steps=steps, **fields))
+            {JACOBIAN_SPECTRUM: spectrum_view, WHO_TEACHES_WHOM: itemised_view}[view](FlowConfig(steps=steps, **fields))
         return
     layer = layer_control(fields["num_layers"])
-    curves = url_views("Gradient view", GRADIENT_VIEWS, key="grad_tab") == GRADIENT_VIEWS[0]
-    views = (lambda steps: gradient_curves(fields, layer, steps)) if curves else None
-    steps, shown = url_instant_number(*T_CONTROL, views=views)
+    curves = url_tab("Gradient view", (CURVES, FIT), key="grad_tab") == CURVES
+    charts = (lambda steps: curve_charts(fields, layer, steps)) if curves else None
+    steps, chart = sequence_length(charts)
     with explain_errors():
-        gradient_view(FlowConfig(steps=steps, **fields), layer, shown)
+        gradient_view(FlowConfig(steps=steps, **fields), layer, chart)
+
+
+def sequence_length(charts) -> tuple[int, Chart | None]:
+    """Sequence length T, the page's main control, with the charts it drives (see url_instant_number)."""
+    return url_instant_number(MAIN_CONTROL, T_GRID.lowest, T_GRID.highest, key="grad_T", default=FlowConfig.steps,
+                              step=T_GRID.step, charts=charts)
 
 
 def layer_control(num_layers: int) -> int:
@@ -139,26 +159,21 @@ def layer_control(num_layers: int) -> int:
     return url_slider("Layer shown", 0, num_layers - 1, key="grad_layer", default=0)
 
 
-def gradient_curves(fields: dict, layer: int, steps: int) -> dict[int, View] | None:
-    """T → the curves, for `steps` and the T a click on − or + asks for (seqviz.ui.prefetch.views_around)."""
-    return views_around(gradient_through_time, FlowConfig(steps=steps, **fields), "steps", T_RANGE,
-                        lambda result, _: curves_view(result, layer))
+def curve_charts(fields: dict, layer: int, steps: int) -> dict[int, Chart] | None:
+    """T → the curves, for `steps` and the T a click on − or + asks for (seqviz.ui.prefetch.charts_around)."""
+    return charts_around(gradient_through_time, FlowConfig(steps=steps, **fields), "steps", T_GRID,
+                         lambda result, _: curves_chart(result, layer))
 
 
-def curves_view(result, layer: int) -> View:
+def curves_chart(result, layer: int) -> Chart:
     caption = computed_on(result.config.device, result.config.dtype, result.seconds)
-    return View(gradient_time_figure(result, layer), caption, UNDERFLOW if underflowed(result, layer) else "")
+    return Chart(gradient_time_figure(result, layer), caption, UNDERFLOW if result.float32_underflow(layer) else "")
 
 
-def underflowed(result, layer: int) -> bool:
-    return result.config.dtype == "float32" and any(f.underflow[:, layer].any() for f in result.kinds.values())
-
-
-def gradient_view(config: FlowConfig, layer: int, curves: View | None) -> None:
-    """Under the curves (`curves`, drawn with T), the handbook's note where it applies; or, as a view of
-    its own, the fit per model: one view at a time (see url_views), only the chosen one sent. The table
-    has its own view because next to the chart it was redrawn in the same browser frame: ~16 ms later
-    on screen."""
+def gradient_view(config: FlowConfig, layer: int, curves: Chart | None) -> None:
+    """Under the curves (`curves`, drawn with T), the handbook's note where it applies; or, in a tab of
+    its own, the fit per model: one tab at a time (see url_tab), only the chosen one sent. The table
+    has its own tab because next to the chart it was redrawn in the same browser frame, delaying it."""
     result = cached_flow(config)
     if curves is None:
         st.markdown(fit_table(result, layer))
@@ -167,17 +182,11 @@ def gradient_view(config: FlowConfig, layer: int, curves: View | None) -> None:
                    "back until ‖dL/dh_t‖ falls by 10⁶ (∞ when λ ≥ 0). Exact 0s and inf/NaN: steps whose "
                    f"‖dL/dh_t‖ underflowed or overflowed. Last/first: ‖dL/dx_{config.steps - 1}‖ ÷ ‖dL/dx_0‖. "
                    + computed_on(config.device, config.dtype, result.seconds))
-        if underflowed(result, layer):
+        if result.float32_underflow(layer):
             st.warning(UNDERFLOW)
-        prefetch_neighbours(gradient_through_time, config, "steps", T_RANGE, result.seconds)  # the − and + buttons
-    if replace_seed_fields(config) == SEED_004:
-        seed_004_note(result)
-
-
-def replace_seed_fields(config: FlowConfig) -> FlowConfig:
-    """`config` with the fields the handbook's experiment does not fix reset to their defaults."""
-    return replace(config, **{name: getattr(SEED_004, name) for name in ("seed", "device", "dtype",
-                                                                         "spectral_radius", "nonlinearity")})
+        prefetch_neighbours(gradient_through_time, config, "steps", T_GRID, result.seconds)  # the − and + buttons
+    if is_handbook_experiment(config):
+        handbook_note(result)
 
 
 def ratio_text(flow, dtype: str) -> str:
@@ -187,7 +196,7 @@ def ratio_text(flow, dtype: str) -> str:
     return f"is {ratio:.3g}× (≈ 10^{math.log10(ratio):.0f}), with ‖dL/dx_0‖ = {flow.grad_input_norm[0]:.3g}"
 
 
-def seed_004_note(result) -> None:
+def handbook_note(result) -> None:
     rnn, lstm, dtype = result.kinds["rnn"], result.kinds["lstm"], result.config.dtype
     st.info(f"**What the handbook's experiment really measures.** It compares ‖dL/dx_99‖ with ‖dL/dx_0‖ (the "
             f"gradient reaching the inputs) for nn.RNN(32, 64) with the loss on the last output. Computed here with "
@@ -218,8 +227,8 @@ def itemised_view(config: FlowConfig) -> None:
     start = time.perf_counter()
     matrices = {kind: cached_itemised(config, kind, layer) for kind in KINDS}
     plotly_chart(itemised_figure(matrices))
-    st.caption(f"Row t: how strongly the loss at step t reaches back to each earlier state h_s. Each model's matrix "
-               f"comes from one batched backward pass (T copies, copy t carrying L_t). "
+    st.caption("Row t: how strongly the loss at step t reaches back to each earlier state h_s. Each model's matrix "
+               "comes from one batched backward pass (T copies, copy t carrying L_t). "
                + computed_on(config.device, config.dtype, time.perf_counter() - start))
 
 
@@ -227,119 +236,106 @@ def phase_view(seed: int) -> None:
     st.latex(stacked([r"\log_{10}\frac{\lVert dL/dh_0\rVert}{\lVert dL/dh_{T-1}\rVert},\qquad L=\sum_j h_{T-1,j}",
                       r"W_{h\cdot}\sim\mathcal N(0,1/H)\ \text{rescaled to spectral radius }\rho"]))
     c1, c2, c3, c4 = st.columns(4)
-    hidden = url_slider("Hidden size H", 4, 64, key="grad_phase_H", default=16, container=c1)
-    radii = url_slider("Number of radii ρ in [0.1, 3]", 5, 40, key="grad_phase_radii", default=30, container=c2)
-    longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=500, step=10, container=c3)
-    scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale", default=0.1,
-                       container=c4, help="With large inputs the RNN's tanh saturates and damps its gradient (a gate saturated open, "
-                            "f → 1 or z → 1, keeps the LSTM's or GRU's); 0 removes the inputs.")
+    hidden = url_slider("Hidden size H", 4, 64, key="grad_phase_H", default=PhaseConfig.hidden_size, container=c1)
+    radii = url_slider("Number of radii ρ in [0.1, 3]", 5, 40, key="grad_phase_radii", default=len(PhaseConfig.rhos),
+                       container=c2)
+    longest = url_number("Longest T", 10, 2000, key="grad_phase_Tmax", default=max(PhaseConfig.lengths), step=10,
+                         container=c3)
+    scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.0, 10.0, key="grad_phase_scale",
+                       default=PhaseConfig.input_scale, container=c4,
+                       help="With large inputs the RNN's tanh saturates and damps its gradient (a gate saturated "
+                            "open, f → 1 or z → 1, keeps the LSTM's or GRU's); 0 removes the inputs.")
     gated = url_toggle("Add LSTM, GRU", key="grad_phase_gated", default=False,
                        help="Sweep LSTM and GRU too, each beside the RNN, with the same H, radii and lengths.")
-    rhos = tuple(np.round(np.linspace(0.1, 3.0, radii), 3).tolist())
-    lengths = tuple(sorted(set(np.geomspace(2, longest, 10).round().astype(int).tolist())))
+    rhos, lengths = radius_grid(radii), length_grid(longest)
     kinds = KINDS if gated else ("rnn",)
     start = time.perf_counter()
     results = [cached_phase(PhaseConfig(kind, hidden, rhos, lengths, scale, seed)) for kind in kinds]
     wall = time.perf_counter() - start
     plotly_chart(phase_figure(results))
     computed = sum(r.seconds for r in results)
-    cache_note = f"computed in {computed:.2f} s when first asked for, shown now from the cache" if wall < 0.5 * computed \
-        else f"computed in {computed:.2f} s"
-    st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, on the CPU in float64, input scale "
-               f"{scale:g}: {cache_note}.")
+    cache_note = f"computed in {computed:.2f} s"
+    if wall < 0.5 * computed:
+        cache_note += " when first asked for, shown now from the cache"
+    st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, on the CPU in "
+               f"float64, input scale {scale:g}: {cache_note}.")
 
 
-def train_controls(seed: int, device: str) -> TrainConfig:
+def train_controls(seed: int, device: str) -> TaskTrainConfig:
     c1, c2, c3, c4 = st.columns(4)
-    task = url_radio("Task", TASKS, key="grad_task", horizontal=True, container=c1,
+    task = url_radio("Task", TASKS, key="grad_task", default=TaskTrainConfig.task, horizontal=True, container=c1,
                      format_func={"adding": "adding problem", "copy": "copy memory"}.get)
-    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=50, container=c1)
-    kind = url_radio("Model", KINDS, key="grad_train_kind", horizontal=True, format_func=KIND_LABELS.get, container=c2)
-    hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=32, container=c2)
-    nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", horizontal=True, container=c2)
-    rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on", container=c3)
+    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=TaskTrainConfig.length, container=c1)
+    kind = url_radio("Model", KINDS, key="grad_train_kind", default=TaskTrainConfig.kind, horizontal=True,
+                     format_func=KIND_LABELS.get, container=c2)
+    hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=TaskTrainConfig.hidden_size, container=c2)
+    nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", default=TaskTrainConfig.nonlinearity,
+                       horizontal=True, container=c2)
+    rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on",
+                        default=TaskTrainConfig.spectral_radius is not None, container=c3)
     rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,
                      disabled=not rho_on)
-    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default="norm", horizontal=True, container=c3,
-                     format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
-    threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=1.0, container=c3,
-                           disabled=clip == "off")
-    truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=0, step=1, container=c4)
-    optimizer = url_radio("Optimizer", OPTIMIZERS, key="grad_opt", horizontal=True, container=c4,
-                          format_func={"adam": "Adam", "sgd": "SGD"}.get)
-    lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=1e-3, format="%.5f", container=c4)
-    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=32, container=c1)
-    updates = url_number("Updates", 10, 2000, key="grad_updates", default=200, step=10, container=c2)
-    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every", default=20, container=c4)
-    return TrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
-                       spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
-                       truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,
-                       updates=updates, heatmap_every=every, seed=seed, device=device)
-
-
-def runs() -> dict:
-    return st.session_state.setdefault("grad_runs", {})
+    clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default=TaskTrainConfig.clip, horizontal=True,
+                     container=c3, format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
+    threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=TaskTrainConfig.clip_threshold,
+                           container=c3, disabled=clip == "off")
+    truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=TaskTrainConfig.truncation,
+                            step=1, container=c4)
+    optimizer = url_radio("Optimizer", OPTIMIZERS, key="grad_opt", default=TaskTrainConfig.optimizer, horizontal=True,
+                          container=c4, format_func={"adam": "Adam", "sgd": "SGD"}.get)
+    lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=TaskTrainConfig.learning_rate, format="%.5f",
+                    container=c4)
+    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=TaskTrainConfig.batch_size, container=c1)
+    updates = url_number("Updates", 10, 2000, key="grad_updates", default=TaskTrainConfig.updates, step=10,
+                         container=c2)
+    every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every",
+                       default=TaskTrainConfig.heatmap_every, container=c4)
+    return TaskTrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
+                           spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
+                           truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,
+                           updates=updates, heatmap_every=every, seed=seed, device=device)
 
 
 def keep_run(history) -> str:
+    """Keep `history` in the session's runs under a new name (#n, its settings, its status); returns it."""
     number = st.session_state["grad_run_count"] = st.session_state.get("grad_run_count", 0) + 1
     name = f"#{number} {run_label(history.config)} ({history.status})"
-    runs()[name] = history
-    while len(runs()) > MAX_RUNS:
-        runs().pop(next(iter(runs())))
+    RUNS.put(name, history)
     return name
 
 
-def finish_interrupted_run() -> None:
+def keep_stopped_run() -> None:
     """A run cut short by the Stop button (or by leaving the page) is kept as stopped."""
-    live = st.session_state.pop("grad_live", None)
-    if live is not None:
-        live.status = "stopped"
-        st.session_state["grad_current"] = keep_run(live)
+    stopped = LIVE.interrupted()
+    if stopped is not None:
+        stopped.status = "stopped"
+        st.session_state["grad_current"] = keep_run(stopped)
 
 
 def training_view(seed: int, device: str) -> None:
     st.latex(stacked([r"g\leftarrow g\cdot\min\Big(1,\frac{c}{\lVert g\rVert+10^{-6}}\Big)\ \text{(global norm)}",
                       r"g_i\leftarrow\operatorname{clip}(g_i,-c,c)\ \text{(by value)}"]))
-    finish_interrupted_run()
+    keep_stopped_run()
     config = train_controls(seed, device)
     go, stop = st.columns([1, 5])
     if go.button("Train", type="primary", key="grad_train"):
-        same = [name for name, h in runs().items() if h.config == config and h.status != "stopped"]
+        same = [name for name, h in RUNS.entries().items() if h.config == config and h.status != "stopped"]
         if same:
             st.session_state["grad_current"] = same[-1]
             st.info(f"Same settings as {same[-1]}: showing it ({REPEATS[config.device == 'cpu']}).")
         else:
-            stop_slot = stop.empty()  # the Stop button, there only while the run goes on
-            stop_slot.button("Stop", key="grad_stop")
-            run_live(config)
-            stop_slot.empty()
-    current = runs().get(st.session_state.get("grad_current"))
+            history = LIVE.run(lambda on_progress: train_on_task(config, on_progress), training_report,
+                               stop_container=stop)
+            st.session_state["grad_current"] = keep_run(history)
+    current = RUNS.entries().get(st.session_state.get("grad_current"))
     if current is not None:
         show_run(st.session_state["grad_current"], current)
 
 
-def run_live(config: TrainConfig) -> None:
-    progress = st.progress(0.0, text="Training…")
-    chart = st.empty()
-    shown = {"at": 0.0}
-
-    def on_progress(history) -> bool:
-        st.session_state["grad_live"] = history
-        done = history.updates_done
-        progress.progress(done / config.updates, text=f"Update {done} of {config.updates}")
-        if time.perf_counter() - shown["at"] > 1.0:
-            with chart.container():
-                plotly_chart(training_figure(history), key=f"grad_live_curves_{done}")
-                plotly_chart(training_heatmap_figure(history), key=f"grad_live_heatmap_{done}")
-            shown["at"] = time.perf_counter()
-        return True
-
-    history = train(config, on_progress)
-    st.session_state.pop("grad_live", None)
-    progress.empty()
-    chart.empty()
-    st.session_state["grad_current"] = keep_run(history)
+def training_report(history) -> LiveReport:
+    done, updates = history.updates_done, history.config.updates
+    return LiveReport(done / updates, f"Update {done} of {updates}",
+                      lambda: (training_figure(history), training_heatmap_figure(history)), snapshot=history)
 
 
 def show_run(name: str, history) -> None:
@@ -360,20 +356,20 @@ def show_run(name: str, history) -> None:
 
 
 def compare_view() -> None:
-    if not runs():
-        st.info("No runs yet: train some in the 'Clipping in training' view; they are kept here for this session.")
+    runs = RUNS.entries()
+    if not runs:
+        st.info(f"No runs yet: train some in the '{CLIPPING_IN_TRAINING}' view; they are kept here for this session.")
         return
-    if st.session_state.get("grad_compare_seen") != list(runs()):  # a new run: show every run again
-        st.session_state["grad_compare_seen"] = st.session_state["grad_compare"] = list(runs())
-    names = st.multiselect("Runs", list(runs()), key="grad_compare")
-    chosen = {name: runs()[name] for name in names}
+    if st.session_state.get("grad_compare_seen") != list(runs):  # a new run: show every run again
+        st.session_state["grad_compare_seen"] = st.session_state["grad_compare"] = list(runs)
+    names = st.multiselect("Runs", list(runs), key="grad_compare")
+    chosen = {name: runs[name] for name in names}
     if chosen:
         plotly_chart(compare_figure(chosen))
-        table = pd.DataFrame([row for name, h in chosen.items() for row in history_rows(name, h)])
-        st.download_button("Download histories (CSV)", table.to_csv(index=False), file_name="gradient_flow_runs.csv",
+        st.download_button("Download histories (CSV)", histories_csv(chosen), file_name="gradient_flow_runs.csv",
                            mime="text/csv", key="grad_csv")
     if st.button("Clear runs", key="grad_clear"):
-        runs().clear()
+        runs.clear()
         st.rerun()
 
 
@@ -383,12 +379,12 @@ st.caption("‖dL/dh_t‖ is the exact gradient of the loss w.r.t. the hidden st
 settings = shared_settings()
 view = url_radio("View", VIEWS, key="grad_view", horizontal=True)
 with explain_errors():
-    if view in VIEWS[:3]:
+    if view in EQUATIONS:
         st.latex(EQUATIONS[view])
         flow_view(view, model_controls(settings.seed, settings.device))
-    elif view == VIEWS[3]:
+    elif view == PHASE_DIAGRAM:
         phase_view(settings.seed)
-    elif view == VIEWS[4]:
+    elif view == CLIPPING_IN_TRAINING:
         training_view(settings.seed, settings.device)
     else:
         compare_view()

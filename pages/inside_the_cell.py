@@ -3,11 +3,27 @@ from typing import Callable
 
 import streamlit as st
 
-from seqviz.cell.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
-from seqviz.cell.inputs import CSV_MAX_BYTES as UPLOAD_MAX_BYTES
-from seqviz.cell.inputs import ENCODINGS, MAX_EMBED_DIM, MAX_FEATURES, MAX_STEPS, SOURCES, InputSpec
+from seqviz.cell.export import EXPORT_CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
+from seqviz.cell.inputs import (
+    ENCODINGS,
+    MAX_EMBED_DIM,
+    MAX_FEATURES,
+    MAX_SEQUENCE_LENGTH,
+    SOURCES,
+    UPLOAD_MAX_BYTES,
+    InputSpec,
+)
 from seqviz.cell.params import compare_kinds
-from seqviz.cell.run import CELLS, MAX_HIDDEN, MAX_LAYERS, CellConfig, cell_states, final_state, run_cell, step_numbers
+from seqviz.cell.run import (
+    CELL_VARIANTS,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    CellConfig,
+    cell_states,
+    final_state,
+    run_cell,
+    step_numbers,
+)
 from seqviz.core.devices import computed_on
 from seqviz.core.models import INITS
 from seqviz.figures.cell import (
@@ -20,7 +36,7 @@ from seqviz.figures.cell import (
     unit_lines,
 )
 from seqviz.figures.equations import general_equations, stacked, step_rows, step_table
-from seqviz.figures.plain import escape_markdown
+from seqviz.figures.tables import escape_markdown
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.errors import explain_errors
@@ -33,9 +49,9 @@ from seqviz.ui.state import (
     url_selectbox,
     url_slider,
     url_step_scrubber,
+    url_tab,
     url_text,
     url_toggle,
-    url_views,
 )
 
 TITLE = "Inside the cell"
@@ -43,7 +59,7 @@ ICON = ":material/memory:"
 SUMMARY = ("Watch an RNN, LSTM or GRU step through a sequence you choose: hidden and cell states and every gate, "
            "animated, with the equations' numbers at each step.")
 ORDER = 10
-MAIN_CONTROL = "Current step t"  # drives the default view (bars at step t), which T leaves unchanged
+MAIN_CONTROL = "Current step t"  # drives the default tab (bars at step t), which T leaves unchanged
 STEP_HELP = "Sets the bars, the table of the step's numbers and the marker on the heatmaps and lines."
 
 CELL_NAMES = {"rnn-tanh": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
@@ -51,23 +67,27 @@ SOURCE_NAMES = {"incident": "incident events (seeds' example)", "sine": "sine wa
                 "square": "square wave + noise", "gaussian": "random Gaussian", "step": "step (memory settles)",
                 "impulse": "impulse (memory decays)", "text": "typed text", "csv": "CSV upload"}
 MAX_EQUATION_UNITS = 3
-STEP_VIEWS = ("Bars at step t", "Animation (play)", "Heatmaps: units × time", "Chosen units over time")
-STEP_FIGURES = dict(zip(STEP_VIEWS, ("step_bars", "animation", "heatmaps", "units")))  # keys and file names
+BARS = "Bars at step t"  # the step tabs
+ANIMATION = "Animation (play)"
+HEATMAPS = "Heatmaps: units × time"
+UNIT_LINES = "Chosen units over time"
+STEP_FIGURES = {BARS: "step_bars", ANIMATION: "animation", HEATMAPS: "heatmaps", UNIT_LINES: "units"}  # keys, files
 cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest sizes is ~260 MB
 
 
 def cell_controls(container) -> dict:
     with container:
         subheader("Cell")
-        cell = url_selectbox("Cell", tuple(CELLS), key="cell_kind", default="lstm", format_func=CELL_NAMES.__getitem__)
-        hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=16)
-        layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=1)
-        bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir")
-        init = url_selectbox("Initialisation", INITS, key="cell_init", default="default",
+        cell = url_selectbox("Cell", tuple(CELL_VARIANTS), key="cell_kind", default=CellConfig.cell,
+                             format_func=CELL_NAMES.__getitem__)
+        hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=CellConfig.hidden_size)
+        layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=CellConfig.num_layers)
+        bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir", default=CellConfig.bidirectional)
+        init = url_selectbox("Initialisation", INITS, key="cell_init", default=CellConfig.init,
                              help="default: PyTorch's U(−1/√H, 1/√H); the others are described in seqviz.core.models.")
-        forget_bias = 1.0
+        forget_bias = CellConfig.forget_bias
         if cell == "lstm":
-            forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=1.0,
+            forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=forget_bias,
                                      step=0.5, help="Total bias of the LSTM forget gate f, set on top of the "
                                      "initialisation; higher keeps c longer.")
     return dict(cell=cell, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional, init=init,
@@ -77,20 +97,22 @@ def cell_controls(container) -> dict:
 def input_controls(container, seed: int) -> InputSpec:
     with container:
         subheader("Input x_t")
-        source = url_selectbox("Sequence", SOURCES, key="cell_source", default="sine", format_func=SOURCE_NAMES.__getitem__)
+        source = url_selectbox("Sequence", SOURCES, key="cell_source", default=InputSpec.source,
+                               format_func=SOURCE_NAMES.__getitem__)
         spec = dict(source=source, seed=seed)
         if source in ("sine", "square", "gaussian", "step", "impulse"):
-            spec["steps"] = url_slider("Length T", 1, MAX_STEPS, key="cell_T", default=100,
-                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_STEPS}.")
+            spec["steps"] = url_slider("Length T", 1, MAX_SEQUENCE_LENGTH, key="cell_T", default=InputSpec.steps,
+                                       help=f"Number of steps x_0 … x_(T−1), 1 to {MAX_SEQUENCE_LENGTH}.")
         if source in ("sine", "square"):
-            spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=25.0)
-            spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=0.1, step=0.05,
+            spec["period"] = url_slider("Period (steps)", 2.0, 500.0, key="cell_period", default=InputSpec.period)
+            spec["noise"] = url_slider("Noise σ", 0.0, 1.0, key="cell_noise", default=InputSpec.noise, step=0.05,
                                        help="Standard deviation of the Gaussian noise added to the wave.")
         if source == "gaussian":
-            spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features", default=3)
+            spec["features"] = url_slider("Features I", 1, MAX_FEATURES, key="cell_features",
+                                          default=InputSpec.features)
         if source in ("step", "impulse"):
             spec["onset"] = url_number("Onset step", 0, spec["steps"] - 1, key="cell_onset",
-                                       default=min(10, spec["steps"] - 1), step=1,
+                                       default=min(InputSpec.onset, spec["steps"] - 1), step=1,
                                        help="The step t at which x_t becomes 1.")
         if source == "text":
             spec.update(text_controls())
@@ -100,12 +122,13 @@ def input_controls(container, seed: int) -> InputSpec:
 
 
 def text_controls() -> dict:
-    typed = url_text("Text (one character per step)", key="cell_text", default="hello world", max_chars=MAX_STEPS)
-    encoding = url_radio("Encoding", ENCODINGS, key="cell_encoding", horizontal=True,
+    typed = url_text("Text (one character per step)", key="cell_text", default=InputSpec.text,
+                     max_chars=MAX_SEQUENCE_LENGTH)
+    encoding = url_radio("Encoding", ENCODINGS, key="cell_encoding", default=InputSpec.encoding, horizontal=True,
                          format_func={"onehot": "one-hot", "embedding": "fixed random embedding"}.__getitem__)
-    embed_dim = 8
+    embed_dim = InputSpec.embed_dim
     if encoding == "embedding":
-        embed_dim = url_slider("Embedding size E", 1, MAX_EMBED_DIM, key="cell_embed_dim", default=8)
+        embed_dim = url_slider("Embedding size E", 1, MAX_EMBED_DIM, key="cell_embed_dim", default=embed_dim)
     return dict(text=typed, encoding=encoding, embed_dim=embed_dim)
 
 
@@ -117,8 +140,8 @@ def csv_upload() -> dict:
     return dict(csv=upload.getvalue(), csv_name=upload.name)
 
 
-def shown(tr) -> tuple[int, int, list[int]]:
-    """The layer, direction and units the step views show."""
+def units_to_show(tr) -> tuple[int, int, list[int]]:
+    """The layer, direction and units the step tabs show."""
     left, middle, right = st.columns([1, 1, 2])
     layer = url_selectbox("Layer shown", tuple(range(tr.num_layers)), key="cell_layer", container=left)
     direction = url_radio("Direction shown", tuple(range(tr.num_directions)), key="cell_direction", container=middle,
@@ -133,20 +156,20 @@ def shown(tr) -> tuple[int, int, list[int]]:
 @cached_resource
 def animation_figure(_run, config: CellConfig, layer: int, direction: int, units: tuple[int, ...]):
     """The animation, with the numbers of `units` at every frame's step: it does not depend on the step t,
-    so it is built once per view and shared, read-only (st.plotly_chart and the HTML download only read it)."""
+    so it is built once per tab and shared, read-only (st.plotly_chart and the HTML download only read it)."""
     return cell_animation(cell_states(_run.trace, layer, direction), _run.sequence.step_labels,
                           numbers=lambda t: step_rows(step_numbers(_run, layer, direction, t, units)))
 
 
-def step_views(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> tuple[str, Callable]:
-    """The chosen step view (see url_views): only it is built and sent, one chart per rerun instead of four.
+def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[int]) -> tuple[str, Callable]:
+    """The chosen step tab (see url_tab): only it is built and sent, one chart per rerun instead of four.
 
-    Returns the view's name and a function giving the figure the step fragment drew last, which
-    the fragment keeps in this session's `drawn` dict: the view's download button (see `downloads`)
+    Returns the tab's name and a function giving the figure the step fragment drew last, which
+    the fragment keeps in this session's `drawn` dict: the tab's download button (see `downloads`)
     is outside the fragment, so moving t does not redraw it, yet it saves the step on screen."""
     drawn = st.session_state.setdefault("cell_step_figure", {})
-    name = url_views("Step view", STEP_VIEWS, key="cell_tab")
-    step_view(run, config, layer, direction, units, name, drawn)
+    name = url_tab("Step view", tuple(STEP_FIGURES), key="cell_tab")
+    step_tab(run, config, layer, direction, units, name, drawn)
     tr = run.trace
     st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction, layer, tr.num_directions == 2)))
     if tr.kind == "gru":
@@ -158,15 +181,15 @@ def step_views(run, config: CellConfig, layer: int, direction: int, units: list[
 @cached_resource
 def bars_scrub(_run, config: CellConfig, layer: int, direction: int, units: tuple[int, ...]) -> dict | None:
     """The bars and the numbers of `units` at every step, for the browser's step slider (None when they
-    would be too big to send; see step_scrub): built once per view and shared, read-only."""
+    would be too big to send; see step_scrub): built once per tab and shared, read-only."""
     return step_scrub(cell_states(_run.trace, layer, direction), _run.sequence.step_labels,
                       rows_at=lambda t: step_rows(step_numbers(_run, layer, direction, t, units)))
 
 
 @st.fragment
-def step_view(run, config: CellConfig, layer: int, direction: int, units: list[int], view: str, drawn: dict) -> None:
-    """The step slider, the chosen view's chart and the numbers at step t; the figure on screen goes into
-    `drawn` (as a function building it). A fragment: moving t reruns only these, not the view choice, the
+def step_tab(run, config: CellConfig, layer: int, direction: int, units: list[int], tab: str, drawn: dict) -> None:
+    """The step slider, the chosen tab's chart and the numbers at step t; the figure on screen goes into
+    `drawn` (as a function building it). A fragment: moving t reruns only these, not the tab choice, the
     unit choice above or the general equations below.
 
     The bars at step t are drawn in the browser with their slider (url_step_scrubber), which redraws
@@ -177,12 +200,12 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
     carries its own step slider and numbers."""
     with explain_errors():
         numbered = tuple(units[:MAX_EQUATION_UNITS])
-        if view == STEP_VIEWS[1]:
-            show_step_figure(animation_figure(run, config, layer, direction, numbered), view, drawn)
+        if tab == ANIMATION:
+            show_step_figure(animation_figure(run, config, layer, direction, numbered), tab, drawn)
             return
         tr = run.trace
         states = cell_states(tr, layer, direction)
-        scrub = bars_scrub(run, config, layer, direction, numbered) if view == STEP_VIEWS[0] else None
+        scrub = bars_scrub(run, config, layer, direction, numbered) if tab == BARS else None
         if scrub is not None:
             t = url_step_scrubber(MAIN_CONTROL, scrub, key="cell_step", help=STEP_HELP)
             drawn["figure"] = lambda: step_bars(states, t, run.sequence.step_labels[t])
@@ -190,33 +213,33 @@ def step_view(run, config: CellConfig, layer: int, direction: int, units: list[i
         t = 0
         if tr.steps > 1:
             t = url_slider(MAIN_CONTROL, 0, tr.steps - 1, key="cell_step", default=0, help=STEP_HELP)
-        if view == STEP_VIEWS[0]:
+        if tab == BARS:
             st.caption("The numbers of every step would be too big to send to the browser at once here, so each "
                        "step is computed when t moves.")
             fig = step_bars(states, t, run.sequence.step_labels[t])
-        elif view == STEP_VIEWS[2]:
+        elif tab == HEATMAPS:
             fig = state_heatmaps(states, t)
         else:
             fig = unit_lines(states, units, t)
-        show_step_figure(fig, view, drawn)
+        show_step_figure(fig, tab, drawn)
         st.html(step_table(step_numbers(run, layer, direction, t, numbered)))
 
 
-def show_step_figure(fig, view: str, drawn: dict) -> None:
-    plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[view]}")
+def show_step_figure(fig, tab: str, drawn: dict) -> None:
+    plotly_chart(fig, key=f"cell_fig_{STEP_FIGURES[tab]}")
     drawn["figure"] = lambda: fig
 
 
-def traced_views(run, config: CellConfig) -> None:
-    """The trace's summary and every view of it."""
+def trace_sections(run, config: CellConfig) -> None:
+    """The trace's summary and every section drawn from it."""
     st.caption(f"{escape_markdown(run.sequence.description)}: T = {run.trace.steps}, I = {run.sequence.input_size}. "
                + computed_on(run.trace.device, run.trace.dtype, run.seconds))
     if run.trace.first_nonfinite_step is not None:
         st.warning(f"The states overflow: they are infinite or NaN from step t = {run.trace.first_nonfinite_step} on. "
                    "Scale the input down or pick another initialisation.")
     subheader("Step by step")
-    layer, direction, units = shown(run.trace)
-    view, step_figure = step_views(run, config, layer, direction, units)
+    layer, direction, units = units_to_show(run.trace)
+    tab, step_figure = step_tabs(run, config, layer, direction, units)
     subheader("Order matters")
     st.caption("The same module on the same steps in reverse order. Unless the sequence reads the same backwards, "
                "the final state generally differs: order is information, not just the set of inputs (a nearly "
@@ -229,7 +252,7 @@ def traced_views(run, config: CellConfig) -> None:
     params = parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
                               + (", bidirectional" if config.bidirectional else ""))
     plotly_chart(params, key="cell_fig_params")
-    downloads(run, {STEP_FIGURES[view]: (view, step_figure), "order": ("Order matters", lambda: order),
+    downloads(run, {STEP_FIGURES[tab]: (tab, step_figure), "order": ("Order matters", lambda: order),
                     "params": ("Parameter count", lambda: params)})
 
 
@@ -247,19 +270,18 @@ def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
 
     In a popover, not on the page: the browser mounts a popover's buttons only while it is open, and
     Streamlit's client renders every element of the page again at each rerun, the step fragment's
-    included. Timed side by side (benchmarks/latency.py), the buttons in a popover brought a change
-    of t to the screen 8–11 ms sooner in two invocations and made no difference beyond noise in a
-    third (README, Interaction latency)."""
+    included (README, Interaction latency)."""
     with st.popover("Download the trace or a figure", icon=":material/download:"):
         st.download_button("The trace (NPZ)", data=lambda: trace_npz_bytes(run.trace, run.sequence),
                            file_name="inside_the_cell_trace.npz", mime="application/octet-stream", on_click="ignore",
                            key="cell_npz")
-        if csv_size_estimate(run.trace, run.sequence) <= CSV_MAX_BYTES:
+        if csv_size_estimate(run.trace, run.sequence) <= EXPORT_CSV_MAX_BYTES:
             st.download_button("The trace (CSV)", data=lambda: trace_csv_bytes(run.trace, run.sequence),
                                file_name="inside_the_cell_trace.csv", mime="text/csv", on_click="ignore",
                                key="cell_csv_out")
         else:
-            st.caption(f"The CSV would exceed {CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds every number.")
+            st.caption(f"The CSV would exceed {EXPORT_CSV_MAX_BYTES // 1024**2} MB at these sizes; the NPZ holds "
+                       "every number.")
         for name, (title, figure) in figures.items():
             download_figure(figure, name, title)
 
@@ -273,4 +295,4 @@ with explain_errors():
     spec = input_controls(input_column, settings.seed)
     config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
     run = cached_run(config)
-traced_views(run, config)
+trace_sections(run, config)

@@ -15,7 +15,7 @@ from seqviz.figures.language import (
     reach_figure,
     saturation_figure,
 )
-from seqviz.figures.plain import html_table
+from seqviz.figures.tables import html_table
 from seqviz.language import lab
 from seqviz.language.decoding import MAX_BEAM_WIDTH, Strategy
 from seqviz.language.features import FEATURES
@@ -188,7 +188,7 @@ def match_snippet(text: str, match) -> str:
             f'<mark>{part(text[match.start:match.stop])}</mark>{part(after)}</div>')
 
 
-def decoding_view(kind: str) -> None:
+def decoding_view(kind: str, seed: int) -> None:
     prompt = st.text_area("Prompt", key="lang_prompt", value=DecodeSpec.prompt, height=100,
                           max_chars=lab.MAX_TEXT_CHARS)
     c1, c2, c3, c4, c5 = st.columns(5)
@@ -200,7 +200,6 @@ def decoding_view(kind: str) -> None:
     top_k = url_number("Top-k (0: off)", 0, 100, key="lang_top_k", default=DecodeSpec.top_k, step=1, container=c4)
     top_p = url_slider("Top-p", 0.05, 1.0, key="lang_top_p", default=DecodeSpec.top_p, step=0.05, container=c5,
                        help="Keep the smallest set of most probable characters whose mass reaches p.")
-    seed = shared_settings().seed
     strategies = {"greedy": Strategy("greedy"), f"beam (width {width})": Strategy("beam", beam_width=width),
                   "sampling": Strategy("sample", temperature, top_k, top_p, seed=seed)}
     with explain_errors():
@@ -238,27 +237,22 @@ def reach_view(window: lab.Window) -> None:
                f"exact through seqviz.trace over the {len(context)} characters before t, for each shipped model.")
 
 
-def page() -> None:
-    st.title(TITLE)
-    st.caption("Three character-level language models trained on the Python standard library's own source, read "
-               "with seqviz.trace and the same stock nn modules the other pages use.")
-    with st.expander("The models and how well they predict held-out code"):
-        models_table()
-    device = shared_settings().device
-    if device != "cpu":
-        st.caption(f"This page computes on the CPU, not on the sidebar's {device}: one character at a time, its "
-                   "small models would wait on the GPU's launches more than they compute.")
-    kind = url_radio("Model", KINDS, key="lang_model", default=ReadingSpec.kind, horizontal=True,
-                     format_func=KIND_LABELS.get)
-    view = url_radio("View", VIEWS, key="lang_view", horizontal=True)
-    model = shipped_model(kind).model
-    with explain_errors():
-        if view == DECODING:
-            decoding_view(kind)
-            return
+st.title(TITLE)
+st.caption("Three character-level language models trained on the Python standard library's own source, read "
+           "with seqviz.trace and the same stock nn modules the other pages use.")
+with st.expander("The models and how well they predict held-out code"):
+    models_table()
+settings = shared_settings()
+if settings.device != "cpu":
+    st.caption(f"This page computes on the CPU, not on the sidebar's {settings.device}: one character at a time, its "
+               "small models would wait on the GPU's launches more than they compute.")
+kind = url_radio("Model", KINDS, key="lang_model", default=ReadingSpec.kind, horizontal=True, format_func=KIND_LABELS.get)
+view = url_radio("View", VIEWS, key="lang_view", horizontal=True)
+model = shipped_model(kind).model
+with explain_errors():
+    if view == DECODING:
+        decoding_view(kind, settings.seed)
+    else:
         window = window_controls(model)
         {READING: lambda: reading_view(kind, model, window), PATTERNS: lambda: pattern_view(kind, model, window),
          REACH: lambda: reach_view(window)}[view]()
-
-
-page()

@@ -1,7 +1,9 @@
 """State-space models: S4/S4D kernels, HiPPO memory, conv = recurrence, Mamba's selection, a task race."""
+import math
+from functools import partial
+
 import numpy as np
 import streamlit as st
-import torch
 
 from seqviz.figures import ssm as figures
 from seqviz.figures.equations import stacked
@@ -14,23 +16,25 @@ from seqviz.ssm.lab import (
     SIGNALS,
     MemoryConfig,
     SSMConfig,
-    conv_scan_view,
-    kernel_view,
+    conv_and_scan,
+    hippo_memory,
+    inspect_selection,
     large_step_limit,
     legs_comparison,
-    memory_view,
     radius_text,
-    selection_view,
+    ssm_kernels,
 )
-from seqviz.ssm.results import INSPECT_LENGTH, load_models, load_results, results_path
-from seqviz.ssm.tasks import ALPHABET, TASKS, decode, make_batch
+from seqviz.ssm.results import inspected_models, inspection_example, load_results, results_path
+from seqviz.ssm.tasks import ALPHABET, TASKS
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.instant import View
+from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
-from seqviz.ui.prefetch import views_around
+from seqviz.ui.live import LiveReport, LiveTraining
+from seqviz.ui.prefetch import ValueGrid, charts_around
+from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_instant_slider, url_radio, url_selectbox, url_slider, url_text, url_views
+from seqviz.ui.state import url_instant_slider, url_radio, url_selectbox, url_slider, url_tab, url_text
 
 TITLE = "State-space models"
 ICON = ":material/waves:"
@@ -39,94 +43,94 @@ ORDER = 40
 MAIN_CONTROL = "State size N"
 COSTLY_CONTROLS = {"Training steps per model": 20}
 
-VIEWS = ("Kernel explorer", "Memory (HiPPO)", "Conv = recurrence", "Selection (Mamba)", "Compare on a task")
-KERNEL_VIEWS = ("Kernels K_l", "Eigenvalues of Ā")
-PAPER = {"paper: S4, no gate ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
-cached_kernel = cached_data(kernel_view)
-N_RANGE = (4, 256, 2)  # State size N: lowest, highest, step
-cached_legs = cached_data(legs_comparison)
-cached_memory = cached_data(memory_view)
-cached_conv_scan = cached_data(conv_scan_view)
-
-st.title(TITLE)
-settings = shared_settings()
-if settings.device != "cpu":
-    st.caption(f"This page computes on the CPU, not on the sidebar's {settings.device}: its kernels and scans are "
-               "small, and its models have about 3,000 parameters.")
-view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
-
-
-def ssm_controls(prefix: str) -> dict:
-    """Init, Δ, discretisation and L, with keys `prefix`_… (one set per view); N is `state_size`."""
-    c1, c2, c3, c4 = st.columns(4)
-    init = url_selectbox("Initialisation", KERNEL_INITS, key=f"{prefix}_init", container=c1,
-                         help="S4D-LegS/Inv/Lin/Real diagonal A, or the dense HiPPO-LegS matrix (N ≤ 64).")
-    log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=-2.0, step=0.25, container=c2,
-                        help="Step size Δ from 1e-4 to 1 (log scale).")
-    method = url_radio("Discretisation", s4.METHODS, key=f"{prefix}_method", container=c3)
-    L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=1024, container=c4)
-    return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=settings.seed)
-
-
-def state_size(prefix: str) -> int:
-    low, high, step = N_RANGE
-    return url_slider("State size N", low, high, key=f"{prefix}_N", default=64, step=step,
-                      help="Complex inits store N/2 conjugate pairs.")
-
-
+KERNEL_EXPLORER = "Kernel explorer"
+MEMORY = "Memory (HiPPO)"
+CONV_EQUALS_RECURRENCE = "Conv = recurrence"
+SELECTION = "Selection (Mamba)"
+COMPARE_ON_A_TASK = "Compare on a task"
+VIEWS = (KERNEL_EXPLORER, MEMORY, CONV_EQUALS_RECURRENCE, SELECTION, COMPARE_ON_A_TASK)
+KERNELS, EIGENVALUES = "Kernels K_l", "Eigenvalues of Ā"  # the kernel explorer's tabs
+N_GRID = ValueGrid(lowest=4, highest=256, step=2)  # the values of State size N
+N_HELP = "Complex inits store N/2 conjugate pairs."
 DISCRETISATIONS = {  # (Ā, B̄) of each method in seqviz.ssm.s4.discretize
     "zoh": r"\bar A = e^{\Delta A},\; \bar B = A^{-1}(e^{\Delta A}-I)B \;\;(\text{zoh})",
     "bilinear": r"\bar A = (I-\tfrac{\Delta}{2}A)^{-1}(I+\tfrac{\Delta}{2}A),\; "
                 r"\bar B = (I-\tfrac{\Delta}{2}A)^{-1}\Delta B \;\;(\text{bilinear})",
 }
+LENGTH_CHOICES = ("16, 32, 64", "16, 32", "8")  # the compare view's lengths, as the URL writes them
+PAPER = {"paper: S4, no gate ≈ 18 %": 18.0, "paper: S6 (Mamba) ≈ 99.8 %": 99.8}
+COMPARISONS = SessionStore("ssm_cmp_results", capacity=8)  # CompareConfig → CompareResult trained in this session
+COMPARE_LIVE = LiveTraining(stop_key="ssm_cmp_stop",
+                            stop_help="Stops training; a comparison cut short is not kept (the saved one is shown).")
+cached_kernels = cached_data(ssm_kernels)
+cached_legs = cached_data(legs_comparison)
+cached_memory = cached_data(hippo_memory)
+cached_conv_scan = cached_data(conv_and_scan)
+cached_inspected_models = cached_resource(inspected_models)
 
 
-def kernel_explorer() -> None:
+def ssm_controls(prefix: str, seed: int) -> dict:
+    """Init, Δ, discretisation and L, with keys `prefix`_… (one set per view); N is `state_size`."""
+    c1, c2, c3, c4 = st.columns(4)
+    init = url_selectbox("Initialisation", KERNEL_INITS, key=f"{prefix}_init", default=SSMConfig.init, container=c1,
+                         help="S4D-LegS/Inv/Lin/Real diagonal A, or the dense HiPPO-LegS matrix (N ≤ 64).")
+    log_dt = url_slider("log₁₀ Δ", -4.0, 0.0, key=f"{prefix}_logdt", default=math.log10(SSMConfig.dt), step=0.25,
+                        container=c2, help="Step size Δ from 1e-4 to 1 (log scale).")
+    method = url_radio("Discretisation", s4.METHODS, key=f"{prefix}_method", default=SSMConfig.method, container=c3)
+    L = url_selectbox("Length L", (256, 1024, 4096, 16384), key=f"{prefix}_L", default=SSMConfig.L, container=c4)
+    return dict(init=init, dt=float(10**log_dt), method=method, L=L, seed=seed)
+
+
+def state_size(prefix: str) -> int:
+    return url_slider(MAIN_CONTROL, N_GRID.lowest, N_GRID.highest, key=f"{prefix}_N", default=SSMConfig.N,
+                      step=N_GRID.step, help=N_HELP)
+
+
+def kernel_explorer(seed: int) -> None:
     equation = st.empty()  # above the controls, written once the method is known
-    fields = ssm_controls("ssm_k")
+    fields = ssm_controls("ssm_k", seed)
     equation.latex(stacked([DISCRETISATIONS[fields["method"]], r"K_l = C\,\bar A^{\,l}\,\bar B,\; l = 0,\dots,L-1"]))
-    kernels(fields, url_views("Kernel view", KERNEL_VIEWS, key="ssm_k_tab"))
+    kernels(fields, url_tab("Kernel view", (KERNELS, EIGENVALUES), key="ssm_k_tab"))
     legs_convergence()
 
 
 @st.fragment
-def kernels(fields: dict, view: str) -> None:
-    """State size N (on its own row, right above the plot it drives) and the chosen view's plot: the
-    kernels, or Ā's eigenvalues (see url_views): only the chosen one is computed and sent.
+def kernels(fields: dict, tab: str) -> None:
+    """State size N (on its own row, right above the plot it drives) and the chosen tab's plot: the
+    kernels, or Ā's eigenvalues (see url_tab): only the chosen one is computed and sent.
 
     A fragment: changing N, the page's main control, reruns only this, not the title, the sidebar,
     the other controls or the LegS comparison, which do not depend on N. N is drawn in the browser with
     the plots of N and N ± 2 (seqviz.ui.components.instant), so its arrow keys show them before the server hears.
     """
-    low, high, step = N_RANGE
-    N, shown = url_instant_slider("State size N", low, high, key="ssm_k_N", default=64, step=step,
-                                  views=lambda N: kernel_views(fields, view, N),
-                                  help="Complex inits store N/2 conjugate pairs.")
-    if shown is None:  # N could not be computed: say why
+    N, chart = url_instant_slider(MAIN_CONTROL, N_GRID.lowest, N_GRID.highest, key="ssm_k_N", default=SSMConfig.N,
+                                  step=N_GRID.step, charts=lambda N: kernel_charts(fields, tab, N), help=N_HELP)
+    if chart is None:  # N could not be computed: say why
         with explain_errors():
-            cached_kernel(SSMConfig(N=N, **fields))
+            cached_kernels(SSMConfig(N=N, **fields))
 
 
-def kernel_views(fields: dict, view: str, N: int) -> dict | None:
-    """N → the chosen view's plot and caption, for N and its neighbours (seqviz.ui.prefetch.views_around)."""
+def kernel_charts(fields: dict, tab: str, N: int) -> dict[int, Chart] | None:
+    """N → the chosen tab's plot and caption, for N and its neighbours (seqviz.ui.prefetch.charts_around)."""
     try:
         config = SSMConfig(N=N, **fields)
     except (ValueError, TypeError):
         return None
-    return views_around(kernel_view, config, "N", N_RANGE, lambda result, c: kernel_plot(result, c, view))
+    return charts_around(ssm_kernels, config, "N", N_GRID, lambda result, c: kernel_chart(result, c, tab))
 
 
-def kernel_plot(result, config: SSMConfig, view: str) -> View:
+def kernel_chart(result, config: SSMConfig, tab: str) -> Chart:
     radius = radius_text(result.max_abs_eig_A_bar)
-    if view == KERNEL_VIEWS[0]:
-        return View(figures.kernel_figure(result.K, [f"channel {c} (random C)" for c in range(config.channels)],
-                                          f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"),
-                    f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the view '{KERNEL_VIEWS[1]}' shows "
-                    "every eigenvalue).")
-    return View(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt),
-                f"max |λ(Ā)| = {radius}. Move the slider under the right plot to see Ā's eigenvalues travel as Δ "
-                f"changes: small Δ keeps them near 1 (long memory), large Δ {large_step_limit(config.method)} "
-                f"({config.method}).")
+    if tab == KERNELS:
+        title = f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"
+        channels = [f"channel {c} (random C)" for c in range(config.channels)]
+        return Chart(figures.kernel_figure(result.K, channels, title),
+                     f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the view '{EIGENVALUES}' shows "
+                     "every eigenvalue).")
+    return Chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt),
+                 f"max |λ(Ā)| = {radius}. Move the slider under the right plot to see Ā's eigenvalues travel as Δ "
+                 f"changes: small Δ keeps them near 1 (long memory), large Δ {large_step_limit(config.method)} "
+                 f"({config.method}).")
 
 
 def legs_convergence() -> None:
@@ -144,28 +148,28 @@ def legs_convergence() -> None:
                  "ZOH does, cancels it. At smaller Δ the same agreement needs a larger N.")
 
 
-def memory() -> None:
+def memory(seed: int) -> None:
     st.latex(stacked([r"c'(t) = \tfrac{1}{t}A\,c(t) + \tfrac{1}{t}B\,u(t),\quad B_n = \sqrt{2n+1}",
                       r"A_{nk} = -\begin{cases}\sqrt{2n+1}\sqrt{2k+1} & n>k\\ n+1 & n=k\\ 0 & n<k\end{cases}",
                       r"u(s) \approx \sum_{n<N} c_n(t)\sqrt{2n+1}\,P_n\!\left(\tfrac{2s}{t}-1\right),\; s\in[0,t]"]))
     c1, c2, c3 = st.columns(3)
-    signal = url_selectbox("Signal", SIGNALS, key="ssm_mem_signal", container=c1)
-    T = url_slider("Length T", 100, 4000, key="ssm_mem_T", default=1000, step=100, container=c2)
-    N = url_slider("Coefficients N", 2, 256, key="ssm_mem_N", default=32, container=c3)
+    signal = url_selectbox("Signal", SIGNALS, key="ssm_mem_signal", default=MemoryConfig.signal, container=c1)
+    T = url_slider("Length T", 100, 4000, key="ssm_mem_T", default=MemoryConfig.T, step=100, container=c2)
+    N = url_slider("Coefficients N", 2, 256, key="ssm_mem_N", default=MemoryConfig.N, container=c3)
     t = url_slider("Time t (scrub)", 1, T - 1, key="ssm_mem_t", default=T // 2,
                    help="The state c(t) at this time is all the model keeps; the red curve is rebuilt from it.")
     with explain_errors():
-        result = cached_memory(MemoryConfig(signal, T, N, settings.seed))
+        result = cached_memory(MemoryConfig(signal, T, N, seed))
     reconstruction, rms = result.history_at(t)
     plotly_chart(figures.memory_figure(np.arange(T), result.u, t, reconstruction, N))
     st.metric("RMS error of the history [0, t]", f"{rms:.2e}")
     plotly_chart(figures.memory_error_figure(result.error_times, result.errors))
 
 
-def conv_equals_recurrence() -> None:
+def conv_equals_recurrence(seed: int) -> None:
     st.latex(stacked([r"y = K * u + Du \;\;(\text{FFT}, O(L\log L))\quad\text{vs}",
                       r"x_k = \bar A x_{k-1} + \bar B u_k,\; y_k = C x_k + D u_k \;\;(\text{scan}, O(L)\text{ sequential steps})"]))
-    config = SSMConfig(N=state_size("ssm_c"), **ssm_controls("ssm_c"))
+    config = SSMConfig(N=state_size("ssm_c"), **ssm_controls("ssm_c", seed))
     with explain_errors():
         result = cached_conv_scan(config)
     st.metric("max |conv − scan|", f"{result.max_difference:.2e}")
@@ -175,56 +179,42 @@ def conv_equals_recurrence() -> None:
                "`python -m benchmarks.ssm_speed` measures them carefully.")
 
 
-@cached_resource
-def trained_models(task: str):
-    """The comparison's models trained at INSPECT_LENGTH: saved ones, else a short live training."""
-    config = CompareConfig(task=task, lengths=(INSPECT_LENGTH,))
-    models = load_models(task, config)
-    if models is None:
-        _, models = compare(CompareConfig(task=task, lengths=(INSPECT_LENGTH,), steps=200), keep_models_at=INSPECT_LENGTH)
-    return models
-
-
 @cached_data
-def inspect_selection(task: str, text: str):
-    """`selection_view` of the models trained on `task`, cached per (task, text): choosing another
+def cached_selection(task: str, text: str):
+    """`inspect_selection` of the models trained on `task`, cached per (task, text): choosing another
     hidden-attention channel does not run both models again."""
-    models = trained_models(task)
-    return selection_view(text, models["mamba"], models["lstm"])
+    models = cached_inspected_models(task)
+    return inspect_selection(text, models["mamba"], models["lstm"])
 
 
-def example_text(task: str, seed: int) -> str:
-    inputs, _ = make_batch(task, 1, INSPECT_LENGTH, 4, torch.Generator().manual_seed(seed))
-    return decode(inputs[0])
-
-
-def new_example(task: str) -> None:
+def new_example(task: str, seed: int) -> None:
     st.session_state["ssm_sel_examples"] = st.session_state.get("ssm_sel_examples", 0) + 1
-    st.session_state["ssm_sel_text"] = example_text(task, settings.seed + st.session_state["ssm_sel_examples"])
+    st.session_state["ssm_sel_text"] = inspection_example(task, seed + st.session_state["ssm_sel_examples"])
 
 
-def example_of_chosen_task() -> None:
+def example_of_chosen_task(seed: int) -> None:
     """A new task replaces the input by one of its examples: the old task's input would not test its models."""
-    new_example(st.session_state["ssm_sel_task"])
+    new_example(st.session_state["ssm_sel_task"], seed)
 
 
-def selection() -> None:
+def selection(seed: int) -> None:
     st.latex(stacked([r"\Delta_t = \mathrm{softplus}(W_\Delta x_t + b_\Delta),\quad \bar A_t = e^{\Delta_t A}",
                       r"h_t = \bar A_t h_{t-1} + \Delta_t B_t x_t,\quad y_t = C_t h_t + D x_t",
                       r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s"]))
     c1, c2 = st.columns([1, 2])
-    task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1, on_change=example_of_chosen_task)
-    st.button("New example of this task", on_click=new_example, args=(task,))
+    task = url_selectbox("Trained on", TASKS, key="ssm_sel_task", container=c1, on_change=example_of_chosen_task,
+                         args=(seed,))
+    st.button("New example of this task", on_click=new_example, args=(task, seed))
     text = url_text(f"Input ({ALPHABET!r}: '.' noise, a–h data, '?' marker/trigger)", key="ssm_sel_text",
-                    default=example_text(task, settings.seed), container=c2, max_chars=MAX_SELECTION_LENGTH)
+                    default=inspection_example(task, seed), container=c2, max_chars=MAX_SELECTION_LENGTH)
     with explain_errors():
-        result = inspect_selection(task, text)
+        result = cached_selection(task, text)
     st.caption("Predictions at every position — Mamba: `" + result.predictions["mamba"] + "`, LSTM: `"
                + result.predictions["lstm"] + "` (only the answer positions are trained).")
     plotly_chart(figures.delta_figure(result.chars, result.delta))
     channel = url_selectbox("Hidden-attention channel", ("mean",) + tuple(range(result.alpha.shape[0])),
                             key="ssm_sel_channel")
-    alpha = result.alpha.mean(0) if channel == "mean" else result.alpha[channel]
+    alpha = result.hidden_attention(None if channel == "mean" else channel)
     left, right = st.columns(2)
     plotly_chart(figures.hidden_attention_figure(alpha, result.chars,
                                                  "mean over channels" if channel == "mean" else f"channel {channel}"),
@@ -234,31 +224,36 @@ def selection() -> None:
     plotly_chart(figures.gate_figure(result.input_gate, result.chars, "input gate i_t"), right)
 
 
-def compare_on_a_task() -> None:
+def lengths_text(lengths: tuple[int, ...]) -> str:
+    return ", ".join(map(str, lengths))
+
+
+def compare_report(config: CompareConfig, kind: str, length: int, step: int, steps: int,
+                   loss: float) -> LiveReport | None:
+    if step % 10 and step != steps - 1:
+        return None
+    return LiveReport(config.fraction_done(kind, length, step),
+                      f"{kind} at length {length}: step {step + 1}/{steps}, loss {loss:.3f}")
+
+
+def compare_on_a_task(seed: int) -> None:
     c1, c2, c3 = st.columns(3)
-    task = url_selectbox("Task", TASKS, key="ssm_cmp_task", container=c1)
-    steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=400, step=20, container=c2,
+    task = url_selectbox("Task", TASKS, key="ssm_cmp_task", default=CompareConfig.task, container=c1)
+    steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=CompareConfig.steps, step=20,
+                       container=c2,
                        help="Budget of a live run (“Train now”); the saved run states its own budget below the charts.")
-    lengths = url_selectbox("Lengths", ("16, 32, 64", "16, 32", "8"), key="ssm_cmp_lengths", container=c3)
-    config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")),
-                           seed=settings.seed)
-    live_key = f"ssm_cmp_result_{config}"
+    lengths = url_selectbox("Lengths", LENGTH_CHOICES, key="ssm_cmp_lengths",
+                            default=lengths_text(CompareConfig.lengths), container=c3)
+    config = CompareConfig(task=task, steps=steps, lengths=tuple(int(x) for x in lengths.split(",")), seed=seed)
     if st.button("Train now (live)", help="Trains all three models at every length with this budget."):
-        bar = st.progress(0.0, "training…")
-        total = len(config.lengths) * 3 * config.steps
-        done = {"n": 0}
-
-        def progress(kind, length, step, n_steps, loss):
-            done["n"] += 1
-            if step % 10 == 0 or step == n_steps - 1:
-                bar.progress(done["n"] / total, f"{kind} at length {length}: step {step + 1}/{n_steps}, loss {loss:.3f}")
-
-        st.session_state[live_key], _ = compare(config, progress)
-    result = st.session_state.get(live_key) or load_results(results_path(task))
+        COMPARISONS.put(config, COMPARE_LIVE.run(lambda on_progress: compare(config, on_progress)[0],
+                                                 partial(compare_report, config)))
+    live = COMPARISONS.entries().get(config)
+    result = live or load_results(results_path(task))
     if result is None:
         st.info("No saved comparison for this task: press “Train now”.")
         return
-    source = "live run" if live_key in st.session_state else "saved run (scripts/ssm_compare_results.py)"
+    source = "live run" if live is not None else "saved run (scripts/ssm_compare_results.py)"
     plotly_chart(figures.accuracy_figure(result.accuracy, result.params, PAPER if task == "selective_copying" else None))
     plotly_chart(figures.training_figure(result.losses))
     measured = "; ".join(f"{figures.MODEL_NAMES[k]} " + ", ".join(f"l={l}: {100 * a:.1f} %" for l, a in sorted(v.items()))
@@ -270,6 +265,14 @@ def compare_on_a_task() -> None:
                     f"{result.config.n_memorize} tokens), so compare the ordering, not the numbers.")
 
 
+SECTIONS = {KERNEL_EXPLORER: kernel_explorer, MEMORY: memory, CONV_EQUALS_RECURRENCE: conv_equals_recurrence,
+            SELECTION: selection, COMPARE_ON_A_TASK: compare_on_a_task}  # each drawn from the sidebar's seed
+
+st.title(TITLE)
+settings = shared_settings()
+if settings.device != "cpu":
+    st.caption(f"This page computes on the CPU, not on the sidebar's {settings.device}: its kernels and scans are "
+               "small, and its models have about 3,000 parameters.")
+view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
 with explain_errors():
-    {VIEWS[0]: kernel_explorer, VIEWS[1]: memory, VIEWS[2]: conv_equals_recurrence, VIEWS[3]: selection,
-     VIEWS[4]: compare_on_a_task}[view]()
+    SECTIONS[view](settings.seed)

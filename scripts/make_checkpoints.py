@@ -10,27 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from seqviz.seq2seq.attention import ATTENTIONS
 from seqviz.seq2seq.experiments import SweepConfig, bottleneck_sweep
 from seqviz.seq2seq.model import ModelConfig
+from seqviz.seq2seq.shipped import SWEEP_FILE, checkpoint_name, shipped_dir
 from seqviz.seq2seq.tasks import TaskSpec
-from seqviz.seq2seq.training import TrainConfig, save_checkpoint, train
+from seqviz.seq2seq.training import Seq2SeqConfig, save_checkpoint, train_seq2seq
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets" / "attention"
-SWEEP_FILE = "bottleneck.json"
 SIZE_LIMIT_BYTES = 1_000_000
 
-
-def checkpoint_name(config: TrainConfig) -> str:
-    return f"{config.task.name}-{config.model.cell}-{config.model.attention}.pt"
-
-
-def default_configs() -> list[TrainConfig]:
+def default_configs() -> list[Seq2SeqConfig]:
     """The page's defaults: reversal with every attention type, and one Bahdanau model per other task."""
-    configs = [TrainConfig(model=ModelConfig(attention=a)) for a in ATTENTIONS]
-    return configs + [TrainConfig(task=TaskSpec(name)) for name in ("sort", "copy-delay", "dates")]
+    configs = [Seq2SeqConfig(model=ModelConfig(attention=a)) for a in ATTENTIONS]
+    return configs + [Seq2SeqConfig(task=TaskSpec(name)) for name in ("sort", "copy-delay", "dates")]
 
 
 def main() -> None:
@@ -38,14 +31,15 @@ def main() -> None:
     parser.add_argument("--only", help="train only configs whose file name contains this")
     parser.add_argument("--skip-sweep", action="store_true")
     args = parser.parse_args()
-    ASSETS.mkdir(parents=True, exist_ok=True)
+    folder = shipped_dir()
+    folder.mkdir(parents=True, exist_ok=True)
     print(f"{'checkpoint':<36}{'steps':>7}{'exact acc':>11}{'seconds':>9}{'to 95 %':>14}{'kB':>7}")
     for config in default_configs():
         name = checkpoint_name(config)
         if args.only and args.only not in name:
             continue
-        trained = train(config)
-        path = ASSETS / name
+        trained = train_seq2seq(config)
+        path = folder / name
         save_checkpoint(trained, path)
         size = path.stat().st_size
         if size > SIZE_LIMIT_BYTES:
@@ -56,7 +50,7 @@ def main() -> None:
               flush=True)
     if not args.skip_sweep:
         sweep = bottleneck_sweep(SweepConfig())
-        (ASSETS / SWEEP_FILE).write_text(json.dumps(sweep.as_dict()))
+        (folder / SWEEP_FILE).write_text(json.dumps(sweep.as_dict()))
         print("bottleneck sweep:", json.dumps(sweep.exact))
 
 

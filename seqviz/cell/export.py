@@ -18,7 +18,7 @@ import pandas as pd
 from seqviz.cell.inputs import InputSequence
 from seqviz.core.tracing import Trace
 
-CSV_MAX_BYTES = 100 * 1024**2
+EXPORT_CSV_MAX_BYTES = 100 * 1024**2
 _CHARS_PER_NUMBER = 14
 
 
@@ -54,11 +54,12 @@ def csv_size_estimate(tr: Trace, sequence: InputSequence) -> int:
 def trace_csv_bytes(tr: Trace, sequence: InputSequence) -> bytes:
     """One row per step: t, label, the input, every state and gate unit, ‖dL/dh_t‖ (UTF-8 CSV bytes).
 
-    ValueError when the file would exceed CSV_MAX_BYTES (the NPZ holds the same numbers, compressed).
+    ValueError when the file would exceed EXPORT_CSV_MAX_BYTES (the NPZ holds the same numbers, compressed).
     """
     estimate = csv_size_estimate(tr, sequence)
-    if estimate > CSV_MAX_BYTES:
-        raise ValueError(f"the CSV would be about {estimate / 1024**2:,.0f} MB (over {CSV_MAX_BYTES / 1024**2:.0f} MB); "
+    if estimate > EXPORT_CSV_MAX_BYTES:
+        raise ValueError(f"the CSV would be about {estimate / 1024**2:,.0f} MB "
+                         f"(over {EXPORT_CSV_MAX_BYTES / 1024**2:.0f} MB); "
                          "download the NPZ instead, or reduce the sequence length, hidden size or layers")
     columns = {"t": np.arange(tr.steps), "label": list(sequence.step_labels)}
     columns.update({f"x_{name}": sequence.x[:, k] for k, name in enumerate(sequence.feature_names)})

@@ -1,7 +1,7 @@
 """Input sequences to feed a recurrent cell: examples, signals, typed text and uploaded CSV.
 
 Glossary
-    T   time steps (sequence length), 1 ≤ T ≤ MAX_STEPS
+    T   time steps (sequence length), 1 ≤ T ≤ MAX_SEQUENCE_LENGTH
     I   input size: features per step (one-hot width, embedding size E, or CSV columns)
     E   embedding size of the fixed random character embedding
     x   (T, I) float32 array, row t is x_t
@@ -30,10 +30,10 @@ import pandas as pd
 
 SOURCES = ("incident", "sine", "square", "gaussian", "step", "impulse", "text", "csv")
 ENCODINGS = ("onehot", "embedding")
-MIN_STEPS, MAX_STEPS = 1, 2000
+MIN_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH = 1, 2000
 MAX_FEATURES = 64
 MAX_EMBED_DIM = 64
-CSV_MAX_BYTES = 5 * 1024**2
+UPLOAD_MAX_BYTES = 5 * 1024**2
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')  # a quoted CSV field, whose commas are not separators
 INCIDENT_EVENTS = ("error logged", "reproduction confirmed", "rollback requested")
 INCIDENT_FEATURES = ("error_seen", "repro_confirmed", "rollback_requested")
@@ -73,7 +73,7 @@ class InputSequence:
 class InputSpec:
     """Everything that determines an input sequence (hashable, so it can key a cache)."""
 
-    source: str = "incident"
+    source: str = "sine"
     steps: int = 100
     period: float = 25.0
     noise: float = 0.1
@@ -94,8 +94,9 @@ def _sequence(x, step_labels, feature_names, description) -> InputSequence:
 
 
 def _check_steps(steps: int) -> None:
-    if isinstance(steps, bool) or not isinstance(steps, int) or not MIN_STEPS <= steps <= MAX_STEPS:
-        raise ValueError(f"sequence length must be an integer from {MIN_STEPS} to {MAX_STEPS}; got {steps!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not MIN_SEQUENCE_LENGTH <= steps <= MAX_SEQUENCE_LENGTH:
+        raise ValueError(f"sequence length must be an integer from {MIN_SEQUENCE_LENGTH} to {MAX_SEQUENCE_LENGTH}; "
+                         f"got {steps!r}")
 
 
 def _time_labels(steps: int) -> tuple[str, ...]:
@@ -168,8 +169,8 @@ def text(characters: str, encoding: str = "onehot", embed_dim: int = 8, seed: in
         raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}; got {encoding!r}")
     if not characters:
         raise ValueError("the text is empty; type at least one character")
-    if len(characters) > MAX_STEPS:
-        raise ValueError(f"the text has {len(characters)} characters; at most {MAX_STEPS} are accepted")
+    if len(characters) > MAX_SEQUENCE_LENGTH:
+        raise ValueError(f"the text has {len(characters)} characters; at most {MAX_SEQUENCE_LENGTH} are accepted")
     labels = tuple(map(_char_label, characters))
     if encoding == "onehot":
         alphabet = sorted(set(characters))
@@ -191,18 +192,19 @@ def parse_csv(data: bytes, name: str = "the file") -> InputSequence:
 
     A first row with no numeric cell is a header naming the features. Every other cell must be a
     finite number. ValueError (naming the bad cell or rows) for: an empty file, a file over
-    CSV_MAX_BYTES, text cells, empty / NaN / infinite cells, more than MAX_STEPS rows or
+    UPLOAD_MAX_BYTES, text cells, empty / NaN / infinite cells, more than MAX_SEQUENCE_LENGTH rows or
     MAX_FEATURES columns.
     """
-    if len(data) > CSV_MAX_BYTES:
+    if len(data) > UPLOAD_MAX_BYTES:
         raise ValueError(f"{name} is {len(data) / 1024**2:.1f} MB; CSV uploads are limited to "
-                         f"{CSV_MAX_BYTES / 1024**2:.0f} MB ({MAX_STEPS} rows × {MAX_FEATURES} columns at most)")
+                         f"{UPLOAD_MAX_BYTES / 1024**2:.0f} MB ({MAX_SEQUENCE_LENGTH} rows × {MAX_FEATURES} columns "
+                         "at most)")
     table = _read_cells(data, name)
     header, body = _split_header(table)
     if body.empty:
         raise ValueError(f"{name} has a header row but no data rows")
-    if body.shape[0] > MAX_STEPS:
-        raise ValueError(f"{name} has {body.shape[0]} data rows; at most {MAX_STEPS} steps are accepted")
+    if body.shape[0] > MAX_SEQUENCE_LENGTH:
+        raise ValueError(f"{name} has {body.shape[0]} data rows; at most {MAX_SEQUENCE_LENGTH} steps are accepted")
     if body.shape[1] > MAX_FEATURES:
         raise ValueError(f"{name} has {body.shape[1]} columns; at most {MAX_FEATURES} features are accepted")
     values = _numeric(body, name, header_rows=0 if header is None else 1)

@@ -28,7 +28,8 @@ from seqviz.core.devices import exact_fp32
 from seqviz.core.models import GATE_BLOCKS, GATE_NAMES, INITS, build_model
 from seqviz.core.tracing import Trace, trace
 
-CELLS = {"rnn-tanh": ("rnn", "tanh"), "rnn-relu": ("rnn", "relu"), "lstm": ("lstm", "tanh"), "gru": ("gru", "tanh")}
+CELL_VARIANTS = {"rnn-tanh": ("rnn", "tanh"), "rnn-relu": ("rnn", "relu"), "lstm": ("lstm", "tanh"),
+                 "gru": ("gru", "tanh")}  # the page's choice of cell → (kind, nonlinearity)
 MAX_HIDDEN, MAX_LAYERS = 256, 3
 
 
@@ -48,11 +49,11 @@ class CellConfig:
 
     @property
     def kind(self) -> str:
-        return CELLS[self.cell][0]
+        return CELL_VARIANTS[self.cell][0]
 
     @property
     def nonlinearity(self) -> str:
-        return CELLS[self.cell][1]
+        return CELL_VARIANTS[self.cell][1]
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ class CellRun:
 
 
 def _check_config(config: CellConfig) -> None:
-    if config.cell not in CELLS:
-        raise ValueError(f"cell must be one of {', '.join(CELLS)}; got {config.cell!r}")
+    if config.cell not in CELL_VARIANTS:
+        raise ValueError(f"cell must be one of {', '.join(CELL_VARIANTS)}; got {config.cell!r}")
     if config.init not in INITS:
         raise ValueError(f"init must be one of {', '.join(INITS)}; got {config.init!r}")
     if not 1 <= config.hidden_size <= MAX_HIDDEN:

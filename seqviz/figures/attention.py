@@ -13,7 +13,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import data_decade_ticks, figure, row_layout
+from seqviz.figures.labels import data_decade_ticks
+from seqviz.figures.theme import themed
+from seqviz.figures.unvalidated import figure, row_layout
 from seqviz.seq2seq.experiments import Alignment, ExposureResult, SweepResult
 
 MAX_FRAMES = 25
@@ -87,7 +89,7 @@ def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figur
                       steps=[dict(label=f.name, method="animate",
                                   args=[[f.name], dict(mode="immediate", frame=dict(redraw=True))]) for f in frames])],
     )
-    return fig
+    return themed(fig)
 
 
 def _label_axes(fig: go.Figure, alignment: Alignment, col: int) -> None:
@@ -136,7 +138,7 @@ def bottleneck_figure(result: SweepResult, length: int) -> go.Figure:
     fig.update_xaxes(title_text="source length", row=1, col=1)
     fig.update_xaxes(title_text="target position", row=1, col=2)
     fig.update_layout(height=400, legend=LEGEND_BELOW)
-    return fig
+    return themed(fig)
 
 
 def exposure_figure(result: ExposureResult) -> go.Figure:
@@ -159,7 +161,7 @@ def exposure_figure(result: ExposureResult) -> go.Figure:
     fig.update_xaxes(title_text="target position", row=1, col=1)
     fig.update_xaxes(title_text="first wrong position", type="category", row=1, col=2)
     fig.update_layout(height=400, legend=LEGEND_BELOW)
-    return fig
+    return themed(fig)
 
 
 def divergence_histogram(first_divergence: list[int]) -> tuple[list[str], list[int]]:

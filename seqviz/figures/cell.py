@@ -15,23 +15,17 @@ import base64
 import hashlib
 import json
 import math
+from typing import TypedDict
 
 import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.cell.params import ParamCount
 from seqviz.core.models import KIND_LABELS
-from seqviz.figures.plain import (
-    HTML_CELL_STYLES,
-    HTML_TABLE_STYLE,
-    axis,
-    colour_key,
-    figure,
-    row_layout,
-    stacked_layout,
-    table_texts,
-)
+from seqviz.figures.labels import colour_key
+from seqviz.figures.tables import HTML_CELL_STYLES, HTML_TABLE_STYLE, table_texts
 from seqviz.figures.theme import FONT, GRID, TEXT
+from seqviz.figures.unvalidated import axis, figure, row_layout, stacked_layout
 
 ANIMATION_VALUE_BUDGET = 200_000
 BYTES_PER_VALUE = 5.3  # a float32 number written as base64 by Plotly
@@ -112,9 +106,8 @@ def _bars(states: dict[str, np.ndarray], units: np.ndarray, t: int) -> tuple[lis
     at each unit, a state's colour and name on each bar (`_row_values` gives a row's heights).
 
     Two subplots instead of one per state, and one trace per row instead of one per state: a browser
-    draws every subplot and trace anew on every change of the step, and Plotly drew the six traces
-    in ~28 ms, the two in ~19 (Chromium, 20 draws each). Each row's title is its colour key, in
-    place of a legend (see plain.colour_key).
+    draws every subplot and trace anew on every change of the step, so fewer traces draw sooner. Each
+    row's title is its colour key, in place of a legend (see seqviz.figures.labels.colour_key).
     """
     rows = _bar_rows(list(states))
     titles = [_row_prefix(row) + colour_key(_row_key(row)) for row in rows]
@@ -195,8 +188,62 @@ def _label_suffix(t: int, step_label: str) -> str:
     return f" ({step_label})" if _own_label(t, step_label) else ""
 
 
+class ScrubPanel(TypedDict):
+    """One row of `step_bars` at every step (scrubber.js: ScrubPanel)."""
+
+    prefix: str  # the row's title before its colour key
+    key: list[list[str]]  # [title, colour] of each state in the row
+    names: list[str]  # each bar's state title, unit by unit within a state
+    colours: list[str]  # each bar's colour
+    x: list[float]  # each bar's centre on the unit axis
+    width: float  # every bar's width
+    range: list[float]  # the row's y range, fixed over the whole sequence
+    values: str  # base64 little-endian float32 (T, bars): each step's heights, bars in `names` order
+
+
+class ScrubTable(TypedDict):
+    """The step's numbers at every step (scrubber.js: ScrubTable)."""
+
+    numeric: list[bool]  # per column: right-aligned numbers
+    cells: list[list[list[str]]]  # per step: its header row, then its rows, as texts
+
+
+class ScrubStyle(TypedDict):
+    """The table's inline styles (scrubber.js: ScrubStyle)."""
+
+    table: str
+    cell: str
+    numeric: str
+
+
+class ScrubTheme(TypedDict):
+    """Colours and font of seqviz's template, for the chart scrubber.js draws (scrubber.js: ScrubTheme)."""
+
+    text: str
+    grid: str
+    font: str
+
+
+class StepScrub(TypedDict):
+    """`step_bars` and the step's numbers at every step, JSON-ready (scrubber.js: StepScrub)."""
+
+    id: str  # a hash of the rest
+    steps: int  # T
+    title: str  # the chart's title is title + t + suffix[t]
+    suffix: list[str]
+    note: str  # under the title ("" for none)
+    units: list[int]  # (U,) the units drawn
+    ticks: list[int] | None  # the unit axis's ticks, or None for evenly spaced ones
+    x_range: list[float]
+    x_title: str
+    panels: list[ScrubPanel]
+    table: ScrubTable | None
+    style: ScrubStyle
+    theme: ScrubTheme
+
+
 def step_scrub(states: dict[str, np.ndarray], step_labels, rows_at=None, max_units: int = MAX_BAR_UNITS,
-               budget: int = SCRUB_BYTE_BUDGET) -> dict | None:
+               budget: int = SCRUB_BYTE_BUDGET) -> StepScrub | None:
     """`step_bars` and the step's numbers at every step, for the browser to draw itself as its step
     slider moves (seqviz.ui.components.scrubber): no server round trip per step.
 
@@ -206,14 +253,7 @@ def step_scrub(states: dict[str, np.ndarray], step_labels, rows_at=None, max_uni
             columns at every step, e.g. `seqviz.figures.equations.step_rows`).
     Returns:
         None when the payload (every step's bar heights and table texts, estimated from step 0) would
-        exceed `budget` bytes; else a JSON-ready dict: "id" (a hash of the rest), "steps" T, "title"
-        and per step "suffix" (the title is title + t + suffix), "note", "units" (U,), "ticks" (the
-        units, or None for evenly spaced ones), "x_range", "x_title", "panels" (one per row of
-        `step_bars`: "prefix" and "key" [[title, colour]] of its title, "names" and "colours" of its
-        bars, "x" and "width", "range", and "values", base64 little-endian float32 (T, bars), each
-        step's heights in `step_bars`' order), "table" (None, or "numeric" and per step "cells": its
-        header's and rows' texts), "style" (the table's inline styles) and "theme" (text and grid
-        colours, font).
+        exceed `budget` bytes; else the StepScrub.
     """
     rows = _bar_rows(list(states))
     T, H = next(iter(states.values())).shape
@@ -223,32 +263,33 @@ def step_scrub(states: dict[str, np.ndarray], step_labels, rows_at=None, max_uni
     if T * per_step > budget:
         return None
     half = _unit_spacing(units) / 2
-    spec = dict(
+    content = dict(
         steps=T, title=STEP_BARS_TITLE, suffix=[_label_suffix(t, label) for t, label in enumerate(step_labels)],
         note=_note_text([_units_note(len(units), H)]), units=units.tolist(),
         ticks=units.tolist() if len(units) <= TICK_EVERY_UNIT else None,
         x_range=[float(units[0]) - half, float(units[-1]) + half], x_title="unit j",
         panels=[_scrub_panel(states, row, units) for row in rows],
         table=None if first is None else _scrub_table([first] + [table_texts(rows_at(t)) for t in range(1, T)]),
-        style=dict(table=HTML_TABLE_STYLE, cell=HTML_CELL_STYLES[False], numeric=HTML_CELL_STYLES[True]),
-        theme=dict(text=TEXT, grid=GRID, font=FONT))
-    return spec | {"id": hashlib.blake2b(json.dumps(spec).encode(), digest_size=8).hexdigest()}
+        style=ScrubStyle(table=HTML_TABLE_STYLE, cell=HTML_CELL_STYLES[False], numeric=HTML_CELL_STYLES[True]),
+        theme=ScrubTheme(text=TEXT, grid=GRID, font=FONT))
+    return StepScrub(**content, id=hashlib.blake2b(json.dumps(content).encode(), digest_size=8).hexdigest())
 
 
-def _scrub_panel(states: dict[str, np.ndarray], row: list[str], units: np.ndarray) -> dict:
+def _scrub_panel(states: dict[str, np.ndarray], row: list[str], units: np.ndarray) -> ScrubPanel:
     """One row of `step_bars` at every step, for `step_scrub`."""
     x, width = _bar_positions(units, len(row))
     heights = _f32(np.concatenate([states[name][:, units] for name in row], axis=1))  # (T, bars)
-    return dict(prefix=_row_prefix(row), key=[list(entry) for entry in _row_key(row)],
-                names=[STATE_TITLES[n] for n in row for _ in units], colours=[COLORS[n] for n in row for _ in units],
-                x=x.tolist(), width=width, range=_row_range(states, row),
-                values=base64.b64encode(heights.astype("<f4").tobytes()).decode("ascii"))
+    return ScrubPanel(prefix=_row_prefix(row), key=[list(entry) for entry in _row_key(row)],
+                      names=[STATE_TITLES[n] for n in row for _ in units],
+                      colours=[COLORS[n] for n in row for _ in units], x=x.tolist(), width=width,
+                      range=_row_range(states, row),
+                      values=base64.b64encode(heights.astype("<f4").tobytes()).decode("ascii"))
 
 
-def _scrub_table(texts: list[tuple]) -> dict:
+def _scrub_table(texts: list[tuple]) -> ScrubTable:
     """Every step's table for `step_scrub`, from each step's `table_texts`: per step its header's and rows'
     texts, and the numeric flags of step 0."""
-    return dict(numeric=texts[0][1], cells=[[columns] + cells for columns, _, cells in texts])
+    return ScrubTable(numeric=texts[0][1], cells=[[columns] + cells for columns, _, cells in texts])
 
 
 def cell_animation(states: dict[str, np.ndarray], step_labels, numbers=None, max_units: int = MAX_BAR_UNITS,
@@ -325,7 +366,7 @@ def _add_number_grid(data: list[dict], layout: dict, frames: list[dict], tables:
     its text (see `_grid_positions`).
 
     Text, not a Plotly table: a frame updates a text trace in place, where a table needs a full redraw
-    (in Chromium, ~120 ms a step against ~30 for the bars and the text)."""
+    at every step."""
     texts = [_grid_texts(table) for table in tables]  # per frame, column by column
     x, y, width, lines = _grid_positions(texts, n_rows=len(tables[0]) + 1)
     k = len(data) + 1

@@ -2,8 +2,7 @@
 the attention decoder's step (`decoder_equations`); `stacked` lines for any page.
 
 The numbers change at every step t, so they are a table: the browser redraws it next to the step
-chart at almost no cost, where KaTeX typesetting of the same numbers held the chart's frame back by
-~10 ms per step.
+chart at almost no cost, where KaTeX typesetting of the same numbers held the chart's frame back.
 
 Symbols match `seqviz.cell.run` and `seqviz.trace`: x_t input, h_t hidden state, c_t LSTM cell state,
 i f g o LSTM gates, r z n GRU gates, σ the logistic sigmoid, ⊙ the elementwise product, and
@@ -15,7 +14,7 @@ from __future__ import annotations
 import math
 
 from seqviz.cell.run import StepNumbers
-from seqviz.figures.plain import html_table
+from seqviz.figures.tables import html_table
 from seqviz.seq2seq.model import ModelConfig
 
 

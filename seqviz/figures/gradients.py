@@ -14,8 +14,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from seqviz.core.models import KIND_LABELS
-from seqviz.figures.plain import colour_key, decade_ticks, figure, markdown_table, ordinal
-from seqviz.figures.theme import TEXT
+from seqviz.figures.labels import colour_key, decade_ticks, ordinal
+from seqviz.figures.tables import markdown_table
+from seqviz.figures.theme import TEXT, themed
+from seqviz.figures.unvalidated import figure
 from seqviz.gradients.flow import FlowResult, PhaseResult, SpectrumResult
 from seqviz.gradients.training import TrainHistory
 
@@ -87,7 +89,7 @@ def _padded_log_range(low: float, high: float) -> list[float]:
 def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
     """‖dL/dh_t‖ (solid) and ‖dL/dx_t‖ (dotted) for every kind on a log axis, zeros and infs on labelled rows.
 
-    Built from plain dicts (seqviz.figures.plain) with one line per series, the decade ticks written
+    Built from plain dicts (seqviz.figures.unvalidated) with one line per series, the decade ticks written
     out and a colour key in the title instead of a legend: it is redrawn on every change of the page's
     main control, and extra marker traces, legend rows and superscript tick labels each add to the
     browser's drawing time.
@@ -105,7 +107,7 @@ def gradient_time_figure(result: FlowResult, layer: int = 0) -> go.Figure:
             data.append(dict(type="scatter", x=t, y=y, mode="lines", name=name, legendgroup=kind, **hover,
                              line=dict(color=colour, width=2) if dash is None else dict(color=colour, dash=dash, width=1)))
     every = np.concatenate([np.asarray(s, dtype=np.float64) for s in series])
-    # Short labels: "0 (underflow)" widened the axis margin and measured ~10 ms slower to draw.
+    # Short labels: "0 (underflow)" widened the axis margin, which made the chart slower to draw.
     labels = {floor: "0"} if (every == 0).any() else {}
     labels |= {ceiling: "∞/NaN"} if (~np.isfinite(every)).any() else {}
     layout = dict(
@@ -148,7 +150,7 @@ def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
     fig.update_xaxes(range=[-0.5, T - 0.5])
     fig.update_layout(title=f"Jacobian spectrum: {KIND_LABELS[spectrum.kind]}, layer {spectrum.layer}",
                       height=650, showlegend=False)
-    return fig
+    return themed(fig)
 
 
 def itemised_figure(matrices: dict[str, np.ndarray]) -> go.Figure:
@@ -170,7 +172,7 @@ def itemised_figure(matrices: dict[str, np.ndarray]) -> go.Figure:
     fig.update_yaxes(title_text="loss step t", autorange="reversed", row=1, col=1)
     fig.update_layout(title="Who teaches whom: log₁₀ ‖dL_t/dh_s‖ for s ≤ t (blank: exactly 0 or s > t)" + note,
                       height=480)
-    return fig
+    return themed(fig)
 
 
 def phase_figure(results: list[PhaseResult]) -> go.Figure:
@@ -190,7 +192,7 @@ def phase_figure(results: list[PhaseResult]) -> go.Figure:
     fig.update_yaxes(title_text="spectral radius ρ", row=1, col=1)
     fig.update_layout(title=f"log₁₀(‖dL/dh_0‖ ÷ ‖dL/dh_T−1‖): blue vanishes, red explodes"
                             f"<br><sup>colours saturate at ±{bound:.0f}; blank: exactly 0</sup>", height=480)
-    return fig
+    return themed(fig)
 
 
 def _nan_marker(fig: go.Figure, history: TrainHistory, rows: list[int]) -> None:
@@ -231,13 +233,13 @@ def training_figure(history: TrainHistory) -> go.Figure:
     if config.clip == "norm":
         _labelled_hline(fig, config.clip_threshold, f"c = {config.clip_threshold:g}", "dot", row=2)
     _nan_marker(fig, history, [1, 2])
-    return fig
+    return themed(fig)
 
 
 def training_heatmap_figure(history: TrainHistory) -> go.Figure:
     """log₁₀ ‖dL/dh_t‖ over (update, step t): how far back the gradient reaches as training goes."""
     if not history.heatmap:
-        return go.Figure().update_layout(title="No ‖dL/dh_t‖ sample was taken before the run ended")
+        return themed(go.Figure().update_layout(title="No ‖dL/dh_t‖ sample was taken before the run ended"))
     rows = np.stack(history.heatmap)  # (samples, S)
     fig = go.Figure(go.Heatmap(x=np.arange(rows.shape[1]), y=history.heatmap_updates, z=_log10(rows),
                                colorscale="Viridis", colorbar=dict(title="log₁₀‖δ_t‖"),
@@ -252,7 +254,7 @@ def training_heatmap_figure(history: TrainHistory) -> go.Figure:
     fig.update_layout(title=f"‖dL/dh_t‖ on the batch of {every} (first layer; blank: exactly 0{chunks})",
                       xaxis_title="step t", height=420,
                       yaxis=dict(title=dict(text="update"), **(dict(tickvals=history.heatmap_updates) if few else {})))
-    return fig
+    return themed(fig)
 
 
 def compare_figure(runs: dict[str, TrainHistory]) -> go.Figure:
@@ -266,4 +268,4 @@ def compare_figure(runs: dict[str, TrainHistory]) -> go.Figure:
                         line=dict(color=colour), row=1, col=1)
         fig.add_scatter(x=u, y=_positive(history.raw_norm), mode="lines", name=name, legendgroup=name,
                         showlegend=False, line=dict(color=colour), row=2, col=1)
-    return fig
+    return themed(fig)

@@ -13,8 +13,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from seqviz.figures.plain import colour_key, data_decade_ticks, figure
-from seqviz.figures.theme import TEMPLATE, TEXT
+from seqviz.figures.labels import colour_key, data_decade_ticks
+from seqviz.figures.theme import TEXT
+from seqviz.figures.unvalidated import figure
 
 VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
 POSITIVE, NEGATIVE = (214, 39, 40), (31, 119, 180)  # D3 red and blue, translucent by |value|
@@ -55,7 +56,7 @@ def saturation_figure(fractions: dict[str, np.ndarray], title: str):
     data.append(dict(type="scatter", mode="lines", x=[0, 1], y=[1, 0], hoverinfo="skip", showlegend=False,
                      line=dict(color=TEXT, width=1, dash="dot")))
     key = colour_key([(f"gate {g}", GATE_COLOURS.get(g, TEXT)) for g in fractions])
-    layout = dict(template=TEMPLATE, title=dict(text=f"{title}<br><sub>{key}</sub>"), showlegend=False,
+    layout = dict(title=dict(text=f"{title}<br><sub>{key}</sub>"), showlegend=False,
                   xaxis=dict(title="fraction of steps < 0.1 (left-saturated)", range=[-0.02, 1.02], tickformat=".0%"),
                   yaxis=dict(title="fraction of steps > 0.9 (right-saturated)", range=[-0.02, 1.02], tickformat=".0%"),
                   height=420, margin=dict(t=80))
@@ -94,7 +95,7 @@ def distribution_figure(p: np.ndarray, q: np.ndarray, chars: str, chosen: int, t
                              line=dict(color=[TEXT if i == chosen else "rgba(0,0,0,0)" for i in order], width=2)),
                  hovertemplate="%{x}: q = %{y:.3f}<extra></extra>")]
     key = colour_key([("model p", "gray"), ("strategy q (renormalised)", KEPT)])
-    layout = dict(template=TEMPLATE, barmode="group", showlegend=False, height=340, margin=dict(t=90),
+    layout = dict(barmode="group", showlegend=False, height=340, margin=dict(t=90),
                   title=dict(text=f"{title}<br><sub>{key} · kept mass {kept_mass:.1%} of p · chosen "
                                   f"{visible(chars[chosen])} (outlined)</sub>"),
                   xaxis=dict(title="next character (most probable first)", type="category"),
@@ -113,7 +114,7 @@ def reach_figure(reach: dict[str, np.ndarray], context: str, title: str):
                          hovertemplate=f"{kind.upper()}: %{{x}} back, '%{{customdata}}': %{{y:.2e}}<extra></extra>"))
     key = colour_key([(k.upper(), KIND_COLOURS.get(k, TEXT)) for k in reach])
     every = np.concatenate([v for v in reach.values()])
-    layout = dict(template=TEMPLATE, showlegend=False, height=380, margin=dict(t=80),
+    layout = dict(showlegend=False, height=380, margin=dict(t=80),
                   title=dict(text=f"{title}<br><sub>{key}</sub>"),
                   xaxis=dict(title="characters back from t (t − s)"),
                   yaxis=dict(title="‖dL_t/dx_s‖", type="log", **data_decade_ticks(every)))

@@ -10,8 +10,9 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from seqviz.figures.plain import axis, colour_key, data_decade_ticks, figure, ordinal, row_layout
-from seqviz.figures.theme import TEXT
+from seqviz.figures.labels import colour_key, data_decade_ticks, ordinal
+from seqviz.figures.theme import TEXT, themed
+from seqviz.figures.unvalidated import axis, figure, row_layout
 
 MAX_POINTS = 4000
 MODEL_COLORS = {"mamba": "#d62728", "s4d": "#1f77b4", "lstm": "#2ca02c"}
@@ -28,7 +29,7 @@ def _decimation_note(stride: int) -> str:
 
 def kernel_figure(K: np.ndarray, labels: list[str], title: str) -> go.Figure:
     """K: (channels, L) kernels over l, one line per channel, named in a colour key under the title
-    (redrawn at every change of N: a legend costs more to draw, see seqviz.figures.plain.colour_key)."""
+    (redrawn at every change of N: a legend costs more to draw, see seqviz.figures.labels.colour_key)."""
     L = K.shape[-1]
     stride = _stride(L)
     l = np.arange(0, L, stride)
@@ -122,7 +123,7 @@ def memory_figure(s: np.ndarray, u: np.ndarray, t: int, reconstruction: np.ndarr
     ])
     fig.add_vline(x=t, line=dict(color=TEXT, dash="dot"))
     fig.update_layout(title=f"HiPPO-LegS memory at t = {t}", xaxis_title="s", yaxis_title="u(s)", height=380)
-    return fig
+    return themed(fig)
 
 
 def memory_error_figure(ts: np.ndarray, errors: dict[int, np.ndarray]) -> go.Figure:
@@ -131,7 +132,7 @@ def memory_error_figure(ts: np.ndarray, errors: dict[int, np.ndarray]) -> go.Fig
     fig.update_layout(title="reconstruction error as the window [0, t] grows", xaxis_title="t",
                       yaxis_title="RMS error over [0, t]", yaxis_type="log", height=340)
     fig.update_yaxes(**data_decade_ticks(np.concatenate([np.ravel(e) for e in errors.values()])))  # not Plotly's bare 2s and 5s
-    return fig
+    return themed(fig)
 
 
 def conv_scan_figure(y_conv: np.ndarray, y_scan: np.ndarray) -> go.Figure:
@@ -145,7 +146,7 @@ def conv_scan_figure(y_conv: np.ndarray, y_scan: np.ndarray) -> go.Figure:
     fig.add_trace(go.Scatter(x=k, y=(y_conv - y_scan)[::stride], mode="lines", name="difference"), row=2, col=1)
     fig.update_layout(height=460, title="same layer, two algorithms" + _decimation_note(stride))
     fig.update_xaxes(title_text="step k", row=2, col=1)
-    return fig
+    return themed(fig)
 
 
 def timing_figure(lengths: list[int], seconds: dict[str, list[float]]) -> go.Figure:
@@ -155,7 +156,7 @@ def timing_figure(lengths: list[int], seconds: dict[str, list[float]]) -> go.Fig
                       xaxis_type="log", yaxis_type="log", height=340)
     fig.update_xaxes(tickvals=lengths, ticktext=[str(L) for L in lengths])
     fig.update_yaxes(**data_decade_ticks(np.concatenate([np.ravel(s) for s in seconds.values()])))
-    return fig
+    return themed(fig)
 
 
 def delta_figure(chars: list[str], delta: np.ndarray) -> go.Figure:
@@ -172,7 +173,7 @@ def delta_figure(chars: list[str], delta: np.ndarray) -> go.Figure:
     fig.update_yaxes(title_text="channel", row=2, col=1)
     fig.update_layout(title="Δ_t per token<br><sup>top: mean over channels; bottom: each channel</sup>", height=460,
                       showlegend=False)
-    return fig
+    return themed(fig)
 
 
 def _token_heatmap(z: np.ndarray, chars: list[str], title: str, y_title: str, colorscale: str,
@@ -180,7 +181,7 @@ def _token_heatmap(z: np.ndarray, chars: list[str], title: str, y_title: str, co
     x = [f"{i}:{c}" for i, c in enumerate(chars)]
     fig = go.Figure(go.Heatmap(z=z, x=x, colorscale=colorscale, zmin=zmin, zmax=zmax))
     fig.update_layout(title=title, xaxis_title="token t", yaxis_title=y_title, height=360)
-    return fig
+    return themed(fig)
 
 
 def state_figure(state_norm: np.ndarray, chars: list[str]) -> go.Figure:
@@ -194,7 +195,7 @@ def hidden_attention_figure(alpha: np.ndarray, chars: list[str], channel_note: s
     fig = go.Figure(go.Heatmap(z=alpha, x=x, y=x, colorscale="RdBu", zmid=0))
     fig.update_layout(title=f"hidden attention α[t, s]<br><sup>{channel_note}</sup>", xaxis_title="source s",
                       yaxis_title="output t", yaxis_autorange="reversed", height=420)
-    return fig
+    return themed(fig)
 
 
 def gate_figure(gate: np.ndarray, chars: list[str], name: str) -> go.Figure:
@@ -219,7 +220,7 @@ def training_figure(losses: dict[str, dict[int, list[float]]], window: int = 20)
         fig.update_xaxes(title_text="training step", row=1, col=col)
     fig.update_yaxes(title_text=f"loss (mean of the last {window} steps)", row=1, col=1)
     fig.update_layout(height=340, title="training loss, same budget")
-    return fig
+    return themed(fig)
 
 
 def accuracy_figure(accuracy: dict[str, dict[int, float]], params: dict[str, int],
@@ -236,4 +237,4 @@ def accuracy_figure(accuracy: dict[str, dict[int, float]], params: dict[str, int
     fig.update_layout(title="accuracy on the answer tokens (held-out batch)", xaxis_title="sequence length",
                       yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=400,
                       legend=dict(orientation="h", yanchor="top", y=-0.25))  # below: a side legend squeezes a narrow plot
-    return fig
+    return themed(fig)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -64,9 +64,16 @@ class FlowConfig:
             raise ValueError(f"input_scale must be > 0; got {self.input_scale!r}")
 
 
-# The handbook's "gradient at step 0 vs step 99" experiment: nn.RNN(32, 64) and nn.LSTM(32, 64),
-# PyTorch's default init, a 100-step N(0, 1) input, loss = sum of the last output, float32.
-SEED_004 = FlowConfig(steps=100, hidden_size=64, num_layers=1, init="default", loss="last", dtype="float32")
+# The handbook's "gradient at step 0 vs step 99" experiment (its seed 004): nn.RNN(32, 64) and
+# nn.LSTM(32, 64), PyTorch's default init, a 100-step N(0, 1) input, loss = sum of the last output, float32.
+HANDBOOK_EXPERIMENT = FlowConfig(steps=100, hidden_size=64, num_layers=1, init="default", loss="last", dtype="float32")
+HANDBOOK_FREE_FIELDS = ("seed", "device", "dtype", "spectral_radius", "nonlinearity")  # it does not fix these
+
+
+def is_handbook_experiment(config: FlowConfig) -> bool:
+    """Whether `config` is the handbook's experiment, whatever its HANDBOOK_FREE_FIELDS."""
+    fixed = replace(config, **{name: getattr(HANDBOOK_EXPERIMENT, name) for name in HANDBOOK_FREE_FIELDS})
+    return fixed == HANDBOOK_EXPERIMENT
 
 
 def flow_model(config: FlowConfig, kind: str) -> torch.nn.Module:
@@ -176,6 +183,10 @@ class FlowResult:
     config: FlowConfig
     kinds: dict[str, KindFlow]
     seconds: float
+
+    def float32_underflow(self, layer: int) -> bool:
+        """Whether some ‖δ_t‖ of `layer` is exactly 0 in a float32 run: float64 would show its true size."""
+        return self.config.dtype == "float32" and any(f.underflow[:, layer].any() for f in self.kinds.values())
 
 
 def gradient_through_time(config: FlowConfig, kinds: tuple[str, ...] = KINDS) -> FlowResult:
@@ -367,14 +378,29 @@ def itemised_gradients(config: FlowConfig, kind: str, layer: int = 0) -> np.ndar
 
 # ---------------------------------------------------------------- view 4: phase diagram
 
+LOWEST_RHO, HIGHEST_RHO = 0.1, 3.0  # the spectral radii a phase diagram spans
+PHASE_LENGTHS = 10  # sequence lengths in a phase diagram (fewer where rounding merges short ones)
+
+
+def radius_grid(count: int) -> tuple[float, ...]:
+    """`count` spectral radii evenly spaced from LOWEST_RHO to HIGHEST_RHO, rounded to 3 decimals."""
+    return tuple(np.round(np.linspace(LOWEST_RHO, HIGHEST_RHO, count), 3).tolist())
+
+
+def length_grid(longest: int) -> tuple[int, ...]:
+    """Sequence lengths from 2 to `longest`, PHASE_LENGTHS of them evenly spaced on a log scale and
+    rounded to whole steps: increasing and distinct (rounding merges some when `longest` is small)."""
+    return tuple(sorted(set(np.geomspace(2, longest, PHASE_LENGTHS).round().astype(int).tolist())))
+
+
 @dataclass(frozen=True)
 class PhaseConfig:
     """A sweep over spectral radii ρ and sequence lengths T for one kind (init "normal")."""
 
     kind: str = "rnn"
-    hidden_size: int = 32
-    rhos: tuple[float, ...] = tuple(np.round(np.linspace(0.1, 3.0, 30), 3).tolist())
-    lengths: tuple[int, ...] = (2, 5, 10, 20, 50, 100, 200, 500)
+    hidden_size: int = 16
+    rhos: tuple[float, ...] = radius_grid(30)
+    lengths: tuple[int, ...] = length_grid(500)
     input_scale: float = 0.1
     seed: int = 0
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -43,7 +44,7 @@ OPTIMIZERS = ("adam", "sgd")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TaskTrainConfig:
     """One training run. `spectral_radius` (None = the init's own) rescales every W_h· block."""
 
     task: str = "adding"
@@ -78,16 +79,16 @@ class TrainConfig:
             raise ValueError(f"truncation must be 0 (full BPTT) or a positive chunk length; got {self.truncation!r}")
 
 
-# How run_label writes a setting that differs from TrainConfig's default.
+# How run_label writes a setting that differs from TaskTrainConfig's default.
 SETTING_TEXTS = {"hidden_size": "H={}", "nonlinearity": "φ={}", "init": "init {}", "spectral_radius": "ρ={:g}",
                  "truncation": "TBPTT k={}", "optimizer": "{}", "learning_rate": "lr={:g}", "batch_size": "batch {}",
                  "updates": "{} updates", "heatmap_every": "sampled every {}", "seed": "seed {}", "device": "{}"}
 
 
-def run_label(config: TrainConfig) -> str:
+def run_label(config: TaskTrainConfig) -> str:
     """A run's settings in a few words: model, task, T and clipping always, every other setting only
-    where it differs from TrainConfig's default, so two runs with different settings never read alike."""
-    default = TrainConfig()
+    where it differs from TaskTrainConfig's default, so two runs with different settings never read alike."""
+    default = TaskTrainConfig()
     clip = "clip off" if config.clip == "off" else f"clip {config.clip} {config.clip_threshold:g}"
     changed = [text.format(getattr(config, name)) for name, text in SETTING_TEXTS.items()
                if getattr(config, name) != getattr(default, name)]
@@ -113,7 +114,7 @@ class TaskModel(nn.Module):
         return self.readout(torch.cat(outputs).transpose(0, 1))
 
 
-def build_task_model(config: TrainConfig) -> TaskModel:
+def build_task_model(config: TaskTrainConfig) -> TaskModel:
     """The model `config` describes; the core from `build_model`, the readout seeded from `seed`."""
     core = build_model(config.kind, input_size(config.task), config.hidden_size,
                        nonlinearity=config.nonlinearity if config.kind == "rnn" else "tanh",
@@ -172,7 +173,7 @@ class TrainHistory:
     heatmap: one (S,) ‖δ_t‖ row for each update in heatmap_updates.
     """
 
-    config: TrainConfig
+    config: TaskTrainConfig
     baseline: float
     loss: list[float] = field(default_factory=list)
     raw_norm: list[float] = field(default_factory=list)
@@ -207,7 +208,8 @@ def _nan_message(history: TrainHistory, update: int, loss: float, raw: float) ->
             f"{clipping}. The curves are kept up to that update.")
 
 
-def train(config: TrainConfig, on_progress: Callable[[TrainHistory], bool] | None = None) -> TrainHistory:
+def train_on_task(config: TaskTrainConfig,
+                  on_progress: Callable[[TrainHistory], bool] | None = None) -> TrainHistory:
     """Train `config.updates` updates on fresh seeded batches; same config → same curves.
 
     `on_progress(history)` is called after every update; returning False stops the run.
@@ -217,7 +219,7 @@ def train(config: TrainConfig, on_progress: Callable[[TrainHistory], bool] | Non
         return _train(config, on_progress)
 
 
-def _train(config: TrainConfig, on_progress) -> TrainHistory:
+def _train(config: TaskTrainConfig, on_progress) -> TrainHistory:
     model = build_task_model(config)
     parameters = list(model.parameters())
     optimizer_cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.SGD
@@ -267,3 +269,9 @@ def history_rows(name: str, history: TrainHistory) -> list[dict]:
     return [{"run": name, "update": u, "loss": history.loss[u], "raw_norm": history.raw_norm[u],
              "clipped_norm": history.clipped_norm[u], "clipped": history.clipped[u]}
             for u in range(history.updates_done)]
+
+
+def histories_csv(runs: dict[str, TrainHistory]) -> str:
+    """The `history_rows` of every run (name → history), one after the other, as CSV text with a header."""
+    rows = [row for name, history in runs.items() for row in history_rows(name, history)]
+    return pd.DataFrame(rows).to_csv(index=False)

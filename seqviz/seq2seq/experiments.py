@@ -30,12 +30,12 @@ from seqviz.seq2seq.tasks import (
 )
 from seqviz.seq2seq.training import (
     EVAL_SEED_OFFSET,
-    TrainConfig,
+    Seq2SeqConfig,
     TrainedModel,
     accuracy_of,
     evaluate,
     max_target_steps,
-    train,
+    train_seq2seq,
 )
 
 
@@ -77,6 +77,14 @@ def align(trained: TrainedModel, source: str, beam_width: int = 1) -> Alignment:
                      tokens, weights, contexts, best.log_prob)
 
 
+SWEEP_LENGTH_STEP = 5
+
+
+def sweep_lengths(longest: int) -> tuple[int, ...]:
+    """The source lengths a bottleneck sweep tests: every SWEEP_LENGTH_STEP-th up to `longest`."""
+    return tuple(range(SWEEP_LENGTH_STEP, longest + 1, SWEEP_LENGTH_STEP))
+
+
 @dataclass(frozen=True)
 class SweepConfig:
     """Bottleneck sweep: reversal models with and without attention, same sizes and budget."""
@@ -84,7 +92,7 @@ class SweepConfig:
     attention: str = "bahdanau"
     cell: str = "gru"
     hidden_size: int = 64
-    lengths: tuple[int, ...] = (5, 10, 15, 20, 25, 30, 35, 40)
+    lengths: tuple[int, ...] = sweep_lengths(40)
     steps: int = 1500
     batch_size: int = 64
     eval_size: int = 128
@@ -103,11 +111,11 @@ class SweepConfig:
     def from_dict(cls, values: dict) -> "SweepConfig":
         return cls(**{**values, "lengths": tuple(values["lengths"])})
 
-    def train_config(self, attention: str) -> TrainConfig:
+    def train_config(self, attention: str) -> Seq2SeqConfig:
         model = ModelConfig(cell=self.cell, attention=attention, hidden_size=self.hidden_size)
         task = TaskSpec("reverse", min(3, self.lengths[0]), self.lengths[-1])
-        return TrainConfig(task=task, model=model, steps=self.steps, batch_size=self.batch_size,
-                           eval_size=self.eval_size, eval_every=max(self.steps // 10, 1), seed=self.seed)
+        return Seq2SeqConfig(task=task, model=model, steps=self.steps, batch_size=self.batch_size,
+                             eval_size=self.eval_size, eval_every=max(self.steps // 10, 1), seed=self.seed)
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,7 @@ def bottleneck_sweep(config: SweepConfig, device: str | torch.device = "cpu",
     for attention in ("none", config.attention):
         train_config = config.train_config(attention)
         report = (lambda p, a=attention: callback(a, p.step / p.steps)) if callback else None
-        trained = train(train_config, device, report)
+        trained = train_seq2seq(train_config, device, report)
         exact[attention], position[attention] = [], []
         for length in config.lengths:
             spec = TaskSpec("reverse", length, length)

@@ -31,7 +31,7 @@ from seqviz.core.seeding import seeded
 from seqviz.seq2seq.attention import ATTENTIONS, Attention
 from seqviz.seq2seq.tasks import EOS, PAD, SOS
 
-CELLS = ("gru", "lstm")
+SEQ2SEQ_CELLS = ("gru", "lstm")
 MAX_BEAM_WIDTH = 8
 
 
@@ -48,8 +48,8 @@ class ModelConfig:
     attention_size: int = 64
 
     def __post_init__(self):
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}; got {self.cell!r}")
+        if self.cell not in SEQ2SEQ_CELLS:
+            raise ValueError(f"cell must be one of {', '.join(SEQ2SEQ_CELLS)}; got {self.cell!r}")
         if self.attention not in ATTENTIONS:
             raise ValueError(f"attention must be one of {', '.join(ATTENTIONS)}; got {self.attention!r}")
         if self.input_feeding and not self.is_luong:

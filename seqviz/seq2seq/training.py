@@ -41,11 +41,11 @@ from seqviz.seq2seq.tasks import MAX_DELAY, PAD, Batch, TaskSpec, random_batch, 
 
 CHECKPOINT_FORMAT = "seqviz-seq2seq/1"
 EVAL_SEED_OFFSET = 1_000_003
-MAX_STEPS = 20_000
+MAX_TRAINING_STEPS = 20_000
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class Seq2SeqConfig:
     """Everything that determines a trained model: task, architecture, budget, seed."""
 
     task: TaskSpec = field(default_factory=TaskSpec)
@@ -59,8 +59,8 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if not 1 <= self.steps <= MAX_STEPS:
-            raise ValueError(f"steps must be between 1 and {MAX_STEPS}; got {self.steps}")
+        if not 1 <= self.steps <= MAX_TRAINING_STEPS:
+            raise ValueError(f"steps must be between 1 and {MAX_TRAINING_STEPS}; got {self.steps}")
         if not 1 <= self.batch_size <= 1024:
             raise ValueError(f"batch_size must be between 1 and 1024; got {self.batch_size}")
         if not 0.0 <= self.teacher_forcing <= 1.0:
@@ -72,7 +72,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> "Seq2SeqConfig":
         values = dict(values)
         return cls(task=TaskSpec(**values.pop("task")), model=ModelConfig(**values.pop("model")), **values)
 
@@ -95,7 +95,7 @@ class TrainedModel:
     `trained_on` is the device type training ran on ("" for a checkpoint, which does not say).
     """
 
-    config: TrainConfig
+    config: Seq2SeqConfig
     model: Seq2Seq
     history: dict
     seconds: float
@@ -123,7 +123,7 @@ class TrainedModel:
         return None
 
 
-def build(config: TrainConfig, device: str | torch.device = "cpu") -> Seq2Seq:
+def build_seq2seq(config: Seq2SeqConfig, device: str | torch.device = "cpu") -> Seq2Seq:
     """A freshly initialised model for `config`, same weights for the same seed on every device."""
     model = Seq2Seq(config.model, vocabulary(config.task.name).size, seeding.generator(config.seed))
     return model.to(device)
@@ -139,13 +139,13 @@ def sequence_loss(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
     return nn.functional.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD)
 
 
-def learning_rate_at(config: TrainConfig, step: int) -> float:
+def learning_rate_at(config: Seq2SeqConfig, step: int) -> float:
     """Cosine decay from the initial rate at step 1 to 10 % of it at the last step."""
     progress = (step - 1) / max(config.steps - 1, 1)
     return config.learning_rate * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
 
 
-def update(model: Seq2Seq, optimizer: torch.optim.Optimizer, batch: Batch, config: TrainConfig, step: int,
+def update(model: Seq2Seq, optimizer: torch.optim.Optimizer, batch: Batch, config: Seq2SeqConfig, step: int,
            generator: torch.Generator | None = None) -> float:
     """One training update on `batch` (learning rate of `step`); returns the batch loss."""
     model.train()
@@ -160,15 +160,15 @@ def update(model: Seq2Seq, optimizer: torch.optim.Optimizer, batch: Batch, confi
     return loss.item()
 
 
-def train(config: TrainConfig, device: str | torch.device = "cpu",
-          callback: Callable[[Progress], bool] | None = None) -> TrainedModel:
+def train_seq2seq(config: Seq2SeqConfig, device: str | torch.device = "cpu",
+                  callback: Callable[[Progress], bool] | None = None) -> TrainedModel:
     """Train a model for `config.steps` updates; `callback` after each evaluation may return False to stop."""
     with single_threaded(), exact_fp32(device):
         return _train(config, device, callback)
 
 
-def _train(config: TrainConfig, device, callback) -> TrainedModel:
-    model = build(config, device)
+def _train(config: Seq2SeqConfig, device, callback) -> TrainedModel:
+    model = build_seq2seq(config, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     rng = random.Random(config.seed)
     generator = seeding.generator(config.seed)
@@ -192,7 +192,7 @@ def _train(config: TrainConfig, device, callback) -> TrainedModel:
     return TrainedModel(config, model, history, time.perf_counter() - start, stopped, torch.device(device).type)
 
 
-def snapshot(config: TrainConfig, progress: Progress) -> TrainedModel:
+def snapshot(config: Seq2SeqConfig, progress: Progress) -> TrainedModel:
     """The model as of `progress`, copied (training goes on with the original), in eval mode."""
     model = packed(copy.deepcopy(progress.model).eval())
     device = next(model.parameters()).device.type
@@ -252,8 +252,8 @@ def load_checkpoint(source, device: str | torch.device = "cpu") -> TrainedModel:
     if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"not a seqviz checkpoint: expected format {CHECKPOINT_FORMAT!r}")
     try:
-        config = TrainConfig.from_dict(data["config"])
-        model = build(config)
+        config = Seq2SeqConfig.from_dict(data["config"])
+        model = build_seq2seq(config)
         model.load_state_dict(data["state_dict"])
     except (KeyError, TypeError, RuntimeError) as error:
         raise ValueError(f"checkpoint does not match its own config: {str(error)[:200]}") from None
@@ -261,7 +261,7 @@ def load_checkpoint(source, device: str | torch.device = "cpu") -> TrainedModel:
     return TrainedModel(config, model.to(device), data["history"], float(data["seconds"]))
 
 
-def with_attention(config: TrainConfig, attention: str) -> TrainConfig:
+def with_attention(config: Seq2SeqConfig, attention: str) -> Seq2SeqConfig:
     """The same config with another attention type (input feeding dropped where it does not apply)."""
     model = replace(config.model, attention=attention,
                     input_feeding=config.model.input_feeding and attention not in ("none", "bahdanau"))

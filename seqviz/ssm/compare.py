@@ -95,10 +95,16 @@ class CompareConfig:
     n_memorize: int = 4
     d_model: int = 16
     d_state: int = 8
-    steps: int = 800
+    steps: int = 400
     batch: int = 32
     lr: float = 1e-2
     seed: int = 0
+
+    def fraction_done(self, kind: str, length: int, step: int) -> float:
+        """The share of `compare`'s work done once `kind` at `length` has finished `step` (0-based): it
+        trains the lengths in order and, at each, the models in MODEL_KINDS order, `steps` steps each."""
+        models_before = self.lengths.index(length) * len(MODEL_KINDS) + MODEL_KINDS.index(kind)
+        return (models_before * self.steps + step + 1) / (len(self.lengths) * len(MODEL_KINDS) * self.steps)
 
 
 @dataclass

@@ -76,7 +76,7 @@ class KernelResult:
     seconds: float  # to compute
 
 
-def kernel_view(config: SSMConfig) -> KernelResult:
+def ssm_kernels(config: SSMConfig) -> KernelResult:
     """Kernels of `channels` SSMs (random C each) and the eigenvalues of A and Ā over a Δ grid."""
     start = time.perf_counter()
     A, B = state_matrices(config)  # once: S4D-LegS diagonalises an N × N matrix
@@ -194,7 +194,7 @@ def history_errors(u: torch.Tensor, c: torch.Tensor, times: np.ndarray) -> np.nd
     return np.asarray([reconstruct_history(u, c[t], int(t))[1] for t in times])
 
 
-def memory_view(config: MemoryConfig) -> MemoryResult:
+def hippo_memory(config: MemoryConfig) -> MemoryResult:
     """HiPPO-LegS coefficients of a signal at every t, and the history error vs t for several N."""
     u = make_signal(config.signal, config.T, config.seed)
     times = np.unique(np.linspace(1, config.T - 1, 40).astype(int))
@@ -220,7 +220,7 @@ def _timed(fn):
     return value, time.perf_counter() - start
 
 
-def conv_scan_view(config: SSMConfig, timing_lengths=(256, 1024, 4096, 16384)) -> ConvScanResult:
+def conv_and_scan(config: SSMConfig, timing_lengths=(256, 1024, 4096, 16384)) -> ConvScanResult:
     """One channel run by kernel + FFT convolution and by the recurrence, and both timed vs L."""
     check_budget(s4.kernel_bytes(config.N, config.L, 2), f"an SSM of length L={config.L}, N={config.N}",
                  "sequence length L or state size N")
@@ -250,11 +250,15 @@ class SelectionResult:
     input_gate: np.ndarray      # (H, l) LSTM input gate
     predictions: dict[str, str]  # model kind -> predicted characters at every position
 
+    def hidden_attention(self, channel: int | None = None) -> np.ndarray:
+        """(l, l) α[t, s] of `channel`, or its mean over the channels (None)."""
+        return self.alpha.mean(0) if channel is None else self.alpha[channel]
+
 
 MAX_SELECTION_LENGTH = 128
 
 
-def selection_view(text: str, mamba_model: SequenceModel, lstm_model: SequenceModel) -> SelectionResult:
+def inspect_selection(text: str, mamba_model: SequenceModel, lstm_model: SequenceModel) -> SelectionResult:
     """Inside a trained Mamba model and a trained LSTM on the same typed token sequence."""
     tokens = encode(text)
     if tokens.shape[0] > MAX_SELECTION_LENGTH:

@@ -1,26 +1,24 @@
 """Compute in the background what the next click on a page's main control will ask for.
 
 A teacher steps T or N one click (or arrow key) at a time, so the next request is a neighbour of the
-value on screen. An instant view sends the neighbours' views with the value's own (`views_around`),
-and the values after those are prefetched. After a view is drawn, `prefetch_neighbours` queues the
-neighbours' computations on one background worker for the whole process. The worker calls the backend function through a spinner-less
-`cached_data` wrapper, which shares the page's cache (Streamlit keys a function's cache by its
-module, name and source), so the next click is served from the cache.
+value on screen. An instant view sends the neighbours' charts with the value's own (`charts_around`),
+and the values after those are prefetched. After a chart is drawn, `prefetch_neighbours` queues the
+neighbours' computations on one background worker for the whole process. The worker calls the
+backend function through a spinner-less `cached_data` wrapper, which shares the page's cache
+(Streamlit keys a function's cache by its module, name and source), so the next click is served
+from the cache.
 
 Bounded on purpose: one worker thread, a short queue (a full queue drops new requests), and only
 neighbours of a computation that took less than PREFETCH_MAX_S, so prefetching never costs more than
 a fraction of the work visitors asked for themselves. After a change only the next value in the
-direction the control moved is prefetched (both neighbours on a session's first view).
+direction the control moved is prefetched (both neighbours on a session's first chart).
 
 Out of the way of the answer it anticipates: a job starts SETTLE_S after it was queued, once the
-server has sent the view that queued it, and the worker thread runs at the lowest CPU priority
-(Linux). Started at once at normal priority, the prefetch of Gradient flow's T ± 10 (~70 ms of
-compute) delayed the chart it followed by about a display frame on 2 cores. The priority ranks the
-worker below the server's own threads (every session's reruns), not below a browser on the same
-machine: where Linux groups scheduling by session (autogroup, on in the test machine), Chromium runs
-in a session of its own and gets its share of the cores as a group, whatever the worker's nice
-value. Starting jobs 0.3 s after they were queued instead did not make either main control's chart
-come sooner in Chromium (15 changes each, traced).
+server has sent the chart that queued it, and the worker thread runs at the lowest CPU priority
+(Linux), so it does not delay the chart it follows. The priority ranks the worker below the
+server's own threads (every session's reruns), not below a browser on the same machine: where Linux
+groups scheduling by session (autogroup), Chromium runs in a session of its own and gets its share
+of the cores as a group, whatever the worker's nice value.
 """
 from __future__ import annotations
 
@@ -31,11 +29,20 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import streamlit as st
 
 from seqviz.ui.cache import cached_data
+
+
+class ValueGrid(NamedTuple):
+    """The values a main control takes: lowest, lowest + step, … highest."""
+
+    lowest: int
+    highest: int
+    step: int
+
 
 PREFETCH_MAX_S = 0.25  # prefetch the neighbours of computations at most this slow
 QUEUE_SIZE = 8
@@ -45,7 +52,7 @@ _LOG = logging.getLogger(__name__)
 _jobs: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
 _worker: threading.Thread | None = None
 _start_lock = threading.Lock()
-KNOWN_SIZE = 256  # computations remembered as done (views_around): more than the caches hold together
+KNOWN_SIZE = 256  # computations remembered as done (charts_around): more than the caches hold together
 _computed: OrderedDict = OrderedDict()  # (function name, config) → None, most recent last
 _known_lock = threading.Lock()
 
@@ -65,51 +72,51 @@ def prefetch(cached_fn: Callable, arguments: Iterable, done: Callable | None = N
     return queued
 
 
-def next_values(value, previous, bounds: tuple) -> list:
-    """The values of a control to prefetch around `value`, inside `bounds` = (lowest, highest, step):
-    one step on in the direction it moved if `previous` (the value shown before, or None) is one step
-    away, else one step up and one step down."""
-    low, high, step = bounds
+def next_values(value, previous, grid: ValueGrid) -> list:
+    """The values of a control to prefetch around `value`, inside its `grid`: one step on in the
+    direction it moved if `previous` (the value on screen before, or None) is one step away, else one
+    step up and one step down."""
+    low, high, step = grid
     moved = None if previous is None else value - previous
     ahead = [value + moved] if moved in (step, -step) else [value + step, value - step]
     return [v for v in ahead if low <= v <= high]
 
 
-def neighbours(fn: Callable, value, bounds: tuple) -> list:
-    """`next_values` of a control of `fn` now at `value` (`bounds` = (lowest, highest, step)), from the
-    value this session showed before, kept in session state per function (and remembered as `value`)."""
+def neighbours(fn: Callable, value, grid: ValueGrid) -> list:
+    """`next_values` of a control of `fn` now at `value`, from the value this session had on screen
+    before, kept in session state per function (and remembered as `value`)."""
     slot = f"prefetched_from:{fn.__module__}.{fn.__qualname__}"
     previous = st.session_state.get(slot)
     st.session_state[slot] = value
-    return next_values(value, previous, bounds)
+    return next_values(value, previous, grid)
 
 
-def prefetch_neighbours(fn: Callable, config, field: str, bounds: tuple, seconds: float) -> int:
-    """Prefetch `fn` at `config` with `field` set to `neighbours` of its control (`bounds` =
-    (lowest, highest, step)), if computing `config` took under PREFETCH_MAX_S `seconds`.
+def prefetch_neighbours(fn: Callable, config, field: str, grid: ValueGrid, seconds: float) -> int:
+    """Prefetch `fn` at `config` with `field` set to `neighbours` of its control on `grid`, if
+    computing `config` took under PREFETCH_MAX_S `seconds`.
 
     `fn` is a backend function the page caches with `cached_data(fn)` (default options: the quiet
     wrapper must share that cache). Returns how many computations were queued."""
-    ahead = neighbours(fn, getattr(config, field), bounds)
+    ahead = neighbours(fn, getattr(config, field), grid)
     if seconds >= PREFETCH_MAX_S:
         return 0
     return prefetch(cached_data(fn, quiet=True), [replace(config, **{field: v}) for v in ahead])
 
 
-def views_around(fn: Callable, config, field: str, bounds: tuple, view_of: Callable) -> dict | None:
-    """value → `view_of(result, config)` for `config`'s `field` and, if its result took under
-    PREFETCH_MAX_S to compute (`result.seconds`), for the values one step either side (`bounds` =
-    (lowest, highest, step)): for an instant view (seqviz.ui.components.instant), whose − and + or arrow keys then
-    redraw in the browser. None if `config` itself cannot be computed (the page says why); a neighbour
-    that cannot is left out.
+def charts_around(fn: Callable, config, field: str, grid: ValueGrid, chart_of: Callable) -> dict | None:
+    """value → `chart_of(result, config)` for `config`'s `field` and, if its result took under
+    PREFETCH_MAX_S to compute (`result.seconds`), for the values one step either side on `grid`: for
+    an instant view (seqviz.ui.components.instant), whose − and + or arrow keys then redraw in the
+    browser. None if `config` itself cannot be computed (the page says why); a neighbour that cannot
+    is left out.
 
     A neighbour is computed in this run where that delays nothing a visitor waits for: it is known to
-    be computed already (the value shown before, or one the background worker prefetched), the browser
-    has drawn this value from the views it was sent before this run began (a click on + or −), or this
-    is the session's first view of it (a page load: then the first click is instant too). After a change
-    of another control, whose chart a visitor waits for, the neighbours are prefetched instead and
-    sent with the next run. The values one step beyond them, in the direction the control moved, are
-    prefetched too.
+    be computed already (the value on screen before, or one the background worker prefetched), the
+    browser has drawn this value from the charts it was sent before this run began (a click on + or
+    −), or this is the session's first chart of it (a page load: then the first click is instant too).
+    After a change of another control, whose chart a visitor waits for, the neighbours are prefetched
+    instead and sent with the next run. The values one step beyond them, in the direction the control
+    moved, are prefetched too.
 
     `fn` is a backend function the page caches with `cached_data(fn)`, as for prefetch_neighbours."""
     cached, value, name = cached_data(fn), getattr(config, field), f"{fn.__module__}.{fn.__qualname__}"
@@ -118,26 +125,26 @@ def views_around(fn: Callable, config, field: str, bounds: tuple, view_of: Calla
     except (ValueError, TypeError):
         return None
     _remember(name, config)
-    views = {value: view_of(result, config)}
-    ahead = neighbours(fn, value, bounds)
+    charts = {value: chart_of(result, config)}
+    ahead = neighbours(fn, value, grid)
     sent = st.session_state.get(f"sent:{name}")
-    now = sent is None or config in sent  # a first view, or one the browser has drawn already
+    now = sent is None or config in sent  # a first chart, or one the browser has drawn already
     if result.seconds < PREFETCH_MAX_S:
-        low, high, step = bounds
+        low, high, step = grid
         later = []
         for near in (replace(config, **{field: v}) for v in (value - step, value + step) if low <= v <= high):
             if not (now or _known(name, near)):
                 later.append(near)
                 continue
             try:
-                views[getattr(near, field)] = view_of(cached(near), near)
+                charts[getattr(near, field)] = chart_of(cached(near), near)
                 _remember(name, near)
-            except Exception:  # a neighbour out of budget or failing: the value shown does not need it
+            except Exception:  # a neighbour out of budget or failing: the value on screen does not need it
                 _LOG.debug("neighbour %r left out", near, exc_info=True)
         beyond = [replace(config, **{field: 2 * v - value}) for v in ahead if low <= 2 * v - value <= high]
         prefetch(cached_data(fn, quiet=True), later + beyond, done=lambda c: _remember(name, c))
-    st.session_state[f"sent:{name}"] = tuple(replace(config, **{field: v}) for v in views)
-    return views
+    st.session_state[f"sent:{name}"] = tuple(replace(config, **{field: v}) for v in charts)
+    return charts
 
 
 def _remember(name: str, config) -> None:

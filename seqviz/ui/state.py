@@ -2,12 +2,12 @@
 
 A page creates its controls with these helpers; the first run of a session reads each value from
 the URL (ignoring values that are out of bounds or not among the options), and every run writes
-the values that differ from their defaults back, so a copied link reproduces the view.
+the values that differ from their defaults back, so a copied link reproduces what is on screen.
 
 The browser keeps one history entry per URL the app sends. `url_batch` (around app.py's run) sends
 a full run's writes in one message, and a page at its defaults writes none: visiting a page adds one
 entry, a change of a control one more. Back and Forward then move between those: where the URL of
-the page shown differs from the one the last run left, its values win over the remembered ones.
+the page on screen differs from the one the last run left, its values win over the remembered ones.
 """
 from __future__ import annotations
 
@@ -16,20 +16,21 @@ from typing import Callable, Sequence
 
 import streamlit as st
 
+from seqviz.figures.cell import StepScrub
 from seqviz.ui.components import instant
 from seqviz.ui.components.scrubber import step_scrubber
 
 _BATCH = "_url_batch"  # key → URL text (None: remove) written by the running full run; absent outside url_batch
-_SHOWN = "_url_shown"  # (page, the keys its last full run wrote) of the last run
+_LAST_RUN = "_url_last_run"  # (page, the keys its last full run wrote) of the last run
 _LEFT = "_url_left"  # page → the query params its last run left in the URL
 
 
 @contextmanager
 def url_batch(page: str):
-    """Around a full run of app.py showing `page` (its URL path): adopt the URL where the browser moved
+    """Around a full run of app.py showing `page` (its URL path): follow the URL where the browser moved
     since the last run of the same page (Back/Forward), and at the end send the URL of the run's own
     keys (a key another page left there goes) in one message."""
-    _adopt_moved_url(page)
+    _forget_moved_values(page)
     st.session_state[_BATCH] = {}
     try:
         yield
@@ -40,7 +41,7 @@ def url_batch(page: str):
 
 
 def _record(page: str, keys: set) -> None:
-    st.session_state[_SHOWN] = (page, keys)
+    st.session_state[_LAST_RUN] = (page, keys)
     st.session_state.setdefault(_LEFT, {})[page] = st.query_params.to_dict()
 
 
@@ -54,15 +55,15 @@ def link_query(page: str, shared: Sequence[str]) -> dict:
     return {**own, **{k: batch[k] for k in shared if batch.get(k) is not None}}
 
 
-def _adopt_moved_url(page: str) -> None:
+def _forget_moved_values(page: str) -> None:
     """Forget the remembered value of each of `page`'s keys whose URL value moved since its last run, so
     its control reads the URL (or its default, where the key left it)."""
-    shown_page, keys = st.session_state.get(_SHOWN, (None, set()))
-    if shown_page != page:
+    last_page, keys = st.session_state.get(_LAST_RUN, (None, set()))
+    if last_page != page:
         return
-    now, shown = st.query_params.to_dict(), st.session_state[_LEFT][page]
+    now, left = st.query_params.to_dict(), st.session_state[_LEFT][page]
     for key in keys:
-        if now.get(key) != shown.get(key):
+        if now.get(key) != left.get(key):
             st.session_state.pop(key, None)
 
 
@@ -93,8 +94,8 @@ def _to_url(key: str, value, default) -> None:
         st.session_state[_BATCH][key] = text
         return
     _write_query({**st.query_params.to_dict(), key: text})
-    if _SHOWN in st.session_state:  # a fragment's run: what the next full run compares the URL with
-        page, keys = st.session_state[_SHOWN]
+    if _LAST_RUN in st.session_state:  # a fragment's run: what the next full run compares the URL with
+        page, keys = st.session_state[_LAST_RUN]
         _record(page, keys | {key})
 
 
@@ -132,7 +133,7 @@ def _bound(widget, label: str, options_or_bounds: tuple, key: str, parse, defaul
     """Seed `key` from the URL, draw `widget(label, *options_or_bounds, key=key)`, mirror it back.
 
     The value persists for the session while the widget is not drawn: a run that stopped at an error
-    message above it, or a visit to another page, would otherwise drop it (and a view choice dropped
+    message above it, or a visit to another page, would otherwise drop it (and a tab choice dropped
     that way came back empty in the browser)."""
     _from_url(key, parse, default)
     value = widget(label, *options_or_bounds, key=key, persist_state="session", **kwargs)
@@ -168,10 +169,9 @@ def url_radio(label: str, options: Sequence, key: str, default=None, container=s
 
 
 def url_segmented(label: str, options: Sequence, key: str, default=None, container=st, **kwargs):
-    """st.segmented_control (one option always selected) bound to `key` and to the URL.
-
-    A row of buttons that a click selects: as a page's main control it redrew its chart about 15 ms
-    sooner in Chromium than a horizontal st.radio with the same options (20 changes each)."""
+    """st.segmented_control (one option always selected) bound to `key` and to the URL: a row of buttons
+    that a click selects, which as a page's main control redraws its chart sooner than a horizontal
+    st.radio with the same options."""
     default = options[0] if default is None else default
     return _bound(container.segmented_control, label, (options,), key, _in_options(options), default,
                   selection_mode="single", required=True, **_strict_labels(options, kwargs))
@@ -192,9 +192,10 @@ def url_slider(label: str, min_value, max_value, key: str, default, container=st
     return _bound(container.slider, label, (min_value, max_value), key, parse, default, **kwargs)
 
 
-def url_step_scrubber(label: str, spec: dict, key: str, default: int = 0, help: str | None = None) -> int:
-    """The step slider of `spec` (a `seqviz.figures.cell.step_scrub` dict), drawn in the browser with the
-    view it drives (seqviz.ui.components.scrubber), bound to `key` and to the URL like url_slider over 0 … T − 1."""
+def url_step_scrubber(label: str, spec: StepScrub, key: str, default: int = 0, help: str | None = None) -> int:
+    """The step slider of `spec` (from `seqviz.figures.cell.step_scrub`), drawn in the browser with the
+    chart it drives (seqviz.ui.components.scrubber), bound to `key` and to the URL like url_slider over
+    0 … T − 1."""
     last = spec["steps"] - 1
     _clamp_remembered(key, 0, last)
     _from_url(key, _bounded(int, 0, last), default)
@@ -204,58 +205,60 @@ def url_step_scrubber(label: str, spec: dict, key: str, default: int = 0, help: 
     return t
 
 
-def url_instant_choice(label: str, options: Sequence, key: str, views: Callable[[object], dict] | None,
-                       default=None, format_func=str, help: str | None = None) -> tuple[object, instant.View | None]:
+def url_instant_choice(label: str, options: Sequence, key: str, charts: Callable[[object], dict] | None,
+                       default=None, format_func=str, help: str | None = None) -> tuple[object, instant.Chart | None]:
     """One of `options` as a row of buttons drawn with the chart it drives (seqviz.ui.components.instant), bound to
-    `key` and to the URL like url_segmented. `views(value)` gives the views to send (option → View; an
+    `key` and to the URL like url_segmented. `charts(value)` gives the charts to send (option → Chart; an
     option it leaves out waits for the server); None draws the control alone.
 
-    Returns the value and its view, if it had one (else the page draws what the value asks for)."""
+    Returns the value and its chart, if it had one (else the page draws what the value asks for)."""
     default = options[0] if default is None else default
-    control = {"kind": "choice", "options": [[str(o), format_func(o)] for o in options]}
-    return _url_instant(label, control, key, default, _in_options(options), views, help,
+    control = instant.ChoiceControl(kind="choice", options=[[str(o), format_func(o)] for o in options])
+    return _url_instant(label, control, key, default, _in_options(options), charts, help,
                         lambda: url_segmented(label, options, key, default, format_func=format_func, help=help))
 
 
 def url_instant_number(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
-                       views: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.View | None]:
+                       charts: Callable[[int], dict] | None,
+                       help: str | None = None) -> tuple[int, instant.Chart | None]:
     """A whole number with − and + buttons (by `step`) drawn with the chart it drives (seqviz.ui.components.instant),
-    bound to `key` and to the URL like url_number; `views` and the result as in url_instant_choice."""
+    bound to `key` and to the URL like url_number; `charts` and the result as in url_instant_choice."""
     _clamp_remembered(key, min_value, max_value)
-    control = {"kind": "number", "min": min_value, "max": max_value, "step": step}
-    return _url_instant(label, control, key, default, _bounded(int, min_value, max_value), views, help,
+    control = instant.RangeControl(kind="number", min=min_value, max=max_value, step=step)
+    return _url_instant(label, control, key, default, _bounded(int, min_value, max_value), charts, help,
                         lambda: url_number(label, min_value, max_value, key, default, step=step, help=help))
 
 
 def url_instant_slider(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
-                       views: Callable[[int], dict] | None, help: str | None = None) -> tuple[int, instant.View | None]:
+                       charts: Callable[[int], dict] | None,
+                       help: str | None = None) -> tuple[int, instant.Chart | None]:
     """A whole-number slider over min_value, min_value + step, … max_value drawn with the chart it drives
-    (seqviz.ui.components.instant), bound to `key` and to the URL like url_slider; `views` and the result as in
+    (seqviz.ui.components.instant), bound to `key` and to the URL like url_slider; `charts` and the result as in
     url_instant_choice."""
     _clamp_remembered(key, min_value, max_value)
-    control = {"kind": "slider", "min": min_value, "max": max_value, "step": step}
-    return _url_instant(label, control, key, default, _bounded(int, min_value, max_value, step), views, help,
+    control = instant.RangeControl(kind="slider", min=min_value, max=max_value, step=step)
+    return _url_instant(label, control, key, default, _bounded(int, min_value, max_value, step), charts, help,
                         lambda: url_slider(label, min_value, max_value, key, default, step=step, help=help))
 
 
-def _url_instant(label: str, control: dict, key: str, default, parse, views, help, fallback) -> tuple:
-    """Seed `key` from the URL, draw the instant view of `control` with `views(value)`, mirror it back;
-    where plotly.js cannot be served, `fallback()` draws Streamlit's own widget and the view's chart."""
+def _url_instant(label: str, control: instant.Control, key: str, default, parse, charts, help, fallback) -> tuple:
+    """Seed `key` from the URL, draw the instant view of `control` with `charts(value)`, mirror it back;
+    where plotly.js cannot be served, `fallback()` draws Streamlit's own widget and the value's chart."""
     if not instant.available():
         value = fallback()
-        return value, _shown_on_server(views, value)
+        return value, _chart_on_server(charts, value)
     value = _from_url(key, parse, default)
-    sent = None if views is None else views(value)
+    sent = None if charts is None else charts(value)
     instant.instant_view(label, control, key, sent, parse, help)
     _to_url(key, value, default)
     return value, None if sent is None else sent.get(value)
 
 
-def _shown_on_server(views: Callable | None, value) -> instant.View | None:
-    sent = None if views is None else views(value)  # None: the value cannot be computed, the page says why
-    view = None if sent is None else sent.get(value)
-    instant.show_on_server(view)
-    return view
+def _chart_on_server(charts: Callable | None, value) -> instant.Chart | None:
+    sent = None if charts is None else charts(value)  # None: the value cannot be computed, the page says why
+    chart = None if sent is None else sent.get(value)
+    instant.show_on_server(chart)
+    return chart
 
 
 def url_number(label: str, min_value, max_value, key: str, default, container=st, **kwargs):
@@ -305,11 +308,11 @@ def url_text(label: str, key: str, default: str = "", container=st, **kwargs) ->
     return value
 
 
-def url_views(label: str, views: Sequence[str], key: str) -> str:
-    """Which of `views` to build: a segmented control (`label` hidden, one button per view) bound to
-    `key` and to the URL, so a page builds and sends only the chosen view.
+def url_tab(label: str, tabs: Sequence[str], key: str) -> str:
+    """Which of `tabs` (alternative charts of one section) to build: a segmented control (`label` hidden,
+    one button per tab) bound to `key` and to the URL, so a page builds and sends only the chosen one.
 
     Not st.tabs: a tab panel watches every change in its subtree and then looks for a focusable
     element in it, which made Chromium recompute styles while each redrawn chart inside it was
-    being drawn (~10 ms of the cell bars' frame in a CPU profile)."""
-    return url_segmented(label, views, key=key, label_visibility="collapsed")
+    being drawn."""
+    return url_segmented(label, tabs, key=key, label_visibility="collapsed")

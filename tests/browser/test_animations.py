@@ -16,7 +16,7 @@ from seqviz.figures.cell import cell_animation
 from seqviz.figures.equations import step_rows
 from seqviz.figures.ssm import eigenvalue_figure
 from seqviz.seq2seq.experiments import Alignment
-from seqviz.ssm.lab import SSMConfig, kernel_view
+from seqviz.ssm.lab import SSMConfig, ssm_kernels
 
 # Draws a figure, then takes each given slider step as a click on it would (the step's own
 # Plotly.animate arguments); returns, before and after each step, how many marks (markers, bars,
@@ -44,7 +44,7 @@ def cell_figure():
 
 
 def eigenvalues_figure():
-    result = kernel_view(SSMConfig(N=8, L=64))
+    result = ssm_kernels(SSMConfig(N=8, L=64))
     return eigenvalue_figure(result.eig_A, result.eig_A_bar, 0.01)
 
 

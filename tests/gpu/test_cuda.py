@@ -3,7 +3,6 @@
 The policy under test (seqviz.core.devices): float32 in IEEE precision, TF32 off, deterministic cuDNN
 kernels. A trace on the GPU must agree with the CPU's to the tolerances the README promises.
 """
-import copy
 import itertools
 import warnings
 from pathlib import Path
@@ -55,25 +54,25 @@ def test_same_seed_same_weights_on_cpu_and_cuda():
 
 
 def test_gradient_flow_training_repeats_on_the_gpu():
-    from seqviz.gradients.training import TrainConfig, train
+    from seqviz.gradients.training import TaskTrainConfig, train_on_task
 
-    config = TrainConfig(kind="lstm", updates=30, heatmap_every=10, device="cuda")
-    first, second = train(config), train(config)
+    config = TaskTrainConfig(kind="lstm", updates=30, heatmap_every=10, device="cuda")
+    first, second = train_on_task(config), train_on_task(config)
     assert first.status == "finished"
     assert first.loss == second.loss and first.raw_norm == second.raw_norm
-    cpu = train(TrainConfig(kind="lstm", updates=30, heatmap_every=10))
+    cpu = train_on_task(TaskTrainConfig(kind="lstm", updates=30, heatmap_every=10))
     np.testing.assert_allclose(first.loss, cpu.loss, rtol=1e-3)
 
 
 def test_seq2seq_training_beam_search_and_a_stopped_copy_on_the_gpu():
     from seqviz.seq2seq.experiments import align
     from seqviz.seq2seq.tasks import TaskSpec
-    from seqviz.seq2seq.training import Progress, TrainConfig, snapshot, train
+    from seqviz.seq2seq.training import Progress, Seq2SeqConfig, snapshot, train_seq2seq
 
-    config = TrainConfig(task=TaskSpec("reverse", 3, 6), steps=60, eval_every=20, eval_size=32)
-    trained = train(config, "cuda")
+    config = Seq2SeqConfig(task=TaskSpec("reverse", 3, 6), steps=60, eval_every=20, eval_size=32)
+    trained = train_seq2seq(config, "cuda")
     assert trained.device == "cuda" and trained.trained_on == "cuda"
-    again = train(config, "cuda").history
+    again = train_seq2seq(config, "cuda").history
     assert all(again[k] == trained.history[k] for k in ("step", "loss", "accuracy"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "RNN module weights are not part of single contiguous chunk"

@@ -30,14 +30,14 @@ def test_the_task_is_sent_with_the_curves_of_every_tasks_shipped_model():
     at = run()
     (view,) = instant_views(at)
     assert view["label"] == "Task" and view["value"] == "reverse" and view["control"]["kind"] == "choice"
-    assert [text for text, _ in view["control"]["options"]] == list(view["views"]) == ["reverse", "sort", "copy-delay",
+    assert [text for text, _ in view["control"]["options"]] == list(view["charts"]) == ["reverse", "sort", "copy-delay",
                                                                                       "dates"]
-    for task, sent in view["views"].items():  # each the task's own checkpoint, drawn as the server draws it
+    for task, sent in view["charts"].items():  # each the task's own checkpoint, drawn as the server draws it
         at.session_state["attn_task"] = task
         at.run()
         assert not at.exception and page_figures(at)[0] == json.loads(sent["figure"])
         assert query(at, "attn_task") == (None if task == "reverse" else task)  # the URL follows
-    ids = {sent["id"] for sent in view["views"].values()}
+    ids = {sent["id"] for sent in view["charts"].values()}
     assert len(ids) == 4  # four different checkpoints: four different curves
 
 
@@ -45,11 +45,11 @@ def test_a_click_on_another_task_is_taken_from_the_browser_without_moving_it_bac
     at = run()
     first = instant_views(at)[0]
     at.session_state["attn_task_instant"] = {"pick": {"value": "sort", "seq": first["seq"]}}  # a click's report
-    at.session_state["_attn_task_told"]["shows"] = "sort"  # what instant.py's callback records
+    at.session_state["_attn_task_sync"].on_screen = "sort"  # what instant.py's callback records
     at.session_state["attn_task"] = "sort"
     at.run()
     (after,) = instant_views(at)
-    assert after["seq"] == first["seq"] and after["views"] == first["views"]  # the browser keeps what it shows
+    assert after["seq"] == first["seq"] and after["charts"] == first["charts"]  # the browser keeps what it shows
 
 
 def test_a_new_configuration_trains_live_when_asked_even_at_the_longest_length():
@@ -159,7 +159,7 @@ def test_exposure_bias_on_copy_delay_marks_the_trained_positions_after_the_blank
 def test_inconsistent_lengths_give_a_clear_error():
     at = run(attn_min_len=12, attn_max_len=10)
     assert at.error[0].value.startswith("Shortest source (12) is longer than Longest source (10)")
-    assert not page_figures(at) and list(instant_views(at)[0]["views"]) == ["dates"]  # dates have their own lengths
+    assert not page_figures(at) and list(instant_views(at)[0]["charts"]) == ["dates"]  # dates have their own lengths
     at.session_state["attn_task"] = "dates"
     at.run()
     assert not at.exception and not at.error and page_figures(at)

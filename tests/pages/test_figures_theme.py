@@ -1,24 +1,38 @@
-"""seqviz's Plotly template is the default for every figure, however it was built."""
+"""seqviz's Plotly template travels with every figure, however it was built, and Plotly's global
+default is left alone."""
+import subprocess
+import sys
+
 import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 from plotly.subplots import make_subplots
 
-from harness.apptest import app_test, page_figures
-from seqviz.figures import plain, theme
+from harness.apptest import ROOT, app_test, page_figures
+from seqviz.figures import theme, unvalidated
 
 
-def test_importing_the_figures_makes_the_seqviz_template_plotlys_default():
-    assert pio.templates.default == theme.NAME and pio.templates[theme.NAME] == theme.TEMPLATE
+def test_importing_the_figures_leaves_plotlys_default_template_alone():
+    code = ("import plotly.io as pio; before = pio.templates.default; "
+            "import seqviz.figures.attention, seqviz.figures.cell, seqviz.figures.gradients, seqviz.figures.ssm; "
+            "print(pio.templates.default == before, 'seqviz' in pio.templates)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False"]
 
 
 def test_unvalidated_validated_and_subplot_figures_all_carry_it():
-    figures = [plain.figure([dict(type="scatter", y=[1, 2])], {}), go.Figure(go.Scatter(y=[1, 2])),
-               make_subplots(rows=2, cols=1)]
+    figures = [unvalidated.figure([dict(type="scatter", y=[1, 2])], {}), theme.themed(go.Figure(go.Scatter(y=[1, 2]))),
+               theme.themed(make_subplots(rows=2, cols=1))]
     for fig in figures:
         layout = fig.layout.template.layout
         assert layout.paper_bgcolor == layout.plot_bgcolor == "rgba(0, 0, 0, 0)"
         assert list(layout.colorway) == list(theme.TEMPLATE.layout.colorway)
+        assert "Source Sans 3" in fig.to_html(include_plotlyjs=False)  # a downloaded figure looks as on the page
+
+
+def test_a_themed_figure_still_validates_what_it_is_given():
+    fig = theme.themed(go.Figure())
+    with pytest.raises(ValueError):
+        fig.update_layout(paper_bgcolour="red")
 
 
 def _colours(node, path=""):
@@ -68,3 +82,4 @@ def test_no_chart_draws_in_black_or_white_which_vanish_on_one_of_streamlits_them
     vanishing = [(path, colour) for spec in specs for path, colour in _colours(spec)
                  if (lum := _luminance(colour)) is not None and not 0.02 < lum < 0.85]
     assert vanishing == []
+    assert all(spec["layout"]["template"]["layout"]["font"]["family"] == theme.FONT for spec in specs)

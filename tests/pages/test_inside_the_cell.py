@@ -4,6 +4,9 @@ import json
 import pytest
 
 from harness.apptest import app_test, html_table_cells, plotly_specs, step_scrubbers
+from seqviz.cell.inputs import InputSpec
+from seqviz.cell.run import CellConfig
+from seqviz.ui.components.scrubber import ScrubberData
 
 PAGE = "pages/inside_the_cell.py"
 
@@ -79,6 +82,7 @@ def test_default_view_shows_lstm_on_a_sine_with_the_chosen_step_view_only(defaul
     assert [next(n for n, prefix in FIGURES.items() if t.startswith(prefix)) for t in titles(at)] == ["order", "params"]
     assert title(at, "params").startswith("Parameters for I=1, H=16, L=1")
     bars = scrubber(at)  # the bars at step t, drawn in the browser with their step slider
+    assert set(bars) == ScrubberData.__required_keys__  # the payload is a ScrubberData, nothing more
     assert (bars["label"], bars["steps"], bars["t"]) == ("Current step t", 100, 0)
     states, gates = [(panel["prefix"], dict(panel["key"])) for panel in bars["panels"]]
     assert states[0] == "states: " and gates[0] == "gates (0 to 1): "  # each row's title is its colour key
@@ -86,6 +90,14 @@ def test_default_view_shows_lstm_on_a_sine_with_the_chosen_step_view_only(defaul
     assert bars["panels"][0]["names"][::16][:2] == ["h  hidden state", "c  cell state"]
     assert not [s for s in at.slider if s.key == "cell_step"]
     assert drawn_bars(at)["layout"]["title"]["text"] == "States and gates at step t = 0"
+
+
+def test_the_controls_start_at_the_configs_defaults(default_page):
+    at = default_page
+    assert at.selectbox(key="cell_source").value == InputSpec.source
+    assert at.selectbox(key="cell_kind").value == CellConfig.cell
+    assert at.slider(key="cell_hidden").value == CellConfig.hidden_size
+    assert at.slider(key="cell_T").value == InputSpec.steps
 
 
 @pytest.mark.parametrize("name", list(VIEWS))

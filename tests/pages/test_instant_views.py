@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from harness.apptest import ROOT, instant_shown, instant_views
+from harness.apptest import ROOT, instant_charts, instant_views
 from seqviz.ui.components import instant
 
 
@@ -18,21 +18,21 @@ def figure(n: int) -> go.Figure:
 
 
 def test_a_views_id_follows_its_figure_caption_and_warning():
-    spec = instant.view_spec(instant.View(figure(3), "a caption"))
+    spec = instant.chart_payload(instant.Chart(figure(3), "a caption"))
     assert json.loads(spec["figure"])["data"][0]["y"] == [0, 1, 2] and spec["caption"] == "a caption"
-    assert spec["id"] == instant.view_spec(instant.View(figure(3), "a caption"))["id"]
-    others = [instant.View(figure(4), "a caption"), instant.View(figure(3), "another"),
-              instant.View(figure(3), "a caption", "a warning")]
-    assert len({spec["id"]} | {instant.view_spec(v)["id"] for v in others}) == 4
+    assert spec["id"] == instant.chart_payload(instant.Chart(figure(3), "a caption"))["id"]
+    others = [instant.Chart(figure(4), "a caption"), instant.Chart(figure(3), "another"),
+              instant.Chart(figure(3), "a caption", "a warning")]
+    assert len({spec["id"]} | {instant.chart_payload(v)["id"] for v in others}) == 4
 
 
 def test_the_budget_keeps_the_shown_view_and_drops_the_others_that_do_not_fit(monkeypatch):
-    specs = {str(n): instant.view_spec(instant.View(figure(n))) for n in (10, 200, 20)}
+    specs = {str(n): instant.chart_payload(instant.Chart(figure(n))) for n in (10, 200, 20)}
     sizes = {n: len(s["figure"]) for n, s in specs.items()}
     assert list(instant.within_budget(specs, "200")) == ["200", "10", "20"]
-    monkeypatch.setattr(instant, "VIEW_BYTE_BUDGET", sizes["200"] + sizes["10"])
+    monkeypatch.setattr(instant, "CHART_BYTE_BUDGET", sizes["200"] + sizes["10"])
     assert list(instant.within_budget(specs, "200")) == ["200", "10"]  # 20 would not fit
-    monkeypatch.setattr(instant, "VIEW_BYTE_BUDGET", 1)
+    monkeypatch.setattr(instant, "CHART_BYTE_BUDGET", 1)
     assert list(instant.within_budget(specs, "200")) == ["200"]  # the shown one is always sent
 
 
@@ -60,13 +60,13 @@ def task_choice():
     import plotly.graph_objects as go
     import streamlit as st
 
-    from seqviz.ui.components.instant import View
+    from seqviz.ui.components.instant import Chart
     from seqviz.ui.state import url_instant_choice
 
     def curves(_):
-        return {task: View(go.Figure(go.Bar(y=[k])), f"{task} caption") for k, task in enumerate(("reverse", "sort"))}
+        return {task: Chart(go.Figure(go.Bar(y=[k])), f"{task} caption") for k, task in enumerate(("reverse", "sort"))}
 
-    st.session_state["seen"] = url_instant_choice("Task", ("reverse", "sort", "dates"), key="task", views=curves,
+    st.session_state["seen"] = url_instant_choice("Task", ("reverse", "sort", "dates"), key="task", charts=curves,
                                                   format_func=str.title)
 
 
@@ -76,21 +76,23 @@ def test_a_choice_is_sent_with_its_options_labels_and_views_and_follows_the_url(
     at.run()
     assert not at.exception and at.session_state["seen"][0] == "sort"
     (sent,) = instant_views(at)
+    assert set(sent) == instant.InstantData.__required_keys__  # the payload is an InstantData, nothing more
+    assert set(sent["charts"]["sort"]) == instant.ChartPayload.__required_keys__
     assert sent["control"] == {"kind": "choice", "options": [["reverse", "Reverse"], ["sort", "Sort"], ["dates", "Dates"]]}
-    assert sent["value"] == "sort" and sorted(sent["views"]) == ["reverse", "sort"]  # dates: no view, waits for the server
-    assert instant_shown(at)[0]["caption"] == "sort caption" and at.session_state["seen"][1].caption == "sort caption"
+    assert sent["value"] == "sort" and sorted(sent["charts"]) == ["reverse", "sort"]  # dates: no chart, waits
+    assert instant_charts(at)[0]["caption"] == "sort caption" and at.session_state["seen"][1].caption == "sort caption"
     assert sent["plotly"].startswith("/app/static/plotly-")
     at.session_state["task"] = "dates"
     at.run()
     assert at.session_state["seen"] == ("dates", None) and at.query_params["task"] in ("dates", ["dates"])
-    assert not instant_shown(at)
+    assert not instant_charts(at)
 
 
-def adopt_reports():
+def take_reports():
     import streamlit as st
 
     from seqviz.ui.components import instant
-    from seqviz.ui.components.sync import told
+    from seqviz.ui.components.sync import value_to_send
 
     def parse(raw):
         if raw not in ("reverse", "sort", "dates"):
@@ -98,20 +100,21 @@ def adopt_reports():
         return raw
 
     st.session_state.setdefault("task", "reverse")
-    seq, _ = told("task")
+    seq, _ = value_to_send("task")
     seqs, adopted = [seq], []
-    for reported in ("sort", "junk", None, 7, "dates"):  # a junk report: the session's value is told back
+    for reported in ("sort", "junk", None, 7, "dates"):  # a junk report: the session's value is sent back
         st.session_state["report"] = {"pick": {"value": reported, "seq": seqs[-1]}}  # the state after a click
-        instant._adopt("task", "report", parse)
-        seqs.append(told("task")[0])
-        adopted.append((st.session_state["task"], told("task")[1]))
+        instant._take_pick("task", "report", parse)
+        seqs.append(value_to_send("task")[0])
+        adopted.append((st.session_state["task"], value_to_send("task")[1]))
     st.session_state["report"] = {"pick": {"value": "sort", "seq": seqs[0]}}  # picked before the last move
-    instant._adopt("task", "report", parse)
-    st.session_state.update(seqs=seqs + [told("task")[0]], adopted=adopted + [(st.session_state["task"], told("task")[1])])
+    instant._take_pick("task", "report", parse)
+    st.session_state.update(seqs=seqs + [value_to_send("task")[0]],
+                            adopted=adopted + [(st.session_state["task"], value_to_send("task")[1])])
 
 
 def test_the_browsers_report_is_taken_if_valid_and_told_back_if_not_or_picked_before_a_move():
-    at = AppTest.from_function(adopt_reports).run()
+    at = AppTest.from_function(take_reports).run()
     assert not at.exception
     seqs, adopted = at.session_state["seqs"], at.session_state["adopted"]
     assert [value for value, _ in adopted] == ["sort", "sort", "sort", "sort", "dates", "sort"]
@@ -125,20 +128,20 @@ def number_control():
     import plotly.graph_objects as go
     import streamlit as st
 
-    from seqviz.ui.components.instant import View
+    from seqviz.ui.components.instant import Chart
     from seqviz.ui.state import url_instant_number
 
     def curves(T):
-        return {t: View(go.Figure(go.Scatter(y=[t]))) for t in (T - 10, T, T + 10) if 10 <= t <= 100}
+        return {t: Chart(go.Figure(go.Scatter(y=[t]))) for t in (T - 10, T, T + 10) if 10 <= t <= 100}
 
-    st.session_state["seen"] = url_instant_number("T", 10, 100, key="T", default=50, step=10, views=curves)
+    st.session_state["seen"] = url_instant_number("T", 10, 100, key="T", default=50, step=10, charts=curves)
 
 
 def test_a_number_is_sent_with_its_bounds_and_step_and_clamped_like_url_number():
     at = AppTest.from_function(number_control).run()
     (sent,) = instant_views(at)
     assert sent["control"] == {"kind": "number", "min": 10, "max": 100, "step": 10} and sent["value"] == 50
-    assert sorted(sent["views"], key=int) == ["40", "50", "60"]
+    assert sorted(sent["charts"], key=int) == ["40", "50", "60"]
     for raw, expected in (("100", 100), ("5000", 50), ("x", 50)):
         at = AppTest.from_function(number_control)
         at.query_params["T"] = raw

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import seqviz.gradients.flow
-from harness.apptest import app_test, instant_shown, instant_views, page_figures, plotly_specs, table_cells
+from harness.apptest import app_test, instant_charts, instant_views, page_figures, plotly_specs, table_cells
 from seqviz.core.budget import BudgetError
-from seqviz.gradients.training import TrainConfig, TrainHistory
+from seqviz.gradients.flow import PhaseConfig
+from seqviz.gradients.training import TaskTrainConfig, TrainHistory
 from seqviz.ui import prefetch
 
 PAGE = "pages/gradient_flow.py"
@@ -34,7 +35,7 @@ def array(value) -> np.ndarray:
 
 def warnings(at) -> list[str]:
     """The page's warnings: Streamlit's and the one under the curves (an instant view's)."""
-    return [w.value for w in at.warning] + [v["warning"] for v in instant_shown(at) if v["warning"]]
+    return [w.value for w in at.warning] + [v["warning"] for v in instant_charts(at) if v["warning"]]
 
 
 def trace_names(spec) -> list[str]:
@@ -94,28 +95,28 @@ def test_t_is_sent_with_the_curves_of_t_and_of_t_plus_and_minus_one_step_as_the_
     at = run(grad_T=200, grad_H=16)
     (view,) = instant_views(at)
     assert view["control"] == {"kind": "number", "min": 10, "max": 5000, "step": 10} and view["value"] == 200
-    assert sorted(view["views"], key=int) == ["190", "200", "210"]
-    sent = {int(t): json.loads(v["figure"]) for t, v in view["views"].items()}
+    assert sorted(view["charts"], key=int) == ["190", "200", "210"]
+    sent = {int(t): json.loads(v["figure"]) for t, v in view["charts"].items()}
     assert len(array(sent[190]["data"][0]["x"])) == 190 and len(array(sent[210]["data"][0]["x"])) == 210
     at.session_state["grad_T"] = 210  # the value the browser drew from sent[210]
     at.run()
     assert not at.exception and page_figures(at)[0] == sent[210]
-    assert sorted(instant_views(at)[0]["views"], key=int) == ["200", "210", "220"]
+    assert sorted(instant_views(at)[0]["charts"], key=int) == ["200", "210", "220"]
     assert at.query_params["grad_T"] in ("210", ["210"])
 
 
 def test_after_another_controls_change_the_neighbours_wait_for_the_background_not_the_chart():
     at = run(grad_T=170, grad_H=22)
     at.slider(key="grad_H").set_value(26).run()
-    assert list(instant_views(at)[0]["views"]) == ["170"]  # the new chart first, alone
+    assert list(instant_views(at)[0]["charts"]) == ["170"]  # the new chart first, alone
     prefetch.wait_idle()  # T ± 10 at H = 26, computed in the background
     at.run()  # the visitor's next run, e.g. the click on + that the browser answered itself
-    assert sorted(instant_views(at)[0]["views"], key=int) == ["160", "170", "180"]
+    assert sorted(instant_views(at)[0]["charts"], key=int) == ["160", "170", "180"]
 
 
 def test_t_at_its_bounds_sends_the_one_neighbour_inside_them():
     at = run(grad_T=10, grad_H=8)
-    assert sorted(instant_views(at)[0]["views"], key=int) == ["10", "20"]
+    assert sorted(instant_views(at)[0]["charts"], key=int) == ["10", "20"]
 
 
 def test_t_that_cannot_be_computed_draws_the_control_alone_and_says_why(monkeypatch):
@@ -125,7 +126,7 @@ def test_t_that_cannot_be_computed_draws_the_control_alone_and_says_why(monkeypa
     monkeypatch.setattr(seqviz.gradients.flow, "check_budget", refuse)  # no setting of the page's is over it
     at = run(grad_T=330, grad_H=12)
     (view,) = instant_views(at)
-    assert view["views"] is None and view["value"] == 330  # the control stays, to bring T back down
+    assert view["charts"] is None and view["value"] == 330  # the control stays, to bring T back down
     assert "reduce the sequence length or hidden size" in at.error[0].value
 
 
@@ -163,6 +164,12 @@ def test_phase_diagram_compares_gated_models_and_says_how_long_it_took():
     assert "computed in" in at.caption[-1].value
 
 
+def test_the_phase_diagrams_controls_start_at_the_phase_configs_defaults():
+    at = run(grad_view="Phase diagram", grad_phase_Tmax=40)
+    assert at.slider(key="grad_phase_H").value == PhaseConfig.hidden_size
+    assert at.slider(key="grad_phase_radii").value == len(PhaseConfig.rhos)
+
+
 def test_training_view_trains_live_and_shows_curves_baseline_and_clipping():
     at = run(**TINY_TRAINING, grad_task="copy")
     at.button(key="grad_train").click().run()
@@ -184,7 +191,7 @@ def test_no_clipping_with_rho_3_ends_in_nan_with_the_reason_and_keeps_the_curves
 
 def test_a_run_cut_short_by_stop_is_kept_as_stopped():
     at = app_test(PAGE, **TINY_TRAINING)
-    partial = TrainHistory(TrainConfig(), baseline=1 / 6, loss=[0.5, 0.4], raw_norm=[1.0, 0.9],
+    partial = TrainHistory(TaskTrainConfig(), baseline=1 / 6, loss=[0.5, 0.4], raw_norm=[1.0, 0.9],
                            clipped_norm=[1.0, 0.9], clipped=[False, False])
     at.session_state["grad_live"] = partial
     at.run()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.apptest import ROOT, app_test, instant_shown
+from harness.apptest import ROOT, app_test, instant_charts
 from harness.browser import FIXTURE_PAGES
 from seqviz.core.devices import DEVICE_CHOICES
 from seqviz.figures.theme import TEMPLATE
@@ -41,7 +41,7 @@ def test_every_chart_carries_the_seqviz_template_and_is_drawn_without_streamlits
     at = app_test(script)
     run_checked(at, {})
     charts = at.get("plotly_chart")
-    figures = [json.loads(chart.proto.spec) for chart in charts] + [view["figure"] for view in instant_shown(at)]
+    figures = [json.loads(chart.proto.spec) for chart in charts] + [view["figure"] for view in instant_charts(at)]
     assert figures, f"{script} drew no chart at its default settings"
     assert all(chart.proto.theme == "" for chart in charts)
     for figure in figures:

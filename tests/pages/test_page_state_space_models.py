@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from harness.apptest import app_test, instant_views, page_captions, page_figures
+from seqviz.ssm.compare import CompareConfig
 
 PAGE = "pages/state_space_models.py"
 
@@ -61,11 +62,11 @@ def test_n_is_sent_with_the_plots_of_n_and_n_plus_and_minus_2_and_the_slider_fol
     at = run(ssm_k_N=32, ssm_k_L=256)
     (view,) = instant_views(at)
     assert view["control"] == {"kind": "slider", "min": 4, "max": 256, "step": 2} and view["value"] == 32
-    assert sorted(view["views"], key=int) == ["30", "32", "34"]
-    assert "N=34" in json.loads(view["views"]["34"]["figure"])["layout"]["title"]["text"]
+    assert sorted(view["charts"], key=int) == ["30", "32", "34"]
+    assert "N=34" in json.loads(view["charts"]["34"]["figure"])["layout"]["title"]["text"]
     at.session_state["ssm_k_N"] = 34  # the slider's right arrow key
     at.run()
-    assert page_figures(at)[0] == json.loads(view["views"]["34"]["figure"])
+    assert page_figures(at)[0] == json.loads(view["charts"]["34"]["figure"])
     assert run(ssm_k_N=33).session_state["ssm_k_N"] == 64  # a URL value off the slider's steps is ignored
 
 
@@ -80,7 +81,7 @@ def test_larger_step_pulls_discrete_eigenvalues_toward_zero():
 def test_dense_reference_over_n_64_gives_a_clear_error():
     at = run(ssm_k_init="hippo_dense", ssm_k_N=128)
     assert any("N ≤ 64" in e.value for e in at.error)
-    assert instant_views(at)[0]["views"] is None  # the slider alone, to bring N back down
+    assert instant_views(at)[0]["charts"] is None  # the slider alone, to bring N back down
 
 
 def test_memory_view_scrubbing_time_changes_the_reconstructed_window():
@@ -124,6 +125,13 @@ def test_compare_view_shows_the_saved_run_next_to_the_paper():
     accuracy = page_figures(at)[0]
     assert {t["name"].rsplit(" (", 1)[0] for t in accuracy["data"]} == {"Mamba (S6)", "S4D", "LSTM"}
     assert any("99.8" in m.value for m in at.markdown)
+
+
+def test_compare_view_starts_at_the_compare_configs_defaults():
+    at = run(ssm_view="Compare on a task")
+    assert at.slider(key="ssm_cmp_steps").value == CompareConfig.steps
+    assert at.selectbox(key="ssm_cmp_task").value == CompareConfig.task
+    assert at.selectbox(key="ssm_cmp_lengths").value == ", ".join(map(str, CompareConfig.lengths))
 
 
 def test_compare_view_trains_live_with_a_small_budget():

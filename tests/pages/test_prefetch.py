@@ -41,26 +41,26 @@ def test_a_full_queue_drops_new_requests_instead_of_piling_up():
 
 
 def test_the_next_values_follow_the_last_move_and_stay_inside_the_control():
-    bounds = (4, 256, 2)
-    assert prefetch.next_values(64, None, bounds) == [66, 62]  # first view: both neighbours
-    assert prefetch.next_values(66, 64, bounds) == [68]  # one step up: the next one up
-    assert prefetch.next_values(62, 64, bounds) == [60]
-    assert prefetch.next_values(70, 64, bounds) == [72, 68]  # a jump: both again
-    assert prefetch.next_values(64, 64, bounds) == [66, 62]  # another control changed
-    assert prefetch.next_values(4, None, bounds) == [6] and prefetch.next_values(256, 254, bounds) == []
+    grid = prefetch.ValueGrid(4, 256, 2)
+    assert prefetch.next_values(64, None, grid) == [66, 62]  # first view: both neighbours
+    assert prefetch.next_values(66, 64, grid) == [68]  # one step up: the next one up
+    assert prefetch.next_values(62, 64, grid) == [60]
+    assert prefetch.next_values(70, 64, grid) == [72, 68]  # a jump: both again
+    assert prefetch.next_values(64, 64, grid) == [66, 62]  # another control changed
+    assert prefetch.next_values(4, None, grid) == [6] and prefetch.next_values(256, 254, grid) == []
 
 
 def test_a_session_prefetches_in_the_direction_it_moves_and_slow_results_get_none(monkeypatch):
-    from seqviz.ssm.lab import SSMConfig, kernel_view
+    from seqviz.ssm.lab import SSMConfig, ssm_kernels
 
     asked = []
     monkeypatch.setattr(prefetch, "prefetch", lambda cached_fn, arguments: asked.append([a.N for a in arguments]))
-    slot = f"prefetched_from:{kernel_view.__module__}.kernel_view.N"
+    slot = f"prefetched_from:{ssm_kernels.__module__}.ssm_kernels.N"
     st.session_state.pop(slot, None)
     for n in (64, 66, 68, 66):
-        prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=n), "N", (4, 256, 2), seconds=0.01)
+        prefetch.prefetch_neighbours(ssm_kernels, SSMConfig(N=n), "N", prefetch.ValueGrid(4, 256, 2), seconds=0.01)
     assert asked == [[66, 62], [68], [70], [64]]
-    assert prefetch.prefetch_neighbours(kernel_view, SSMConfig(N=64), "N", (4, 256, 2),
+    assert prefetch.prefetch_neighbours(ssm_kernels, SSMConfig(N=64), "N", prefetch.ValueGrid(4, 256, 2),
                                         seconds=prefetch.PREFETCH_MAX_S) == 0 and len(asked) == 4
     st.session_state.pop(slot, None)
 

@@ -27,14 +27,14 @@ def test_a_remembered_value_outside_new_bounds_is_clamped_not_an_error():
 def chosen_view():
     import streamlit as st
 
-    from seqviz.ui.state import url_views
+    from seqviz.ui.state import url_tab
 
-    name = url_views("View", ("First", "Second", "Third"), key="view_tab")
+    name = url_tab("View", ("First", "Second", "Third"), key="view_tab")
     st.write(f"built {name}")
     st.session_state["built"] = name
 
 
-def test_url_views_builds_only_the_chosen_view_the_first_by_default_else_the_urls_and_writes_it_back():
+def test_url_tab_builds_only_the_chosen_tab_the_first_by_default_else_the_urls_and_writes_it_back():
     at = AppTest.from_function(chosen_view).run()
     assert not at.exception and at.session_state["built"] == "First"
     at = AppTest.from_function(chosen_view)

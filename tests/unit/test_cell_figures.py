@@ -20,7 +20,7 @@ from seqviz.figures.cell import (
     time_bins,
     unit_lines,
 )
-from seqviz.figures.plain import table_texts
+from seqviz.figures.tables import table_texts
 
 TWO_MB = 2 * 1024**2
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqviz.cell.export import CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
+from seqviz.cell.export import EXPORT_CSV_MAX_BYTES, csv_size_estimate, trace_csv_bytes, trace_npz_bytes
 from seqviz.cell.inputs import InputSpec
 from seqviz.cell.run import CellConfig, run_cell
 
@@ -41,10 +41,10 @@ def test_csv_size_estimate_is_within_a_factor_two(run):
 
 
 def test_csv_over_the_limit_is_refused_with_the_npz_as_alternative(run, monkeypatch):
-    monkeypatch.setattr("seqviz.cell.export.CSV_MAX_BYTES", 100)
+    monkeypatch.setattr("seqviz.cell.export.EXPORT_CSV_MAX_BYTES", 100)
     with pytest.raises(ValueError, match="download the NPZ instead"):
         trace_csv_bytes(run.trace, run.sequence)
-    assert CSV_MAX_BYTES > 100
+    assert EXPORT_CSV_MAX_BYTES > 100
 
 
 def test_an_upload_with_a_repeated_header_name_keeps_every_feature_in_the_csv():

@@ -18,9 +18,10 @@ from seqviz.figures.gradients import (
     training_figure,
     training_heatmap_figure,
 )
-from seqviz.figures.plain import HTML_CELL_STYLES, decade_ticks, html_table, markdown_table, ordinal
+from seqviz.figures.labels import decade_ticks, ordinal
+from seqviz.figures.tables import HTML_CELL_STYLES, html_table, markdown_table
 from seqviz.gradients.flow import FlowConfig, FlowResult, KindFlow, PhaseConfig, PhaseResult, SpectrumResult, decay_fit
-from seqviz.gradients.training import TrainConfig, TrainHistory
+from seqviz.gradients.training import TaskTrainConfig, TrainHistory
 
 
 def flow(kind, norms):
@@ -134,7 +135,7 @@ def test_phase_figure_centres_colour_on_zero_and_blanks_exact_zeros():
 
 
 def history(status="finished"):
-    h = TrainHistory(TrainConfig(clip="norm", clip_threshold=2.0), baseline=1 / 6)
+    h = TrainHistory(TaskTrainConfig(clip="norm", clip_threshold=2.0), baseline=1 / 6)
     h.loss, h.raw_norm, h.clipped_norm, h.clipped = [0.5, 0.3, float("nan")], [3.0, 1.0, float("inf")], \
         [2.0, 1.0, float("inf")], [True, False, False]
     h.heatmap_updates, h.heatmap, h.status = [0], [np.array([0.0, 0.1, 1.0])], status
@@ -182,7 +183,7 @@ def test_ordinals(n, text):
 
 def test_training_heatmap_draws_truncation_chunk_boundaries():
     h = history()
-    h.config = TrainConfig(truncation=1)
+    h.config = TaskTrainConfig(truncation=1)
     fig = training_heatmap_figure(h)
     assert [s.x0 for s in fig.layout.shapes] == [0.5, 1.5]
     assert "chunk boundaries every 1 steps" in fig.layout.title.text

@@ -8,19 +8,22 @@ import torch
 
 from seqviz import build_model, trace
 from seqviz.gradients.flow import (
+    HANDBOOK_EXPERIMENT,
     INPUT_SIZE,
-    SEED_004,
     FlowConfig,
     PhaseConfig,
     decay_fit,
     flow_input,
     flow_model,
     gradient_through_time,
+    is_handbook_experiment,
     itemised_gradients,
     jacobian_spectrum,
+    length_grid,
     naive_product_failure,
     phase_sweep,
     product_log10_norms,
+    radius_grid,
 )
 
 KINDS = ("rnn", "lstm", "gru")
@@ -91,9 +94,9 @@ def test_every_kind_sees_the_same_input_and_seed():
 def test_seed_004_float32_rnn_gradient_at_x0_is_tiny_not_zero_though_float32_norm_says_zero():
     """PyTorch's own float32 gradient reaching x_0 has every component nonzero; only float32's sum of
     squares in .norm() underflows. The trace reports the vector's true norm and no underflow."""
-    rnn = gradient_through_time(SEED_004).kinds["rnn"]
-    module = flow_model(SEED_004, "rnn")  # the handbook's code, verbatim in spirit
-    x = flow_input(SEED_004).float()[None].requires_grad_(True)
+    rnn = gradient_through_time(HANDBOOK_EXPERIMENT).kinds["rnn"]
+    module = flow_model(HANDBOOK_EXPERIMENT, "rnn")  # the handbook's code, verbatim in spirit
+    x = flow_input(HANDBOOK_EXPERIMENT).float()[None].requires_grad_(True)
     module.batch_first = True
     output, _ = module(x, torch.zeros(1, 1, 64))
     output[0, -1].sum().backward()
@@ -104,12 +107,25 @@ def test_seed_004_float32_rnn_gradient_at_x0_is_tiny_not_zero_though_float32_nor
 
 
 def test_seed_004_lstm_ratio_is_astronomical_not_400000():
-    lstm = gradient_through_time(SEED_004).kinds["lstm"]
+    lstm = gradient_through_time(HANDBOOK_EXPERIMENT).kinds["lstm"]
     assert 1e18 < lstm.input_ratio() < 1e25
 
 
+def test_the_handbook_experiment_is_recognised_whatever_its_seed_device_and_precision():
+    assert is_handbook_experiment(FlowConfig(seed=7, dtype="float64", nonlinearity="relu"))
+    assert not is_handbook_experiment(FlowConfig(steps=99)) and not is_handbook_experiment(FlowConfig(loss="all"))
+
+
+def test_float32_underflow_is_flagged_where_float32_gradients_reach_zero_and_never_in_float64():
+    at_200 = FlowConfig(steps=200)  # the RNN's dL/dh_t falls below float32's smallest number, ~1e-45
+    assert gradient_through_time(at_200, ("rnn",)).float32_underflow(0)
+    assert not gradient_through_time(FlowConfig(steps=200, dtype="float64"), ("rnn",)).float32_underflow(0)
+    assert not gradient_through_time(FlowConfig(steps=20), ("rnn",)).float32_underflow(0)
+
+
 def test_seed_004_float64_rnn_gradient_at_x0_is_tiny_but_nonzero():
-    rnn = gradient_through_time(FlowConfig(**{**SEED_004.__dict__, "dtype": "float64"}), kinds=("rnn",)).kinds["rnn"]
+    in_float64 = FlowConfig(**{**HANDBOOK_EXPERIMENT.__dict__, "dtype": "float64"})
+    rnn = gradient_through_time(in_float64, kinds=("rnn",)).kinds["rnn"]
     assert 0 < rnn.grad_input_norm[0] < 1e-20
     assert not rnn.underflow.any()
 
@@ -221,6 +237,22 @@ def test_phase_sweep_matches_traces_of_each_model(kind):
         for k, T in enumerate(config.lengths):
             g = trace(module, x[:T], loss="last", dtype="float64").grad_hidden_norm[:, 0, 0]
             assert result.log10_ratio[r, k] == pytest.approx(math.log10(g[0] / g[T - 1]), abs=1e-9)
+
+
+def test_radius_grid_spans_0_1_to_3_evenly_in_count_steps():
+    rhos = radius_grid(30)
+    assert len(rhos) == 30 and rhos[0] == 0.1 and rhos[-1] == 3.0
+    assert np.allclose(np.diff(rhos), 0.1, atol=1e-3)
+
+
+def test_length_grid_runs_from_2_to_the_longest_on_a_log_scale_without_repeats():
+    lengths = length_grid(500)
+    assert lengths == (2, 4, 7, 13, 23, 43, 79, 147, 271, 500)
+    assert length_grid(10) == (2, 3, 4, 5, 6, 7, 8, 10)  # 10 points, two merged by rounding
+
+
+def test_phase_config_defaults_are_the_grids_of_30_radii_and_lengths_to_500():
+    assert PhaseConfig().rhos == radius_grid(30) and PhaseConfig().lengths == length_grid(500)
 
 
 def test_phase_sweep_resolves_ratios_far_below_float64_range():

@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from seqviz.cell.inputs import (
-    CSV_MAX_BYTES,
     INCIDENT_EVENTS,
-    MAX_STEPS,
+    MAX_SEQUENCE_LENGTH,
+    UPLOAD_MAX_BYTES,
     InputSpec,
     gaussian,
     incident_events,
@@ -62,14 +62,14 @@ def test_step_and_impulse_switch_on_at_the_onset():
     np.testing.assert_array_equal(step_or_impulse("impulse", 6, 2).x[:, 0], [0, 0, 1, 0, 0, 0])
 
 
-@pytest.mark.parametrize("steps", [0, MAX_STEPS + 1, 2.5])
+@pytest.mark.parametrize("steps", [0, MAX_SEQUENCE_LENGTH + 1, 2.5])
 def test_lengths_outside_1_to_2000_are_refused(steps):
     with pytest.raises(ValueError, match="from 1 to 2000"):
         wave("sine", steps, 10, 0.1)
 
 
 def test_lengths_at_the_bounds_are_accepted():
-    assert gaussian(1, 1).steps == 1 and gaussian(MAX_STEPS, 1).steps == MAX_STEPS
+    assert gaussian(1, 1).steps == 1 and gaussian(MAX_SEQUENCE_LENGTH, 1).steps == MAX_SEQUENCE_LENGTH
 
 
 def test_onset_beyond_the_sequence_is_refused_with_the_range():
@@ -137,7 +137,7 @@ def test_oversize_csv_is_refused_before_parsing():
     big = b"1.0\n" * (50 * 1024**2 // 4)
     with pytest.raises(ValueError, match=r"50\.0 MB; CSV uploads are limited to 5 MB"):
         parse_csv(big)
-    assert len(big) > CSV_MAX_BYTES
+    assert len(big) > UPLOAD_MAX_BYTES
 
 
 def test_csv_nan_and_empty_cells_name_the_rows():

@@ -10,10 +10,9 @@ from torch import nn
 from seqviz import build_model, trace
 from seqviz.core import seeding
 from seqviz.core.models import INITS, KINDS
-from seqviz.gradients.training import TrainConfig, build_task_model
+from seqviz.gradients.training import TaskTrainConfig, build_task_model
 from seqviz.seq2seq.model import ModelConfig
-from seqviz.seq2seq.training import TrainConfig as Seq2SeqConfig
-from seqviz.seq2seq.training import build as build_seq2seq
+from seqviz.seq2seq.training import Seq2SeqConfig, build_seq2seq
 from seqviz.ssm.compare import build_models
 
 
@@ -25,7 +24,7 @@ def _builders():
             for seed in (0, 1, 2):
                 builders.append((f"{kind}-{init}-{seed}", lambda k=kind, i=init, s=seed:
                                  build_model(k, 3, 16, 2, True, init=i, seed=s).state_dict()))
-    builders.append(("task-lstm", lambda: build_task_model(TrainConfig(kind="lstm", seed=4)).state_dict()))
+    builders.append(("task-lstm", lambda: build_task_model(TaskTrainConfig(kind="lstm", seed=4)).state_dict()))
     builders.append(("seq2seq", lambda: build_seq2seq(Seq2SeqConfig(model=ModelConfig(cell="lstm"), seed=6))
                      .state_dict()))
     builders.append(("compare", lambda: {f"{k}.{n}": v for k, m in build_models(8, 4, 3).items()
@@ -118,14 +117,14 @@ def _entry_points():
         "build_model": lambda: build_model("lstm", 2, 4, init="orthogonal"),
         "trace": lambda: trace(build_model("lstm", 2, 4), torch.zeros(5, 2)),
         "run_cell": lambda: run_cell(CellConfig()),
-        "train": lambda: training.train(TrainConfig(updates=2, batch_size=2, length=8, heatmap_every=1)),
+        "train": lambda: training.train_on_task(TaskTrainConfig(updates=2, batch_size=2, length=8, heatmap_every=1)),
         "gradient flow": lambda: gradients.gradient_through_time(gradients.FlowConfig(steps=20, hidden_size=8)),
-        "seq2seq train": lambda: seq2seq_training.train(s2s),
-        "seq2seq decode": lambda: seq2seq_experiments.align(seq2seq_training.train(s2s), "123", beam_width=2),
+        "seq2seq train": lambda: seq2seq_training.train_seq2seq(s2s),
+        "seq2seq decode": lambda: seq2seq_experiments.align(seq2seq_training.train_seq2seq(s2s), "123", beam_width=2),
         "compare": lambda: ssm_compare.compare(ssm_compare.CompareConfig(lengths=(8,), steps=1, batch=2,
                                                                          d_model=8, d_state=2)),
         "mamba": lambda: MambaBlock(4, 2),
-        "kernel": lambda: ssm_lab.kernel_view(ssm_lab.SSMConfig()),
+        "kernel": lambda: ssm_lab.ssm_kernels(ssm_lab.SSMConfig()),
     }
 
 

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from seqviz.seq2seq.attention import ATTENTIONS
-from seqviz.seq2seq.experiments import SweepConfig, align, bottleneck_sweep, exposure_bias
+from seqviz.seq2seq.experiments import SweepConfig, align, bottleneck_sweep, exposure_bias, sweep_lengths
 from seqviz.seq2seq.model import ModelConfig, Seq2Seq, beam_search, greedy_decode
+from seqviz.seq2seq.shipped import checkpoint_name, shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import (
     EOS,
     TaskSpec,
@@ -21,13 +22,13 @@ from seqviz.seq2seq.tasks import (
     vocabulary,
 )
 from seqviz.seq2seq.training import (
-    TrainConfig,
+    Seq2SeqConfig,
     TrainedModel,
-    build,
+    build_seq2seq,
     evaluate,
     load_checkpoint,
     save_checkpoint,
-    train,
+    train_seq2seq,
     with_attention,
 )
 
@@ -164,6 +165,11 @@ def test_wider_beam_never_finds_a_less_likely_best_hypothesis_here():
     assert beam_search(model, src, 6, 8)[0].log_prob >= beam_search(model, src, 6, 1)[0].log_prob - 1e-6
 
 
+def test_sweep_lengths_step_by_5_up_to_the_longest():
+    assert sweep_lengths(40) == (5, 10, 15, 20, 25, 30, 35, 40) == SweepConfig().lengths
+    assert sweep_lengths(12) == (5, 10)
+
+
 def test_beam_width_outside_1_to_8_is_refused():
     model = Seq2Seq(ModelConfig(hidden_size=4, embed_size=4), 13).eval()
     with pytest.raises(ValueError, match="between 1 and 8; got 9"):
@@ -190,17 +196,18 @@ def test_input_feeding_is_refused_for_decoders_without_it():
 
 # ---- training, checkpoints, experiments -----------------------------------------------------------
 
-TINY = TrainConfig(task=TaskSpec("reverse", 3, 4), model=ModelConfig(hidden_size=16, embed_size=8), steps=40,
-                   eval_every=10, eval_size=32)
+TINY = Seq2SeqConfig(task=TaskSpec("reverse", 3, 4), model=ModelConfig(hidden_size=16, embed_size=8), steps=40,
+                     eval_every=10, eval_size=32)
 
 
 @pytest.fixture(scope="module")
 def tiny_trained():
-    return train(TINY)
+    return train_seq2seq(TINY)
 
 
-def untrained(config: TrainConfig) -> TrainedModel:
-    return TrainedModel(config, build(config).eval(), {"step": [], "loss": [], "accuracy": [], "seconds": []}, 0.0)
+def untrained(config: Seq2SeqConfig) -> TrainedModel:
+    history = {"step": [], "loss": [], "accuracy": [], "seconds": []}
+    return TrainedModel(config, build_seq2seq(config).eval(), history, 0.0)
 
 
 def test_training_lowers_the_loss_and_records_history(tiny_trained):
@@ -216,13 +223,13 @@ def test_training_lowers_the_loss_and_records_history(tiny_trained):
 def test_training_restores_the_callers_thread_count():
     before = torch.get_num_threads()
     seen = []
-    train(TINY, callback=lambda p: seen.append(torch.get_num_threads()) or False)
+    train_seq2seq(TINY, callback=lambda p: seen.append(torch.get_num_threads()) or False)
     assert seen == [1] and torch.get_num_threads() == before
 
 
 def test_callback_returning_false_stops_training():
     seen = []
-    trained = train(TINY, callback=lambda p: seen.append(p.step) or p.step < 20)
+    trained = train_seq2seq(TINY, callback=lambda p: seen.append(p.step) or p.step < 20)
     assert seen == [10, 20] and trained.stopped and trained.history["step"] == [10, 20]
 
 
@@ -281,10 +288,21 @@ def test_shipped_checkpoints_are_small_and_load_with_weights_only():
 
 def test_shipped_default_attention_model_reverses_length_up_to_10_with_95_percent_exact_accuracy():
     trained = load_checkpoint(ASSETS / "reverse-gru-bahdanau.pt")
-    assert trained.config == TrainConfig()
+    assert trained.config == Seq2SeqConfig()
     spec = TaskSpec("reverse", 3, 10)
     batch = make_batch(spec, sources(spec, n=500, seed=12345))
     assert evaluate(trained.model, spec, batch)["exact"] >= 0.95
+
+
+def test_shipped_models_are_keyed_by_their_config_and_named_after_it():
+    models = shipped_models()
+    assert Seq2SeqConfig() in models and len(models) == len(list(ASSETS.glob("*.pt")))
+    for config, trained in models.items():
+        assert trained.config == config and (ASSETS / checkpoint_name(config)).exists()
+
+
+def test_the_shipped_sweep_is_the_default_sweep_config():
+    assert shipped_sweep().config == SweepConfig()
 
 
 def test_first_decoder_step_is_the_same_teacher_forced_or_free_running(tiny_trained):
@@ -315,7 +333,7 @@ def test_bottleneck_sweep_trains_both_models_on_the_same_budget():
 
 
 def test_same_seed_same_initial_weights():
-    a, b = build(TINY), build(TINY)
+    a, b = build_seq2seq(TINY), build_seq2seq(TINY)
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
 
 
@@ -324,8 +342,8 @@ def test_a_stopped_runs_snapshot_is_a_packed_copy_that_remembers_its_device(monk
 
     from seqviz.seq2seq.training import Progress, snapshot
 
-    config = TrainConfig(model=ModelConfig(cell="lstm", hidden_size=8, embed_size=8, attention_size=8))
-    model = build(config)
+    config = Seq2SeqConfig(model=ModelConfig(cell="lstm", hidden_size=8, embed_size=8, attention_size=8))
+    model = build_seq2seq(config)
     packed = []
     monkeypatch.setattr(nn.LSTM, "flatten_parameters", lambda self: packed.append(self))
     copied = snapshot(config, Progress(5, 10, {"step": [5]}, model, 1.0))
@@ -335,7 +353,7 @@ def test_a_stopped_runs_snapshot_is_a_packed_copy_that_remembers_its_device(monk
 
 
 def test_a_model_moved_to_another_device_is_a_copy():
-    trained = untrained(TrainConfig(model=ModelConfig(hidden_size=8, embed_size=8, attention_size=8)))
+    trained = untrained(Seq2SeqConfig(model=ModelConfig(hidden_size=8, embed_size=8, attention_size=8)))
     moved = trained.moved_to("meta")
     assert moved.device == "meta" and trained.device == "cpu"
     assert moved.config == trained.config and moved.history is trained.history

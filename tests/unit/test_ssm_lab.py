@@ -10,8 +10,8 @@ from seqviz.ssm import s4 as ssm
 from seqviz.ssm.compare import build_models
 
 
-def test_kernel_view_at_the_largest_size_stays_in_budget_and_is_stable():
-    result = ssm_lab.kernel_view(ssm_lab.SSMConfig(init="inv", N=256, dt=1e-3, L=16384))
+def test_ssm_kernels_at_the_largest_size_stays_in_budget_and_is_stable():
+    result = ssm_lab.ssm_kernels(ssm_lab.SSMConfig(init="inv", N=256, dt=1e-3, L=16384))
     assert result.K.shape == (3, 16384) and np.isfinite(result.K).all()
     assert result.eig_A.shape == (256,) and result.max_abs_eig_A_bar < 1
     fig = figures.kernel_figure(result.K, ["a", "b", "c"], "K")
@@ -22,14 +22,14 @@ def test_kernel_view_at_the_largest_size_stays_in_budget_and_is_stable():
 
 
 def test_eigenvalue_figure_has_a_frame_per_step_and_the_unit_circle():
-    result = ssm_lab.kernel_view(ssm_lab.SSMConfig(init="lin", N=16, L=256))
+    result = ssm_lab.ssm_kernels(ssm_lab.SSMConfig(init="lin", N=16, L=256))
     fig = figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, 0.01)
     assert len(fig.frames) == len(result.eig_A_bar) >= 13
     assert fig.data[1].name == "unit circle" and len(fig.layout.sliders[0].steps) == len(fig.frames)
 
 
 def test_eigenvalue_figure_labels_each_step_apart_and_keeps_a_in_every_frame():
-    result = ssm_lab.kernel_view(ssm_lab.SSMConfig(init="lin", N=8, L=256, dt=10**-3.75))  # between grid steps
+    result = ssm_lab.ssm_kernels(ssm_lab.SSMConfig(init="lin", N=8, L=256, dt=10**-3.75))  # between grid steps
     fig = figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, 10**-3.75)
     labels = [step.label for step in fig.layout.sliders[0].steps]
     assert len(set(labels)) == len(labels) and labels[:3] == ["1.0e-4", "1.8e-4", "2.2e-4"]
@@ -51,12 +51,12 @@ def test_a_radius_a_hair_under_one_is_not_rounded_up_to_one():
 
 def test_dense_reference_refuses_large_state_sizes():
     with pytest.raises(ValueError, match="N ≤ 64"):
-        ssm_lab.kernel_view(ssm_lab.SSMConfig(init="hippo_dense", N=128))
+        ssm_lab.ssm_kernels(ssm_lab.SSMConfig(init="hippo_dense", N=128))
 
 
-def test_kernel_view_over_budget_is_refused():
+def test_ssm_kernels_over_budget_is_refused():
     with pytest.raises(BudgetError):
-        ssm_lab.kernel_view(ssm_lab.SSMConfig(N=256, L=10**7))
+        ssm_lab.ssm_kernels(ssm_lab.SSMConfig(N=256, L=10**7))
 
 
 def test_legs_comparison_reference_is_the_closed_form_and_the_full_dense_system():
@@ -91,29 +91,36 @@ def test_legs_comparison_refuses_an_unknown_basis_kernel():
         ssm_lab.legs_comparison(coefficient=7)
 
 
-def test_memory_view_errors_shrink_with_n_for_a_smooth_signal():
-    result = ssm_lab.memory_view(ssm_lab.MemoryConfig("sines", 600, 64))
+def test_hippo_memory_errors_shrink_with_n_for_a_smooth_signal():
+    result = ssm_lab.hippo_memory(ssm_lab.MemoryConfig("sines", 600, 64))
     assert result.coefficients.shape == (600, 64)
     final = {N: e[-1] for N, e in result.errors.items()}
     assert final[4] > final[16] > final[64]
 
 
-def test_conv_scan_view_agrees_and_times_every_length():
-    result = ssm_lab.conv_scan_view(ssm_lab.SSMConfig(init="legs", N=32, L=2048))
+def test_conv_and_scan_agrees_and_times_every_length():
+    result = ssm_lab.conv_and_scan(ssm_lab.SSMConfig(init="legs", N=32, L=2048))
     assert result.max_difference < 1e-8
     assert result.lengths == [256, 1024, 2048]
     assert all(len(s) == 3 for s in result.seconds.values())
 
 
-def test_selection_view_shapes_and_attention_matches_the_state_path():
+def test_inspect_selection_shapes_and_attention_matches_the_state_path():
     models = build_models(16, 8, 0)
-    result = ssm_lab.selection_view("..a..b.??", models["mamba"], models["lstm"])
+    result = ssm_lab.inspect_selection("..a..b.??", models["mamba"], models["lstm"])
     l = 9
     assert result.delta.shape == (32, l) and result.alpha.shape == (32, l, l)
     assert result.forget.shape[1] == l and result.input_gate.shape == result.forget.shape
     assert len(result.predictions["mamba"]) == l
     with pytest.raises(ValueError, match="limited to 128 tokens"):
-        ssm_lab.selection_view("." * 200, models["mamba"], models["lstm"])
+        ssm_lab.inspect_selection("." * 200, models["mamba"], models["lstm"])
+
+
+def test_hidden_attention_is_one_channels_or_the_mean_over_channels():
+    models = build_models(16, 8, 0)
+    result = ssm_lab.inspect_selection("..a..b.??", models["mamba"], models["lstm"])
+    np.testing.assert_array_equal(result.hidden_attention(3), result.alpha[3])
+    np.testing.assert_allclose(result.hidden_attention(), result.alpha.sum(0) / result.alpha.shape[0])
 
 
 def test_accuracy_figure_draws_the_paper_reference_lines():
@@ -135,7 +142,7 @@ def test_training_curves_are_moving_means_ending_at_the_last_step_even_for_a_sho
 
 def test_memory_errors_for_smaller_n_equal_their_own_legs_memory():
     config = ssm_lab.MemoryConfig(T=300, N=32)
-    result = ssm_lab.memory_view(config)
+    result = ssm_lab.hippo_memory(config)
     u = ssm_lab.make_signal(config.signal, config.T, config.seed)
     assert sorted(result.errors) == [4, 16, 32]
     for n in (4, 16):

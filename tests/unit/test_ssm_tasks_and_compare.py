@@ -60,6 +60,14 @@ def test_compare_trains_every_model_and_reports_progress():
     assert all(0 <= result.accuracy[k][8] <= 1 for k in ssm_compare.MODEL_KINDS)
 
 
+def test_fraction_done_counts_the_steps_of_every_model_trained_before_in_compares_order():
+    config = ssm_compare.CompareConfig(lengths=(8, 16), steps=5)
+    calls = [(kind, length, step) for length in config.lengths for kind in ssm_compare.MODEL_KINDS
+             for step in range(config.steps)]
+    fractions = [config.fraction_done(*call) for call in calls]
+    assert fractions == pytest.approx([(k + 1) / len(calls) for k in range(len(calls))])
+
+
 def test_mamba_learns_selective_copying_beyond_chance_quickly():
     config = ssm_compare.CompareConfig(lengths=(8,), steps=60, batch=16, n_memorize=2)
     model = ssm_compare.build_models(config.d_model, config.d_state, 0)["mamba"]

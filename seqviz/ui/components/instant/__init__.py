@@ -1,13 +1,12 @@
 """Instant views: a page's main control drawn in the browser together with the chart it drives.
 
 A Streamlit widget reruns the script for each change, and the browser then renders the page's new
-elements again before the new chart is drawn: on the 2-core test machines that put Gradient flow's
-and Attention's charts on screen 1.3–1.6 times later than a trivial one-slider Streamlit page did
-(README, Interaction latency). Here the server sends, with the control, the chart (a `View`) of the
-value shown and of the values a visitor is likely to pick next; instant.js redraws the chart of a
-picked value at once with Plotly.react on the same plot node, then reports the value as the
-component's state "pick" (with the sequence number it was picked under), and a callback makes it the
-session's before the rerun that draws the rest of the page. A value without a view waits for that rerun, its old chart dimmed.
+elements again before the new chart is drawn (README, Interaction latency). Here the server sends,
+with the control, the chart (a `Chart`) of the value on screen and of the values a visitor is likely
+to pick next; instant.js redraws the chart of a picked value at once with Plotly.react on the same
+plot node, then reports the value as the component's state "pick" (with the sequence number it was
+picked under), and a callback makes it the session's before the rerun that draws the rest of the
+page. A value without a chart waits for that rerun, its old chart dimmed.
 
 plotly.js is served from the app's static files (`server.enableStaticServing`): Streamlit's client
 keeps its own copy to itself. `available()` stages plotly.py's bundled plotly.min.js there; where
@@ -23,6 +22,7 @@ import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import plotly
 import plotly.io as pio
@@ -30,10 +30,10 @@ import streamlit as st
 
 from seqviz.core.paths import app_root
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.sync import adopt, retell, told
+from seqviz.ui.components.sync import refuse_report, take_report, value_to_send
 
 WIDGET_SUFFIX = "_instant"  # the component's widget key: the session key's, with this added
-VIEW_BYTE_BUDGET = 2_000_000  # the views sent with one control, the shown one always included
+CHART_BYTE_BUDGET = 2_000_000  # the charts sent with one control, the current value's always included
 _HERE = Path(__file__).resolve().parent
 _STATIC = app_root() / "static"  # next to app.py: Streamlit serves it at /app/static/
 _LOG = logging.getLogger(__name__)
@@ -44,11 +44,62 @@ _COMPONENT = st.components.v2.component(
 
 
 @dataclass(frozen=True)
-class View:
+class Chart:
     """What one value of the control shows: a Plotly figure, a caption under it, an optional warning."""
     figure: object
     caption: str = ""
     warning: str = ""
+
+
+class ChartPayload(TypedDict):
+    """A Chart as instant.js draws it (its typedef ChartPayload)."""
+
+    id: str  # changes with the content: an unchanged chart is not drawn again
+    figure: str  # the Plotly figure as JSON text
+    caption: str
+    warning: str
+
+
+class ChoiceControl(TypedDict):
+    """One option always selected, as a row of buttons (instant.js: ChoiceControl)."""
+
+    kind: Literal["choice"]
+    options: list[list[str]]  # [value text, label] of each option
+
+
+class RangeControl(TypedDict):
+    """A whole number in [min, max]: with − and + buttons by `step` ("number") or on a slider over the
+    grid min, min + step, … ("slider") (instant.js: RangeControl)."""
+
+    kind: Literal["number", "slider"]
+    min: int
+    max: int
+    step: int
+
+
+Control = ChoiceControl | RangeControl
+
+
+class InstantData(TypedDict):
+    """What instant.js is sent (its typedef InstantData)."""
+
+    label: str
+    help: str | None
+    control: Control
+    control_id: str  # changes with label, control and help: the control is built again
+    seq: str  # the sequence number of `value` (seqviz.ui.components.sync)
+    value: str | int  # the value to show: an option's text, or a number
+    current: str  # the session's value as text, which the rest of the page follows
+    charts: dict[str, ChartPayload] | None  # value text → its chart; None: the control alone
+    plotly: str  # the URL of plotly.js
+
+
+class Pick(TypedDict):
+    """What instant.js reports as its state "pick" (its typedef Pick): the value picked, and the sequence
+    number the browser held when it was picked."""
+
+    value: str | int
+    seq: str
 
 
 @lru_cache(maxsize=1)
@@ -79,58 +130,56 @@ def plotly_url() -> str:
     return "/" + "/".join(part for part in (base, "app/static", _staged_plotly()) if part)
 
 
-def view_spec(view: View) -> dict:
-    """A view as instant.js draws it: the figure as JSON text, an id that changes with its content."""
-    figure = pio.to_json(view.figure, validate=False)
-    digest = hashlib.blake2b("\0".join((figure, view.caption, view.warning)).encode(), digest_size=8).hexdigest()
-    return {"id": digest, "figure": figure, "caption": view.caption, "warning": view.warning}
+def chart_payload(chart: Chart) -> ChartPayload:
+    """A chart as instant.js draws it: the figure as JSON text, an id that changes with its content."""
+    figure = pio.to_json(chart.figure, validate=False)
+    digest = hashlib.blake2b("\0".join((figure, chart.caption, chart.warning)).encode(), digest_size=8).hexdigest()
+    return ChartPayload(id=digest, figure=figure, caption=chart.caption, warning=chart.warning)
 
 
-def within_budget(specs: dict, shown: str) -> dict:
-    """`specs` (value text → view_spec) with the views other than `shown` dropped past VIEW_BYTE_BUDGET."""
-    kept = {shown: specs[shown]} if shown in specs else {}
-    size = sum(len(s["figure"]) for s in kept.values())
-    for value, spec in specs.items():
-        if value != shown and size + len(spec["figure"]) <= VIEW_BYTE_BUDGET:
-            kept[value], size = spec, size + len(spec["figure"])
+def within_budget(payloads: dict[str, ChartPayload], current: str) -> dict[str, ChartPayload]:
+    """`payloads` (value text → chart_payload) with those other than `current`'s dropped past CHART_BYTE_BUDGET."""
+    kept = {current: payloads[current]} if current in payloads else {}
+    size = sum(len(p["figure"]) for p in kept.values())
+    for value, payload in payloads.items():
+        if value != current and size + len(payload["figure"]) <= CHART_BYTE_BUDGET:
+            kept[value], size = payload, size + len(payload["figure"])
     return kept
 
 
-def instant_view(label: str, control: dict, key: str, views: dict | None, parse, help: str | None = None) -> None:
-    """Draw the control `control` (instant.js: {"kind": "choice", "options": [[text, label], …]}, or
-    {"kind": "number" or "slider", "min", "max", "step"}) at st.session_state[key], with `views`
-    (value → View; None: the control alone), under the widget key `{key}{WIDGET_SUFFIX}`. `parse` turns
-    the value the browser reports into the session's (raising ValueError for one it must not take)
-    before the next run."""
+def instant_view(label: str, control: Control, key: str, charts: dict | None, parse, help: str | None = None) -> None:
+    """Draw `control` at st.session_state[key], with `charts` (value → Chart; None: the control alone),
+    under the widget key `{key}{WIDGET_SUFFIX}`. `parse` turns the value the browser reports into the
+    session's (raising ValueError for one it must not take) before the next run."""
     widget = f"{key}{WIDGET_SUFFIX}"
-    seq, value = told(key)  # the value the browser is told: the session's, or one it moved to itself
-    specs = None if views is None else within_budget(
-        {str(v): view_spec(view) for v, view in views.items()}, str(st.session_state[key]))
+    seq, value = value_to_send(key)  # the session's value, or the one the browser moved to itself
+    current = str(st.session_state[key])
+    payloads = None if charts is None else within_budget(
+        {str(v): chart_payload(chart) for v, chart in charts.items()}, current)
     control_id = hashlib.blake2b(json.dumps([label, control, help]).encode(), digest_size=8).hexdigest()
-    _COMPONENT(key=widget, data={"label": label, "help": help, "control": control, "control_id": control_id,
-                                 "seq": seq, "value": str(value) if control["kind"] == "choice" else value,
-                                 "current": str(st.session_state[key]),  # the session's, which the page follows
-                                 "views": specs, "plotly": plotly_url()},
-               on_pick_change=lambda: _adopt(key, widget, parse))
+    data = InstantData(label=label, help=help, control=control, control_id=control_id, seq=seq,
+                       value=str(value) if control["kind"] == "choice" else value, current=current,
+                       charts=payloads, plotly=plotly_url())
+    _COMPONENT(key=widget, data=data, on_pick_change=lambda: _take_pick(key, widget, parse))
 
 
-def show_on_server(view: View | None) -> None:
-    """The fallback: the view drawn with Streamlit's own chart, caption and warning."""
-    if view is not None:
-        plotly_chart(view.figure)
-        if view.caption:
-            st.caption(view.caption)
-        if view.warning:
-            st.warning(view.warning)
+def show_on_server(chart: Chart | None) -> None:
+    """The fallback: the chart drawn with Streamlit's own chart, caption and warning."""
+    if chart is not None:
+        plotly_chart(chart.figure)
+        if chart.caption:
+            st.caption(chart.caption)
+        if chart.warning:
+            st.warning(chart.warning)
 
 
-def _adopt(key: str, widget: str, parse) -> None:
-    """The on-change callback: the value the browser reported (state "pick": {"value", "seq"}) becomes the
+def _take_pick(key: str, widget: str, parse) -> None:
+    """The on-change callback: the value the browser reported (state "pick", a Pick) becomes the
     session's, if `parse` takes it."""
     reported = st.session_state[widget].get("pick")
     try:
         value = parse(reported["value"])
     except (TypeError, ValueError, KeyError):
-        retell(key)
+        refuse_report(key)
         return
-    adopt(key, value, reported.get("seq"))
+    take_report(key, value, reported.get("seq"))

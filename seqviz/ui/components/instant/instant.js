@@ -1,45 +1,90 @@
-// The instant view (seqviz/ui/instant.py): a page's main control drawn here together with the
-// Plotly chart it drives. The server sends the chart of the value shown and of the values a visitor
+// The instant view (seqviz/ui/components/instant/__init__.py): a page's main control drawn here together with the
+// Plotly chart it drives. The server sends the chart of the value on screen and of the values a visitor
 // is likely to pick next (every option of a choice, the next value of a number); picking one of those
 // redraws the chart at once, in the input event's own task, with Plotly.react on the same plot node,
 // before the server has heard of the change (a slider's drag redraws at each value whose chart it
 // has). Each committed change is reported as the state "pick";
 // the server mirrors it in the URL and draws the rest of the page. A value whose chart was not sent
-// dims the chart until the server's answer brings it. The server tells its value with a sequence
+// dims the chart until the server's answer brings it. The server sends its value with a sequence
 // number it changes only when it moves the value itself (seqviz/ui/components/sync.py).
 //
 // Streamlit's client bundles its own Plotly, not as a global, so plotly.js is loaded once per page
 // from the app's static files (data.plotly, staged there by instant.py).
+/**
+ * What the server sends (InstantData in seqviz/ui/components/instant/__init__.py).
+ * @typedef {Object} InstantData
+ * @property {string} label
+ * @property {?string} help
+ * @property {ChoiceControl | RangeControl} control
+ * @property {string} control_id  changes with label, control and help: the control is built again
+ * @property {string} seq  the sequence number of `value` (seqviz/ui/components/sync.py)
+ * @property {string | number} value  the value to show: an option's text, or a number
+ * @property {string} current  the session's value as text, which the rest of the page follows
+ * @property {?Object<string, ChartPayload>} charts  value text → its chart; null: the control alone
+ * @property {string} plotly  the URL of plotly.js
+ */
+/**
+ * A chart as the server sends it (ChartPayload).
+ * @typedef {Object} ChartPayload
+ * @property {string} id  changes with the content: an unchanged chart is not drawn again
+ * @property {string} figure  the Plotly figure as JSON text
+ * @property {string} caption
+ * @property {string} warning
+ */
+/**
+ * One option always selected, as a row of buttons (ChoiceControl).
+ * @typedef {Object} ChoiceControl
+ * @property {"choice"} kind
+ * @property {Array<Array<string>>} options  [value text, label] of each option
+ */
+/**
+ * A whole number in [min, max], with − and + buttons by `step` or on a slider (RangeControl).
+ * @typedef {Object} RangeControl
+ * @property {"number" | "slider"} kind
+ * @property {number} min
+ * @property {number} max
+ * @property {number} step
+ */
+/**
+ * What this reports as its state "pick" (Pick).
+ * @typedef {Object} Pick
+ * @property {string | number} value
+ * @property {string} seq  the sequence number the page held when the value was picked
+ */
 const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
-const shown = new Map();  // component key → {seq, value}: what this page shows, kept while it stays loaded
+const onScreen = new Map();  // component key → {seq, value}: what this page shows, kept while it stays loaded
 let plotlyLoad = null;  // the promise of window.Plotly
 
+/**
+ * @param {{data: InstantData, key: string, parentElement: HTMLElement,
+ *          setStateValue: function(string, Pick): void}} args
+ */
 export default function ({ data, key, parentElement, setStateValue }) {
-  let view = parentElement.seqvizInstant;
-  if (!view || view.controlId !== data.control_id) {
-    view?.destroy();
-    view = parentElement.seqvizInstant = build(parentElement, data, key);
+  let instance = parentElement.seqvizInstant;
+  if (!instance || instance.controlId !== data.control_id) {
+    instance?.destroy();
+    instance = parentElement.seqvizInstant = build(parentElement, data, key);
   }
-  view.data = data;
+  instance.data = data;
   const show = (value) => {
-    shown.set(key, { seq: data.seq, value });
-    view.show(value);
+    onScreen.set(key, { seq: data.seq, value });
+    instance.show(value);
   };
-  const memory = shown.get(key);
+  const memory = onScreen.get(key);
   show(memory && memory.seq === data.seq ? memory.value : data.value);
-  view.preview = show;
-  view.pick = (value) => {
+  instance.preview = show;
+  instance.pick = (value) => {
     show(value);
     // the number it was picked under (seqviz/ui/components/sync.py); not a state named "value", whose object Streamlit
     // would unwrap, calling back only when its own "value" changed
     setStateValue("pick", { value, seq: data.seq });
   };
   return () => {
-    view.pick = view.preview = null;
+    instance.pick = instance.preview = null;
     setTimeout(() => {  // unmounted, not just updated: let go of the plot and its listeners
-      if (view.root.isConnected) { return; }
-      view.destroy();
-      if (parentElement.seqvizInstant === view) { parentElement.seqvizInstant = null; }
+      if (instance.root.isConnected) { return; }
+      instance.destroy();
+      if (parentElement.seqvizInstant === instance) { parentElement.seqvizInstant = null; }
     });
   };
 }
@@ -49,8 +94,8 @@ function build(parent, data, key) {
   const root = element("div", { class: "seqviz-instant", "data-testid": "seqvizInstant" });
   const label = element("label", { id: `${id}-label`, class: "seqviz-instant-label", for: id,
     "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label);
-  const view = { controlId: data.control_id, data, root, value: null, drawn: null, pick: null, preview: null };
-  const control = CONTROLS[data.control.kind](id, data.control, view);
+  const instance = { controlId: data.control_id, data, root, value: null, drawn: null, pick: null, preview: null };
+  const control = CONTROLS[data.control.kind](id, data.control, instance);
   const box = element("div", { class: "seqviz-instant-chart", "data-testid": "seqvizInstantChart" });
   const plot = element("div", { class: "seqviz-instant-plot" });
   const caption = element("p", { class: "seqviz-instant-caption", hidden: "" });
@@ -68,40 +113,40 @@ function build(parent, data, key) {
     width = now;
   });
   resize.observe(box);
-  view.show = (value) => {
-    view.value = value;
+  instance.show = (value) => {
+    instance.value = value;
     control.set(value);
-    const views = view.data.views;
-    const entry = views && views[String(value)];
+    const charts = instance.data.charts;
+    const entry = charts && charts[String(value)];
     // no chart: a control only, or the server, already at this value, draws what it asks for (a Train
     // button, an error); not sent but picked here: the old chart, dimmed, until the server answers
-    box.hidden = views === null || (!entry && view.data.current === String(value));
-    box.classList.toggle("seqviz-instant-stale", Boolean(views) && !entry);
-    if (!entry || entry.id === view.drawn) { return; }
-    view.drawn = entry.id;
+    box.hidden = charts === null || (!entry && instance.data.current === String(value));
+    box.classList.toggle("seqviz-instant-stale", Boolean(charts) && !entry);
+    if (!entry || entry.id === instance.drawn) { return; }
+    instance.drawn = entry.id;
     setText(caption, entry.caption);
     setText(warning, entry.warning);
-    draw(plot, entry, view, view.data.plotly);
+    draw(plot, entry, instance, instance.data.plotly);
   };
-  view.destroy = () => {
+  instance.destroy = () => {
     resize.disconnect();
     if (window.Plotly) { window.Plotly.purge(plot); }
   };
-  return view;
+  return instance;
 }
 
 // Draws at once where plotly.js is loaded (every change after the first chart), else when it is.
-function draw(plot, entry, view, url) {
+function draw(plot, entry, instance, url) {
   const figure = JSON.parse(entry.figure);  // parsed for each draw: Plotly keeps and changes what it is given
   const react = (Plotly) => {
-    if (view.drawn === entry.id) { Plotly.react(plot, figure.data, figure.layout, PLOTLY_CONFIG); }
+    if (instance.drawn === entry.id) { Plotly.react(plot, figure.data, figure.layout, PLOTLY_CONFIG); }
   };
   if (window.Plotly) {
     react(window.Plotly);
     return;
   }
   loadPlotly(url).then(react, (error) => {
-    view.drawn = null;  // the next run's data tries again
+    instance.drawn = null;  // the next run's data tries again
     plot.replaceChildren(element("p", { class: "seqviz-instant-warning" }, `The chart could not be drawn: ${error.message}.`));
   });
 }
@@ -120,12 +165,12 @@ function loadPlotly(url) {
 }
 
 // One option always selected, as a row of buttons (st.segmented_control's look).
-function choiceControl(id, spec, view) {
+function choiceControl(id, spec, instance) {
   const group = element("div", { id, class: "seqviz-instant-choice", role: "radiogroup", "aria-labelledby": `${id}-label`,
     "data-testid": "seqvizButtonGroup" });
   const buttons = spec.options.map(([value, text]) => {
     const button = element("button", { type: "button", role: "radio", "aria-checked": "false" }, text);
-    button.addEventListener("click", () => { if (value !== view.value) { view.pick?.(value); } });
+    button.addEventListener("click", () => { if (value !== instance.value) { instance.pick?.(value); } });
     group.append(button);
     return [value, button];
   });
@@ -135,7 +180,7 @@ function choiceControl(id, spec, view) {
 
 // A whole number in [min, max] with − and + buttons that move it by `step` (st.number_input's look).
 // A typed value counts on Enter or when the field loses focus; the arrow keys step it like the buttons.
-function numberControl(id, spec, view) {
+function numberControl(id, spec, instance) {
   const group = element("div", { class: "seqviz-instant-number", "data-testid": "seqvizNumberInput" });
   const input = element("input", { id, type: "number", min: spec.min, max: spec.max, step: 1, inputmode: "numeric" });
   const down = element("button", { type: "button", "aria-label": `minus ${spec.step}`, "data-testid": "seqvizStepDown" }, "−");
@@ -143,26 +188,26 @@ function numberControl(id, spec, view) {
   group.append(input, down, up);
   const commit = (value) => {
     if (!Number.isFinite(value)) {
-      input.value = view.value;
+      input.value = instance.value;
       return;
     }
     const bounded = Math.min(Math.max(Math.round(value), spec.min), spec.max);
-    if (bounded === view.value) {
+    if (bounded === instance.value) {
       input.value = bounded;
       return;
     }
-    view.pick?.(bounded);
+    instance.pick?.(bounded);
   };
   const typed = () => commit(input.value === "" ? NaN : Number(input.value));
-  down.addEventListener("click", () => commit(view.value - spec.step));
-  up.addEventListener("click", () => commit(view.value + spec.step));
+  down.addEventListener("click", () => commit(instance.value - spec.step));
+  up.addEventListener("click", () => commit(instance.value + spec.step));
   input.addEventListener("change", typed);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       typed();
     } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
       event.preventDefault();
-      commit(view.value + (event.key === "ArrowUp" ? spec.step : -spec.step));
+      commit(instance.value + (event.key === "ArrowUp" ? spec.step : -spec.step));
     }
   });
   const set = (value) => {
@@ -175,16 +220,16 @@ function numberControl(id, spec, view) {
 
 // A whole number in [min, max] on a grid of `step`, as a range slider with its value beside the label
 // (st.slider's look). A drag previews each value it passes; its end, or a key press, commits the value.
-function sliderControl(id, spec, view) {
+function sliderControl(id, spec, instance) {
   const group = element("div", { class: "seqviz-instant-slider", "data-testid": "seqvizSlider" });
-  const shown = element("output", { for: id });
+  const readout = element("output", { for: id });
   const input = element("input", { id, class: "seqviz-range", type: "range", min: spec.min, max: spec.max, step: spec.step });
-  group.append(shown, input);
-  input.addEventListener("input", () => view.preview?.(Number(input.value)));
-  input.addEventListener("change", () => view.pick?.(Number(input.value)));
+  group.append(readout, input);
+  input.addEventListener("input", () => instance.preview?.(Number(input.value)));
+  input.addEventListener("change", () => instance.pick?.(Number(input.value)));
   const set = (value) => {
     input.value = value;
-    shown.textContent = value;
+    readout.textContent = value;
     input.style.setProperty("--filled", `${(100 * (value - spec.min)) / (spec.max - spec.min)}%`);
   };
   return { element: group, set };

@@ -1,11 +1,71 @@
-// The step scrubber (seqviz/ui/scrubber.py): a step slider with the bars and the numbers of every
+// The step scrubber (seqviz/ui/components/scrubber/__init__.py): a step slider with the bars and the numbers of every
 // step t (seqviz.figures.cell.step_scrub), drawn here, so that moving the slider redraws them in the
 // same frame with no round trip to the server. Each committed change (a key press, the end of a
-// drag) is reported as the state "t", which the server mirrors in the URL and the view's download.
+// drag) is reported as the state "t", which the server mirrors in the URL and the step tab's download.
 //
 // The server sends t with a sequence number "seq" (of its session) that it changes only when it
-// moves t itself (a URL from Back or Forward, another view's slider, a bound that moved); otherwise
+// moves t itself (a URL from Back or Forward, another tab's slider, a bound that moved); otherwise
 // the step this page shows wins, so a rerun answering an older change never pulls the slider back.
+/**
+ * What the server sends (ScrubberData in seqviz/ui/components/scrubber/__init__.py, the StepScrub of
+ * seqviz/figures/cell.py with the slider's label, help and step).
+ * @typedef {Object} ScrubberData
+ * @property {string} id  a hash of the bars and numbers: a new id builds the scrubber again
+ * @property {number} steps  T
+ * @property {string} title  the chart's title is title + t + suffix[t]
+ * @property {Array<string>} suffix
+ * @property {string} note  under the title ("" for none)
+ * @property {Array<number>} units  the units drawn
+ * @property {?Array<number>} ticks  the unit axis's ticks, or null for evenly spaced ones
+ * @property {Array<number>} x_range
+ * @property {string} x_title
+ * @property {Array<ScrubPanel>} panels
+ * @property {?ScrubTable} table
+ * @property {ScrubStyle} style
+ * @property {ScrubTheme} theme
+ * @property {string} label
+ * @property {?string} help
+ * @property {string} seq  the sequence number of `t` (seqviz/ui/components/sync.py)
+ * @property {number} t  the step to show
+ */
+/**
+ * One row of bars at every step (ScrubPanel).
+ * @typedef {Object} ScrubPanel
+ * @property {string} prefix  the row's title before its colour key
+ * @property {Array<Array<string>>} key  [title, colour] of each state in the row
+ * @property {Array<string>} names  each bar's state title
+ * @property {Array<string>} colours  each bar's colour
+ * @property {Array<number>} x  each bar's centre on the unit axis
+ * @property {number} width  every bar's width
+ * @property {Array<number>} range  the row's y range
+ * @property {string} values  base64 little-endian float32 (T, bars): each step's heights
+ */
+/**
+ * The step's numbers at every step (ScrubTable).
+ * @typedef {Object} ScrubTable
+ * @property {Array<boolean>} numeric  per column: right-aligned numbers
+ * @property {Array<Array<Array<string>>>} cells  per step: its header row, then its rows
+ */
+/**
+ * The table's inline styles (ScrubStyle).
+ * @typedef {Object} ScrubStyle
+ * @property {string} table
+ * @property {string} cell
+ * @property {string} numeric
+ */
+/**
+ * Colours and font of seqviz's Plotly template (ScrubTheme).
+ * @typedef {Object} ScrubTheme
+ * @property {string} text
+ * @property {string} grid
+ * @property {string} font
+ */
+/**
+ * What this reports as its state "t" (StepReport).
+ * @typedef {Object} StepReport
+ * @property {number} t
+ * @property {string} seq  the sequence number the page held when the step was set
+ */
 const SVG = "http://www.w3.org/2000/svg";
 const TITLE_PX = 56;  // the title and its note
 const PANEL_TITLE_PX = 22;
@@ -16,31 +76,35 @@ const LEFT_PX = 56;
 const RIGHT_PX = 16;
 const Y_TICKS = 5;
 const MIN_WIDTH_PX = 200;
-const shown = new Map();  // component key → {seq, t}: the step this page shows, kept while the page stays loaded
+const onScreen = new Map();  // component key → {seq, t}: the step this page shows, kept while the page stays loaded
 
+/**
+ * @param {{data: ScrubberData, key: string, parentElement: HTMLElement,
+ *          setStateValue: function(string, StepReport): void}} args
+ */
 export default function ({ data, key, parentElement, setStateValue }) {
-  let view = parentElement.seqvizScrubber;
-  if (!view || view.id !== data.id) {
-    view?.destroy();
-    view = parentElement.seqvizScrubber = build(parentElement, data, key);
+  let instance = parentElement.seqvizScrubber;
+  if (!instance || instance.id !== data.id) {
+    instance?.destroy();
+    instance = parentElement.seqvizScrubber = build(parentElement, data, key);
   }
-  const memory = shown.get(key);
+  const memory = onScreen.get(key);
   const show = (t) => {
-    view.draw(t);
-    shown.set(key, { seq: data.seq, t });
+    instance.draw(t);
+    onScreen.set(key, { seq: data.seq, t });
   };
   show(clamp(memory && memory.seq === data.seq ? memory.t : data.t, 0, data.steps - 1));
-  const onInput = () => show(Number(view.input.value));
-  const onChange = () => setStateValue("t", { t: Number(view.input.value), seq: data.seq });  // seqviz/ui/components/sync.py
-  view.input.addEventListener("input", onInput);
-  view.input.addEventListener("change", onChange);
+  const onInput = () => show(Number(instance.input.value));
+  const onChange = () => setStateValue("t", { t: Number(instance.input.value), seq: data.seq });  // see sync.py
+  instance.input.addEventListener("input", onInput);
+  instance.input.addEventListener("change", onChange);
   return () => {
-    view.input.removeEventListener("input", onInput);
-    view.input.removeEventListener("change", onChange);
+    instance.input.removeEventListener("input", onInput);
+    instance.input.removeEventListener("change", onChange);
     setTimeout(() => {  // unmounted, not just updated: let go of its ResizeObserver
-      if (view.input.isConnected) { return; }
-      view.destroy();
-      if (parentElement.seqvizScrubber === view) { parentElement.seqvizScrubber = null; }
+      if (instance.input.isConnected) { return; }
+      instance.destroy();
+      if (parentElement.seqvizScrubber === instance) { parentElement.seqvizScrubber = null; }
     });
   };
 }
@@ -61,30 +125,30 @@ function build(parent, data, key) {
   head.hidden = input.hidden = data.steps === 1;  // one step: nothing to move
   root.append(head, input, svg);
   if (table) { root.append(element("div", { class: "seqviz-scrubber-table" }, table.element)); }
-  parent.querySelector(":scope > .seqviz-scrubber")?.remove();  // a view of an earlier spec; the CSS stays
+  parent.querySelector(":scope > .seqviz-scrubber")?.remove();  // a scrubber of an earlier spec; the CSS stays
   parent.append(root);
   const panels = data.panels.map((panel) => ({ ...panel, values: floats(panel.values), count: panel.names.length }));
-  const view = { id: data.id, input, t: null, chart: null };
-  view.draw = (t) => {
-    if (t === view.t) { return; }
-    view.t = t;
+  const instance = { id: data.id, input, t: null, chart: null };
+  instance.draw = (t) => {
+    if (t === instance.t) { return; }
+    instance.t = t;
     input.value = t;
     input.style.setProperty("--filled", `${data.steps > 1 ? (100 * t) / (data.steps - 1) : 0}%`);
     value.textContent = t;
-    if (view.chart) { drawStep(view.chart, panels, data, t); }
+    if (instance.chart) { drawStep(instance.chart, panels, data, t); }
     if (table) { table.fill(data.table.cells[t]); }
   };
   // Drawn at the width the page lays the root out at, when the browser reports it (after layout, before
   // paint: the same frame), not read from root.clientWidth here, which would force a layout of the page.
   const resize = new ResizeObserver(([entry]) => {
     const width = Math.max(Math.round(entry.contentRect.width), MIN_WIDTH_PX);
-    if (view.chart && view.chart.width === width) { return; }
-    view.chart = drawAxes(svg, panels, data, width);
-    if (view.t !== null) { drawStep(view.chart, panels, data, view.t); }
+    if (instance.chart && instance.chart.width === width) { return; }
+    instance.chart = drawAxes(svg, panels, data, width);
+    if (instance.t !== null) { drawStep(instance.chart, panels, data, instance.t); }
   });
   resize.observe(root);
-  view.destroy = () => resize.disconnect();
-  return view;
+  instance.destroy = () => resize.disconnect();
+  return instance;
 }
 
 // The axes, titles and empty bars at `width` px; returns what drawStep needs.

@@ -1,0 +1,80 @@
+"""Live training on a page: a Stop button, a progress bar and live charts while a backend training
+runs in the page's script, and the snapshot so far kept when Stop cuts it short.
+
+A click on Stop reruns the page: Streamlit interrupts the running script at its next message to the
+browser (the next progress report), so the training call never returns. Each report leaves its
+snapshot in session state, and the next run of the page takes it with `LiveTraining.interrupted`;
+leaving the page mid-run leaves it there the same way, until the page runs again.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence, TypeVar
+
+import streamlit as st
+
+from seqviz.ui.charts import plotly_chart
+
+Result = TypeVar("Result")
+REDRAW_S = 1.0  # live charts are redrawn at most this often: each redraw sends whole figures
+
+
+@dataclass(frozen=True)
+class LiveReport:
+    """What one progress report shows: the bar's fraction done and text, a function giving the live
+    charts (called only when they are redrawn; None: no charts), and the snapshot a Stop keeps (None:
+    nothing)."""
+
+    fraction: float
+    text: str
+    figures: Callable[[], Sequence] | None = None
+    snapshot: object = None
+
+
+@dataclass(frozen=True)
+class LiveTraining:
+    """One page's live training: `stop_key`, the Stop button's widget key; `stop_help`, what the button
+    says Stop keeps; `slot`, the session key of the latest snapshot (None: a Stop keeps nothing)."""
+
+    stop_key: str
+    stop_help: str | None = None
+    slot: str | None = None
+
+    def run(self, train: Callable[[Callable[..., bool]], Result], report: Callable[..., LiveReport | None],
+            stop_container=st) -> Result:
+        """`train(on_progress)`, with a Stop button (in `stop_container`) and a progress bar while it runs.
+
+        The backend calls `on_progress(*progress)` as it trains; `report(*progress)` says what to show,
+        or None to leave the screen as it is. Returns what `train` returns, the screen cleared."""
+        stop = stop_container.empty()
+        stop.button("Stop", key=self.stop_key, help=self.stop_help)
+        bar, charts = st.progress(0.0, text="Training…"), st.empty()
+        drawn_at, reports = -math.inf, 0
+
+        def on_progress(*progress) -> bool:
+            nonlocal drawn_at, reports
+            update = report(*progress)
+            if update is None:
+                return True
+            reports += 1
+            if self.slot is not None:
+                st.session_state[self.slot] = update.snapshot
+            bar.progress(min(update.fraction, 1.0), text=update.text)
+            if update.figures is not None and time.perf_counter() - drawn_at >= REDRAW_S:
+                with charts.container():
+                    for k, figure in enumerate(update.figures()):
+                        plotly_chart(figure, key=f"{self.stop_key}_chart_{reports}_{k}")
+                drawn_at = time.perf_counter()
+            return True
+
+        result = train(on_progress)
+        self.interrupted()  # it finished: its last snapshot is not a stopped run's
+        for placeholder in (stop, bar, charts):
+            placeholder.empty()
+        return result
+
+    def interrupted(self):
+        """The snapshot a run cut short (by Stop, or by leaving the page) left, taken once; else None."""
+        return None if self.slot is None else st.session_state.pop(self.slot, None)
