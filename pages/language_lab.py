@@ -38,7 +38,7 @@ from seqviz.ui.charts import plotly_chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_multiselect, url_number, url_radio, url_selectbox, url_slider
+from seqviz.ui.state import url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text_area
 
 TITLE = "Language lab"
 ICON = ":material/text_fields:"
@@ -82,8 +82,8 @@ def window_controls(model) -> lab.Window:
     c1, c2, c3 = st.columns([1, 1, 2])
     source = url_radio("Text", SOURCES, key="lang_source", horizontal=True, container=c1)
     if source == SOURCES[1]:
-        text = c3.text_area("Your text (at most 20,000 characters)", key="lang_text", value=WindowSpec.text,
-                            height=120, max_chars=lab.MAX_TEXT_CHARS)
+        text = url_text_area("Your text (at most 20,000 characters)", key="lang_text", default=WindowSpec.text,
+                             container=c3, height=120, max_chars=lab.MAX_TEXT_CHARS)
         return lab.typed(text, model)
     start = url_number("Start at character", 0, lab.VALID_CHARS - 2, key="lang_start", default=WindowSpec.start,
                        step=100, container=c2, help="Where the window begins in the held-out (validation) files.")
@@ -189,8 +189,8 @@ def match_snippet(text: str, match) -> str:
 
 
 def decoding_view(kind: str, seed: int) -> None:
-    prompt = st.text_area("Prompt", key="lang_prompt", value=DecodeSpec.prompt, height=100,
-                          max_chars=lab.MAX_TEXT_CHARS)
+    prompt = url_text_area("Prompt", key="lang_prompt", default=DecodeSpec.prompt, height=100,
+                           max_chars=lab.MAX_TEXT_CHARS)
     c1, c2, c3, c4, c5 = st.columns(5)
     steps = url_slider("Characters to generate", 20, lab.MAX_GENERATED, key="lang_gen", default=DecodeSpec.steps,
                        step=10, container=c1)

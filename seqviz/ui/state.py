@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Callable, Sequence
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -23,6 +24,7 @@ from seqviz.ui.components.scrubber import step_scrubber
 _BATCH = "_url_batch"  # key → URL text (None: remove) written by the running full run; absent outside url_batch
 _LAST_RUN = "_url_last_run"  # (page, the keys its last full run wrote) of the last run
 _LEFT = "_url_left"  # page → the query params its last run left in the URL
+URL_TEXT_BYTES = 2_000  # the longest typed text (percent-encoded) a link carries
 
 
 @contextmanager
@@ -301,10 +303,27 @@ def url_multiselect(label: str, options: Sequence, key: str, default: Sequence =
 
 def url_text(label: str, key: str, default: str = "", container=st, **kwargs) -> str:
     """st.text_input bound to `key` and to the URL; `max_chars` (if given) also bounds the URL value."""
+    return _url_text_widget(container.text_input, label, key, default, container, kwargs)
+
+
+def url_text_area(label: str, key: str, default: str = "", container=st, **kwargs) -> str:
+    """st.text_area bound to `key` and to the URL, like `url_text`."""
+    return _url_text_widget(container.text_area, label, key, default, container, kwargs)
+
+
+def _url_text_widget(widget, label: str, key: str, default: str, container, kwargs: dict) -> str:
+    """Seed `key` from the URL, draw the text widget, mirror its value back when a link can carry it.
+
+    A text longer than URL_TEXT_BYTES percent-encoded is left out of the URL (web servers refuse a
+    request line of 8-16 KiB, and a link's other values need room too), and the page says so."""
     limit = kwargs.get("max_chars")
     _from_url(key, lambda raw: raw if limit is None or len(raw) <= limit else _fail(raw), default)
-    value = container.text_input(label, key=key, persist_state="session", **kwargs)
-    _to_url(key, value, default)
+    value = widget(label, key=key, persist_state="session", **kwargs)
+    linkable = len(quote(value, safe="")) <= URL_TEXT_BYTES
+    _to_url(key, value if linkable else default, default)
+    if not linkable:
+        container.caption(f"This text is too long for a link ({len(value):,} characters): a copied link opens the "
+                          "view with the default text.")
     return value
 
 
