@@ -76,14 +76,17 @@ def _write_query(wanted: dict) -> None:
         st.query_params.from_dict(wanted)
 
 
-def _from_url(key: str, parse, default):
-    """Session value for `key`: existing, else parsed from the URL, else `default`."""
+def _from_url(key: str, parse, default, label: str | None = None):
+    """Session value for `key`: existing, else parsed from the URL, else `default`; a URL value the
+    control does not take is ignored, and a toast names it (once: the session keeps the default)."""
     if key not in st.session_state:
         raw = st.query_params.get(key)
         try:
             value = default if raw is None else parse(raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, KeyError):
             value = default
+            st.toast(f"The link's value {raw[:40]!r} for “{label or key}” is not one it takes: it shows its "
+                     "default instead.", icon=":material/link_off:")
         st.session_state[key] = value
     return st.session_state[key]
 
@@ -137,7 +140,7 @@ def _bound(widget, label: str, options_or_bounds: tuple, key: str, parse, defaul
     The value persists for the session while the widget is not drawn: a run that stopped at an error
     message above it, or a visit to another page, would otherwise drop it (and a tab choice dropped
     that way came back empty in the browser)."""
-    _from_url(key, parse, default)
+    _from_url(key, parse, default, label)
     value = widget(label, *options_or_bounds, key=key, persist_state="session", **kwargs)
     _to_url(key, value, default)
     return value
@@ -200,7 +203,7 @@ def url_step_scrubber(label: str, spec: StepScrub, key: str, default: int = 0, h
     0 … T − 1."""
     last = spec["steps"] - 1
     _clamp_remembered(key, 0, last)
-    _from_url(key, _bounded(int, 0, last), default)
+    _from_url(key, _bounded(int, 0, last), default, label)
     step_scrubber(label, spec, key, help)
     t = st.session_state[key]
     _to_url(key, t, default)
@@ -249,7 +252,7 @@ def _url_instant(label: str, control: instant.Control, key: str, default, parse,
     if not instant.available():
         value = fallback()
         return value, _chart_on_server(charts, value)
-    value = _from_url(key, parse, default)
+    value = _from_url(key, parse, default, label)
     sent = None if charts is None else charts(value)
     instant.instant_view(label, control, key, sent, parse, help)
     _to_url(key, value, default)
@@ -276,7 +279,7 @@ def url_toggle(label: str, key: str, default: bool = False, container=st, unavai
 
     With `unavailable` (the reason, shown as its help), the toggle is drawn off and disabled and returns
     False; the visitor's own choice is kept, and comes back when the toggle applies again."""
-    _from_url(key, lambda raw: {"1": True, "0": False}[raw] if raw in ("0", "1") else _fail(raw), default)
+    _from_url(key, lambda raw: {"1": True, "0": False}[raw] if raw in ("0", "1") else _fail(raw), default, label)
     if unavailable is not None:
         container.toggle(label, value=False, key=f"{key}_unavailable", disabled=True, help=unavailable)
         return False
@@ -294,7 +297,7 @@ def url_multiselect(label: str, options: Sequence, key: str, default: Sequence =
     those past `max_selections` (if given)."""
     def parse(raw: str) -> list:
         return [option for option in options if str(option) in raw.split(",")]
-    _from_url(key, parse, list(default))
+    _from_url(key, parse, list(default), label)
     st.session_state[key] = [value for value in st.session_state[key] if value in options][:kwargs.get("max_selections")]
     values = container.multiselect(label, options, key=key, persist_state="session", **_strict_labels(options, kwargs))
     _to_url(key, values, list(default))
@@ -317,7 +320,7 @@ def _url_text_widget(widget, label: str, key: str, default: str, container, kwar
     A text longer than URL_TEXT_BYTES percent-encoded is left out of the URL (web servers refuse a
     request line of 8-16 KiB, and a link's other values need room too), and the page says so."""
     limit = kwargs.get("max_chars")
-    _from_url(key, lambda raw: raw if limit is None or len(raw) <= limit else _fail(raw), default)
+    _from_url(key, lambda raw: raw if limit is None or len(raw) <= limit else _fail(raw), default, label)
     value = widget(label, key=key, persist_state="session", **kwargs)
     linkable = len(quote(value, safe="")) <= URL_TEXT_BYTES
     _to_url(key, value if linkable else default, default)

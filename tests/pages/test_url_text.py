@@ -28,3 +28,23 @@ def test_text_too_long_for_a_link_is_left_out_and_the_page_says_so():
     assert "prompt" not in at.query_params
     assert "too long for a link (2,000 characters)" in at.caption[0].value
     assert at.text_area(key="prompt").value == long_text  # the page still reads it
+
+
+def bounded_page():
+    from seqviz.ui.state import url_selectbox, url_slider
+
+    url_slider("Hidden size H", 4, 256, key="H", default=64)
+    url_selectbox("Initialisation", ("default", "orthogonal"), key="init")
+
+
+def test_a_junk_link_value_is_ignored_and_a_toast_names_it():
+    at = AppTest.from_function(bounded_page)
+    at.query_params["H"] = "99999"
+    at.query_params["init"] = "orthogonl"
+    at.run()
+    assert at.slider(key="H").value == 64 and at.selectbox(key="init").value == "default"
+    toasts = [t.value for t in at.toast]
+    assert any("'99999' for “Hidden size H”" in t for t in toasts)
+    assert any("'orthogonl' for “Initialisation”" in t for t in toasts)
+    at.run()
+    assert not at.toast  # said once: the session keeps the default
