@@ -159,7 +159,9 @@ def train_live(config: Seq2SeqConfig, device: str) -> None:
                                 partial(training_report, config)))
 
 
-def training_report(config: Seq2SeqConfig, progress) -> LiveReport:
+def training_report(config: Seq2SeqConfig, progress) -> LiveReport | None:
+    if not progress.evaluated:
+        return None  # the bar keeps its text; only an evaluation brings new curves and a model to keep
     accuracy = progress.history["accuracy"][-1]
     return LiveReport(progress.step / progress.steps,
                       f"update {progress.step}/{progress.steps}, accuracy {accuracy:.1%}",

@@ -142,13 +142,16 @@ def bottleneck_sweep(config: SweepConfig, device: str | torch.device = "cpu",
                      callback: Callable[[str, float], None] | None = None) -> SweepResult:
     """Train 'none' and `config.attention` on reversal (lengths 3..max) for the same steps; test each length.
 
-    `callback(name, fraction)` reports training progress of each model.
+    `callback(name, fraction)` reports training progress of each model after every update; it may
+    return False to stop the sweep (the result then holds the models finished so far).
     """
     exact, position, seconds = {}, {}, {}
     for attention in ("none", config.attention):
         train_config = config.train_config(attention)
         report = (lambda p, a=attention: callback(a, p.step / p.steps)) if callback else None
         trained = train_seq2seq(train_config, device, report)
+        if trained.stopped:
+            break
         exact[attention], position[attention] = [], []
         for length in config.lengths:
             spec = TaskSpec("reverse", length, length)

@@ -79,13 +79,15 @@ class Seq2SeqConfig:
 
 @dataclass
 class Progress:
-    """What a training callback sees after each evaluation; `model` must only be read."""
+    """What a training callback sees after every update; `model` must only be read. `evaluated`: this
+    update ended with an evaluation (the history has a new point)."""
 
     step: int
     steps: int
     history: dict
     model: Seq2Seq
     seconds: float
+    evaluated: bool = True
 
 
 @dataclass
@@ -162,7 +164,8 @@ def update(model: Seq2Seq, optimizer: torch.optim.Optimizer, batch: Batch, confi
 
 def train_seq2seq(config: Seq2SeqConfig, device: str | torch.device = "cpu",
                   callback: Callable[[Progress], bool] | None = None) -> TrainedModel:
-    """Train a model for `config.steps` updates; `callback` after each evaluation may return False to stop."""
+    """Train a model for `config.steps` updates; `callback(progress)` after every update (so a caller can
+    stop between any two) may return False to stop."""
     with single_threaded(), exact_fp32(device):
         return _train(config, device, callback)
 
@@ -178,16 +181,17 @@ def _train(config: Seq2SeqConfig, device, callback) -> TrainedModel:
     for step in range(1, config.steps + 1):
         batch = random_batch(config.task, config.batch_size, rng, device)
         losses.append(update(model, optimizer, batch, config, step, generator))
-        if step % config.eval_every == 0 or step == config.steps:
+        evaluated = step % config.eval_every == 0 or step == config.steps
+        if evaluated:
             history["step"].append(step)
             history["loss"].append(sum(losses) / len(losses))
             history["accuracy"].append(evaluate(model, config.task, eval_batch)["exact"])
             history["seconds"].append(time.perf_counter() - start)
             losses = []
-            progress = Progress(step, config.steps, history, model, time.perf_counter() - start)
-            if callback is not None and callback(progress) is False:
-                stopped = step < config.steps
-                break
+        progress = Progress(step, config.steps, history, model, time.perf_counter() - start, evaluated)
+        if callback is not None and callback(progress) is False:
+            stopped = step < config.steps
+            break
     model.eval()
     return TrainedModel(config, model, history, time.perf_counter() - start, stopped, torch.device(device).type)
 

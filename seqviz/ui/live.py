@@ -19,6 +19,7 @@ from seqviz.ui.charts import plotly_chart
 
 Result = TypeVar("Result")
 REDRAW_S = 1.0  # live charts are redrawn at most this often: each redraw sends whole figures
+TICK_S = 0.25  # the progress bar is sent at least this often while training runs (see LiveTraining.run)
 
 
 @dataclass(frozen=True)
@@ -43,30 +44,36 @@ class LiveTraining:
     slot: str | None = None
 
     def run(self, train: Callable[[Callable[..., bool]], Result], report: Callable[..., LiveReport | None],
-            stop_container=st) -> Result:
+            stop_container=st, clock: Callable[[], float] = time.perf_counter) -> Result:
         """`train(on_progress)`, with a Stop button (in `stop_container`) and a progress bar while it runs.
 
-        The backend calls `on_progress(*progress)` as it trains; `report(*progress)` says what to show,
-        or None to leave the screen as it is. Returns what `train` returns, the screen cleared."""
+        The backend calls `on_progress(*progress)` as it trains, after every unit of work;
+        `report(*progress)` says what to show, or None for no news. The bar is sent again at least every
+        TICK_S even without news: Streamlit stops a script whose visitor pressed Stop (or left) only
+        when the script sends something, so this is how a Stop takes effect within a fraction of a
+        second. Returns what `train` returns, the screen cleared."""
         stop = stop_container.empty()
         stop.button("Stop", key=self.stop_key, help=self.stop_help)
         bar, charts = st.progress(0.0, text="Training…"), st.empty()
-        drawn_at, reports = -math.inf, 0
+        shown = {"fraction": 0.0, "text": "Training…"}
+        drawn_at, ticked_at, reports = -math.inf, -math.inf, 0
 
         def on_progress(*progress) -> bool:
-            nonlocal drawn_at, reports
+            nonlocal drawn_at, ticked_at, reports
             update = report(*progress)
-            if update is None:
-                return True
-            reports += 1
-            if self.slot is not None:
-                st.session_state[self.slot] = update.snapshot
-            bar.progress(min(update.fraction, 1.0), text=update.text)
-            if update.figures is not None and time.perf_counter() - drawn_at >= REDRAW_S:
-                with charts.container():
-                    for k, figure in enumerate(update.figures()):
-                        plotly_chart(figure, key=f"{self.stop_key}_chart_{reports}_{k}")
-                drawn_at = time.perf_counter()
+            if update is not None:
+                reports += 1
+                if self.slot is not None:
+                    st.session_state[self.slot] = update.snapshot
+                shown.update(fraction=min(update.fraction, 1.0), text=update.text)
+                if update.figures is not None and clock() - drawn_at >= REDRAW_S:
+                    with charts.container():
+                        for k, figure in enumerate(update.figures()):
+                            plotly_chart(figure, key=f"{self.stop_key}_chart_{reports}_{k}")
+                    drawn_at = clock()
+            if clock() - ticked_at >= TICK_S or shown["fraction"] >= 1.0:
+                bar.progress(shown["fraction"], text=shown["text"])
+                ticked_at = clock()
             return True
 
         result = train(on_progress)

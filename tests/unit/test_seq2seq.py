@@ -230,7 +230,7 @@ def test_training_restores_the_callers_thread_count():
 def test_callback_returning_false_stops_training():
     seen = []
     trained = train_seq2seq(TINY, callback=lambda p: seen.append(p.step) or p.step < 20)
-    assert seen == [10, 20] and trained.stopped and trained.history["step"] == [10, 20]
+    assert seen == list(range(1, 21)) and trained.stopped and trained.history["step"] == [10, 20]
 
 
 def test_checkpoint_round_trip_reproduces_the_model(tmp_path, tiny_trained):
@@ -357,3 +357,17 @@ def test_a_model_moved_to_another_device_is_a_copy():
     moved = trained.moved_to("meta")
     assert moved.device == "meta" and trained.device == "cpu"
     assert moved.config == trained.config and moved.history is trained.history
+
+
+def test_training_reports_after_every_update_so_a_stop_takes_effect_between_any_two():
+    seen = []
+    trained = train_seq2seq(TINY, callback=lambda p: seen.append((p.step, p.evaluated)) or p.step < 13)
+    assert seen == [(s, s % 10 == 0) for s in range(1, 14)]
+    assert trained.stopped and trained.history["step"] == [10]
+
+
+def test_a_stopped_sweep_stops_before_its_next_model():
+    names = []
+    result = bottleneck_sweep(SweepConfig(lengths=(3, 5), steps=4, eval_size=8, hidden_size=8),
+                              callback=lambda name, fraction: names.append(name) or fraction < 0.5)
+    assert names == ["none", "none"] and result.exact == {}
