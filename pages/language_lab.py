@@ -14,6 +14,7 @@ from seqviz.figures.language import (
     distribution_figure,
     reach_figure,
     saturation_figure,
+    unit_figure,
 )
 from seqviz.figures.tables import html_table
 from seqviz.language import lab
@@ -116,6 +117,7 @@ def reading_view(kind: str, model, window: lab.Window) -> None:
                          else str(u), help="The first options are the units ranked by the feature above.")
     values = result.values[:, unit]
     scale = 1.0 if quantity != "cell" else max(float(np.abs(values).max()), 1e-6)
+    plotly_chart(unit_figure(values, window.text, max(window.start, 0), f"{quantity} of unit {unit}"))
     st.html(coloured_text(window.text, values, scale, max(window.start, 0)))
     st.caption(f"Red: {quantity} of unit {unit} > 0, blue: < 0, opaque at ±{scale:.2g}; hover a character for its "
                f"value. r = {np.corrcoef(values, result.feature)[0, 1] if values.std() and result.feature.std() else 0:+.2f} "

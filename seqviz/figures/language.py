@@ -46,6 +46,18 @@ def coloured_text(text: str, values: np.ndarray, scale: float, start: int = 0) -
             f'overflow-wrap:anywhere">{"".join(spans)}</div>')
 
 
+def unit_figure(values: np.ndarray, text: str, start: int, title: str):
+    """One unit's value at every step of a window (T,), the character on hover: the coloured text's
+    numbers as a line, to read its rises and falls."""
+    steps = list(range(start, start + len(values)))
+    data = [dict(type="scatter", mode="lines", x=steps, y=np.round(values.astype(float), 4).tolist(),
+                 customdata=[visible(c) for c in text[:len(values)]], line=dict(width=1.2, color=KIND_COLOURS["lstm"]),
+                 hovertemplate="t=%{x} '%{customdata}': %{y:+.3f}<extra></extra>")]
+    layout = dict(title=dict(text=title), showlegend=False, height=220, margin=dict(t=50, b=40),
+                  xaxis=dict(title="step t (character)"), yaxis=dict(zeroline=True))
+    return figure(data, layout)
+
+
 def saturation_figure(fractions: dict[str, np.ndarray], title: str):
     """Per gate unit, the fraction of steps left-saturated (< 0.1) against right-saturated (> 0.9)."""
     data = [dict(type="scatter", mode="markers", name=gate, x=f[:, 0].tolist(), y=f[:, 1].tolist(),

@@ -37,7 +37,8 @@ def test_reading_colours_the_held_out_text_by_the_unit_ranked_first_for_strings(
     assert html.count("<span") == WindowSpec.length
     unit = at.selectbox(key="lang_unit")
     assert "with inside a string" in unit.format_func(unit.value)
-    (saturation,) = page_figures(at)
+    unit_line, saturation = page_figures(at)
+    assert len(unit_line["data"][0]["x"]) == WindowSpec.length
     assert [t["name"] for t in saturation["data"][:3]] == ["i", "f", "o"]
 
 

@@ -58,3 +58,10 @@ def test_gradient_reach_is_drawn_on_a_log_axis_by_characters_back():
     assert fig.layout.yaxis.type == "log"
     assert list(fig.data[0].x) == [2, 1, 0]
     assert json.loads(fig.to_json())["data"][1]["y"][0] is None  # an exact zero has no place on a log axis
+
+
+def test_a_units_line_has_one_point_per_character_with_the_character_on_hover():
+    from seqviz.figures.language import unit_figure
+
+    fig = unit_figure(np.array([0.1, -0.2, 0.3]), "a\nb", start=7, title="hidden of unit 3")
+    assert list(fig.data[0].x) == [7, 8, 9] and list(fig.data[0].customdata) == ["a", "↵", "b"]
