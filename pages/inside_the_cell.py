@@ -270,7 +270,7 @@ def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
 
     In a popover, not on the page: the browser mounts a popover's buttons only while it is open, and
     Streamlit's client renders every element of the page again at each rerun, the step fragment's
-    included (README, Interaction latency)."""
+    included (docs/performance.md)."""
     with st.popover("Download the trace or a figure", icon=":material/download:"):
         st.download_button("The trace (NPZ)", data=lambda: trace_npz_bytes(run.trace, run.sequence),
                            file_name="inside_the_cell_trace.npz", mime="application/octet-stream", on_click="ignore",

@@ -69,7 +69,7 @@ def html_table(rows: list[dict]) -> str:
 
     For a table redrawn with its chart at every change of a main control: the browser draws the app
     again at each of a rerun's script-state changes and parsed a Markdown table anew each time,
-    where HTML is set once (README, Interaction latency). Every cell carries its style inline, with
+    where HTML is set once (docs/performance.md). Every cell carries its style inline, with
     no <style> element: st.html sets the table's HTML anew at every change, and a style sheet that
     comes and goes with it makes the browser match the page's style rules again.
     """

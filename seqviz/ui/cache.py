@@ -4,8 +4,8 @@
 `st.cache_resource` returns the shared object itself (models): callers must not modify it.
 
 A page script runs again on every rerun, and Streamlit reads and tokenizes a function's source each
-time it wraps one (2–3 ms a function). Backend functions (modules under `seqviz`) live as long as the
-process, so they are wrapped once; functions defined in a page script are wrapped per run.
+time it wraps one (docs/performance.md has the cost). Backend functions (modules under `seqviz`) live
+as long as the process, so they are wrapped once; functions defined in a page script are wrapped per run.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Drawing a Plotly figure on a page: Streamlit's own chart, without Streamlit's chart theme.
 
 Every figure already carries seqviz's template (seqviz.figures.theme); with Streamlit's theme on,
-the browser restyled each figure again before drawing it, ~30 ms per changed chart in Chromium.
+the browser restyled each figure again before drawing it, which held every changed chart back
+(docs/performance.md).
 """
 from __future__ import annotations
 

@@ -1,18 +1,16 @@
 """Process-wide settings for serving: one PyTorch CPU thread per computation, a frozen start-up heap.
 
-Streamlit runs every session's script in its own thread, and app.py calls this on every full run.
-torch keeps the count process-wide and applies it in each new thread at its first parallel op, so
-it also holds in fragment reruns, which skip app.py (checked: a count set in one thread is the count
-in threads started later). With the default intra-op pool (one thread per
-core) concurrent runs oversubscribe the cores: on the 2-core test machine under load a tiny trace
-took ~480 ms instead of ~7 ms. Sessions give the parallelism instead. SEQVIZ_TORCH_THREADS
-overrides the count (e.g. for one user on a big machine).
+Threads: with torch's default intra-op pool (one thread per core) concurrent sessions oversubscribe
+the cores and a tiny computation waits on the others; sessions give the parallelism instead
+(docs/performance.md has the measurements). Streamlit runs every session's script in its own thread
+and app.py calls `configure_torch_threads` on every full run; torch keeps the count process-wide and
+applies it in each new thread, so it also holds in fragment reruns, which skip app.py.
+SEQVIZ_TORCH_THREADS overrides the count (e.g. for one user on a big machine).
 
-Garbage collection: .streamlit/config.toml turns off Streamlit's full gc.collect(2) after every run
-(with torch loaded it held the GIL for ~100 ms per rerun, delaying the page's last deltas).
-`freeze_startup_heap` moves the objects that exist once the app has imported its modules (a few
-hundred thousand, from torch, numpy, plotly, streamlit) into the collector's permanent generation,
-so the full collections Python still runs by itself skip them.
+Garbage collection: .streamlit/config.toml turns off Streamlit's full gc.collect(2) after every run,
+which held the GIL long enough to delay the end of each page. `freeze_startup_heap` moves the objects
+that exist once the app has imported its modules (from torch, numpy, plotly, streamlit) into the
+collector's permanent generation, so the full collections Python still runs by itself skip them.
 """
 from __future__ import annotations
 

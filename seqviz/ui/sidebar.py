@@ -25,9 +25,8 @@ def shared_sidebar(pages: list) -> None:
     controls in the sidebar (called once per run by app.py).
 
     Links, not st.navigation's own sidebar menu: Streamlit draws its menu again at every update of
-    the page, and in Chromium a change of the trivial page's slider inside the app took 115 ms with
-    the menu, 110 with these links and 107 with neither (150 changes each, side by side; the one-file
-    trivial page 96 ms). The links are plain elements, sent only by full reruns."""
+    the page, which delays every change (docs/performance.md); the links are plain elements, sent
+    only by full reruns."""
     with st.sidebar:
         links = st.container()  # above the controls, drawn after them (their values go in the links)
         url_selectbox("Device", DEVICE_CHOICES, key="device", default=DEFAULT_DEVICE,

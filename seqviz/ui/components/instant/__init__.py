@@ -1,7 +1,7 @@
 """Instant views: a page's main control drawn in the browser together with the chart it drives.
 
 A Streamlit widget reruns the script for each change, and the browser then renders the page's new
-elements again before the new chart is drawn (README, Interaction latency). Here the server sends,
+elements again before the new chart is drawn (docs/performance.md). Here the server sends,
 with the control, the chart (a `Chart`) of the value on screen and of the values a visitor is likely
 to pick next; instant.js redraws the chart of a picked value at once with Plotly.react on the same
 plot node, then reports the value as the component's state "pick" (with the sequence number it was

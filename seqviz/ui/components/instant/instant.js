@@ -9,7 +9,7 @@
 // number it changes only when it moves the value itself (seqviz/ui/components/sync.py).
 //
 // Streamlit's client bundles its own Plotly, not as a global, so plotly.js is loaded once per page
-// from the app's static files (data.plotly, staged there by instant.py).
+// from the app's static files (data.plotly, staged there by seqviz/ui/components/instant/__init__.py).
 /**
  * What the server sends (InstantData in seqviz/ui/components/instant/__init__.py).
  * @typedef {Object} InstantData

@@ -3,8 +3,7 @@
 `seqviz.figures.cell.step_scrub` gives the bars and the numbers of every step; scrubber.js draws
 them and redraws them as its slider moves, in the same frame, with no round trip to the server. A
 Streamlit slider reruns the script for each step, and the browser then draws the page's new
-elements again: on the 2-core test machines that put the cell's bars on screen about 1.5 times
-later than a trivial one-slider Streamlit page did (README, Interaction latency).
+elements again before the bars (docs/performance.md).
 
 Each committed change (a key press, the end of a drag) comes back as the component's state "t",
 and a callback copies it into the session key the page reads, so the URL and the view's download
