@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.training_speed
 	$(BIN)/python -m benchmarks.attention_speed
 	$(BIN)/python -m benchmarks.ssm_speed
+	$(BIN)/python -m benchmarks.language_speed
 	$(BIN)/python -m benchmarks.cell_latency
 
 latency: setup chromium

@@ -60,6 +60,7 @@ FEEDING_UNAVAILABLE = {"none": "Input feeding passes on the attentional state hÌ
 cached_shipped_models = cached_resource(shipped_models)
 cached_shipped_sweep = cached_resource(shipped_sweep)
 PENDING = "attn_train_pending"  # a Seq2SeqConfig to train in the next full run of the page (request_training)
+PENDING_SWEEP = "attn_sweep_pending"  # a SweepConfig to run in the next full run (Stop interrupts a full run)
 
 
 def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
@@ -247,14 +248,18 @@ def bottleneck_view(config: Seq2SeqConfig, device: str) -> None:
     shipped = cached_shipped_sweep()
     result = SWEEPS.entries().get(sweep) or (shipped if shipped is not None and shipped.config == sweep else None)
     if st.button("Run the sweep live" if result is None else "Re-run the sweep live", key="attn_sweep_run"):
-        with explain_errors("Sweep: "):
-            result = SWEEP_LIVE.run(lambda on_progress: bottleneck_sweep(sweep, device, on_progress), sweep_report)
-        SWEEPS.put(sweep, result)
+        st.session_state[PENDING_SWEEP] = sweep  # run above the fragment: see request_training
+        st.rerun(scope="app")
     if result is None:
         st.info("No cached sweep for these settings: press the button (about two trainings of this budget).")
         return
     length = url_select_length(result.lengths)
     plotly_chart(bottleneck_figure(result, length), key="attn_bottleneck")
+
+
+def sweep_live(sweep: SweepConfig, device: str) -> None:
+    """Run the bottleneck sweep with a progress bar and Stop, and keep its result for the session."""
+    SWEEPS.put(sweep, SWEEP_LIVE.run(lambda on_progress: bottleneck_sweep(sweep, device, on_progress), sweep_report))
 
 
 def sweep_report(name: str, fraction: float) -> LiveReport:
@@ -301,4 +306,7 @@ if (stopped := LIVE.interrupted()) is not None:
 if (pending := st.session_state.pop(PENDING, None)) is not None:
     with explain_errors("Training: "):
         train_live(pending, settings.device)
+if (pending_sweep := st.session_state.pop(PENDING_SWEEP, None)) is not None:
+    with explain_errors("Sweep: "):
+        sweep_live(pending_sweep, settings.device)
 task_view(view, lengths, training, settings.device)

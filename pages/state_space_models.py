@@ -125,7 +125,7 @@ def kernel_chart(result, config: SSMConfig, tab: str) -> Chart:
         title = f"kernel K_l, {config.init}, N={config.N}, Δ={config.dt:.1e}, {config.method}"
         channels = [f"channel {c} (random C)" for c in range(config.channels)]
         return Chart(figures.kernel_figure(result.K, channels, title),
-                     f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the view '{EIGENVALUES}' shows "
+                     f"max |λ(Ā)| = {radius} (< 1: the recurrence is stable; the tab '{EIGENVALUES}' shows "
                      "every eigenvalue).")
     return Chart(figures.eigenvalue_figure(result.eig_A, result.eig_A_bar, config.dt),
                  f"max |λ(Ā)| = {radius}. Move the slider under the right plot to see Ā's eigenvalues travel as Δ "

@@ -21,7 +21,7 @@ from seqviz.core.paths import assets
 from seqviz.language.baselines import baseline_bits
 from seqviz.language.corpus import Vocabulary, load_split
 from seqviz.language.model import CharModelConfig, save
-from seqviz.language.training import CharTrainConfig, bits_per_char, train
+from seqviz.language.training import CharTrainConfig, bits_per_char, train_char_model
 
 MODELS = {"rnn": CharModelConfig(kind="rnn"), "lstm": CharModelConfig(kind="lstm"), "gru": CharModelConfig(kind="gru")}
 SIZE_LIMIT_BYTES = 3_000_000
@@ -46,7 +46,7 @@ def main() -> None:
         if args.only and kind != args.only:
             continue
         start = time.perf_counter()
-        trained = train(model_config, config, vocabulary, ids["train"], ids["valid"],
+        trained = train_char_model(model_config, config, vocabulary, ids["train"], ids["valid"],
                         lambda h: print(f"{kind} update {h['update'][-1]}: valid {h['valid_bits'][-1]:.3f} "
                                         f"bits/char, {h['seconds'][-1]:.0f} s", flush=True))
         trained.bits_per_char = {split: bits_per_char(trained.model, ids[split]) for split in ("valid", "test")}

@@ -66,8 +66,9 @@ def learning_rate_at(config: CharTrainConfig, update: int) -> float:
     return config.learning_rate * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
 
 
-def train(model_config: CharModelConfig, config: CharTrainConfig, vocabulary: Vocabulary, train_ids: np.ndarray,
-          valid_ids: np.ndarray, callback: Callable[[dict], bool] | None = None) -> TrainedCharModel:
+def train_char_model(model_config: CharModelConfig, config: CharTrainConfig, vocabulary: Vocabulary,
+                     train_ids: np.ndarray, valid_ids: np.ndarray,
+                     callback: Callable[[dict], bool] | None = None) -> TrainedCharModel:
     """Train a fresh model (seeded by `model_config.seed`); `callback(history)` after each evaluation
     may return False to stop. The streams are read in order, wrapping around with a fresh state."""
     model = CharModel(model_config, vocabulary)
