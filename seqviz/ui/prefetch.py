@@ -22,6 +22,7 @@ of the cores as a group, whatever the worker's nice value.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -50,6 +51,7 @@ SETTLE_S = 0.05  # a job waits this long after it was queued
 LOWEST_PRIORITY = 19  # the worker thread's nice value
 _LOG = logging.getLogger(__name__)
 _jobs: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
+_STOP = object()  # the job that ends the worker (at exit)
 _worker: threading.Thread | None = None
 _start_lock = threading.Lock()
 KNOWN_SIZE = 256  # computations remembered as done (charts_around): more than the caches hold together
@@ -170,8 +172,25 @@ def _ensure_worker() -> None:
     global _worker
     with _start_lock:
         if _worker is None or not _worker.is_alive():
+            if _worker is None:
+                atexit.register(_stop_worker)
             _worker = threading.Thread(target=_work, name="seqviz-prefetch", daemon=True)
             _worker.start()
+
+
+def _stop_worker(timeout_s: float = 60.0) -> None:
+    """At exit: drop the queued jobs and let the running one finish. A daemon thread still inside
+    torch's C++ code when the interpreter shuts down is killed there, and the process aborts
+    ("terminate called without an active exception") after everything else went well."""
+    while True:
+        try:
+            _jobs.get_nowait()
+            _jobs.task_done()
+        except queue.Empty:
+            break
+    if _worker is not None and _worker.is_alive():
+        _jobs.put(_STOP)
+        _worker.join(timeout_s)
 
 
 def _lower_priority() -> None:
@@ -185,7 +204,11 @@ def _lower_priority() -> None:
 def _work() -> None:
     _lower_priority()
     while True:
-        cached_fn, argument, not_before, done = _jobs.get()
+        job = _jobs.get()
+        if job is _STOP:
+            _jobs.task_done()
+            return
+        cached_fn, argument, not_before, done = job
         time.sleep(max(0.0, not_before - time.monotonic()))
         try:
             cached_fn(argument)
