@@ -55,7 +55,7 @@ VIEWS = (READING, PATTERNS, DECODING, REACH)
 SOURCES = ("held-out code", "your own text")
 cached_reading = cached_resource(reading)
 cached_saturation = cached_resource(saturation)
-cached_corpus = cached_resource(lab.corpus)
+cached_corpus = cached_resource(lab.corpus, spinner=False)
 cached_decode = cached_data(decode)
 cached_reach = cached_data(reach)
 
@@ -164,7 +164,9 @@ def pattern_view(kind: str, model, window: lab.Window) -> None:
         st.info("The span selected holds no whole step: drag across at least one.")
         return
     first, last = span
-    states = cached_corpus(kind, 0, state)
+    with st.spinner(f"Reading the {lab.CORPUS_CHARS:,} held-out characters with the {KIND_LABELS[kind]} (a few seconds, "
+                    "once per model and state for everyone on this server)…"):
+        states = cached_corpus(kind, 0, state)
     began = time.perf_counter()
     found = find_pattern(states, window, values, first, last, threshold)
     seconds = time.perf_counter() - began

@@ -35,7 +35,8 @@ def cached_data(fn, max_entries: int = MAX_ENTRIES, quiet: bool = False):
     return _wrap_once(("data", max_entries, quiet), decorator, fn)
 
 
-def cached_resource(fn):
-    """Cache a shared, read-only object (e.g. a trained model) on its arguments."""
-    return _wrap_once(("resource",), st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS,
-                                                   show_spinner="Preparing…"), fn)
+def cached_resource(fn, spinner: bool = True):
+    """Cache a shared, read-only object (e.g. a trained model) on its arguments. `spinner` False: the
+    caller shows its own progress (one that says what is computed and for how long)."""
+    return _wrap_once(("resource", spinner), st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS,
+                                                             show_spinner="Preparing…" if spinner else False), fn)
