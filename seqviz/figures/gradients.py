@@ -130,8 +130,8 @@ def spectrum_figure(spectrum: SpectrumResult) -> go.Figure:
     stride = _stride(T, n)
     steps = np.arange(0, T, stride)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
-                        subplot_titles=("log₁₀ σ_i(∂s_t/∂s_{t−1})" + (f" — every {ordinal(stride)} step shown" if stride > 1 else ""),
-                                        "log₁₀ σ_max(∂s_{T−1}/∂s_s): the running product"))
+                        subplot_titles=("log₁₀ σᵢ(∂sₜ/∂sₜ₋₁)" + (f" — every {ordinal(stride)} step shown" if stride > 1 else ""),
+                                        "log₁₀ σ_max(∂s(T−1)/∂s(s)): the running product"))
     fig.add_heatmap(x=steps, y=np.arange(1, n + 1), z=_log10(sv[steps]).T, colorscale="Viridis",
                     colorbar=dict(title="log₁₀ σ", len=0.55, y=0.78), row=1, col=1,
                     hovertemplate="t=%{x}<br>i=%{y}<br>log₁₀ σ=%{z}<extra></extra>")

@@ -289,3 +289,11 @@ def test_few_units_get_a_tick_each_and_many_plotlys_own():
     one = step_bars(lstm_states(5, 1), 0, "t=0")
     assert list(one.layout.xaxis.tickvals) == [0] and list(one.layout.xaxis2.tickvals) == [0]
     assert step_bars(lstm_states(5, 32), 0, "t=0").layout.xaxis.tickvals is None
+
+
+def test_the_heatmaps_signed_colour_bar_names_only_the_models_own_states():
+    rng = np.random.default_rng(0)
+    lstm = {name: rng.uniform(-1, 1, (6, 3)) for name in ("h", "c", "i", "f", "g", "o")}
+    gru = {name: rng.uniform(-1, 1, (6, 3)) for name in ("h", "r", "z", "n")}
+    assert state_heatmaps(lstm).layout.coloraxis2.colorbar.title.text == "h, c, g"
+    assert state_heatmaps(gru).layout.coloraxis2.colorbar.title.text == "h, n"
