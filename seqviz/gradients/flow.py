@@ -67,6 +67,7 @@ class FlowConfig:
 # The handbook's "gradient at step 0 vs step 99" experiment (its seed 004): nn.RNN(32, 64) and
 # nn.LSTM(32, 64), PyTorch's default init, a 100-step N(0, 1) input, loss = sum of the last output, float32.
 HANDBOOK_EXPERIMENT = FlowConfig(steps=100, hidden_size=64, num_layers=1, init="default", loss="last", dtype="float32")
+HANDBOOK_QUOTED_RATIO = 400_000  # ‖dL/dx_99‖ ÷ ‖dL/dx_0‖ as the handbook quotes it, which the page checks
 HANDBOOK_FREE_FIELDS = ("seed", "device", "dtype", "spectral_radius", "nonlinearity")  # it does not fix these
 
 

@@ -52,6 +52,7 @@ def test_default_view_overlays_rnn_lstm_gru_and_states_what_seed_004_really_give
     note = " ".join(i.value for i in at.info)
     assert "in float32" in note and "RNN's ratio is 1.45e+32×" in note and "exactly 0" not in note
     assert "400,000×" in note and "For nn.LSTM the ratio is" in note and "10^" in note
+    assert "100-step nn.RNN(32, 64)" in note and "about 10^27 times the quoted 400,000" in note
     assert not [m for m in at.markdown if m.value.startswith("| model |")]  # the fit has its own view, not built
 
 
