@@ -15,6 +15,7 @@ settings.register_profile(
     "seqviz",
     max_examples=int(os.environ.get("SEQVIZ_FUZZ_EXAMPLES", "4")),
     deadline=None,
+    derandomize=True,  # the same examples on every run: a failure reproduces, a pass is not luck
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("seqviz")

@@ -45,7 +45,9 @@ class ValueGrid(NamedTuple):
     step: int
 
 
-PREFETCH_MAX_S = 0.25  # prefetch the neighbours of computations at most this slow
+# Prefetch the neighbours of computations at most this slow. SEQVIZ_PREFETCH_MAX_S sets it, e.g. to
+# inf in the browser tests, whose pages must send the same neighbours on a fast or a loaded machine.
+PREFETCH_MAX_S = float(os.environ.get("SEQVIZ_PREFETCH_MAX_S", "0.25"))
 QUEUE_SIZE = 8
 SETTLE_S = 0.05  # a job waits this long after it was queued
 LOWEST_PRIORITY = 19  # the worker thread's nice value

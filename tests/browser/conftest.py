@@ -30,7 +30,16 @@ def artifacts():
 
 
 @pytest.fixture(scope="session")
-def app_server(artifacts):
+def monkeypatch_session():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.fixture(scope="session")
+def app_server(artifacts, monkeypatch_session):
+    # every computation counts as fast enough to send its neighbours (seqviz.ui.prefetch): what a page
+    # sends depends on its settings, not on how busy the machine is
+    monkeypatch_session.setenv("SEQVIZ_PREFETCH_MAX_S", "inf")
     with driver.StreamlitServer(extra_pages=True, log_path=artifacts / "streamlit.log") as server:
         yield server
 

@@ -51,6 +51,7 @@ def test_the_next_values_follow_the_last_move_and_stay_inside_the_control():
 
 
 def test_a_session_prefetches_in_the_direction_it_moves_and_slow_results_get_none(monkeypatch):
+    monkeypatch.setattr(prefetch, "PREFETCH_MAX_S", 0.25)  # the gate under test (tests/pages/conftest.py lifts it)
     from seqviz.ssm.lab import SSMConfig, ssm_kernels
 
     asked = []

@@ -56,8 +56,8 @@ class CachedResourceRecorder:
         self.real = real
         self.seen: dict[int, tuple[str, object, object]] = {}
 
-    def __call__(self, fn):
-        cached = self.real(fn)
+    def __call__(self, fn, **options):
+        cached = self.real(fn, **options)
 
         @functools.wraps(fn)
         def recording(*args, **kwargs):
