@@ -32,6 +32,7 @@ from seqviz.gradients.flow import (
     jacobian_spectrum,
     length_grid,
     phase_sweep,
+    phase_verdict,
     radius_grid,
 )
 from seqviz.gradients.tasks import TASKS
@@ -268,6 +269,24 @@ def phase_view(seed: int) -> None:
         cache_note += " when first asked for, shown now from the cache"
     st.caption(f"One vectorised sweep per model over {len(rhos)} radii × {len(lengths)} lengths, on the CPU in "
                f"float64, input scale {scale:g}: {cache_note}.")
+    st.markdown(" ".join(verdict_sentence(phase_verdict(r), seed) for r in results) + " " + SATURATION_NOTE)
+
+
+SATURATION_NOTE = (
+    "ρ > 1 does not by itself mean exploding. ρ is the gain of W at h = 0, where tanh has slope 1; an "
+    "expanding W pushes the state away from 0 into tanh's flat tails, where each step's Jacobian "
+    "diag(1 − h_t²)·W is smaller. Whether a long gradient then grows (the saturated state wanders "
+    "chaotically) or shrinks (it settles) depends on the particular W, so the picture at large ρ and long "
+    "T changes with the seed: change it in the sidebar.")
+
+
+def verdict_sentence(verdict, seed: int) -> str:
+    """One sentence on how the radii above 1 end at the longest T, counted from the sweep."""
+    if not verdict.above_one:
+        return f"{KIND_LABELS[verdict.kind]}: no radius above 1 in this sweep."
+    return (f"**{KIND_LABELS[verdict.kind]}, seed {seed}, T = {verdict.longest}:** of the {verdict.above_one} "
+            f"radii above 1, {verdict.exploding} explode (ratio > 10, red), {verdict.vanishing} vanish "
+            f"(ratio < 1/10, blue) and {verdict.in_between} stay within 10× (pale).")
 
 
 def train_controls(seed: int, device: str) -> TaskTrainConfig:

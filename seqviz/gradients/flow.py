@@ -427,6 +427,29 @@ class PhaseResult:
     seconds: float
 
 
+@dataclass(frozen=True)
+class PhaseVerdict:
+    """How the radii above 1 end at the longest T of a sweep: counts of exploding (ratio > 10),
+    vanishing (ratio < 1/10) and in-between radii, so a page can say what its colours show."""
+
+    kind: str
+    longest: int
+    above_one: int
+    exploding: int
+    vanishing: int
+
+    @property
+    def in_between(self) -> int:
+        return self.above_one - self.exploding - self.vanishing
+
+
+def phase_verdict(result: PhaseResult) -> PhaseVerdict:
+    """Classify the radii ρ > 1 by log₁₀ ratio at the sweep's longest T (−inf counts as vanishing)."""
+    last = result.log10_ratio[np.asarray(result.config.rhos) > 1, int(np.argmax(result.config.lengths))]
+    return PhaseVerdict(result.config.kind, max(result.config.lengths), len(last),
+                        int((last > 1).sum()), int((last < -1).sum()))
+
+
 def _stacked_weights(config: PhaseConfig) -> dict[str, torch.Tensor]:
     """(R, G·H, ·) float64 weights of one model per ρ (same seed, so the same shape of W_hh)."""
     models = [build_model(config.kind, INPUT_SIZE, config.hidden_size, init="normal", spectral_radius=rho,

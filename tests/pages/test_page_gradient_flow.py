@@ -163,6 +163,9 @@ def test_phase_diagram_compares_gated_models_and_says_how_long_it_took():
     spec = plotly_specs(at)[0]
     assert len(spec["data"]) == 3 and len(array(spec["data"][0]["y"])) == 5
     assert "computed in" in at.caption[-1].value
+    verdicts = at.markdown[-1].value  # one sentence per model, counted from its sweep, and why ρ > 1 can vanish
+    assert all(f"**{label}, seed 0, T = 40:**" in verdicts for label in ("RNN", "LSTM", "GRU"))
+    assert "tanh's flat tails" in verdicts
 
 
 def test_the_phase_diagrams_controls_start_at_the_phase_configs_defaults():

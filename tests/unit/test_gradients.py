@@ -21,7 +21,9 @@ from seqviz.gradients.flow import (
     jacobian_spectrum,
     length_grid,
     naive_product_failure,
+    PhaseResult,
     phase_sweep,
+    phase_verdict,
     product_log10_norms,
     radius_grid,
 )
@@ -259,6 +261,14 @@ def test_phase_sweep_resolves_ratios_far_below_float64_range():
     result = phase_sweep(PhaseConfig(kind="rnn", hidden_size=4, rhos=(0.1,), lengths=(2000,)))
     assert result.log10_ratio[0, 0] < -330  # below the smallest float64 (≈ 10^−324)
     assert np.isfinite(result.log10_ratio).all()
+
+
+def test_phase_verdict_counts_the_radii_above_one_at_the_longest_length_by_hand():
+    config = PhaseConfig(kind="rnn", hidden_size=4, rhos=(0.5, 1.5, 2.0, 2.5, 3.0), lengths=(30, 10))
+    ratio = np.array([[9.0, 0.0], [2.0, 0.0], [-np.inf, 0.0], [0.5, 0.0], [-1.5, 0.0]])  # column 0: T = 30
+    verdict = phase_verdict(PhaseResult(config, ratio, 0.0))
+    assert (verdict.longest, verdict.above_one, verdict.exploding, verdict.vanishing, verdict.in_between) == \
+        (30, 4, 1, 2, 1)  # ρ = 0.5 is below 1 and not counted
 
 
 @pytest.mark.parametrize("kind", KINDS)
