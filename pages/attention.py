@@ -14,6 +14,7 @@ from seqviz.seq2seq.experiments import (
     SweepConfig,
     align,
     bottleneck_sweep,
+    EXPOSURE_EXTRA_LENGTH,
     exposure_bias,
     sweep_lengths,
 )
@@ -270,6 +271,13 @@ def url_select_length(lengths: list[int]) -> int:
     return url_selectbox("Per-position accuracy at length", lengths, key="attn_sweep_len", default=lengths[-1])
 
 
+def whole_outputs(result) -> str:
+    """The exact-output accuracy, once where both decodings agree on it (they do up to float ties)."""
+    if round(result.teacher_forced_exact, 3) == round(result.free_running_exact, 3):
+        return f"{result.free_running_exact:.1%} both ways"
+    return f"teacher-forced {result.teacher_forced_exact:.1%}, free-running {result.free_running_exact:.1%}"
+
+
 def exposure_view(config: Seq2SeqConfig, device: str) -> None:
     trained = model_for(config, device, key="attn_train_exposure")
     if trained is None:
@@ -280,15 +288,19 @@ def exposure_view(config: Seq2SeqConfig, device: str) -> None:
         length = longest
     else:
         length = url_slider("Test source length", 1, MAX_LENGTH, key="attn_exp_len",
-                            default=min(longest + 5, MAX_LENGTH),
+                            default=min(longest + EXPOSURE_EXTRA_LENGTH, MAX_LENGTH),
                             help=f"The model was trained on lengths {config.task.min_length}–{longest}.")
     with explain_errors("Exposure bias: "):
         result = exposure_bias(trained, length, n=128, seed=config.seed)
     st.latex(stacked([r"\text{teacher-forced: } s_t = \mathrm{cell}(y^{\ast}_{t-1}, s_{t-1})",
                       r"\text{free-running: } s_t = \mathrm{cell}(\hat y_{t-1}, s_{t-1})"]))
     sources = "128 fresh dates" if result.length is None else f"128 fresh sources of length {length}"
-    st.caption(f"Exact accuracy: teacher-forced {result.teacher_forced_exact:.1%}, "
-               f"free-running {result.free_running_exact:.1%} ({sources}).")
+    st.caption(f"Mean per-position accuracy ({sources}): teacher-forced {result.teacher_forced_mean:.1%}, "
+               f"free-running {result.free_running_mean:.1%}. Whole outputs right: {whole_outputs(result)}, "
+               "as always with greedy decoding: an output right at every position under teacher "
+               "forcing feeds itself the true prefix, so free-running gives the same output. The two part at "
+               "the first mistake: teacher forcing puts the model back on the true prefix, free-running feeds "
+               "the mistake in, and the positions after it suffer (exposure bias).")
     source, target, forced, free = result.example
     st.markdown(f"Example `{source}` → target `{target}`; teacher-forced {inline_code(forced)}; "
                 f"free-running {inline_code(free)}")

@@ -183,6 +183,22 @@ class ExposureResult:
     first_divergence: list[int]
     example: tuple[str, str, str, str]
 
+    @property
+    def teacher_forced_mean(self) -> float:
+        """Mean per-position accuracy with the true prefix fed back."""
+        return float(np.mean(self.teacher_forced_position))
+
+    @property
+    def free_running_mean(self) -> float:
+        """Mean per-position accuracy with the model's own prefix fed back."""
+        return float(np.mean(self.free_running_position))
+
+
+# The exposure-bias view's default test length: this many characters past the longest trained source,
+# where a shipped model starts to err (so a mistake has something to compound) but, given the true
+# prefix, still gets most positions right.
+EXPOSURE_EXTRA_LENGTH = 3
+
 
 @torch.no_grad()
 def exposure_bias(trained: TrainedModel, length: int, n: int = 128, seed: int = 0) -> ExposureResult:

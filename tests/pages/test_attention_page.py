@@ -1,5 +1,6 @@
 """The Attention page: every view with the shipped checkpoints, typed input, live training on tiny budgets."""
 import json
+import re
 
 from harness.apptest import app_test, instant_views, page_captions, page_figures, plotly_specs
 
@@ -140,6 +141,14 @@ def test_exposure_bias_view_compares_teacher_forced_and_free_running():
     assert [d["name"] for d in spec["data"][:2]] == ["teacher-forced", "free-running"]
     assert len(spec["data"][0]["y"]) == 16
     assert "teacher-forced" in at.caption[0].value
+
+
+def test_exposure_bias_at_its_defaults_shows_teacher_forcing_ahead_of_free_running():
+    at = run(attn_view="Exposure bias")
+    caption = at.caption[0].value
+    forced, free = (float(v) for v in re.findall(r"(?:teacher-forced|free-running) ([0-9.]+)%", caption)[:2])
+    assert forced - free >= 20  # percentage points: the effect the view is named after, at its defaults
+    assert "both ways" in caption  # greedy decoding: whole outputs right under one are right under the other
 
 
 def test_exposure_bias_on_dates_explains_that_lengths_do_not_apply():
