@@ -8,7 +8,7 @@ import streamlit as st
 from seqviz.figures import ssm as figures
 from seqviz.figures.equations import stacked
 from seqviz.ssm import s4
-from seqviz.ssm.compare import CompareConfig, compare
+from seqviz.ssm.compare import CompareConfig, closing_losses, compare, ranked_at
 from seqviz.ssm.lab import (
     KERNEL_INITS,
     LEGS_BASIS,
@@ -263,6 +263,30 @@ def compare_on_a_task(seed: int) -> None:
         st.markdown("**Paper (Gu & Dao 2023, Table 1, L = 4096, 16 tokens, 2-layer models):** S4 without a gate ≈ 18 %, "
                     "S6/Mamba ≈ 99.8 %. Our sizes are far smaller (one layer, ~3k parameters, short sequences, "
                     f"{result.config.n_memorize} tokens), so compare the ordering, not the numbers.")
+        st.markdown(ordering_sentence(result, saved_steps(task)))
+
+
+def saved_steps(task: str) -> int | None:
+    saved = load_results(results_path(task))
+    return None if saved is None else saved.config.steps
+
+
+def ordering_sentence(result, saved: int | None) -> str:
+    """What the shown run says about the paper's ordering at its longest length, and, where Mamba is not
+    first, the reason this page can give: a budget shorter than the saved run's."""
+    longest = max(result.config.lengths)
+    ranked = ranked_at(result, longest)
+    order = " > ".join(f"{figures.MODEL_NAMES[k]} {100 * accuracy:.1f} %" for k, accuracy in ranked)
+    if ranked[0][0] == "mamba":
+        return f"**This run at length {longest}:** {order}: Mamba first, as in the paper."
+    why = ""
+    if saved is not None and result.config.steps < saved:
+        earlier, last = closing_losses(result.losses["mamba"][longest])
+        falling = f" (its loss still fell from {earlier:.3f} to {last:.3f} over the last fifth)" if last < earlier else ""
+        why = (f" With {result.config.steps} updates per model, fewer than the saved run's {saved}, Mamba has had "
+               f"less time to learn which tokens to keep{falling}. Train with {saved} steps to compare with the "
+               "saved run.")
+    return f"**This run at length {longest}:** {order}: Mamba is not first here, unlike the paper.{why}"
 
 
 SECTIONS = {KERNEL_EXPLORER: kernel_explorer, MEMORY: memory, CONV_EQUALS_RECURRENCE: conv_equals_recurrence,

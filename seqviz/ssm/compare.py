@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -174,3 +175,16 @@ def compare(config: CompareConfig, progress: Callable[[str, int, int, int, float
                 if length == keep_models_at:
                     kept[kind] = model.eval()
     return result, kept
+
+
+def ranked_at(result: CompareResult, length: int) -> list[tuple[str, float]]:
+    """(kind, held-out accuracy) at `length`, best first."""
+    return sorted(((kind, acc[length]) for kind, acc in result.accuracy.items()), key=lambda p: p[1], reverse=True)
+
+
+def closing_losses(losses: list[float]) -> tuple[float, float]:
+    """Mean training loss over the fifth of training before the last fifth, and over the last fifth: the
+    first above the second says the loss was still falling when training stopped."""
+    fifth = max(1, len(losses) // 5)
+    return float(np.mean(losses[-2 * fifth:-fifth] or losses[:1])), float(np.mean(losses[-fifth:]))
+

@@ -56,7 +56,7 @@ class LiveTraining:
         stop.button("Stop", key=self.stop_key, help=self.stop_help)
         bar, charts = st.progress(0.0, text="Training…"), st.empty()
         shown = {"fraction": 0.0, "text": "Training…"}
-        drawn_at, ticked_at, reports = -math.inf, -math.inf, 0
+        drawn_at, ticked_at, reports, started = -math.inf, -math.inf, 0, clock()
 
         def on_progress(*progress) -> bool:
             nonlocal drawn_at, ticked_at, reports
@@ -72,7 +72,7 @@ class LiveTraining:
                             plotly_chart(figure, key=f"{self.stop_key}_chart_{reports}_{k}")
                     drawn_at = clock()
             if clock() - ticked_at >= TICK_S or shown["fraction"] >= 1.0:
-                bar.progress(shown["fraction"], text=shown["text"])
+                bar.progress(shown["fraction"], text=shown["text"] + time_left(clock() - started, shown["fraction"]))
                 ticked_at = clock()
             return True
 
@@ -85,3 +85,15 @@ class LiveTraining:
     def interrupted(self):
         """The snapshot a run cut short (by Stop, or by leaving the page) left, taken once; else None."""
         return None if self.slot is None else st.session_state.pop(self.slot, None)
+
+
+def time_left(elapsed: float, fraction: float) -> str:
+    """' · about 40 s left', extrapolated from the share done so far in `elapsed` seconds; empty until
+    the estimate means something (a second in and 2 % done) and once done."""
+    if elapsed < 1.0 or not 0.02 <= fraction < 1.0:
+        return ""
+    left = elapsed * (1.0 - fraction) / fraction
+    if left < 60:
+        return f" · about {max(1, round(left))} s left"
+    return f" · about {left / 60:.0f} min left" if left < 5940 else f" · about {left / 3600:.1f} h left"
+

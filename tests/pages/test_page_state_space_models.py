@@ -125,6 +125,8 @@ def test_compare_view_shows_the_saved_run_next_to_the_paper():
     accuracy = page_figures(at)[0]
     assert {t["name"].rsplit(" (", 1)[0] for t in accuracy["data"]} == {"Mamba (S6)", "S4D", "LSTM"}
     assert any("99.8" in m.value for m in at.markdown)
+    assert any("**This run at length 64:** Mamba (S6) 97.1 %" in m.value and "Mamba first, as in the paper" in m.value
+               for m in at.markdown)  # the saved run, read from assets/ssm/compare_selective_copying.json
 
 
 def test_compare_view_starts_at_the_compare_configs_defaults():
@@ -139,6 +141,8 @@ def test_compare_view_trains_live_with_a_small_budget():
     at.button[0].click().run()
     assert not at.exception
     assert any("live run" in m.value and "20 steps" in m.value for m in at.markdown)
+    ordering = next(m.value for m in at.markdown if m.value.startswith("**This run at length 8:**"))
+    assert "as in the paper" in ordering or "fewer than the saved run's 1600" in ordering
     assert list(values(page_figures(at)[0]["data"][0]["x"])) == [8]
     loss = page_figures(at)[1]["data"][0]  # 20 steps: the mean of the last 4 at each step from the 4th
     assert list(values(loss["x"])) == list(range(4, 21)) and np.isfinite(values(loss["y"])).all()

@@ -73,3 +73,13 @@ def test_mamba_learns_selective_copying_beyond_chance_quickly():
     model = ssm_compare.build_models(config.d_model, config.d_state, 0)["mamba"]
     losses = ssm_compare.train_one(model, config, 8)
     assert sum(losses[-15:]) / 15 < 0.7 * sum(losses[:15]) / 15
+
+
+def test_ranking_and_closing_losses_by_hand():
+    from seqviz.ssm.compare import CompareConfig, CompareResult, closing_losses, ranked_at
+
+    result = CompareResult(CompareConfig(lengths=(8,)))
+    result.accuracy = {"mamba": {8: 0.2}, "s4d": {8: 0.9}, "lstm": {8: 0.5}}
+    assert ranked_at(result, 8) == [("s4d", 0.9), ("lstm", 0.5), ("mamba", 0.2)]
+    assert closing_losses([9, 9, 9, 9, 9, 9, 4, 4, 2, 2]) == (4.0, 2.0)  # fifths of two: (4, 4) then (2, 2)
+    assert closing_losses([3.0]) == (3.0, 3.0)
