@@ -8,6 +8,7 @@ import streamlit as st
 from seqviz.core.devices import computed_on
 from seqviz.core.models import INITS, KIND_LABELS
 from seqviz.figures.equations import stacked
+from seqviz.figures.glossary import GLOSSARY, explain
 from seqviz.figures.gradients import (
     compare_figure,
     fit_table,
@@ -109,7 +110,7 @@ def model_controls(seed: int, device: str) -> dict:
         nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", default=FlowConfig.nonlinearity,
                            horizontal=True, container=c4)
         init = url_selectbox("Initialisation", INITS, key="grad_init", default=FlowConfig.init, container=c1,
-                             help="default: PyTorch's U(−1/√H, 1/√H); normal: N(0, 1/H) rescaled to spectral radius ρ.")
+                             help=explain("initialisation"))
         rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho",
                          default=FlowConfig.spectral_radius, step=0.05, container=c2, disabled=init != "normal")
         scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.01, 10.0, key="grad_scale",
@@ -292,32 +293,40 @@ def verdict_sentence(verdict, seed: int) -> str:
 def train_controls(seed: int, device: str) -> TaskTrainConfig:
     c1, c2, c3, c4 = st.columns(4)
     task = url_radio("Task", TASKS, key="grad_task", default=TaskTrainConfig.task, horizontal=True, container=c1,
-                     format_func={"adding": "adding problem", "copy": "copy memory"}.get)
-    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=TaskTrainConfig.length, container=c1)
+                     format_func={"adding": "adding problem", "copy": "copy memory"}.get,
+                     help=explain("adding problem", "copy memory"))
+    length = url_slider("Task length T", 20, 200, key="grad_task_T", default=TaskTrainConfig.length, container=c1,
+                        help=explain("task length"))
     kind = url_radio("Model", KINDS, key="grad_train_kind", default=TaskTrainConfig.kind, horizontal=True,
                      format_func=KIND_LABELS.get, container=c2)
     hidden = url_slider("Hidden size H", 8, 128, key="grad_train_H", default=TaskTrainConfig.hidden_size, container=c2)
     nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", default=TaskTrainConfig.nonlinearity,
-                       horizontal=True, container=c2)
+                       horizontal=True, container=c2, help="The RNN's nonlinearity, h_t = φ(W_i x_t + W_h h_{t−1} + b); "
+                       "the LSTM and GRU ignore it.")
     rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on",
-                        default=TaskTrainConfig.spectral_radius is not None, container=c3)
+                        default=TaskTrainConfig.spectral_radius is not None, container=c3,
+                        help=explain("spectral radius") + " Off: PyTorch's default initialisation as it comes.")
     rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,
-                     disabled=not rho_on)
+                     disabled=not rho_on, help="Every recurrent block (one per gate) is rescaled to this spectral "
+                     "radius.")
     clip = url_radio("Clipping", CLIP_MODES, key="grad_clip", default=TaskTrainConfig.clip, horizontal=True,
-                     container=c3, format_func={"off": "off", "norm": "global norm", "value": "by value"}.get)
+                     container=c3, format_func={"off": "off", "norm": "global norm", "value": "by value"}.get,
+                     help=explain("clipping"))
     threshold = url_number("Clip threshold c", 0.1, 100.0, key="grad_clip_c", default=TaskTrainConfig.clip_threshold,
-                           container=c3, disabled=clip == "off")
+                           container=c3, disabled=clip == "off", help="c: the largest gradient norm (global norm) "
+                           "or entry (by value) an update may use.")
     truncation = url_number("Truncated BPTT k (0 = full)", 0, 200, key="grad_tbptt", default=TaskTrainConfig.truncation,
-                            step=1, container=c4)
+                            step=1, container=c4, help=explain("truncated BPTT"))
     optimizer = url_radio("Optimizer", OPTIMIZERS, key="grad_opt", default=TaskTrainConfig.optimizer, horizontal=True,
-                          container=c4, format_func={"adam": "Adam", "sgd": "SGD"}.get)
+                          container=c4, format_func={"adam": "Adam", "sgd": "SGD"}.get, help=explain("optimizer"))
     lr = url_number("Learning rate", 1e-5, 10.0, key="grad_lr", default=TaskTrainConfig.learning_rate, format="%.5f",
-                    container=c4)
-    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=TaskTrainConfig.batch_size, container=c1)
+                    container=c4, help=explain("learning rate"))
+    batch = url_slider("Batch size", 8, 128, key="grad_batch", default=TaskTrainConfig.batch_size, container=c1,
+                       help=explain("batch size"))
     updates = url_number("Updates", 10, 2000, key="grad_updates", default=TaskTrainConfig.updates, step=10,
-                         container=c2)
+                         container=c2, help=explain("updates"))
     every = url_slider("‖dL/dh_t‖ sample every k updates", 1, 100, key="grad_every",
-                       default=TaskTrainConfig.heatmap_every, container=c4)
+                       default=TaskTrainConfig.heatmap_every, container=c4, help=explain("heatmap sampling"))
     return TaskTrainConfig(task=task, length=length, kind=kind, hidden_size=hidden, nonlinearity=nonlin,
                            spectral_radius=rho if rho_on else None, clip=clip, clip_threshold=threshold,
                            truncation=truncation, optimizer=optimizer, learning_rate=lr, batch_size=batch,
@@ -377,7 +386,7 @@ def show_run(name: str, history) -> None:
     finite = [v for v in history.loss if math.isfinite(v)]
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("final loss", f"{finite[-1]:.4g}" if finite else "—")
-    c2.metric("memoryless baseline", f"{history.baseline:.4g}")
+    c2.metric("memoryless baseline", f"{history.baseline:.4g}", help=GLOSSARY["memoryless baseline"])
     c3.metric("updates clipped", f"{history.fraction_clipped:.0%}")
     c4.metric("updates per second", f"{history.updates_done / max(history.seconds, 1e-9):.1f}")
     st.caption(computed_on(history.config.device, "float32", history.seconds))

@@ -36,6 +36,7 @@ from seqviz.figures.cell import (
     unit_lines,
 )
 from seqviz.figures.equations import general_equations, stacked, step_rows, step_table
+from seqviz.figures.glossary import explain
 from seqviz.figures.tables import escape_markdown
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
@@ -84,7 +85,7 @@ def cell_controls(container) -> dict:
         layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=CellConfig.num_layers)
         bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir", default=CellConfig.bidirectional)
         init = url_selectbox("Initialisation", INITS, key="cell_init", default=CellConfig.init,
-                             help="default: PyTorch's U(−1/√H, 1/√H); the others are described in seqviz.core.models.")
+                             help=explain("initialisation"))
         forget_bias = CellConfig.forget_bias
         if cell == "lstm":
             forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=forget_bias,

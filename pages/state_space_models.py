@@ -7,6 +7,7 @@ import streamlit as st
 
 from seqviz.figures import ssm as figures
 from seqviz.figures.equations import stacked
+from seqviz.figures.glossary import explain
 from seqviz.ssm import s4
 from seqviz.ssm.compare import CompareConfig, closing_losses, compare, ranked_at
 from seqviz.ssm.lab import (
@@ -238,7 +239,8 @@ def compare_report(config: CompareConfig, kind: str, length: int, step: int, ste
 
 def compare_on_a_task(seed: int) -> None:
     c1, c2, c3 = st.columns(3)
-    task = url_selectbox("Task", TASKS, key="ssm_cmp_task", default=CompareConfig.task, container=c1)
+    task = url_selectbox("Task", TASKS, key="ssm_cmp_task", default=CompareConfig.task, container=c1,
+                         help=explain("selective copying", "induction heads"))
     steps = url_slider("Training steps per model", 20, 2000, key="ssm_cmp_steps", default=CompareConfig.steps, step=20,
                        container=c2,
                        help="Budget of a live run (“Train now”); the saved run states its own budget below the charts.")
