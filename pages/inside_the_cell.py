@@ -21,6 +21,8 @@ from seqviz.cell.run import (
     CellConfig,
     cell_states,
     final_state,
+    layer_input,
+    layer_input_names,
     run_cell,
     step_numbers,
 )
@@ -141,6 +143,11 @@ def csv_upload() -> dict:
     return dict(csv=upload.getvalue(), csv_name=upload.name)
 
 
+TERMS_NOTE = ("In the table of numbers each gate reads activation(input part + recurrent part) = value: the input "
+              "part is W_i·x_t + b_i· (what this step's input x_t asks for), the recurrent part W_h·h_prev + b_h· "
+              "(what the previous state asks for); h_prev is the state of the step before, 0 at the start.")
+
+
 def units_to_show(tr) -> tuple[int, int, list[int]]:
     """The layer, direction and units the step tabs show."""
     left, middle, right = st.columns([1, 1, 2])
@@ -173,6 +180,7 @@ def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[i
     step_tab(run, config, layer, direction, units, name, drawn)
     tr = run.trace
     st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction, layer, tr.num_directions == 2)))
+    st.caption(TERMS_NOTE)
     if tr.kind == "gru":
         st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
                    "old state kept (some texts swap z and 1 − z).")
@@ -219,9 +227,10 @@ def step_tab(run, config: CellConfig, layer: int, direction: int, units: list[in
                        "step is computed when t moves.")
             fig = step_bars(states, t, run.sequence.step_labels[t])
         elif tab == HEATMAPS:
-            fig = state_heatmaps(states, t)
+            fig = state_heatmaps(states, t, inputs=layer_input(run, layer))
         else:
-            fig = unit_lines(states, units, t)
+            fig = unit_lines(states, units, t, inputs=layer_input(run, layer),
+                             input_names=layer_input_names(run, layer))
         show_step_figure(fig, tab, drawn)
         st.html(step_table(step_numbers(run, layer, direction, t, numbered)))
 

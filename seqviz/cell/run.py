@@ -143,6 +143,7 @@ class StepNumbers:
         recurrent_part: (G, U) W_h· h_prev + b_h· per gate block.
         gates: gate name → (U,) activations from the trace.
         h, h_prev: (U,) new and previous hidden state; c, c_prev: (U,) for LSTM, else None.
+        x: (I_l,) the layer's input at step t (layer_input).
     """
 
     kind: str
@@ -157,12 +158,31 @@ class StepNumbers:
     h_prev: np.ndarray
     c: np.ndarray | None
     c_prev: np.ndarray | None
+    x: np.ndarray | None = None
 
 
 def _previous(values: np.ndarray, t: int, direction: int) -> np.ndarray:
     """(…) the value at the step before t in processing order; zeros (h_0 = c_0 = 0) at the start."""
     prev = t + 1 if direction else t - 1
     return values[prev] if 0 <= prev < len(values) else np.zeros_like(values[0])
+
+
+def layer_input(run: CellRun, layer: int) -> np.ndarray:
+    """(T, I_l) what layer `layer` reads at each step: the sequence x_t for layer 0, else the hidden
+    states of the layer below (both directions, concatenated, for a bidirectional module)."""
+    if layer == 0:
+        return np.asarray(run.sequence.x)
+    hidden = run.trace.hidden[:, layer - 1]
+    return hidden.reshape(hidden.shape[0], -1)
+
+
+def layer_input_names(run: CellRun, layer: int) -> tuple[str, ...]:
+    """Names of layer_input's columns: the sequence's features, or the lower layer's units."""
+    if layer == 0:
+        return tuple(run.sequence.feature_names)
+    H, D = run.trace.hidden_size, run.trace.num_directions
+    suffixes = ("", "←") if D == 2 else ("",)
+    return tuple(f"h{suffix} of layer {layer - 1}, unit {j}" for suffix in suffixes for j in range(H))
 
 
 def step_numbers(run: CellRun, layer: int, direction: int, t: int, units) -> StepNumbers:
@@ -174,7 +194,7 @@ def step_numbers(run: CellRun, layer: int, direction: int, t: int, units) -> Ste
     if not units or not all(0 <= u < tr.hidden_size for u in units):
         raise ValueError(f"units must be a non-empty choice from 0 to {tr.hidden_size - 1}; got {list(units)}")
     H, G = tr.hidden_size, GATE_BLOCKS[tr.kind]
-    x_in = run.sequence.x[t] if layer == 0 else tr.hidden[t, layer - 1].reshape(-1)  # (I_l,)
+    x_in = layer_input(run, layer)[t]  # (I_l,)
     h = tr.hidden[:, layer, direction].astype(np.float64)
     h_prev = _previous(h, t, direction)
     W_ih, b_ih = run.input_weights[(layer, direction)]
@@ -189,4 +209,4 @@ def step_numbers(run: CellRun, layer: int, direction: int, t: int, units) -> Ste
         c, c_prev = cell[t, pick], _previous(cell, t, direction)[pick]
     gates = {name: tr.gates[name][t, layer, direction, pick].astype(np.float64) for name in GATE_NAMES[tr.kind]}
     return StepNumbers(tr.kind, tr.nonlinearity, t, direction, units, input_part, recurrent_part, gates,
-                       h[t, pick], h_prev[pick], c, c_prev)
+                       h[t, pick], h_prev[pick], c, c_prev, np.asarray(x_in, dtype=np.float64))

@@ -46,7 +46,7 @@ ORDER_TITLE_CHARS = 40  # a longer panel title of the order view is broken into 
 ORDER_TITLE_LINE_PX = 17
 STATE_TITLES = {"h": "h  hidden state", "c": "c  cell state", "i": "i  input gate", "f": "f  forget gate",
                 "g": "g  candidate", "o": "o  output gate", "r": "r  reset gate", "z": "z  update gate",
-                "n": "n  candidate"}
+                "n": "n  candidate", "x": "x_t  the layer's input (own colour scale: hover for values)"}
 GATES = ("i", "f", "o", "r", "z")  # the sigmoid gates, in (0, 1), drawn in their own row of the step bars
 BAR_GROUP_WIDTH = 0.8  # of the spacing between shown units, shared by a unit's bars
 COLORS = {"h": "#1f77b4", "c": "#ff7f0e", "i": "#2ca02c", "f": "#d62728", "g": "#9467bd", "o": "#8c564b",
@@ -460,37 +460,51 @@ def _binned(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def state_heatmaps(states: dict[str, np.ndarray], current_step: int = 0,
-                   budget: int = HEATMAP_VALUE_BUDGET) -> go.Figure:
-    """One units × time heatmap per state and gate, the current step marked by a vertical line.
+                   budget: int = HEATMAP_VALUE_BUDGET, inputs: np.ndarray | None = None) -> go.Figure:
+    """One units × time heatmap per state and gate, the current step marked by a vertical line; with
+    `inputs`, the layer's input x_t above them (its own colour scale, read on hover).
 
     Args:
         states: name → (T, H).
         current_step: the step to mark.
+        inputs: (T, I) the layer's input, or None.
     Returns:
-        a figure with one heatmap trace per state (rows), z of shape (H, columns).
+        a figure with one heatmap trace per row (x_t first when given), z of shape (H or I, columns).
     """
-    names = list(states)
-    T, H = states[names[0]].shape
+    rows = ({"x": np.asarray(inputs)} if inputs is not None else {}) | states
+    names = list(rows)
+    T, H = states[list(states)[0]].shape
     k = time_bins(T, H, len(names), budget)
     layout = stacked_layout([STATE_TITLES[n] for n in names], "step t", spacing=0.04)
     data, marks = [], []
     for row, name in enumerate(names, start=1):
-        means, centres = _binned(states[name], k)
-        data.append(dict(type="heatmap", z=_f32(means.T), x=_f32(centres), y=np.arange(H), name=name,
+        means, centres = _binned(rows[name], k)
+        data.append(dict(type="heatmap", z=_f32(means.T), x=_f32(centres), y=np.arange(means.shape[1]), name=name,
                          coloraxis=_coloraxis(name), xaxis=axis("x", row), yaxis=axis("y", row),
-                         hovertemplate="t=%{x}<br>unit %{y}<br>%{z:.3f}<extra>" + name + "</extra>"))
-        layout[axis("yaxis", row)]["title"] = dict(text="unit")
+                         hovertemplate="t=%{x}<br>" + ("input" if name == "x" else "unit")
+                                       + " %{y}<br>%{z:.3f}<extra>" + name + "</extra>"))
+        layout[axis("yaxis", row)]["title"] = dict(text="input" if name == "x" else "unit")
         marks.append(dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref=axis("x", row),
                           yref=f"{axis('y', row)} domain", line=dict(color=TEXT, width=2, dash="dot")))
     note = _note([f"each column averages {k} steps" if k > 1 else ""])
     if T <= 30:  # whole steps only; Plotly would otherwise tick half steps
         layout[axis("xaxis", len(names))]["dtick"] = 1
     layout.update(title=dict(text=f"Units × time (current step t = {current_step} marked){note}"), shapes=marks,
-                  height=170 * len(names) + 120, margin=dict(t=90, b=40), **_coloraxes(names, states))
+                  height=170 * len(names) + 120, margin=dict(t=90, b=40), **_coloraxes(list(states), states))
+    if inputs is not None:
+        bound = _finite_bound(rows["x"])
+        layout["coloraxis3"] = dict(colorscale="PuOr", cmin=-bound, cmax=bound, showscale=False)
     return figure(data, layout)
 
 
+def _finite_bound(values: np.ndarray) -> float:
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
 def _coloraxis(name: str) -> str:
+    if name == "x":
+        return "coloraxis3"
     return "coloraxis" if name in ("i", "f", "o", "r", "z") else "coloraxis2"
 
 
@@ -506,21 +520,51 @@ def _coloraxes(names, states) -> dict:
     return axes
 
 
-def unit_lines(states: dict[str, np.ndarray], units, current_step: int = 0) -> go.Figure:
-    """Chosen units of h (and c) over time, one line each, the current step marked.
+def unit_lines(states: dict[str, np.ndarray], units, current_step: int = 0, inputs: np.ndarray | None = None,
+               input_names=None) -> go.Figure:
+    """Chosen units of h (and c) over time, one line each, the current step marked; with `inputs`, the
+    layer's input x_t in a row above (its first MAX_INPUT_LINES features).
 
     Args:
         states: name → (T, H); "h" and, when present, "c" are drawn.
         units: unit indices to draw.
+        inputs: (T, I) the layer's input, or None; input_names: I feature names (default x[k]).
     """
-    data = [dict(type="scatter", x=np.arange(states[name].shape[0]), y=_f32(states[name][:, j]), mode="lines",
-                 name=f"{name}[{j}]", line=dict(dash="solid" if name == "h" else "dot"))
-            for name in ("h", "c") if name in states for j in units]
-    mark = dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref="x", yref="y domain",
-                line=dict(color=TEXT, width=1, dash="dot"))
-    return figure(data, dict(title=dict(text=f"Chosen units over time (current step t = {current_step} marked)"),
-                              xaxis=dict(title=dict(text="step t")), yaxis=dict(title=dict(text="value")),
-                              shapes=[mark], height=360, margin=dict(t=60, b=40)))
+    title = f"Chosen units over time (current step t = {current_step} marked)"
+    lines = [dict(type="scatter", x=np.arange(states[name].shape[0]), y=_f32(states[name][:, j]), mode="lines",
+                  name=f"{name}[{j}]", line=dict(dash="solid" if name == "h" else "dot"))
+             for name in ("h", "c") if name in states for j in units]
+    if inputs is None:
+        mark = dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref="x", yref="y domain",
+                    line=dict(color=TEXT, width=1, dash="dot"))
+        return figure(lines, dict(title=dict(text=title), xaxis=dict(title=dict(text="step t")),
+                                  yaxis=dict(title=dict(text="value")), shapes=[mark], height=360,
+                                  margin=dict(t=60, b=40)))
+    return _lines_under_inputs(lines, np.asarray(inputs), input_names, current_step, title)
+
+
+MAX_INPUT_LINES = 4  # input features drawn above the unit lines; the step table lists the rest
+
+
+def _lines_under_inputs(lines: list[dict], inputs: np.ndarray, names, current_step: int, title: str) -> go.Figure:
+    """The unit lines in a lower row (2/3 of the height), the input's first features in a row above."""
+    I = inputs.shape[1]
+    names = list(names) if names is not None else [f"x[{k}]" for k in range(I)]
+    shown = min(I, MAX_INPUT_LINES)
+    layout = stacked_layout(["x_t  the layer's input" + (f" (first {shown} of {I})" if I > shown else ""),
+                             "h (solid) and c (dotted) of the chosen units"], "step t", spacing=0.1)
+    layout["yaxis"]["domain"], layout["yaxis2"]["domain"] = [0.72, 1.0], [0.0, 0.62]
+    layout["annotations"][0]["y"], layout["annotations"][1]["y"] = 1.0, 0.62
+    inputs_data = [dict(type="scatter", x=np.arange(inputs.shape[0]), y=_f32(inputs[:, k]), mode="lines",
+                        name=names[k], line=dict(color="grey", dash=("solid", "dash", "dot", "dashdot")[k]),
+                        xaxis="x", yaxis="y") for k in range(shown)]
+    for line in lines:
+        line.update(xaxis="x2", yaxis="y2")
+    marks = [dict(type="line", x0=current_step, x1=current_step, y0=0, y1=1, xref=axis("x", row),
+                  yref=f"{axis('y', row)} domain", line=dict(color=TEXT, width=1, dash="dot")) for row in (1, 2)]
+    layout.update(title=dict(text=title), shapes=marks, height=480, margin=dict(t=70, b=40))
+    layout["yaxis2"]["title"] = dict(text="value")
+    return figure(inputs_data + lines, layout)
 
 
 def order_matters(forward_final: np.ndarray, reversed_final: np.ndarray, step_labels,

@@ -81,13 +81,16 @@ def step_rows(numbers: StepNumbers) -> list[dict[str, str]]:
     """The step's numbers as table rows: one per gate and state, a "step t = …" column naming it, then one
     column per chosen unit j ("unit j = …").
 
-    A gate's cell reads activation(input part + recurrent part) = value, where input part = W_i· x_t + b_i·
-    and recurrent part = W_h· h_prev + b_h· (the GRU's n: input part + r·(recurrent part)); c and h show
-    their update with its factors. h_prev and c_prev are the states of the step before t in processing
-    order (0 at the start).
+    The first row is the layer's input x_t (when known). A gate's cell reads activation(input part +
+    recurrent part) = value, where input part = W_i· x_t + b_i· and recurrent part = W_h· h_prev + b_h·
+    (the GRU's n: input part + r·(recurrent part)); c and h show their update with its factors. h_prev
+    and c_prev are the states of the step before t in processing order (0 at the start).
     """
     s, units = numbers, range(len(numbers.units))
-    cells = {GATE_TITLES[name]: [_gate_cell(s, name, k) for k in units] for name in s.gates}
+    cells = {}
+    if s.x is not None:  # the input every unit reads, written once, in the first unit's column
+        cells["x_t  this layer's input"] = [_vector(s.x)] + [""] * (len(s.units) - 1)
+    cells |= {GATE_TITLES[name]: [_gate_cell(s, name, k) for k in units] for name in s.gates}
     if s.kind == "lstm":
         cells["c  cell state, f·c_prev + i·g"] = [_c_cell(s, k) for k in units]
     cells[_h_title(s)] = [_h_cell(s, k) for k in units]
@@ -98,6 +101,12 @@ def step_rows(numbers: StepNumbers) -> list[dict[str, str]]:
 def step_table(numbers: StepNumbers) -> str:
     """`step_rows` as an HTML table (for st.html)."""
     return html_table(step_rows(numbers))
+
+
+def _vector(x, shown: int = 6) -> str:
+    """(x₀, x₁, …): the first `shown` entries, then how many there are in all."""
+    head = ", ".join(_n(v) for v in x[:shown])
+    return f"({head})" if len(x) <= shown else f"({head}, … {len(x)} in all)"
 
 
 def _gate_cell(s: StepNumbers, name: str, k: int) -> str:

@@ -197,7 +197,9 @@ def test_model_controls_reach_the_trace_and_the_url():
     at.selectbox(key="cell_init").set_value("orthogonal")
     at.slider(key="cell_forget_bias").set_value(3.0).run()
     assert_clean(at)
-    assert figure(at, "heatmaps")["data"][0]["z"]["shape"].replace(" ", "") == "5,100"
+    heatmaps = figure(at, "heatmaps")["data"]
+    assert heatmaps[0]["name"] == "x" and heatmaps[0]["z"]["shape"].replace(" ", "") == "1,100"  # the input above
+    assert heatmaps[1]["z"]["shape"].replace(" ", "") == "5,100"
     assert title(at, "params") == "Parameters for I=1, H=5, L=2, bidirectional: about n², 4n², 3n²"
     at.selectbox(key="cell_layer").set_value(1)
     at.radio(key="cell_direction").set_value(1).run()
@@ -229,7 +231,7 @@ def test_units_selector_drives_the_lines_and_equations():
     at.multiselect(key="cell_units").set_value([1, 2, 3, 4, 5, 6]).run()
     assert_clean(at)
     lines = figure(at, "units")["data"]
-    assert [trace["name"] for trace in lines][:6] == [f"h[{j}]" for j in range(1, 7)]
+    assert [trace["name"] for trace in lines][:7] == ["x"] + [f"h[{j}]" for j in range(1, 7)]  # the input above
     assert step_table_header(at)[1:] == [f"unit j = {j}" for j in range(1, 4)]  # the first 3 chosen
 
 

@@ -103,11 +103,12 @@ def test_gru_equations_use_torch_convention_and_show_the_step_numbers():
     assert general_equations("gru", "tanh")[-1] == r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"
     header, *rows = html_table_cells(step_table(s))
     assert header == ["step t = 4", "unit j = 1"]
-    assert [row[0] for row in rows] == ["r  reset gate", "z  update gate", "n  candidate",
+    assert [row[0] for row in rows] == ["x_t  this layer's input", "r  reset gate", "z  update gate", "n  candidate",
                                         "h  hidden state, (1 − z)·n + z·h_prev"]
+    assert rows[0][1] == "(" + f"{float(run.sequence.x[4, 0]):.3f}".replace("-", "−") + ")"  # the sine at t = 4
     z, h = f"{s.gates['z'][0]:.3f}", f"{s.h[0]:.3f}".replace("-", "−")
-    assert rows[1][1].startswith("σ(") and rows[1][1].endswith(f"= {z}")
-    assert rows[3][1].startswith(f"(1 − {z})·") and rows[3][1].endswith(f"= {h}")
+    assert rows[2][1].startswith("σ(") and rows[2][1].endswith(f"= {z}")
+    assert rows[4][1].startswith(f"(1 − {z})·") and rows[4][1].endswith(f"= {h}")
 
 
 def numbers_in(cell: str) -> list[float]:
@@ -120,7 +121,9 @@ def test_step_table_numbers_recompute_each_gate_and_state():
     run = run_cell(CellConfig(cell="lstm", hidden_size=4, input=SINE))
     s = step_numbers(run, 0, 0, t=5, units=[0, 3])
     header, *rows = html_table_cells(step_table(s))
-    assert header == ["step t = 5", "unit j = 0", "unit j = 3"] and len(rows) == 6
+    assert header == ["step t = 5", "unit j = 0", "unit j = 3"] and len(rows) == 7
+    x_t, *rows = rows
+    assert numbers_in(x_t[1]) == pytest.approx([run.sequence.x[5, 0]], abs=5e-4) and x_t[2] == ""
     for k in range(2):
         i, f, g, o, c, h = (numbers_in(row[k + 1]) for row in rows)
         for (a, b, value), gate, act in zip((i, f, g, o), "ifgo", (sigmoid, sigmoid, np.tanh, sigmoid)):
@@ -158,3 +161,18 @@ def test_step_table_writes_exploding_numbers_with_an_exponent():
     cells = [cell for row in html_table_cells(step_table(s))[1:] for cell in row[1:]]
     assert any(re.search(r"\d\.\d{3}e\+\d\d", cell) for cell in cells)
     assert all(len(number) <= 12 for cell in cells for number in re.findall(r"[\d.e+]+", cell))
+
+
+def test_a_layers_input_is_the_sequence_or_the_layer_below_in_both_directions():
+    from seqviz.cell.run import layer_input, layer_input_names
+
+    run = run_cell(CellConfig(cell="gru", hidden_size=3, num_layers=2, bidirectional=True, input=SINE))
+    np.testing.assert_array_equal(layer_input(run, 0), run.sequence.x)
+    below = layer_input(run, 1)
+    assert below.shape == (run.trace.steps, 6)
+    np.testing.assert_array_equal(below[:, :3], run.trace.hidden[:, 0, 0])  # forward units, then backward
+    np.testing.assert_array_equal(below[:, 3:], run.trace.hidden[:, 0, 1])
+    assert layer_input_names(run, 1)[3] == "h← of layer 0, unit 0"
+    numbers = step_numbers(run, 1, 0, t=2, units=[0])
+    np.testing.assert_array_equal(numbers.x, below[2])
+

@@ -202,6 +202,24 @@ def test_unit_lines_draw_h_and_c_for_each_chosen_unit():
     assert len(fig.data[0].x) == 20
 
 
+def test_the_input_is_drawn_above_the_states_on_its_own_colour_scale():
+    states, x = lstm_states(20, 6), np.linspace(-3, 3, 40).reshape(20, 2)
+    fig = spec(state_heatmaps(states, 4, inputs=x))
+    assert [t["name"] for t in fig["data"]] == ["x", "h", "c", "i", "f", "g", "o"]
+    assert fig["data"][0]["coloraxis"] == "coloraxis3" and fig["layout"]["coloraxis3"]["cmax"] == pytest.approx(3.0)
+    assert fig["layout"]["coloraxis2"]["colorbar"]["title"]["text"] == "h, c, g"  # x is not on the states' scale
+    assert len(fig["layout"]["shapes"]) == 7  # the current step marked on every row, the input's too
+
+
+def test_unit_lines_under_the_inputs_first_features():
+    x = np.arange(20 * 6, dtype=float).reshape(20, 6)
+    fig = unit_lines(lstm_states(20, 6), [1], current_step=3, inputs=x, input_names="abcdef")
+    assert [t.name for t in fig.data] == ["a", "b", "c", "d", "h[1]", "c[1]"]  # the first 4 of 6 features
+    assert {t.yaxis for t in fig.data[:4]} == {"y"} and {t.yaxis for t in fig.data[4:]} == {"y2"}
+    assert fig.layout.annotations[0].text == "x_t  the layer's input (first 4 of 6)"
+    np.testing.assert_allclose(np.asarray(fig.data[1].y), x[:, 1])
+
+
 def test_order_matters_puts_both_final_states_side_by_side_with_their_gap():
     forward, backward = np.array([0.39, 0.655]), np.array([0.1, 0.2])
     fig = order_matters(forward, backward, ("error logged", "reproduction confirmed", "rollback requested"))
