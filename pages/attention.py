@@ -78,9 +78,10 @@ def model_controls(seed: int) -> tuple[tuple[int, int, int], dict]:
         cell = url_selectbox("Cell", SEQ2SEQ_CELLS, key="attn_cell", default=ModelConfig.cell, container=c2)
         attention = url_selectbox("Attention", ATTENTIONS, key="attn_attention", default=ModelConfig.attention,
                                   container=c2)
+        t1, t2 = st.columns(2)  # toggles' labels sit beside the switch: a quarter of a projector's width cut them
         bidirectional = url_toggle("Bidirectional encoder", key="attn_bidir", default=ModelConfig.bidirectional,
-                                   container=c2)
-        feeding = url_toggle("Luong input feeding", key="attn_feed", default=ModelConfig.input_feeding, container=c2,
+                                   container=t1)
+        feeding = url_toggle("Luong input feeding", key="attn_feed", default=ModelConfig.input_feeding, container=t2,
                              unavailable=FEEDING_UNAVAILABLE.get(attention),
                              help="Feed h̃_{t−1} into the next decoder step (Luong-style decoders only).")
         hidden = url_selectbox("Hidden size H", (16, 32, 64, 128), key="attn_hidden", default=ModelConfig.hidden_size,

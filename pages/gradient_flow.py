@@ -119,10 +119,12 @@ def model_controls(seed: int, device: str) -> dict:
                          container=c4, help="last: L = Σ_j y_{T−1,j}; all: the sum of that over every step.")
         dtype = url_radio("Precision", ("float32", "float64"), key="grad_dtype", default=FlowConfig.dtype,
                           horizontal=True, container=c1)
+        f1, f2 = st.columns(2)  # a quarter of a projector's width cut the toggle's label
         fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", default=FlowConfig.forget_bias is not None,
-                           container=c1)
+                           container=f1, help="Set the LSTM forget gate's total bias to the slider's value; off: "
+                                              "the initialisation's own.")
         forget_bias = url_slider("LSTM forget bias b_if + b_hf", -3.0, 5.0, key="grad_fb", default=1.0, step=0.5,
-                                 container=c2, disabled=not fb_on)
+                                 container=f2, disabled=not fb_on)
     return dict(hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init, spectral_radius=rho,
                 forget_bias=forget_bias if fb_on else None, input_scale=scale, loss=loss, dtype=dtype, seed=seed,
                 device=device)
@@ -303,7 +305,7 @@ def train_controls(seed: int, device: str) -> TaskTrainConfig:
     nonlin = url_radio("RNN φ", ("tanh", "relu"), key="grad_train_nonlin", default=TaskTrainConfig.nonlinearity,
                        horizontal=True, container=c2, help="The RNN's nonlinearity, h_t = φ(W_i x_t + W_h h_{t−1} + b); "
                        "the LSTM and GRU ignore it.")
-    rho_on = url_toggle("Set spectral radius ρ", key="grad_train_rho_on",
+    rho_on = url_toggle("Set ρ", key="grad_train_rho_on",
                         default=TaskTrainConfig.spectral_radius is not None, container=c3,
                         help=explain("spectral radius") + " Off: PyTorch's default initialisation as it comes.")
     rho = url_slider("ρ of every W_h· block", 0.1, 3.0, key="grad_train_rho", default=1.0, step=0.05, container=c3,

@@ -14,12 +14,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from seqviz.figures.labels import data_decade_ticks
-from seqviz.figures.theme import themed
+from seqviz.figures.theme import LEGEND_BELOW, themed
 from seqviz.figures.unvalidated import figure, row_layout
 from seqviz.seq2seq.experiments import Alignment, ExposureResult, SweepResult
 
 MAX_FRAMES = 25
-LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.28)  # under the x axes' titles, not over them
 COLORS = {"none": "#7f7f7f", "attention": "#1f77b4", "teacher-forced": "#2ca02c", "free-running": "#d62728"}
 
 
@@ -65,7 +64,7 @@ def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figur
     """
     steps = max(len(a.output_tokens) for a in alignments)
     cols = len(alignments)
-    fig = make_subplots(rows=2, cols=cols, row_heights=[0.7, 0.3], vertical_spacing=0.2,
+    fig = make_subplots(rows=2, cols=cols, row_heights=[0.7, 0.3], vertical_spacing=0.26,
                         subplot_titles=titles + [f"context c_t ({t})" for t in titles])
     for col, alignment in enumerate(alignments, start=1):
         for row, trace in enumerate(_panel_traces(alignment, len(alignment.output_tokens), col == 1), start=1):
@@ -125,7 +124,7 @@ def bottleneck_figure(result: SweepResult, length: int) -> go.Figure:
     """Exact accuracy against source length, and per-position accuracy at `length`, per model."""
     k = result.lengths.index(length)
     fig = make_subplots(rows=1, cols=2, subplot_titles=[
-        "exact-sequence accuracy vs source length", f"per-position accuracy, length {length}"])
+        "exact-sequence accuracy<br>vs source length", f"per-position accuracy<br>at source length {length}"])
     for name in result.exact:
         color = COLORS["none"] if name == "none" else COLORS["attention"]
         label = "no attention (s₀ only)" if name == "none" else f"attention: {name}"
@@ -145,7 +144,7 @@ def exposure_figure(result: ExposureResult) -> go.Figure:
     """Per-position accuracy teacher-forced vs free-running, and where free-running first diverges."""
     of_length = "" if result.length is None else f", length {result.length}"
     fig = make_subplots(rows=1, cols=2, subplot_titles=[
-        f"per-position accuracy{of_length}", "first position where free-running output diverges"])
+        f"per-position accuracy{of_length}", "first position where<br>free-running output diverges"])
     for name, values in (("teacher-forced", result.teacher_forced_position),
                          ("free-running", result.free_running_position)):
         fig.add_trace(go.Scatter(x=list(range(len(values))), y=values, mode="lines+markers", name=name,

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from seqviz.core.models import KIND_LABELS
 from seqviz.figures.labels import colour_key, decade_ticks, ordinal
 from seqviz.figures.tables import markdown_table
-from seqviz.figures.theme import TEXT, themed
+from seqviz.figures.theme import LEGEND_BELOW, TEXT, themed
 from seqviz.figures.unvalidated import figure
 from seqviz.gradients.flow import FlowResult, PhaseResult, SpectrumResult
 from seqviz.gradients.training import TrainHistory
@@ -209,7 +209,7 @@ def _loss_and_norm_rows(norm_title: str, title: str) -> go.Figure:
                         subplot_titles=("task loss", norm_title))
     fig.update_yaxes(type="log", exponentformat="power")
     fig.update_xaxes(title_text="update", row=2, col=1)
-    return fig.update_layout(height=560, title=title, legend=dict(orientation="h", y=-0.15))
+    return fig.update_layout(height=560, title=title, legend=LEGEND_BELOW)
 
 
 def _labelled_hline(fig: go.Figure, y: float, text: str, dash: str, row: int) -> None:

@@ -11,7 +11,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from seqviz.figures.labels import colour_key, data_decade_ticks, ordinal
-from seqviz.figures.theme import TEXT, themed
+from seqviz.figures.theme import LEGEND_BELOW, TEXT, themed
 from seqviz.figures.unvalidated import axis, figure, row_layout
 
 MAX_POINTS = 4000
@@ -109,7 +109,7 @@ def legs_comparison_figure(t: np.ndarray, dense: np.ndarray, diagonal: dict[int,
     layout["xaxis2"].update(title=dict(text="state size N"), type="log", tickvals=N[::2], ticktext=N[::2].astype(int))
     layout["yaxis2"].update(type="log", **data_decade_ticks(np.concatenate([d, d[-1] * N[-1] / N])))
     layout.update(title=dict(text="S4D-LegS (diagonal normal part, B/2)<br>converging to the dense HiPPO-LegS kernel"),
-                  height=480, margin=dict(t=90), legend=dict(orientation="h", yanchor="top", y=-0.3))  # below, short names: fits narrow windows
+                  height=500, margin=dict(t=130), legend=LEGEND_BELOW)  # below, short names: fits narrow windows
     return figure(data, layout)
 
 
@@ -236,5 +236,5 @@ def accuracy_figure(accuracy: dict[str, dict[int, float]], params: dict[str, int
         fig.add_hline(y=value, line=dict(dash="dot", color="gray"), annotation_text=label)
     fig.update_layout(title="accuracy on the answer tokens (held-out batch)", xaxis_title="sequence length",
                       yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=400,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25))  # below: a side legend squeezes a narrow plot
+                      legend=LEGEND_BELOW)  # below: a side legend squeezes a narrow plot
     return themed(fig)

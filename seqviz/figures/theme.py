@@ -19,6 +19,10 @@ from plotly.colors import qualitative
 GRID = "rgba(128, 128, 128, 0.3)"
 TEXT = "rgba(128, 128, 128, 1)"  # mid grey: readable on white and on Streamlit's dark background
 FONT = '"Source Sans", "Source Sans 3", "Source Sans Pro", sans-serif'  # Streamlit's web font first
+# A horizontal legend under a chart, placed from the figure's bottom edge: Plotly keeps the x axes' titles
+# clear of it. One placed at a fraction of the plot's height (y=-0.28) sat on those titles once the plot was
+# short or the entries wrapped onto a second line in a narrow window.
+LEGEND_BELOW = dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0)
 _AXIS = dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True)
 
 TEMPLATE = go.layout.Template(layout=dict(
