@@ -29,6 +29,7 @@ MAX_CHECKPOINT_BYTES = 10 * 2**20  # matches server.maxUploadSize (MB) in .strea
 _PICKLE_PROTOCOL_MARK = b"\x80"  # first byte of a protocol ≥ 2 pickle (torch's legacy format)
 _FORBIDDEN_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+)")
 _NESTED_KEYS = ("state_dict", "model_state_dict", "model")
+_MODULE_CLASSES = "torch.nn.modules."  # a pickled nn.Module names its class from here
 
 
 class CheckpointError(ValueError):
@@ -134,6 +135,8 @@ def _refusal(error: pickle.UnpicklingError) -> str:
     """The weights-only unpickler's refusal, without its advice to load unsafely."""
     forbidden = _FORBIDDEN_GLOBAL.search(str(error))
     what = f"would import {forbidden.group(1)}" if forbidden else "holds pickle content other than tensors"
+    if forbidden and forbidden.group(1).startswith(_MODULE_CLASSES):
+        what = f"is a whole pickled model (torch.save(model) of {forbidden.group(1)}), not a state dict"
     return (f"refused: the checkpoint {what}; loading it could run code. "
             "Save only `module.state_dict()` with torch.save.")
 
