@@ -302,3 +302,88 @@ def test_the_reader_refuses_malformed_files_with_the_reason(data, message):
 def test_a_malformed_safetensors_upload_is_refused_with_its_file_name():
     with pytest.raises(ModelFileError, match="odd.safetensors: .*belong to none"):
         load_user_model(hand_built({"weight_hh_l0": F32}, bytes(12)), "odd.safetensors")
+
+
+# ---------------------------------------------------------------- the pages' backends on an uploaded model
+
+def uploaded(module: nn.Module, name="mine.safetensors"):
+    return load_user_model(write_safetensors(module.state_dict()), name)
+
+
+def test_inside_the_cell_traces_the_uploaded_module_exactly_as_running_it_directly():
+    from seqviz.cell.run import CellConfig, run_cell
+
+    original = seeded_module(nn.GRU, 1, 5, 2, bidirectional=True, seed=6).eval()
+    loaded = uploaded(original)
+    run = run_cell(CellConfig().with_model(loaded.model))
+    x = torch.tensor(run.sequence.x)[:, None]  # (T, 1, I)
+    with torch.no_grad():
+        output, h_n = original(x)
+        _, h_rev = original(x.flip(0))
+    np.testing.assert_allclose(run.trace.output, output[:, 0].numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(run.reversed_final, h_rev[:, 0].reshape(2, 2, 5).numpy(), rtol=1e-5, atol=1e-6)
+    assert run.config.model == loaded.model and run.trace.kind == "gru"
+
+
+def test_gradient_flow_gives_the_input_gradients_of_the_uploaded_module_computed_by_autograd():
+    from seqviz.gradients.flow import FlowConfig, flow_input, gradient_through_time
+
+    original = seeded_module(nn.RNN, 3, 6, nonlinearity="relu", seed=7).double()
+    loaded = uploaded(original.float())
+    config = FlowConfig(steps=15, dtype="float64").with_model(loaded.model.with_nonlinearity("relu"))
+    result = gradient_through_time(config)
+    x = flow_input(config)[:, None].requires_grad_(True)  # (T, 1, I): I is the model's own
+    original.double()(x)[0][-1].sum().backward()
+    assert list(result.kinds) == ["rnn"]
+    np.testing.assert_allclose(result.kinds["rnn"].grad_input_norm, x.grad[:, 0].norm(dim=-1).numpy(), rtol=1e-10)
+
+
+def test_the_seed_draws_gradient_flows_input_but_never_the_uploaded_weights():
+    from seqviz.gradients.flow import FlowConfig, flow_model
+
+    loaded = uploaded(nn.LSTM(2, 3))
+    a, b = (flow_model(FlowConfig(seed=seed).with_model(loaded.model), "lstm") for seed in (0, 1))
+    assert all(torch.equal(a.state_dict()[k], v) for k, v in b.state_dict().items())
+
+
+def test_a_config_that_contradicts_its_uploaded_model_is_refused():
+    from seqviz.cell.run import CellConfig, run_cell
+    from seqviz.gradients.flow import FlowConfig
+
+    loaded = uploaded(nn.LSTM(1, 3))
+    with pytest.raises(ValueError, match="must describe it"):
+        FlowConfig(model=loaded.model)
+    with pytest.raises(ValueError, match="must describe it"):
+        run_cell(CellConfig(model=loaded.model))
+
+
+def test_gradient_flow_refuses_a_bidirectional_upload_and_inside_the_cell_takes_it():
+    from seqviz.cell.run import CellConfig, run_cell
+    from seqviz.gradients.flow import FlowConfig
+
+    loaded = uploaded(nn.LSTM(1, 3, bidirectional=True))
+    with pytest.raises(ValueError, match="bidirectional; this page follows the gradient through time forward only"):
+        FlowConfig().with_model(loaded.model)
+    assert run_cell(CellConfig().with_model(loaded.model)).trace.num_directions == 2
+
+
+def test_an_input_of_the_wrong_size_names_the_sizes_and_how_to_fix_it():
+    from seqviz.cell.inputs import InputSpec
+    from seqviz.cell.run import CellConfig, run_cell
+
+    loaded = uploaded(nn.LSTM(2, 3), "two.safetensors")
+    with pytest.raises(ValueError, match=r"two.safetensors: LSTM.*takes I = 2 input\(s\) per step; this sequence has "
+                                         r"I = 1\. Pick a sequence with 2 feature\(s\)"):
+        run_cell(CellConfig(input=InputSpec(source="sine")).with_model(loaded.model))
+
+
+def test_a_model_without_biases_shows_zero_bias_terms_in_the_step_numbers():
+    from seqviz.cell.run import CellConfig, run_cell, step_numbers
+
+    original = seeded_module(nn.RNN, 1, 4, bias=False, seed=8)
+    loaded = uploaded(original)
+    run = run_cell(CellConfig().with_model(loaded.model))
+    numbers = step_numbers(run, 0, 0, 5, [0, 1])
+    h_prev = torch.tensor(run.trace.hidden[4, 0, 0], dtype=torch.float64)
+    expected = (original.weight_hh_l0.detach().double() @ h_prev)[:2].numpy()
+    np.testing.assert_allclose(numbers.recurrent_part[0], expected, rtol=1e-6)
