@@ -34,7 +34,8 @@ class SafetensorsError(ValueError):
 
 
 def read_safetensors(data: bytes) -> dict[str, torch.Tensor]:
-    """Parse safetensors bytes into name → tensor (fresh CPU tensors, independent of `data`).
+    """Parse safetensors bytes into name → tensor (fresh CPU tensors, independent of `data`). The
+    caller bounds the size of `data` (seqviz.core.user_model: MAX_MODEL_BYTES).
 
     Raises SafetensorsError for a short or oversized header, a header that is not a JSON object,
     duplicate names, unknown dtypes, bad shapes or offsets, and data not exactly covered.

@@ -42,7 +42,7 @@ from seqviz.core.safetensors_io import SafetensorsError, read_safetensors
 from seqviz.core.seeding import blank
 
 MAX_MODEL_BYTES = MAX_CHECKPOINT_BYTES  # 10 MB, server.maxUploadSize in .streamlit/config.toml
-MAX_INPUT_SIZE = 1024
+MAX_INPUT_SIZE = 256  # Gradient flow's who-teaches-whom holds T × T × I inputs (T ≤ 300)
 KIND_OF_BLOCKS = {1: "rnn", 4: "lstm", 3: "gru"}  # rows of weight_hh_l0 ÷ H → kind
 _MODULES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 _KEY = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?")
@@ -164,7 +164,7 @@ def describe(state: dict[str, torch.Tensor], name: str = "the file", digest: str
     layers = sorted({layer for _, layer, _ in keys.values()})
     if layers != list(range(len(layers))):
         raise ModelFileError(f"{name}: layers must be numbered 0, 1, …; found l{', l'.join(map(str, layers))}")
-    bias = any(kind_ in ("bias_ih", "bias_hh") for kind_, _, _ in keys.values())
+    bias = any(parameter in ("bias_ih", "bias_hh") for parameter, _, _ in keys.values())
     bidirectional = any(reverse for _, _, reverse in keys.values())
     model = UserModel(name, digest, kind, input_size, hidden_size, len(layers), bias, bidirectional)
     _check_against_stock(state, model)
@@ -212,8 +212,8 @@ def _sizes(state: dict[str, torch.Tensor], name: str) -> tuple[str, int, int]:
     if "weight_hh_l0" not in state or "weight_ih_l0" not in state:
         raise ModelFileError(f"{name} has no weight_ih_l0 and weight_hh_l0: not a stock recurrent module's state dict")
     recurrent, inputs = state["weight_hh_l0"], state["weight_ih_l0"]
-    if recurrent.dim() != 2 or inputs.dim() != 2 or recurrent.shape[1] == 0:
-        raise ModelFileError(f"{name}: weight_hh_l0 and weight_ih_l0 must be matrices; got shapes "
+    if recurrent.dim() != 2 or inputs.dim() != 2 or 0 in (recurrent.shape[1], inputs.shape[1]):
+        raise ModelFileError(f"{name}: weight_hh_l0 and weight_ih_l0 must be non-empty matrices; got shapes "
                              f"{tuple(recurrent.shape)} and {tuple(inputs.shape)}")
     rows, hidden = recurrent.shape
     blocks = rows / hidden
