@@ -6,6 +6,7 @@ in the URL: a link cannot carry a file. A file is read once, when it is uploaded
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -17,6 +18,8 @@ from seqviz.core.user_model import MAX_MODEL_BYTES, UserModel, check_limits, loa
 EXAMPLE_FILE = "sine-lstm.safetensors"  # made by scripts/make_example_model.py
 EXAMPLE_TEXT = "Use the example: a small LSTM trained on a noisy sine"
 FILE_TYPES = ("safetensors", "pt", "pth")
+NAME_LENGTH = 80  # characters of a file name kept for messages and captions
+_UNSAFE_IN_NAME = re.compile(r"[^\w.\- ]")  # Markdown, HTML and control characters among them
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,17 @@ def _take_upload(upload: ModelUpload, file) -> None:
         return
     st.session_state[seen] = file_id
     if file is not None:
-        _load(upload, file.getvalue(), file.name, "upload")
-    elif st.session_state.get(f"{upload.key}_from") == "upload":
+        _load(upload, file.getvalue(), shown_name(file.name), "upload")
+        return
+    st.session_state.pop(f"{upload.key}_error", None)
+    if st.session_state.get(f"{upload.key}_from") == "upload":
         _forget(upload)
+
+
+def shown_name(name: str) -> str:
+    """A file name safe to show in Markdown messages (st.error, st.info): word characters, dots, dashes
+    and spaces kept, anything else as "_", at most NAME_LENGTH characters."""
+    return _UNSAFE_IN_NAME.sub("_", name)[:NAME_LENGTH] or "the file"
 
 
 def _use_example(upload: ModelUpload) -> None:

@@ -186,3 +186,15 @@ def test_the_example_file_and_its_pickle_twin_hold_the_same_weights():
     ours = read_safetensors(assets("examples", "sine-lstm.safetensors").read_bytes())
     theirs = torch.load(assets("examples", "sine-lstm.pt"), weights_only=True)
     assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
+
+
+def test_a_removed_bad_file_takes_its_message_with_it():
+    at = upload(CELL, "bad.pt", b"junk junk junk")
+    assert at.error
+    at.file_uploader(key=UPLOADER[CELL]).set_value(None).run()
+    assert_clean(at)
+
+
+def test_a_file_name_is_shown_literally_never_as_markdown():
+    at = upload(CELL, "[click](http://example.com)*x*.pt", saved(nn.GRU(1, 4).state_dict()))
+    assert "your model (_click__http___example.com__x_.pt: GRU" in shown_model(at)
