@@ -388,3 +388,16 @@ def test_a_model_without_biases_shows_zero_bias_terms_in_the_step_numbers():
     h_prev = torch.tensor(run.trace.hidden[4, 0, 0], dtype=torch.float64)
     expected = (original.weight_hh_l0.detach().double() @ h_prev)[:2].numpy()
     np.testing.assert_allclose(numbers.recurrent_part[0], expected, rtol=1e-6)
+
+
+def test_a_compressed_archive_that_would_unpack_past_the_limit_is_refused_before_unpacking():
+    import zipfile
+
+    plain = zipfile.ZipFile(io.BytesIO(saved({"weight_hh_l0": torch.zeros(3_000_000, 4)})))  # 48 MB of zeros
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:  # torch.load would inflate it
+        for entry in plain.infolist():
+            archive.writestr(entry.filename, plain.read(entry.filename))
+    assert len(packed.getvalue()) < MAX_MODEL_BYTES
+    with pytest.raises(ModelFileError, match=r"bomb.pt: checkpoint unpacks to \d+ bytes \(a compressed archive\)"):
+        load_user_model(packed.getvalue(), "bomb.pt")
