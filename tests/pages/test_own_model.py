@@ -198,3 +198,15 @@ def test_a_removed_bad_file_takes_its_message_with_it():
 def test_a_file_name_is_shown_literally_never_as_markdown():
     at = upload(CELL, "[click](http://example.com)*x*.pt", saved(nn.GRU(1, 4).state_dict()))
     assert "your model (_click__http___example.com__x_.pt: GRU" in shown_model(at)
+
+
+@pytest.mark.parametrize("view", ["Jacobian spectrum", "Who teaches whom"])
+def test_gradient_flows_other_views_show_the_uploaded_models_kind_alone(view):
+    at = with_example(GRAD)
+    at.session_state["grad_view"] = view
+    at.run()
+    assert_clean(at)
+    assert "your model (sine-lstm.safetensors" in shown_model(at)
+    assert not [r for r in at.radio if r.label == "Model"]  # no choice of RNN, LSTM, GRU: the model is the one
+    (figure,) = page_figures(at)
+    assert "LSTM" in str(figure["layout"]) and "GRU" not in str(figure["layout"])
