@@ -263,9 +263,10 @@ def trace_sections(run, config: CellConfig) -> None:
                           run.sequence.step_labels)
     plotly_chart(order, key="cell_fig_order")
     subheader("Parameter count")
-    counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional)
+    bias = config.model is None or config.model.bias  # a visitor's model may have none
+    counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional, bias)
     params = parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
-                              + (", bidirectional" if config.bidirectional else ""))
+                              + (", bidirectional" if config.bidirectional else "") + ("" if bias else ", no biases"))
     plotly_chart(params, key="cell_fig_params")
     downloads(run, {STEP_FIGURES[tab]: (tab, step_figure), "order": ("Order matters", lambda: order),
                     "params": ("Parameter count", lambda: params)})

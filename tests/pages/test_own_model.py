@@ -210,3 +210,11 @@ def test_gradient_flows_other_views_show_the_uploaded_models_kind_alone(view):
     assert not [r for r in at.radio if r.label == "Model"]  # no choice of RNN, LSTM, GRU: the model is the one
     (figure,) = page_figures(at)
     assert "LSTM" in str(figure["layout"]) and "GRU" not in str(figure["layout"])
+
+
+def test_the_parameter_count_of_a_model_without_biases_counts_none():
+    at = upload(CELL, "plain.pt", saved(nn.GRU(1, 4, bias=False).state_dict()))
+    (params,) = [f for f in page_figures(at) if f["layout"]["title"]["text"].startswith("Parameters for")]
+    assert "no biases" in params["layout"]["title"]["text"]
+    totals = {note["x"]: note["y"] for note in params["layout"]["annotations"]}
+    assert totals["GRU"] == sum(p.numel() for p in nn.GRU(1, 4, bias=False).parameters()) == 3 * 4 * (1 + 4)
