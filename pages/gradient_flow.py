@@ -51,7 +51,7 @@ from seqviz.ui.prefetch import ValueGrid, charts_around, prefetch_neighbours
 from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_tab, url_toggle
-from seqviz.ui.user_model import ModelUpload, own_model_panel, showing_caption
+from seqviz.ui.own_model import ModelUpload, own_model_panel, showing_caption
 
 TITLE = "Gradient flow"
 ICON = ":material/trending_down:"

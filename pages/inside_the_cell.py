@@ -45,7 +45,7 @@ from seqviz.ui.charts import plotly_chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.user_model import ModelUpload, own_model_panel, showing_caption
+from seqviz.ui.own_model import ModelUpload, own_model_panel, showing_caption
 from seqviz.ui.state import (
     url_multiselect,
     url_number,

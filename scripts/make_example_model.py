@@ -20,7 +20,7 @@ from seqviz.core.safetensors_io import write_safetensors
 from seqviz.core.seeding import generator, seeded
 
 HIDDEN_SIZE, PERIOD, STEPS, BATCH, UPDATES = 8, 25.0, 100, 16, 300
-EXAMPLE_NAME = "sine-lstm"  # assets/examples/sine-lstm.safetensors and .pt (seqviz.ui.user_model offers it)
+EXAMPLE_NAME = "sine-lstm"  # assets/examples/sine-lstm.safetensors and .pt (seqviz.ui.own_model offers it)
 
 
 def sine_batch(draw: torch.Generator) -> torch.Tensor:
