@@ -25,8 +25,11 @@ from seqviz.gradients.flow import (
     HANDBOOK_QUOTED_RATIO,
     ITEMISED_MAX_STEPS,
     KINDS,
+    MAX_HIDDEN,
+    MAX_LAYERS,
     FlowConfig,
     PhaseConfig,
+    flow_kinds,
     gradient_through_time,
     is_handbook_experiment,
     itemised_gradients,
@@ -48,6 +51,7 @@ from seqviz.ui.prefetch import ValueGrid, charts_around, prefetch_neighbours
 from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
 from seqviz.ui.state import url_instant_number, url_number, url_radio, url_selectbox, url_slider, url_tab, url_toggle
+from seqviz.ui.own_model import ModelUpload, own_model_panel, showing_caption
 
 TITLE = "Gradient flow"
 ICON = ":material/trending_down:"
@@ -88,6 +92,7 @@ cached_flow = cached_data(gradient_through_time)
 cached_spectrum = cached_data(jacobian_spectrum)
 cached_itemised = cached_data(itemised_gradients)
 cached_phase = cached_data(phase_sweep)
+OWN_MODEL = ModelUpload("grad_own_model", MAX_HIDDEN, MAX_LAYERS, bidirectional=False)  # in session state
 
 
 def load_handbook_experiment() -> None:
@@ -99,20 +104,35 @@ def load_handbook_experiment() -> None:
                             grad_view=GRADIENT_THROUGH_TIME)
 
 
-def model_controls(seed: int, device: str) -> dict:
-    """Every FlowConfig field but T (`flow_view` draws T, next to the view it drives)."""
+def model_controls(seed: int, device: str) -> FlowConfig:
+    """Every FlowConfig field but T (`flow_view` draws T, next to the view it drives), with the visitor's
+    own model where one is uploaded (then the controls that make weights are disabled)."""
+    own = own_model_panel(OWN_MODEL)
+    fields = weight_controls(own is not None)
+    config = FlowConfig(seed=seed, device=device, **fields)
+    if own is None:
+        return config
+    st.info(showing_caption(own, "H, L, the RNN nonlinearity φ, the initialisation, ρ and the forget bias") +
+            f" Its input x_t has its own I = {own.input_size}.")
+    return config.with_model(own)
+
+
+def weight_controls(own: bool) -> dict:
+    """The FlowConfig fields but T, seed and device; those that make weights disabled (`own`)."""
     with st.expander("Model and input", expanded=True):
         st.button("Preset: the textbook's step 0 vs step 99 (a 100-step nn.RNN(32, 64))", on_click=load_handbook_experiment,
                   key="grad_preset")
         c1, c2, c3, c4 = st.columns(4)
-        hidden = url_slider("Hidden size H", 4, 256, key="grad_H", default=FlowConfig.hidden_size, container=c2)
-        layers = url_slider("Layers L", 1, 3, key="grad_layers", default=FlowConfig.num_layers, container=c3)
+        hidden = url_slider("Hidden size H", 4, MAX_HIDDEN, key="grad_H", default=FlowConfig.hidden_size, container=c2,
+                            disabled=own)
+        layers = url_slider("Layers L", 1, MAX_LAYERS, key="grad_layers", default=FlowConfig.num_layers, container=c3,
+                            disabled=own)
         nonlin = url_radio("RNN nonlinearity φ", ("tanh", "relu"), key="grad_nonlin", default=FlowConfig.nonlinearity,
-                           horizontal=True, container=c4)
+                           horizontal=True, container=c4, disabled=own)
         init = url_selectbox("Initialisation", INITS, key="grad_init", default=FlowConfig.init, container=c1,
-                             help=explain("initialisation"))
+                             disabled=own, help=explain("initialisation"))
         rho = url_slider("Spectral radius ρ (init normal)", 0.1, 3.0, key="grad_rho",
-                         default=FlowConfig.spectral_radius, step=0.05, container=c2, disabled=init != "normal")
+                         default=FlowConfig.spectral_radius, step=0.05, container=c2, disabled=own or init != "normal")
         scale = url_number("Input scale (x_t ~ N(0, scale²))", 0.01, 10.0, key="grad_scale",
                            default=FlowConfig.input_scale, container=c3)
         loss = url_radio("Loss on", ("last", "all"), key="grad_loss", default=FlowConfig.loss, horizontal=True,
@@ -121,17 +141,17 @@ def model_controls(seed: int, device: str) -> dict:
                           horizontal=True, container=c1)
         f1, f2 = st.columns(2)  # a quarter of a projector's width cut the toggle's label
         fb_on = url_toggle("Set the LSTM forget bias", key="grad_fb_on", default=FlowConfig.forget_bias is not None,
-                           container=f1, help="Set the LSTM forget gate's total bias to the slider's value; off: "
-                                              "the initialisation's own.")
+                           container=f1, disabled=own,
+                           help="Set the LSTM forget gate's total bias to the slider's value; off: the "
+                                "initialisation's own.")
         forget_bias = url_slider("LSTM forget bias b_if + b_hf", -3.0, 5.0, key="grad_fb", default=1.0, step=0.5,
-                                 container=f2, disabled=not fb_on)
+                                 container=f2, disabled=own or not fb_on)
     return dict(hidden_size=hidden, num_layers=layers, nonlinearity=nonlin, init=init, spectral_radius=rho,
-                forget_bias=forget_bias if fb_on else None, input_scale=scale, loss=loss, dtype=dtype, seed=seed,
-                device=device)
+                forget_bias=forget_bias if fb_on else None, input_scale=scale, loss=loss, dtype=dtype)
 
 
 @st.fragment
-def flow_view(view: str, fields: dict) -> None:
+def flow_view(view: str, settings: FlowConfig) -> None:
     """Sequence length T, right above the view computed from it, and the view.
 
     A fragment: changing T, the page's main control, reruns only this, not the title, the sidebar and
@@ -142,14 +162,14 @@ def flow_view(view: str, fields: dict) -> None:
     if view != GRADIENT_THROUGH_TIME:
         steps, _ = sequence_length(charts=None)
         with explain_errors():
-            {JACOBIAN_SPECTRUM: spectrum_view, WHO_TEACHES_WHOM: itemised_view}[view](FlowConfig(steps=steps, **fields))
+            {JACOBIAN_SPECTRUM: spectrum_view, WHO_TEACHES_WHOM: itemised_view}[view](replace(settings, steps=steps))
         return
-    layer = layer_control(fields["num_layers"])
+    layer = layer_control(settings.num_layers)
     curves = url_tab("Gradient view", (CURVES, FIT), key="grad_tab") == CURVES
-    charts = (lambda steps: curve_charts(fields, layer, steps)) if curves else None
+    charts = (lambda steps: curve_charts(settings, layer, steps)) if curves else None
     steps, chart = sequence_length(charts)
     with explain_errors():
-        gradient_view(FlowConfig(steps=steps, **fields), layer, chart)
+        gradient_view(replace(settings, steps=steps), layer, chart)
 
 
 def sequence_length(charts) -> tuple[int, Chart | None]:
@@ -164,9 +184,9 @@ def layer_control(num_layers: int) -> int:
     return url_slider("Layer shown", 0, num_layers - 1, key="grad_layer", default=0)
 
 
-def curve_charts(fields: dict, layer: int, steps: int) -> dict[int, Chart] | None:
+def curve_charts(settings: FlowConfig, layer: int, steps: int) -> dict[int, Chart] | None:
     """T → the curves, for `steps` and the T a click on − or + asks for (seqviz.ui.prefetch.charts_around)."""
-    return charts_around(gradient_through_time, FlowConfig(steps=steps, **fields), "steps", T_GRID,
+    return charts_around(gradient_through_time, replace(settings, steps=steps), "steps", T_GRID,
                          lambda result, _: curves_chart(result, layer))
 
 
@@ -220,7 +240,10 @@ def handbook_note(result) -> None:
 
 
 def spectrum_view(config: FlowConfig) -> None:
-    kind = url_radio("Model", KINDS, key="grad_spec_kind", horizontal=True, format_func=KIND_LABELS.get)
+    if config.model is None:
+        kind = url_radio("Model", KINDS, key="grad_spec_kind", horizontal=True, format_func=KIND_LABELS.get)
+    else:
+        kind = config.model.kind
     layer = layer_control(config.num_layers)
     spectrum = cached_spectrum(config, kind, layer)
     plotly_chart(spectrum_figure(spectrum))
@@ -238,7 +261,7 @@ def itemised_view(config: FlowConfig) -> None:
         config = replace(config, steps=ITEMISED_MAX_STEPS)
     layer = layer_control(config.num_layers)
     start = time.perf_counter()
-    matrices = {kind: cached_itemised(config, kind, layer) for kind in KINDS}
+    matrices = {kind: cached_itemised(config, kind, layer) for kind in flow_kinds(config)}
     plotly_chart(itemised_figure(matrices))
     st.caption("Row t: how strongly the loss at step t reaches back to each earlier state h_s. Each model's matrix "
                "comes from one batched backward pass (T copies, copy t carrying L_t). "

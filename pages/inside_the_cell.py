@@ -45,6 +45,7 @@ from seqviz.ui.charts import plotly_chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
+from seqviz.ui.own_model import ModelUpload, own_model_panel, showing_caption
 from seqviz.ui.state import (
     url_multiselect,
     url_number,
@@ -76,23 +77,27 @@ HEATMAPS = "Heatmaps: units × time"
 UNIT_LINES = "Chosen units over time"
 STEP_FIGURES = {BARS: "step_bars", ANIMATION: "animation", HEATMAPS: "heatmaps", UNIT_LINES: "units"}  # keys, files
 cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest sizes is ~260 MB
+OWN_MODEL = ModelUpload("cell_own_model", MAX_HIDDEN, MAX_LAYERS)  # a visitor's model, in session state
 
 
-def cell_controls(container) -> dict:
+def cell_controls(container, own: bool) -> dict:
+    """The cell's settings; disabled (`own`) while the visitor's own model is shown."""
     with container:
         subheader("Cell")
         cell = url_selectbox("Cell", tuple(CELL_VARIANTS), key="cell_kind", default=CellConfig.cell,
-                             format_func=CELL_NAMES.__getitem__)
-        hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=CellConfig.hidden_size)
-        layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=CellConfig.num_layers)
-        bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir", default=CellConfig.bidirectional)
-        init = url_selectbox("Initialisation", INITS, key="cell_init", default=CellConfig.init,
+                             format_func=CELL_NAMES.__getitem__, disabled=own)
+        hidden = url_slider("Hidden size H", 1, MAX_HIDDEN, key="cell_hidden", default=CellConfig.hidden_size,
+                            disabled=own)
+        layers = url_slider("Layers L", 1, MAX_LAYERS, key="cell_layers", default=CellConfig.num_layers, disabled=own)
+        bidirectional = url_toggle("Bidirectional (D = 2)", key="cell_bidir", default=CellConfig.bidirectional,
+                                   disabled=own)
+        init = url_selectbox("Initialisation", INITS, key="cell_init", default=CellConfig.init, disabled=own,
                              help=explain("initialisation"))
         forget_bias = CellConfig.forget_bias
         if cell == "lstm":
             forget_bias = url_slider("Forget bias b_if + b_hf", -5.0, 5.0, key="cell_forget_bias", default=forget_bias,
-                                     step=0.5, help="Total bias of the LSTM forget gate f, set on top of the "
-                                     "initialisation; higher keeps c longer.")
+                                     step=0.5, disabled=own, help="Total bias of the LSTM forget gate f, set on top "
+                                     "of the initialisation; higher keeps c longer.")
     return dict(cell=cell, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional, init=init,
                 forget_bias=forget_bias)
 
@@ -258,9 +263,10 @@ def trace_sections(run, config: CellConfig) -> None:
                           run.sequence.step_labels)
     plotly_chart(order, key="cell_fig_order")
     subheader("Parameter count")
-    counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional)
+    bias = config.model is None or config.model.bias  # a visitor's model may have none
+    counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional, bias)
     params = parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
-                              + (", bidirectional" if config.bidirectional else ""))
+                              + (", bidirectional" if config.bidirectional else "") + ("" if bias else ", no biases"))
     plotly_chart(params, key="cell_fig_params")
     downloads(run, {STEP_FIGURES[tab]: (tab, step_figure), "order": ("Order matters", lambda: order),
                     "params": ("Parameter count", lambda: params)})
@@ -299,10 +305,14 @@ def downloads(run, figures: dict[str, tuple[str, Callable]]) -> None:
 st.title(TITLE)
 st.caption("Every number below comes from a stock torch.nn module, traced step by step by seqviz.trace.")
 settings = shared_settings()
+own = own_model_panel(OWN_MODEL)
 cell_column, input_column = st.columns(2)
 with explain_errors():
-    model = cell_controls(cell_column)
+    model = cell_controls(cell_column, own is not None)
     spec = input_controls(input_column, settings.seed)
     config = CellConfig(seed=settings.seed, device=settings.device, input=spec, **model)
+    if own is not None:
+        config = config.with_model(own)
+        st.info(showing_caption(own, "the Cell settings (kind, H, L, D, initialisation, forget bias)"))
     run = cached_run(config)
 trace_sections(run, config)

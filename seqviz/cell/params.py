@@ -34,21 +34,21 @@ class ParamCount:
 
 
 def count_parameters(kind: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                     bidirectional: bool = False) -> ParamCount:
+                     bidirectional: bool = False, bias: bool = True) -> ParamCount:
     """Count the parameters of a real nn.RNN / nn.LSTM / nn.GRU with these sizes.
 
     The module is built on the "meta" device: real shapes, no memory for the values.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    module = _MODULES[kind](input_size, hidden_size, num_layers, bidirectional=bidirectional, device="meta")
+    module = _MODULES[kind](input_size, hidden_size, num_layers, bias=bias, bidirectional=bidirectional, device="meta")
     parts = {"weight_ih": 0, "weight_hh": 0, "bias": 0}
     for name, param in module.named_parameters():
         parts[next(p for p in parts if name.startswith(p))] += param.numel()
     return ParamCount(kind, parts["weight_ih"], parts["weight_hh"], parts["bias"])
 
 
-def compare_kinds(input_size: int, hidden_size: int, num_layers: int = 1,
-                  bidirectional: bool = False) -> dict[str, ParamCount]:
+def compare_kinds(input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False,
+                  bias: bool = True) -> dict[str, ParamCount]:
     """count_parameters for RNN, LSTM and GRU at the same sizes, keyed by kind."""
-    return {kind: count_parameters(kind, input_size, hidden_size, num_layers, bidirectional) for kind in KINDS}
+    return {kind: count_parameters(kind, input_size, hidden_size, num_layers, bidirectional, bias) for kind in KINDS}

@@ -17,7 +17,7 @@ their input and recurrent parts (from the module's weights) so the equations can
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -27,6 +27,7 @@ from seqviz.core.budget import check_budget, trace_bytes
 from seqviz.core.devices import exact_fp32
 from seqviz.core.models import GATE_BLOCKS, GATE_NAMES, INITS, build_model
 from seqviz.core.tracing import Trace, trace
+from seqviz.core.user_model import UserModel, user_module
 
 CELL_VARIANTS = {"rnn-tanh": ("rnn", "tanh"), "rnn-relu": ("rnn", "relu"), "lstm": ("lstm", "tanh"),
                  "gru": ("gru", "tanh")}  # the page's choice of cell → (kind, nonlinearity)
@@ -46,6 +47,7 @@ class CellConfig:
     seed: int = 0
     device: str = "cpu"
     input: InputSpec = field(default_factory=InputSpec)
+    model: UserModel | None = None  # a visitor's own model (see with_model); None: built from the above
 
     @property
     def kind(self) -> str:
@@ -54,6 +56,14 @@ class CellConfig:
     @property
     def nonlinearity(self) -> str:
         return CELL_VARIANTS[self.cell][1]
+
+    def with_model(self, model: UserModel) -> CellConfig:
+        """This config running a visitor's own `model`: its kind, sizes and directions; the settings that
+        only make weights (init, forget bias, seed) go back to their defaults, as they no longer change them."""
+        cell = f"rnn-{model.nonlinearity}" if model.kind == "rnn" else model.kind
+        return replace(self, cell=cell, hidden_size=model.hidden_size, num_layers=model.num_layers,
+                       bidirectional=model.bidirectional, init=CellConfig.init, forget_bias=CellConfig.forget_bias,
+                       seed=CellConfig.seed, model=model)
 
 
 @dataclass(frozen=True)
@@ -85,21 +95,39 @@ def _check_config(config: CellConfig) -> None:
         raise ValueError(f"hidden size must be from 1 to {MAX_HIDDEN}; got {config.hidden_size}")
     if not 1 <= config.num_layers <= MAX_LAYERS:
         raise ValueError(f"layers must be from 1 to {MAX_LAYERS}; got {config.num_layers}")
+    if config.model is not None and config != config.with_model(config.model):
+        raise ValueError("a config with a user model must describe it: build it with CellConfig.with_model")
+
+
+def _check_input_size(sequence: InputSequence, model: UserModel | None) -> None:
+    if model is not None and sequence.input_size != model.input_size:
+        raise ValueError(f"{model.label} takes I = {model.input_size} input(s) per step; this sequence has "
+                         f"I = {sequence.input_size}. Pick a sequence with {model.input_size} feature(s): random "
+                         "Gaussian with that many features, a CSV with that many columns, or typed text with a fixed "
+                         "random embedding of that size.")
+
+
+def _module(config: CellConfig, input_size: int):
+    """The stock module `config` describes: the visitor's own (copied in fresh) or one built from the seed."""
+    if config.model is not None:
+        return user_module(config.model).to(config.device)
+    return build_model(config.kind, input_size, config.hidden_size, config.num_layers, config.bidirectional,
+                       config.nonlinearity, config.init, config.forget_bias if config.kind == "lstm" else None,
+                       seed=config.seed, device=config.device)
 
 
 def run_cell(config: CellConfig) -> CellRun:
-    """Build the module, trace it on the input, and find its final state on the reversed input."""
+    """Build the module (or copy in the visitor's own), trace it on the input, and find its final state on
+    the reversed input."""
     _check_config(config)
     start = time.perf_counter()
     sequence = make_input(config.input)
+    _check_input_size(sequence, config.model)
     D = 1 + config.bidirectional
     check_budget(trace_bytes(sequence.steps, config.hidden_size, config.num_layers, D, GATE_BLOCKS[config.kind]),
                  f"a trace of T={sequence.steps}, H={config.hidden_size}, {config.num_layers} layer(s)",
                  "sequence length, hidden size or number of layers", device=config.device)
-    module = build_model(config.kind, sequence.input_size, config.hidden_size, config.num_layers,
-                         config.bidirectional, config.nonlinearity, config.init,
-                         config.forget_bias if config.kind == "lstm" else None, seed=config.seed,
-                         device=config.device)
+    module = _module(config, sequence.input_size)
     traced = trace(module, np.array(sequence.x), loss="last")  # a writable copy for torch
     with torch.no_grad(), exact_fp32(config.device):
         x_rev = torch.tensor(sequence.reversed().x, device=config.device)[:, None]  # (T, 1, I)
@@ -115,7 +143,7 @@ def _input_weights(module) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray
         for k in range(1 + module.bidirectional):
             suffix = f"_l{l}" + ("_reverse" if k else "")
             W = getattr(module, "weight_ih" + suffix).detach().cpu().numpy()
-            b = getattr(module, "bias_ih" + suffix).detach().cpu().numpy()
+            b = getattr(module, "bias_ih" + suffix).detach().cpu().numpy() if module.bias else np.zeros(len(W), W.dtype)
             weights[(l, k)] = (W, b)
     return weights
 
@@ -199,6 +227,8 @@ def step_numbers(run: CellRun, layer: int, direction: int, t: int, units) -> Ste
     h_prev = _previous(h, t, direction)
     W_ih, b_ih = run.input_weights[(layer, direction)]
     W_hh, b_hh = tr.weight_hh[(layer, direction)], tr.bias_hh[(layer, direction)]
+    if b_hh is None:  # a module without biases
+        b_hh = np.zeros(len(W_hh), W_hh.dtype)
     rows = np.array([k * H + u for k in range(G) for u in units])
     input_part = (W_ih[rows].astype(np.float64) @ x_in + b_ih[rows]).reshape(G, len(units))
     recurrent_part = (W_hh[rows].astype(np.float64) @ h_prev + b_hh[rows]).reshape(G, len(units))

@@ -9,9 +9,9 @@ Glossary
     state dict   mapping parameter name → tensor, e.g. "weight_hh_l0" → (G·H, H)
     G, H         gate blocks (RNN 1, GRU 3, LSTM 4) and hidden size, as in seqviz.core.models
 
-What is refused, each with a message saying why: files over `MAX_CHECKPOINT_BYTES`, empty files,
-files that are not `torch.save` output, pickles holding anything but tensors, containers that are
-not a flat name → tensor mapping, and tensors with NaN or inf.
+What is refused, each with a message saying why: files over `MAX_CHECKPOINT_BYTES` (or archives
+that unpack to more), empty files, files that are not `torch.save` output, pickles holding anything
+but tensors, containers that are not a flat name → tensor mapping, and tensors with NaN or inf.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ MAX_CHECKPOINT_BYTES = 10 * 2**20  # matches server.maxUploadSize (MB) in .strea
 _PICKLE_PROTOCOL_MARK = b"\x80"  # first byte of a protocol ≥ 2 pickle (torch's legacy format)
 _FORBIDDEN_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+)")
 _NESTED_KEYS = ("state_dict", "model_state_dict", "model")
+_MODULE_CLASSES = "torch.nn.modules."  # a pickled nn.Module names its class from here
 
 
 class CheckpointError(ValueError):
@@ -57,7 +58,7 @@ def load_weights_only(source: str | Path | bytes | BinaryIO, max_bytes: int = MA
     Raises CheckpointError for oversize, empty, non-torch or code-carrying files; nothing runs.
     """
     data = _read_limited(source, max_bytes)
-    _check_format(data)
+    _check_format(data, max_bytes)
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
@@ -103,10 +104,25 @@ def _read_limited(source, max_bytes: int) -> bytes:
     return data
 
 
-def _check_format(data: bytes) -> None:
-    if not (zipfile.is_zipfile(io.BytesIO(data)) or data.startswith(_PICKLE_PROTOCOL_MARK)):
+def _check_format(data: bytes, max_bytes: int) -> None:
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        _check_unpacked_size(data, max_bytes)
+    elif not data.startswith(_PICKLE_PROTOCOL_MARK):
         raise CheckpointError("not a PyTorch checkpoint: expected a file written by torch.save "
                               f"(zip archive or pickle); it starts with {data[:8]!r}")
+
+
+def _check_unpacked_size(data: bytes, max_bytes: int) -> None:
+    """Refuse an archive whose entries unpack to more than `max_bytes`: torch.save stores them
+    uncompressed, but torch.load also inflates compressed ones, so a small file could fill memory."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise CheckpointError(f"not a readable PyTorch checkpoint: {_first_line(error)}") from None
+    if unpacked > max_bytes:
+        raise CheckpointError(f"checkpoint unpacks to {unpacked} bytes (a compressed archive); the limit is "
+                              f"{max_bytes}")
 
 
 def _unwrap(loaded):
@@ -134,6 +150,8 @@ def _refusal(error: pickle.UnpicklingError) -> str:
     """The weights-only unpickler's refusal, without its advice to load unsafely."""
     forbidden = _FORBIDDEN_GLOBAL.search(str(error))
     what = f"would import {forbidden.group(1)}" if forbidden else "holds pickle content other than tensors"
+    if forbidden and forbidden.group(1).startswith(_MODULE_CLASSES):
+        what = f"is a whole pickled model (torch.save(model) of {forbidden.group(1)}), not a state dict"
     return (f"refused: the checkpoint {what}; loading it could run code. "
             "Save only `module.state_dict()` with torch.save.")
 

@@ -13,6 +13,9 @@ Glossary
     M = 6 / (−λ)           effective memory: steps back until ‖δ‖ has fallen by 10⁶ (∞ when λ ≥ 0)
     ρ  spectral radius of every recurrent gate block (init "normal")
 
+A visitor's own model (`model`, see `FlowConfig.with_model`) replaces the three seeded models with one:
+the views show its kind only, and x_t has its input size I.
+
 Losses: "last" is L = Σ_j y_{T−1,j}, the sum of the top layer's outputs at the last step; "all" sums
 that over every step. The itemised matrix uses L_t = Σ_j y_{t,j}, one loss per step.
 """
@@ -31,9 +34,11 @@ from seqviz.core.checks import check_choice
 from seqviz.core.models import GATE_BLOCKS, KINDS, build_model
 from seqviz.core.threads import single_threaded
 from seqviz.core.tracing import DTYPES, LOSSES, trace
+from seqviz.core.user_model import UserModel, check_limits, user_module
 
 INPUT_SIZE = 32
 MEMORY_DECADES = 6.0
+MAX_HIDDEN, MAX_LAYERS = 256, 3  # the page's own model sizes; a visitor's model must fit them too
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,8 @@ class FlowConfig:
     """Settings shared by the gradient-through-time, spectrum and itemised views.
 
     `spectral_radius` is used only with init "normal"; `forget_bias` only by the LSTM (None keeps
-    the init's bias); `nonlinearity` only by the RNN.
+    the init's bias); `nonlinearity` only by the RNN. `model`, a visitor's own (forward-only) model,
+    fixes the sizes and the weights; the seed then draws the input only.
     """
 
     steps: int = 100
@@ -56,12 +62,38 @@ class FlowConfig:
     dtype: str = "float32"
     seed: int = 0
     device: str = "cpu"
+    model: UserModel | None = None
 
     def __post_init__(self):
         check_choice("loss", self.loss, LOSSES)
         check_choice("dtype", self.dtype, tuple(DTYPES))
         if not self.input_scale > 0:
             raise ValueError(f"input_scale must be > 0; got {self.input_scale!r}")
+        if self.model is not None:
+            check_limits(self.model, MAX_HIDDEN, MAX_LAYERS, bidirectional=False)
+            if any(getattr(self, name) != value for name, value in _user_model_fields(self.model).items()):
+                raise ValueError("a config with a user model must describe it: build it with FlowConfig.with_model")
+
+    def with_model(self, model: UserModel) -> FlowConfig:
+        """This config tracing a visitor's own `model` (see _user_model_fields); the seed still draws x_t."""
+        return replace(self, **_user_model_fields(model), model=model)
+
+
+def _user_model_fields(model: UserModel) -> dict:
+    """The FlowConfig fields a visitor's model fixes: its sizes and nonlinearity, and the settings that
+    only make weights (init, ρ, forget bias) at their defaults, as they no longer change them."""
+    return dict(hidden_size=model.hidden_size, num_layers=model.num_layers, nonlinearity=model.nonlinearity,
+                init=FlowConfig.init, spectral_radius=FlowConfig.spectral_radius, forget_bias=FlowConfig.forget_bias)
+
+
+def flow_kinds(config: FlowConfig) -> tuple[str, ...]:
+    """The kinds the views compare: RNN, LSTM and GRU, or the visitor's model's kind alone."""
+    return KINDS if config.model is None else (config.model.kind,)
+
+
+def input_size(config: FlowConfig) -> int:
+    """I of x_t: INPUT_SIZE, or the visitor's model's own."""
+    return INPUT_SIZE if config.model is None else config.model.input_size
 
 
 # The handbook's "gradient at step 0 vs step 99" experiment (its seed 004): nn.RNN(32, 64) and
@@ -78,14 +110,22 @@ def is_handbook_experiment(config: FlowConfig) -> bool:
 
 
 def flow_model(config: FlowConfig, kind: str) -> torch.nn.Module:
-    """The stock module of `kind` that `config` describes (same seed for every kind)."""
+    """The stock module of `kind` that `config` describes (same seed for every kind), or a fresh copy of
+    the visitor's own model."""
+    if config.model is not None:
+        if kind != config.model.kind:
+            raise ValueError(f"{config.model.label} is an {config.model.kind.upper()}; got kind {kind!r}")
+        return user_module(config.model).to(config.device)
     return build_model(**_model_arguments(config, kind))
 
 
 def traced_model(config: FlowConfig, kind: str) -> torch.nn.Module:
     """`flow_model`, built once per model and shared by the traces of every setting it ignores (T, loss,
     dtype, input scale, the other kinds' options). Only for callers that never modify it: `trace`
-    computes on copies of its weights."""
+    computes on copies of its weights. A visitor's model is copied in fresh each time: a process-wide
+    cache would keep its weights after the visitor's session let them go."""
+    if config.model is not None:
+        return flow_model(config, kind)
     return _shared_model(tuple(_model_arguments(config, kind).items()))
 
 
@@ -107,7 +147,7 @@ def flow_input(config: FlowConfig, steps: int | None = None) -> torch.Tensor:
     """(T, I) input x_t ~ N(0, input_scale²), drawn on the CPU from `seed` (same for every kind)."""
     generator = torch.Generator().manual_seed(config.seed)
     T = config.steps if steps is None else steps
-    return torch.randn(T, INPUT_SIZE, generator=generator, dtype=torch.float64) * config.input_scale
+    return torch.randn(T, input_size(config), generator=generator, dtype=torch.float64) * config.input_scale
 
 
 def _check_trace_budget(config: FlowConfig, kind: str, batch: int = 1) -> None:
@@ -190,12 +230,13 @@ class FlowResult:
         return self.config.dtype == "float32" and any(f.underflow[:, layer].any() for f in self.kinds.values())
 
 
-def gradient_through_time(config: FlowConfig, kinds: tuple[str, ...] = KINDS) -> FlowResult:
-    """Trace RNN, LSTM and GRU on the same input and seed and collect ‖dL/dh_t‖, ‖dL/dx_t‖, λ and M."""
+def gradient_through_time(config: FlowConfig, kinds: tuple[str, ...] | None = None) -> FlowResult:
+    """Trace RNN, LSTM and GRU (default: `flow_kinds`) on the same input and seed and collect ‖dL/dh_t‖,
+    ‖dL/dx_t‖, λ and M."""
     start = time.perf_counter()
     x = flow_input(config)
     flows = {}
-    for kind in kinds:
+    for kind in kinds or flow_kinds(config):
         _check_trace_budget(config, kind)
         with single_threaded():
             tr = trace(traced_model(config, kind), x, loss=config.loss, dtype=config.dtype)
@@ -365,7 +406,7 @@ def itemised_gradients(config: FlowConfig, kind: str, layer: int = 0) -> np.ndar
     if not 0 <= layer < config.num_layers:
         raise ValueError(f"layer must be in 0..{config.num_layers - 1}; got {layer}")
     _check_trace_budget(config, kind, batch=T)
-    x = flow_input(config).expand(T, T, INPUT_SIZE)  # (B = T copies, T, I)
+    x = flow_input(config).expand(T, T, input_size(config))  # (B = T copies, T, I)
     diagonal = torch.arange(T)
 
     def per_step_losses(output: torch.Tensor) -> torch.Tensor:  # output (B, T, H)
