@@ -7,7 +7,8 @@ encoding at L = 32; tests each model trained at L = 32, and the state-space page
 and LSTM, at L, 2L and 4L. Writes
     assets/transformer/learn_<task>.json   accuracies, loss curves, parameter counts, generalisation
     assets/transformer/models_<task>.pt    state dicts of the models trained at L = 32
-About 2–3 minutes of one CPU core per task (small models, few steps; shared 2-core machine).
+Small models, few steps: 3 to 6 minutes per task on one thread of the shared 2-core machine (175 s and
+351 s when the shipped files were made).
 Run from the repository root: python -m scripts.transformer_results [--task induction_heads] [--steps 1600]
 """
 from __future__ import annotations

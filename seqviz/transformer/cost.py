@@ -137,8 +137,9 @@ def token_cost(models: CostModels, kind: str, context: int, config: CostConfig, 
     x = torch.randn(1, d, generator=seeding.generator(config.seed)).to(device)
     if kind == "transformer":
         cache = KVCache.empty(models.transformer, 1, context + k + 1, device=device)
-        cache.keys.normal_(generator=None if device.type != "cpu" else seeding.generator(config.seed))
-        cache.values.copy_(cache.keys)
+        filler = torch.randn(cache.keys.shape, generator=seeding.generator(config.seed))  # drawn on the CPU
+        cache.keys.copy_(filler)
+        cache.values.copy_(filler)
         cache.length = context
         token = torch.zeros(1, 1, dtype=torch.long, device=device)
         seconds = _median_seconds(lambda: cached_step(models.transformer, token, cache), k, device)

@@ -102,3 +102,20 @@ def test_figures_show_tokens_on_hover_and_titles_without_latex_braces():
 
 def test_whitespace_is_visible_in_token_labels():
     assert figures.token_labels([" ", "\n"]) == ["0:␣", "1:⏎"]
+
+
+def test_every_task_has_a_saved_result_with_generalisation_of_all_seven_models():
+    from seqviz.ssm.tasks import TASKS
+    from seqviz.transformer.results import saved_result
+    for task in TASKS:
+        saved = saved_result(task)
+        assert saved.config.base.task == task and set(saved.accuracy) == set(learn.ADDED_KINDS)
+        assert set(saved.generalisation) == {"gru", "mamba", "s4d", "lstm", "transformer (sinusoidal)",
+                                             "transformer (learned)", "transformer (none)"}
+
+
+def test_the_task_transformer_is_the_saved_one(monkeypatch):
+    from seqviz.transformer import results
+    monkeypatch.setattr(results, "learn", lambda *a, **k: pytest.fail("trained instead of loading"))
+    model = results.task_transformer("induction_heads")
+    assert not model.training and model.config.positional == "sinusoidal"
