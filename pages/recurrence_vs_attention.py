@@ -59,7 +59,7 @@ def permutation_table(deviations: dict[str, float]) -> str:
 
 def who_looks_at_whom_view(seed: int) -> None:
     st.latex(stacked([r"A[t,s] = \mathrm{softmax}_s\!\left(q_t\cdot k_s/\sqrt{d_h}\right),\; s \le t",
-                      r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s\quad"
+                      r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s\quad "
                       r"J[t,s] = \lVert \partial y_t/\partial x_s \rVert_F"]))
     c1, c2 = st.columns([1, 2])
     source = url_selectbox(MAIN_CONTROL, SOURCES, key="rva_look_source", default=LookConfig.source, container=c1,
