@@ -96,12 +96,11 @@ def loss_figure(losses: list[float], title: str) -> go.Figure:
     return themed(fig)
 
 
-def _log_log_panel(fig, col: int, x, series: dict[str, np.ndarray], slopes: dict[str, float], show_legend: bool):
+def _log_log_panel(fig, col: int, x, series: dict[str, np.ndarray], names: dict[str, str], show_legend: bool):
     for kind, y in series.items():
         fig.add_trace(go.Scatter(x=list(x), y=y, mode="lines+markers", legendgroup=kind, showlegend=show_legend,
-                                 name=MODEL_NAMES.get(kind, kind), line=dict(color=MODEL_COLORS.get(kind)),
-                                 hovertemplate=f"{MODEL_NAMES.get(kind, kind)} (slope {slopes[kind]:.2f})"
-                                               "<br>%{x}: %{y:.3g}<extra></extra>"), row=1, col=col)
+                                 name=names[kind], line=dict(color=MODEL_COLORS.get(kind)),
+                                 hovertemplate=f"{names[kind]}<br>%{{x}}: %{{y:.3g}}<extra></extra>"), row=1, col=col)
     fig.update_xaxes(type="log", tickvals=list(x), ticktext=[f"{v:,}" if v < 1000 else f"{v // 1024}k" for v in x],
                      row=1, col=col)
     fig.update_yaxes(type="log", row=1, col=col)
@@ -109,27 +108,24 @@ def _log_log_panel(fig, col: int, x, series: dict[str, np.ndarray], slopes: dict
 
 def token_cost_figure(contexts, seconds: dict[str, np.ndarray], nbytes: dict[str, np.ndarray],
                       slopes: dict[str, dict[str, float]], device: str) -> go.Figure:
-    """Per-token time (ms) and bytes kept against the context T, log-log; slopes[what][kind] in the titles."""
-    def names(what):
-        return ", ".join(f"{MODEL_NAMES[k]} {slopes[what][k]:.2f}" for k in seconds)
-
+    """Per-token time (ms) and bytes kept against the context T, log-log; slopes[what][kind] name the lines."""
+    names = {k: f"{MODEL_NAMES[k]}: slopes {slopes['token'][k]:.2f} (time), {slopes['bytes'][k]:.2f} (bytes)"
+             for k in seconds}
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
-                        subplot_titles=[f"ms per generated token<br><sup>slopes: {names('token')}</sup>",
-                                        f"bytes kept between tokens<br><sup>slopes: {names('bytes')}</sup>"])
-    _log_log_panel(fig, 1, contexts, {k: 1e3 * v for k, v in seconds.items()}, slopes["token"], True)
-    _log_log_panel(fig, 2, contexts, nbytes, slopes["bytes"], False)
+                        subplot_titles=["ms per generated token", "bytes kept between tokens"])
+    _log_log_panel(fig, 1, contexts, {k: 1e3 * v for k, v in seconds.items()}, names, True)
+    _log_log_panel(fig, 2, contexts, nbytes, names, False)
     fig.update_xaxes(title_text="context T (tokens)")
-    fig.update_layout(title=f"what a token costs as the context grows (measured on {device})", height=440,
-                      margin=dict(t=120), legend=dict(orientation="h", yanchor="top", y=-0.25))
+    fig.update_layout(title=f"what a token costs as the context grows (measured on {device})", height=460,
+                      legend=dict(orientation="h", yanchor="top", y=-0.25))
     return themed(fig)
 
 
 def train_cost_figure(lengths, seconds: dict[str, np.ndarray], slopes: dict[str, float], device: str) -> go.Figure:
-    """Seconds per training step (forward + backward) against sequence length L, log-log."""
+    """Seconds per training step (forward + backward) against sequence length L, log-log; slopes name the lines."""
     fig = make_subplots(rows=1, cols=1)
-    _log_log_panel(fig, 1, lengths, seconds, slopes, True)
-    fitted = ", ".join(f"{MODEL_NAMES[k]} {slopes[k]:.2f}" for k in seconds)
-    fig.update_layout(title=f"seconds per training step against L (measured on {device})<br><sup>slopes: {fitted}"
-                            "</sup>", xaxis_title="sequence length L", yaxis_title="seconds", height=400,
+    _log_log_panel(fig, 1, lengths, seconds, {k: f"{MODEL_NAMES[k]}: slope {slopes[k]:.2f}" for k in seconds}, True)
+    fig.update_layout(title=f"seconds per training step against L (measured on {device})",
+                      xaxis_title="sequence length L", yaxis_title="seconds", height=400,
                       legend=dict(orientation="h", yanchor="top", y=-0.25))
     return themed(fig)
