@@ -58,7 +58,8 @@ def main() -> None:
             best = best_of_rounds(models, config, context, args.rounds)
             base = best["lstm"][0]
             cells = [f"{1e3 * best['lstm'][0]:.3f} ({best['lstm'][1]:,})"]
-            cells += [f"{1e3 * best[k][0]:.3f} ({best[k][1]:,}, {best[k][0] / base:.1f}x)" for k in ("mamba", "transformer")]
+            cells += [f"{1e3 * best[k][0]:.3f} ({best[k][1]:,}, {best[k][0] / base:.1f}x)"
+                      for k in ("mamba", "transformer")]
             recompute = (f"{recompute_seconds(models, context) / best['transformer'][0]:.0f}x"
                          if context <= RECOMPUTE_MAX else "—")
             print(f"{context:>8}" + "".join(f"{c:>32}" for c in cells) + f"{recompute:>20}")

@@ -22,7 +22,8 @@ from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_text
 
 TITLE = "Recurrence vs attention"
 ICON = ":material/compare_arrows:"
-SUMMARY = "A small Transformer beside LSTM, S4D and Mamba: who attends to whom, what each can learn, what a token costs."
+SUMMARY = ("A small Transformer beside LSTM, S4D and Mamba: who attends to whom, what each can learn, "
+           "what a token costs.")
 ORDER = 38
 MAIN_CONTROL = "Source"
 COSTLY_CONTROLS = {"Training steps": 40, "Longest context T": 4096, "Longest training length L": 256}
@@ -32,12 +33,13 @@ WHAT_LEARNS = "What each can learn"
 TOKEN_COST = "What a token costs"
 VIEWS = (WHO_LOOKS, WHAT_LEARNS, TOKEN_COST)
 SOURCE_HELP = ("selective_copying and induction_heads: models trained on that task (the state-space page's Mamba "
-               "and LSTM, this page's Transformer); corpus: the Language lab's Python source, read by untrained models.")
+               "and LSTM, this page's Transformer); corpus: the Language lab's Python source, read by untrained "
+               "models.")
 RETRAIN_LENGTHS = (16, 32, 64)
 CONTEXT_CHOICES = (1024, 4096, 16_384)
 TRAIN_CHOICES = (256, 512, 1024, 2048)
 WIDTH_CHOICES = (32, 64, 128)
-RETRAINED = SessionStore("rva_retrained", capacity=8)  # RetrainConfig → LearnResult trained in this session
+RETRAINED = SessionStore("rva_retrained", capacity=8)  # RetrainConfig → LearnResult of this session
 COSTS = SessionStore("rva_costs", capacity=8)  # CostConfig → CostResult measured in this session
 RETRAIN_LIVE = LiveTraining(stop_key="rva_retrain_stop", stop_help="Stops training; a run cut short is not kept.")
 MEASURE_LIVE = LiveTraining(stop_key="rva_cost_stop", stop_help="Stops measuring; nothing measured so far is kept.")
@@ -71,10 +73,8 @@ def who_looks_at_whom_view(seed: int) -> None:
         result: LookResult = cached_looks(LookConfig(source, text, permutation_seed=seed, seed=seed))
     plotly_chart(figures.attention_figure(result.attention, result.chars))
     left, right = st.columns(2)
-    plotly_chart(figures.dependency_figure(result.mamba, result.chars, "Mamba: hidden attention, mean over channels",
-                                           "mean |α|"), left)
-    plotly_chart(figures.dependency_figure(result.lstm, result.chars, "LSTM: dependency of output t on input s",
-                                           "‖∂y/∂x‖"), right)
+    plotly_chart(figures.dependency_figure(result.mamba, result.chars, "Mamba: mean |α[t, s]|", "mean |α|"), left)
+    plotly_chart(figures.dependency_figure(result.lstm, result.chars, "LSTM: ‖∂y_t/∂x_s‖", "‖∂y/∂x‖"), right)
     st.caption(("Models trained on this task at length 32: the Transformer (2 layers, 2 heads, sinusoidal positions) "
                 "of scripts/transformer_results.py, the Mamba and LSTM of the state-space page."
                 if result.trained else
@@ -104,7 +104,7 @@ def merged_accuracy(saved: LearnResult, task: str) -> tuple[dict, dict]:
 
 
 def accuracy_text(accuracy: dict[str, dict[int, float]]) -> str:
-    return "; ".join(f"{figures.MODEL_NAMES.get(k, k)} " + ", ".join(f"{l}: {100 * a:.0f} %" for l, a in
+    return "; ".join(f"{figures.display_name(k)} " + ", ".join(f"{l}: {100 * a:.0f} %" for l, a in
                                                                       sorted(v.items())) for k, v in accuracy.items())
 
 
@@ -181,7 +181,8 @@ def cost_text(result: CostResult, slopes: dict) -> str:
             f"at every T. A token costs {per_token['transformer']:.2f} ms (Transformer), {per_token['lstm']:.2f} ms "
             f"(LSTM), {per_token['mamba']:.2f} ms (Mamba). Fitted slopes of per-token time: "
             + ", ".join(f"{figures.MODEL_NAMES[k]} {slopes['token'][k]:.2f}" for k in COST_KINDS)
-            + " (at small T fixed per-call costs hide the Transformer's linear term; the slope grows toward 1 as T does).")
+            + " (at small T fixed per-call costs hide the Transformer's linear term; the slope grows toward 1 "
+              "as T does).")
 
 
 def token_cost_view(device: str, seed: int) -> None:
@@ -205,10 +206,12 @@ def token_cost_view(device: str, seed: int) -> None:
     plotly_chart(figures.token_cost_figure(result.contexts, result.token_seconds, result.state_bytes, slopes,
                                            result.device))
     st.markdown(cost_text(result, slopes))
-    plotly_chart(figures.train_cost_figure(result.train_lengths, result.train_seconds, slopes["train"], result.device))
-    st.caption(f"{config.n_layers} layers of width {width} each, untrained ({', '.join(f'{figures.MODEL_NAMES[k]} {n:,}' for k, n in result.params.items())} "
-               f"parameters); generation: the median of {config.tokens_timed} single-token steps, batch 1; training: "
-               f"the median of {config.repeats} forward + backward passes of batch {config.batch}. The LSTM runs "
+    plotly_chart(figures.train_cost_figure(result.train_lengths, result.train_seconds, slopes["train"],
+                                           result.device))
+    counts = ", ".join(f"{figures.MODEL_NAMES[k]} {n:,}" for k, n in result.params.items())
+    st.caption(f"{config.n_layers} layers of width {width} each, untrained ({counts} parameters); generation: the "
+               f"median of {config.tokens_timed} single-token steps, batch 1; training: the median of {config.repeats} "
+               f"forward + backward passes of batch {config.batch}. The LSTM runs "
                "PyTorch's fused kernel, the others plain PyTorch ops; timings are this server's, noisy, and depend "
                "on what else it runs.")
 

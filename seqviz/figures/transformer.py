@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqviz.figures.labels import data_decade_ticks
 from seqviz.figures.theme import themed
 
 MODEL_COLORS = {"lstm": "#2ca02c", "gru": "#9467bd", "s4d": "#1f77b4", "mamba": "#d62728", "transformer": "#ff7f0e",
@@ -18,7 +19,14 @@ MODEL_COLORS = {"lstm": "#2ca02c", "gru": "#9467bd", "s4d": "#1f77b4", "mamba": 
 MODEL_NAMES = {"lstm": "LSTM", "gru": "GRU", "s4d": "S4D", "mamba": "Mamba (S6)", "transformer": "Transformer",
                "transformer (sinusoidal)": "Transformer, sinusoidal", "transformer (learned)": "Transformer, learned",
                "transformer (none)": "Transformer, no positions"}
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.32)  # under the x axis title, at any window width
 VISIBLE = str.maketrans({" ": "␣", "\n": "⏎", "\t": "⇥"})
+
+
+def display_name(kind: str) -> str:
+    """A model's name as the figures write it; a key ending in " (live)" is a run trained on the page."""
+    base, live = (kind.removesuffix(" (live)"), kind.endswith(" (live)"))
+    return MODEL_NAMES.get(base, base) + (", live" if live else "")
 
 
 def token_labels(chars: list[str]) -> list[str]:
@@ -71,7 +79,7 @@ def accuracy_figure(accuracy: dict[str, dict[int, float]], params: dict[str, int
                                  name=MODEL_NAMES.get(kind, kind) + count, line=dict(color=MODEL_COLORS.get(kind))))
     fig.update_layout(title="accuracy on the answer tokens (held-out batch), same budget",
                       xaxis_title="sequence length", yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=420,
-                      legend=dict(orientation="h", yanchor="top", y=-0.2))
+                      legend=LEGEND_BELOW, margin=dict(b=150))
     fig.update_xaxes(type="log", tickvals=sorted({l for v in accuracy.values() for l in v}))
     return themed(fig)
 
@@ -79,13 +87,15 @@ def accuracy_figure(accuracy: dict[str, dict[int, float]], params: dict[str, int
 def generalisation_figure(generalisation: dict[str, dict[int, float]], train_length: int) -> go.Figure:
     """Grouped bars: accuracy (%) of each model trained at L, tested at L, 2L and 4L."""
     lengths = sorted({l for v in generalisation.values() for l in v})
-    fig = go.Figure([go.Bar(x=[f"{MODEL_NAMES.get(k, k)}" for k in generalisation], y=[100 * v[l] for v in
-                            generalisation.values()], name=f"tested at {l}" + (" (trained)" if l == train_length else ""),
+    names = [display_name(k).replace(", ", "<br>") for k in generalisation]  # two short lines per model
+    fig = go.Figure([go.Bar(x=names, y=[100 * v.get(l, np.nan) for v in generalisation.values()],
+                            name=f"tested at {l}" + (" (trained)" if l == train_length else ""),
                             hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
                      for l in lengths])
     fig.update_layout(barmode="group", title=f"length generalisation: trained at L = {train_length}",
-                      yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=420,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25))
+                      yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=440, legend=LEGEND_BELOW,
+                      margin=dict(b=120))
+    fig.update_xaxes(tickangle=0)
     return themed(fig)
 
 
@@ -103,7 +113,8 @@ def _log_log_panel(fig, col: int, x, series: dict[str, np.ndarray], names: dict[
                                  hovertemplate=f"{names[kind]}<br>%{{x}}: %{{y:.3g}}<extra></extra>"), row=1, col=col)
     fig.update_xaxes(type="log", tickvals=list(x), ticktext=[f"{v:,}" if v < 1000 else f"{v // 1024}k" for v in x],
                      row=1, col=col)
-    fig.update_yaxes(type="log", row=1, col=col)
+    fig.update_yaxes(type="log", row=1, col=col, **data_decade_ticks(np.concatenate([np.ravel(y) for y in
+                                                                                     series.values()])))
 
 
 def token_cost_figure(contexts, seconds: dict[str, np.ndarray], nbytes: dict[str, np.ndarray],
@@ -116,8 +127,8 @@ def token_cost_figure(contexts, seconds: dict[str, np.ndarray], nbytes: dict[str
     _log_log_panel(fig, 1, contexts, {k: 1e3 * v for k, v in seconds.items()}, names, True)
     _log_log_panel(fig, 2, contexts, nbytes, names, False)
     fig.update_xaxes(title_text="context T (tokens)")
-    fig.update_layout(title=f"what a token costs as the context grows (measured on {device})", height=460,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25))
+    fig.update_layout(title=f"what a token costs as the context grows (measured on {device})", height=500,
+                      legend=LEGEND_BELOW, margin=dict(b=130))
     return themed(fig)
 
 
@@ -126,6 +137,6 @@ def train_cost_figure(lengths, seconds: dict[str, np.ndarray], slopes: dict[str,
     fig = make_subplots(rows=1, cols=1)
     _log_log_panel(fig, 1, lengths, seconds, {k: f"{MODEL_NAMES[k]}: slope {slopes[k]:.2f}" for k in seconds}, True)
     fig.update_layout(title=f"seconds per training step against L (measured on {device})",
-                      xaxis_title="sequence length L", yaxis_title="seconds", height=400,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25))
+                      xaxis_title="sequence length L", yaxis_title="seconds", height=440,
+                      legend=LEGEND_BELOW, margin=dict(b=120))
     return themed(fig)

@@ -122,6 +122,8 @@ def _now(device: torch.device) -> float:
 
 
 def _median_seconds(step: Callable[[], object], times: int, device: torch.device) -> float:
+    """Median wall time of `times` calls of `step`, after one untimed call (first-call costs are not the model's)."""
+    step()
     seconds = []
     for _ in range(times):
         start = _now(device)
@@ -136,7 +138,7 @@ def token_cost(models: CostModels, kind: str, context: int, config: CostConfig, 
     d, k = config.d_model, config.tokens_timed
     x = torch.randn(1, d, generator=seeding.generator(config.seed)).to(device)
     if kind == "transformer":
-        cache = KVCache.empty(models.transformer, 1, context + k + 1, device=device)
+        cache = KVCache.empty(models.transformer, 1, context + k + 2, device=device)  # + warm-up
         filler = torch.randn(cache.keys.shape, generator=seeding.generator(config.seed))  # drawn on the CPU
         cache.keys.copy_(filler)
         cache.values.copy_(filler)
