@@ -119,3 +119,16 @@ def test_the_task_transformer_is_the_saved_one(monkeypatch):
     monkeypatch.setattr(results, "learn", lambda *a, **k: pytest.fail("trained instead of loading"))
     model = results.task_transformer("induction_heads")
     assert not model.training and model.config.positional == "sinusoidal"
+
+
+def test_the_readmes_generalisation_table_is_the_saved_induction_heads_run():
+    from tests.conftest import ROOT
+    from seqviz.transformer.results import saved_result
+    g = saved_result("induction_heads").generalisation
+    readme = (ROOT / "README.md").read_text()
+    pct = lambda name, l: f"{100 * g[name][l]:.0f}"  # noqa: E731
+    assert all(g[k][32] == g[k][128] == 1.0 for k in ("lstm", "gru", "mamba"))
+    names = [f"transformer ({pe})" for pe in ("sinusoidal", "learned", "none")]
+    row = (f"| Transformer, sinusoidal / learned / no positions | {' / '.join(pct(n, 32) for n in names)} % | "
+           f"{' / '.join(pct(n, 128) for n in names)} % |")
+    assert row in readme
