@@ -36,6 +36,8 @@ SOURCE_HELP = ("selective_copying and induction_heads: models trained on that ta
                "and LSTM, this page's Transformer); corpus: the Language lab's Python source, read by untrained "
                "models.")
 RETRAIN_LENGTHS = (16, 32, 64)
+RETRAIN_LAYERS = (1, 2)
+RETRAIN_HEADS = (1, 2, 4)
 CONTEXT_CHOICES = (1024, 4096, 16_384)
 TRAIN_CHOICES = (256, 512, 1024, 2048)
 WIDTH_CHOICES = (32, 64, 128)
@@ -124,7 +126,13 @@ def retrain_section(task: str, saved: LearnResult | None, seed: int) -> None:
                            container=c2)
     steps = url_slider("Training steps", 20, 1600, key="rva_learn_steps", default=RetrainConfig.steps, step=20,
                        container=c3)
-    config = RetrainConfig(task, positional, length, steps, seed)
+    c4, c5, _ = st.columns(3)
+    layers = url_selectbox("Layers", RETRAIN_LAYERS, key="rva_learn_layers", default=RetrainConfig.n_layers,
+                           container=c4)
+    heads = url_selectbox("Heads", RETRAIN_HEADS, key="rva_learn_heads", default=RetrainConfig.n_heads, container=c5,
+                          help="The width is chosen (a multiple of the heads) so the parameter count stays near "
+                               "the Mamba model's.")
+    config = RetrainConfig(task, positional, length, steps, layers, heads, seed)
     if st.button("Train the Transformer now (live)"):
         with explain_errors():
             result, _ = RETRAIN_LIVE.run(lambda on_progress: retrain(config, on_progress),
@@ -134,8 +142,9 @@ def retrain_section(task: str, saved: LearnResult | None, seed: int) -> None:
     if live is None:
         return
     name = transformer_name(positional)
-    plotly_chart(figures.loss_figure(live.losses["transformer"][length], f"live run: {name}, L = {length}, "
-                                                                           f"{steps} steps"))
+    plotly_chart(figures.loss_figure(live.losses["transformer"][length],
+                                     f"live run: {figures.display_name(name)}, {layers} layer(s), {heads} head(s), "
+                                     f"L = {length}, {steps} steps"))
     shown = {f"{name} (live)": live.generalisation[name]}
     if saved is not None and saved.config.train_length == length:
         shown.update({k: v for k, v in saved.generalisation.items() if k != name})

@@ -112,7 +112,8 @@ def fitted_slope(x: np.ndarray, y: np.ndarray) -> float:
     """Least-squares slope of log y against log x (nan with fewer than two points)."""
     if len(x) < 2:
         return float("nan")
-    return float(np.polyfit(np.log(x), np.log(np.maximum(y, 1e-30)), 1)[0])
+    slope = float(np.polyfit(np.log(x), np.log(np.maximum(y, 1e-30)), 1)[0])
+    return round(slope, 12) + 0.0  # a constant's rounding residue (and −0.0) reads as 0
 
 
 def _now(device: torch.device) -> float:

@@ -167,11 +167,14 @@ class RetrainConfig:
     positional: str = "sinusoidal"
     length: int = 32
     steps: int = 400
+    n_layers: int = LearnConfig.n_layers
+    n_heads: int = LearnConfig.n_heads
     seed: int = 0
 
     def learn_config(self) -> LearnConfig:
         base = replace(LearnConfig.base, task=self.task, steps=self.steps, lengths=(self.length,), seed=self.seed)
-        return LearnConfig(base=base, positional=self.positional, train_length=self.length)
+        return LearnConfig(base=base, n_heads=self.n_heads, n_layers=self.n_layers, positional=self.positional,
+                           train_length=self.length)
 
 
 def retrain(config: RetrainConfig, progress: Callable[[str, int, int, float], None] | None = None):

@@ -68,14 +68,17 @@ def test_retrain_controls_start_at_the_retrain_configs_defaults():
     assert at.slider(key="rva_learn_steps").value == RetrainConfig.steps
     assert at.radio(key="rva_learn_pe").value == RetrainConfig.positional
     assert at.selectbox(key="rva_learn_L").value == RetrainConfig.length
+    assert at.selectbox(key="rva_learn_layers").value == RetrainConfig.n_layers
+    assert at.selectbox(key="rva_learn_heads").value == RetrainConfig.n_heads
 
 
 def test_the_transformer_retrains_live_with_a_small_budget():
-    at = run(rva_view="What each can learn", rva_learn_steps=20, rva_learn_L=16, rva_learn_pe="none")
+    at = run(rva_view="What each can learn", rva_learn_steps=20, rva_learn_L=16, rva_learn_pe="none",
+             rva_learn_layers=1, rva_learn_heads=4)
     [b for b in at.button if b.label == "Train the Transformer now (live)"][0].click().run()
     assert not at.exception
     loss = [f for f in page_figures(at) if f["layout"]["title"]["text"].startswith("live run")][0]
-    assert len(values(loss["data"][0]["y"])) == 20
+    assert len(values(loss["data"][0]["y"])) == 20 and "1 layer(s), 4 head(s)" in loss["layout"]["title"]["text"]
     assert any("Live run" in m.value for m in at.markdown)
 
 
