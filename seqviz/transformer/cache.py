@@ -138,7 +138,3 @@ def mamba_step(block: MambaBlock, x: torch.Tensor, state: MambaState) -> torch.T
     y = (state.ssm * C[:, None, :]).sum(-1) + block.D * u
     return block.out_proj(y * F.silu(res))
 
-
-def lstm_state_bytes(lstm: torch.nn.LSTM, b: int, itemsize: int = 4) -> int:
-    """Bytes of an LSTM's (h, c) for b sequences: 2 · layers · b · H numbers."""
-    return 2 * lstm.num_layers * b * lstm.hidden_size * itemsize

@@ -30,7 +30,7 @@ from seqviz.core.budget import check_budget
 from seqviz.core.checks import check_choice
 from seqviz.core.devices import exact_fp32
 from seqviz.ssm.mamba import MambaBlock
-from seqviz.transformer.cache import KVCache, MambaState, cached_step, lstm_state_bytes, mamba_step
+from seqviz.transformer.cache import KVCache, MambaState, cached_step, mamba_step
 from seqviz.transformer.model import Transformer, TransformerConfig, parameter_count
 
 COST_KINDS = ("lstm", "mamba", "transformer")
@@ -151,7 +151,7 @@ def token_cost(models: CostModels, kind: str, context: int, config: CostConfig, 
     if kind == "lstm":
         state = [torch.zeros(config.n_layers, 1, d, device=device) for _ in range(2)]
         seconds = _median_seconds(lambda: models.lstm(x[:, None], tuple(state)), k, device)
-        return seconds, lstm_state_bytes(models.lstm, 1)
+        return seconds, sum(t.numel() * t.element_size() for t in state)  # (h, c)
     states = [MambaState.empty(block, 1, device=device) for block in models.mamba]
 
     def mamba_token():
