@@ -71,13 +71,16 @@ def who_looks_at_whom_view(seed: int) -> None:
     c1.button("New example", on_click=new_example, args=(seed,))
     text = url_text("Input (one token per character)", key="rva_look_text", default=cached_example(source, seed),
                     container=c2)
+    positional = url_radio("Transformer's positional encoding", POSITIONAL, key="rva_look_pe",
+                           default=LookConfig.positional, horizontal=True,
+                           help="On a task: the Transformer trained with this encoding (all three are saved).")
     with explain_errors():
-        result: LookResult = cached_looks(LookConfig(source, text, permutation_seed=seed, seed=seed))
+        result: LookResult = cached_looks(LookConfig(source, text, positional, permutation_seed=seed, seed=seed))
     plotly_chart(figures.attention_figure(result.attention, result.chars))
     left, right = st.columns(2)
     plotly_chart(figures.dependency_figure(result.mamba, result.chars, "Mamba: mean |α[t, s]|", "mean |α|"), left)
     plotly_chart(figures.dependency_figure(result.lstm, result.chars, "LSTM: ‖∂y_t/∂x_s‖", "‖∂y/∂x‖"), right)
-    st.caption(("Models trained on this task at length 32: the Transformer (2 layers, 2 heads, sinusoidal positions) "
+    st.caption((f"Models trained on this task at length 32: the Transformer (2 layers, 2 heads, {positional} positions) "
                 "of scripts/transformer_results.py, the Mamba and LSTM of the state-space page."
                 if result.trained else
                 "Untrained models (seeded from the sidebar): no Transformer or Mamba is trained on the corpus, so "
@@ -86,7 +89,7 @@ def who_looks_at_whom_view(seed: int) -> None:
     st.markdown("**Permute the input and compare** (one random permutation P of the positions, from the sidebar's "
                 "seed; the same weights, with the positional encoding and the causal mask switched off in turn):")
     st.markdown(permutation_table(result.permutation))
-    unmasked = result.permutation["no positions, no mask"]
+    unmasked = result.permutation["no positions, no mask"]  # the table's last row, whatever the encoding shown
     st.caption(f"Measured on this input: without positions and without the mask the outputs move with the inputs "
                f"(deviation {unmasked:.1e}, rounding only). The causal mask alone already tells positions apart: "
                "token t sees t + 1 tokens.")

@@ -23,12 +23,13 @@ import torch
 from torch import nn
 
 from seqviz.core import seeding
+from seqviz.core.checks import check_choice
 from seqviz.language.corpus import load_split
 from seqviz.ssm.compare import SequenceModel
 from seqviz.ssm.mamba import MambaBlock
 from seqviz.ssm.results import inspected_models, inspection_example
 from seqviz.ssm.tasks import TASKS, encode
-from seqviz.transformer.model import Transformer, TransformerConfig
+from seqviz.transformer.model import POSITIONAL, Transformer, TransformerConfig
 from seqviz.transformer.results import task_transformer
 
 SOURCES = TASKS + ("corpus",)
@@ -56,16 +57,18 @@ def example(source: str, seed: int) -> str:
 
 @dataclass(frozen=True)
 class LookConfig:
-    """One input and the seed of the untrained models (corpus source only)."""
+    """One input, the Transformer's positional encoding, the permutation's seed and the seed of the
+    untrained models (corpus source only)."""
 
     source: str = "induction_heads"
     text: str = ""
+    positional: str = "sinusoidal"
     permutation_seed: int = 0
     seed: int = 0
 
     def __post_init__(self):
-        if self.source not in SOURCES:
-            raise ValueError(f"source must be one of {', '.join(SOURCES)}; got {self.source!r}")
+        check_choice("source", self.source, SOURCES)
+        check_choice("positional encoding", self.positional, POSITIONAL)
         if not 2 <= len(self.text) <= MAX_LOOK_LENGTH:
             raise ValueError(f"the input must have 2 to {MAX_LOOK_LENGTH} tokens (every matrix is l × l); "
                              f"got {len(self.text)}")
@@ -106,7 +109,8 @@ def mamba_attention(block: MambaBlock, x: torch.Tensor) -> np.ndarray:
 def permuted(config: TransformerConfig, model: Transformer, positional: str, causal: bool) -> Transformer:
     """A new Transformer with `model`'s weights, another encoding and mask (the shared model is not touched)."""
     other = Transformer(replace(config, positional=positional, causal=causal))
-    other.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("position.")}, strict=False)
+    wanted = other.state_dict().keys()  # a learned position table only where the new model has one
+    other.load_state_dict({k: v for k, v in model.state_dict().items() if k in wanted})
     return other.eval()
 
 
@@ -121,18 +125,18 @@ def permutation_check(model: Transformer, tokens: torch.Tensor, seed: int) -> di
     """Max deviation for one seeded permutation: the model as it is, without positions, and without
     positions or causal mask."""
     order = torch.randperm(tokens.shape[1], generator=seeding.generator(seed))
-    settings = {f"{model.config.positional} positions, causal mask": (model.config.positional, True),
-                "no positions, causal mask": ("none", True),
-                "no positions, no mask": ("none", False)}
+    settings = {"no positions, causal mask": ("none", True), "no positions, no mask": ("none", False)}
+    if model.config.positional != "none":
+        settings = {f"{model.config.positional} positions, causal mask": (model.config.positional, True), **settings}
     return {name: permutation_deviation(permuted(model.config, model, pe, causal), tokens, order)
             for name, (pe, causal) in settings.items()}
 
 
-def _text_models(seed: int):
+def _text_models(seed: int, positional: str):
     """Untrained Transformer, Mamba and LSTM over code points mod TEXT_VOCAB, all from `seed`."""
     g = seeding.generator(seed)
     transformer = Transformer(TransformerConfig(vocab_size=TEXT_VOCAB, d_model=32, n_heads=2, n_layers=2,
-                                                max_len=MAX_LOOK_LENGTH, seed=seed)).eval()
+                                                positional=positional, max_len=MAX_LOOK_LENGTH, seed=seed)).eval()
     embed = seeding.seeded(nn.Embedding, TEXT_VOCAB, 32, generator=g)
     norm = seeding.seeded(nn.LayerNorm, 32, generator=g)
     mamba = MambaBlock(32, d_state=8, generator=g)
@@ -140,11 +144,11 @@ def _text_models(seed: int):
     return transformer, (lambda tokens: norm(embed(tokens)), mamba), (embed, lstm)
 
 
-def _task_models(task: str):
-    """The trained Transformer, Mamba and LSTM of `task` (shared, read only)."""
+def _task_models(task: str, positional: str):
+    """The trained Transformer (with `positional` encoding), Mamba and LSTM of `task`."""
     models: dict[str, SequenceModel] = inspected_models(task)
     mamba, lstm = models["mamba"], models["lstm"]
-    return (task_transformer(task), (lambda tokens: mamba.norm(mamba.embedding(tokens)), mamba.layer),
+    return (task_transformer(task, positional), (lambda tokens: mamba.norm(mamba.embedding(tokens)), mamba.layer),
             (lstm.embedding, lstm.layer))
 
 
@@ -152,10 +156,10 @@ def who_looks_at_whom(config: LookConfig) -> LookResult:
     """Every matrix of the view on config.text (see the module docstring)."""
     if config.source == "corpus":
         tokens = torch.tensor([ord(c) % TEXT_VOCAB for c in config.text])
-        transformer, (mamba_in, mamba), (lstm_embed, lstm) = _text_models(config.seed)
+        transformer, (mamba_in, mamba), (lstm_embed, lstm) = _text_models(config.seed, config.positional)
     else:
         tokens = encode(config.text)
-        transformer, (mamba_in, mamba), (lstm_embed, lstm) = _task_models(config.source)
+        transformer, (mamba_in, mamba), (lstm_embed, lstm) = _task_models(config.source, config.positional)
     with torch.no_grad():
         attention = transformer.attention_weights(tokens[None])[:, 0].numpy()  # (layers, heads, l, l)
         mamba_x, lstm_x = mamba_in(tokens[None])[0], lstm_embed(tokens)

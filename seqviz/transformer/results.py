@@ -47,15 +47,15 @@ def state_space_generalisation(task: str) -> dict[str, dict[int, float]]:
     return {} if models is None else {kind: generalisation(m, config_of(task)) for kind, m in models.items()}
 
 
-def task_transformer(task: str) -> Transformer:
-    """The Transformer (sinusoidal positions, eval mode) trained on `task` at INSPECT_LENGTH: the saved
-    one, else trained now for UNSAVED_STEPS steps. Shared by every session: never modify it."""
+def task_transformer(task: str, positional: str = SHIPPED_CONFIG.positional) -> Transformer:
+    """The Transformer with `positional` encoding (eval mode) trained on `task` at INSPECT_LENGTH: the saved
+    one, else trained now for UNSAVED_STEPS steps. A new module at each call: callers may not share it."""
     config = config_of(task)
-    model = build("transformer", config)
+    model = build("transformer", config, positional)
     path = models_path(task)
     if path.exists():
-        model.load_state_dict(load_weights_only(path)[transformer_name(config.positional)])
+        model.load_state_dict(load_weights_only(path)[transformer_name(positional)])
         return model.eval()
     short = replace(config, base=replace(config.base, steps=UNSAVED_STEPS, lengths=(INSPECT_LENGTH,)))
-    _, kept = learn(short, kinds=("transformer",), encodings=(config.positional,))
-    return kept[transformer_name(config.positional)]
+    _, kept = learn(short, kinds=("transformer",), encodings=(positional,))
+    return kept[transformer_name(positional)]

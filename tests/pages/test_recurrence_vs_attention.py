@@ -50,6 +50,15 @@ def test_changing_the_source_draws_an_example_of_it_and_recomputes():
     assert any("Untrained models" in c.value for c in at.caption)
 
 
+def test_switching_the_positional_encoding_shows_another_trained_transformer():
+    at = run()
+    first = page_figures(at)[0]
+    at.radio(key="rva_look_pe").set_value("none").run()
+    assert not at.exception
+    assert page_figures(at)[0] != first
+    assert list(permutation_rows(at)) == ["no positions, causal mask", "no positions, no mask"]
+
+
 def test_a_character_outside_the_task_alphabet_is_a_clear_message():
     at = run(rva_look_source="selective_copying", rva_look_text="..x..")
     assert any("characters must be among" in e.value for e in at.error)

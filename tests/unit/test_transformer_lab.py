@@ -23,6 +23,18 @@ def test_lstm_dependency_equals_the_norms_of_autograd_jacobian_blocks():
     assert np.allclose(recurrent_dependency(lstm, x), reference, atol=1e-12)
 
 
+@pytest.mark.parametrize("positional", ["learned", "none"])
+def test_the_permutation_check_keeps_the_shown_models_weights_and_finds_equivariance_only_unmasked(positional):
+    from seqviz.transformer.looks import permutation_check, permuted
+    from seqviz.transformer.model import Transformer, TransformerConfig
+    model = Transformer(TransformerConfig(d_model=8, positional=positional, max_len=16))
+    same = permuted(model.config, model, positional, True)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), same.state_dict().values()))
+    deviations = permutation_check(model, torch.arange(10)[None], seed=1)
+    assert len(deviations) == (3 if positional == "learned" else 2)
+    assert deviations["no positions, no mask"] < 1e-6 < deviations["no positions, causal mask"]
+
+
 def test_look_config_refuses_an_input_too_long_to_draw_with_a_message():
     with pytest.raises(ValueError, match="2 to 96 tokens"):
         LookConfig("corpus", "x" * 97)
