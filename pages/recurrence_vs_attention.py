@@ -208,8 +208,12 @@ def token_cost_view(device: str, seed: int) -> None:
     with explain_errors():
         config = CostConfig(longest_context=longest, longest_train=longest_train, d_model=width, device=device,
                             seed=seed)
+    stopped = st.session_state.get(MEASURE_LIVE.stop_key, False)  # this run answers a click on Stop
     again = st.button("Measure again", help="Measurements are kept for this session; this measures anew.")
     result: CostResult | None = None if again else COSTS.entries().get(config)
+    if result is None and stopped:
+        st.info("Measuring stopped: nothing is shown until “Measure again”.")
+        return
     if result is None:
         with explain_errors():
             result = MEASURE_LIVE.run(lambda on_progress: measure(config, on_progress), cost_report)

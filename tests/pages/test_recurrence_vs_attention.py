@@ -112,3 +112,11 @@ def test_changing_the_width_measures_again():
     at.selectbox(key="rva_cost_d").set_value(64).run()
     assert not at.exception
     assert page_figures(at)[0] != before
+
+
+def test_a_stopped_measurement_is_not_started_again_by_the_stops_own_rerun():
+    at = app_test(PAGE, **QUICK_COST)
+    at.session_state["rva_cost_stop"] = True  # the run a click on Stop starts
+    at.run()
+    assert not at.exception
+    assert page_figures(at) == [] and any("Measuring stopped" in i.value for i in at.info)
