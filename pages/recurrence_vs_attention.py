@@ -1,6 +1,7 @@
 """Recurrence vs attention: a small Transformer beside LSTM, GRU, S4D and Mamba."""
 from functools import partial
 
+import numpy as np
 import streamlit as st
 
 from seqviz.figures import transformer as figures
@@ -36,6 +37,7 @@ SOURCE_HELP = ("selective_copying and induction_heads: models trained on that ta
                "and LSTM, this page's Transformer); corpus: the Language lab's Python source, read by untrained "
                "models.")
 RETRAIN_LENGTHS = (16, 32, 64)
+ROUNDING = 1e-9  # a float64 permutation deviation below this is rounding
 RETRAIN_LAYERS = (1, 2)
 RETRAIN_HEADS = (1, 2, 4)
 CONTEXT_CHOICES = (1024, 4096, 16_384)
@@ -80,19 +82,29 @@ def who_looks_at_whom_view(seed: int) -> None:
     left, right = st.columns(2)
     plotly_chart(figures.dependency_figure(result.mamba, result.chars, "Mamba: mean |α[t, s]|", "mean |α|"), left)
     plotly_chart(figures.dependency_figure(result.lstm, result.chars, "LSTM: ‖∂y_t/∂x_s‖", "‖∂y/∂x‖"), right)
-    st.caption((f"Models trained on this task at length 32: the Transformer (2 layers, 2 heads, {positional} positions) "
-                "of scripts/transformer_results.py, the Mamba and LSTM of the state-space page."
-                if result.trained else
+    layers, heads = result.attention.shape[:2]
+    above = max(float(np.abs(np.triu(m, 1)).max()) for m in (*result.attention.reshape(-1, *result.mamba.shape),
+                                                              result.mamba, result.lstm))
+    st.caption((f"Models trained on this task at length 32: the Transformer ({layers} layers, {heads} heads, "
+                f"{positional} positions) of scripts/transformer_results.py, the Mamba and LSTM of the state-space "
+                "page." if result.trained else
                 "Untrained models (seeded from the sidebar): no Transformer or Mamba is trained on the corpus, so "
                 "these show what each architecture can reach, not what it learned.")
-               + " Every matrix is zero above the diagonal: output t never reads a later input.")
+               + f" Largest entry above the diagonal (an output reading a later input), over every matrix: {above:g}.")
     st.markdown("**Permute the input and compare** (one random permutation P of the positions, from the sidebar's "
                 "seed; the same weights, with the positional encoding and the causal mask switched off in turn):")
     st.markdown(permutation_table(result.permutation))
-    unmasked = result.permutation["no positions, no mask"]  # the table's last row, whatever the encoding shown
-    st.caption(f"Measured on this input: without positions and without the mask the outputs move with the inputs "
-               f"(deviation {unmasked:.1e}, rounding only). The causal mask alone already tells positions apart: "
-               "token t sees t + 1 tokens.")
+    st.caption(permutation_text(result.permutation))
+
+
+def permutation_text(deviations: dict[str, float]) -> str:
+    """What the measured deviations say (the verdicts follow the numbers: nothing here is assumed)."""
+    unmasked, masked = deviations["no positions, no mask"], deviations["no positions, causal mask"]
+    verdict = "rounding only: the outputs permute with the inputs" if unmasked < ROUNDING else "more than rounding"
+    mask = ("the causal mask alone already tells positions apart (token t sees t + 1 tokens)" if masked >= ROUNDING
+            else "with the causal mask too the outputs permute with the inputs on this input")
+    return (f"Measured on this input: without positions and without the mask the deviation is {unmasked:.1e}, "
+            f"{verdict}; with the mask it is {masked:.1e}: {mask}.")
 
 
 def merged_accuracy(saved: LearnResult, task: str) -> tuple[dict, dict]:

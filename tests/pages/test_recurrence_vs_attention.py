@@ -32,10 +32,13 @@ def test_who_looks_at_whom_shows_every_layer_and_head_and_the_recurrent_matrices
     for figure in (mamba, lstm):
         z = values(figure["data"][0]["z"])
         assert z.shape == (len(text), len(text)) and np.allclose(np.triu(z, 1), 0)
+    assert any("over every matrix: 0." in c.value for c in at.caption)
 
 
 def test_without_positions_and_mask_the_measured_permutation_deviation_is_rounding_only():
-    rows = permutation_rows(run())
+    at = run()
+    rows = permutation_rows(at)
+    assert any("rounding only" in c.value and "already tells positions apart" in c.value for c in at.caption)
     assert rows["no positions, no mask"] < 1e-6
     assert rows["no positions, causal mask"] > 1e-3
 
