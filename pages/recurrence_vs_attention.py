@@ -8,7 +8,7 @@ from seqviz.figures import transformer as figures
 from seqviz.figures.equations import stacked
 from seqviz.ssm.results import load_results, results_path
 from seqviz.ssm.tasks import TASKS
-from seqviz.transformer.cost import COST_KINDS, CostConfig, CostResult, measure
+from seqviz.transformer.cost import COST_KINDS, CostConfig, CostResult, fitted_slope, measure
 from seqviz.transformer.learn import GENERALISATION_FACTORS, LearnResult, RetrainConfig, retrain, transformer_name
 from seqviz.transformer.looks import SOURCES, LookConfig, LookResult, example, who_looks_at_whom
 from seqviz.transformer.model import POSITIONAL
@@ -205,8 +205,16 @@ def cost_text(result: CostResult, slopes: dict) -> str:
             f"at every T. A token costs {per_token['transformer']:.2f} ms (Transformer), {per_token['lstm']:.2f} ms "
             f"(LSTM), {per_token['mamba']:.2f} ms (Mamba). Fitted slopes of per-token time: "
             + ", ".join(f"{figures.MODEL_NAMES[k]} {slopes['token'][k]:.2f}" for k in COST_KINDS)
-            + " (at small T fixed per-call costs hide the Transformer's linear term; the slope grows toward 1 "
-              "as T does).")
+            + tail_slope_text(result))
+
+
+def tail_slope_text(result: CostResult) -> str:
+    """The Transformer's per-token slope over the last two contexts, against the fit over all of them."""
+    if len(result.contexts) < 3:
+        return "."
+    last = fitted_slope(np.asarray(result.contexts[-2:], dtype=float), result.token_seconds["transformer"][-2:])
+    return (f"; the Transformer's between T = {result.contexts[-2]:,} and {result.contexts[-1]:,} alone: {last:.2f} "
+            "(a fixed cost per call weighs most at small T; reading the cache grows with T).")
 
 
 def token_cost_view(device: str, seed: int) -> None:
