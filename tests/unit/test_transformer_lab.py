@@ -144,3 +144,11 @@ def test_the_readmes_generalisation_table_is_the_saved_induction_heads_run():
     row = (f"| Transformer, sinusoidal / learned / no positions | {' / '.join(pct(n, 32) for n in names)} % | "
            f"{' / '.join(pct(n, 128) for n in names)} % |")
     assert row in readme
+
+
+def test_the_backend_and_its_figures_import_without_streamlit():
+    import subprocess
+    import sys
+    code = ("import sys, seqviz.figures.transformer, seqviz.transformer.looks, seqviz.transformer.cost, "
+            "seqviz.transformer.learn; assert 'streamlit' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
