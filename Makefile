@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.attention_speed
 	$(BIN)/python -m benchmarks.ssm_speed
 	$(BIN)/python -m benchmarks.language_speed
+	$(BIN)/python -m benchmarks.transformer_speed
 	$(BIN)/python -m benchmarks.cell_latency
 
 latency: setup chromium
