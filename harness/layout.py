@@ -21,6 +21,8 @@ VIEWS = (
     "state-space-models?ssm_view=Selection+%28Mamba%29", "state-space-models?ssm_view=Compare+on+a+task",
     "language-lab", "language-lab?lang_view=Pattern+search", "language-lab?lang_view=Decoding",
     "language-lab?lang_view=Gradient+reach",
+    "recurrence-vs-attention", "recurrence-vs-attention?rva_view=What+each+can+learn",
+    "recurrence-vs-attention?rva_view=What+a+token+costs",
 )
 
 # Returns a list of problems, each a sentence naming the two boxes (or the label) and where.

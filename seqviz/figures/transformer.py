@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from seqviz.figures.labels import data_decade_ticks
-from seqviz.figures.theme import themed
+from seqviz.figures.theme import LEGEND_BELOW, themed
 
 MODEL_COLORS = {"lstm": "#2ca02c", "gru": "#9467bd", "s4d": "#1f77b4", "mamba": "#d62728", "transformer": "#ff7f0e",
                 "transformer (sinusoidal)": "#ff7f0e", "transformer (learned)": "#8c564b",
@@ -19,7 +19,6 @@ MODEL_COLORS = {"lstm": "#2ca02c", "gru": "#9467bd", "s4d": "#1f77b4", "mamba": 
 MODEL_NAMES = {"lstm": "LSTM", "gru": "GRU", "s4d": "S4D", "mamba": "Mamba (S6)", "transformer": "Transformer",
                "transformer (sinusoidal)": "Transformer, sinusoidal", "transformer (learned)": "Transformer, learned",
                "transformer (none)": "Transformer, no positions"}
-LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.32)  # under the x axis title, at any window width
 VISIBLE = str.maketrans({" ": "␣", "\n": "⏎", "\t": "⇥"})
 
 
@@ -79,7 +78,7 @@ def accuracy_figure(accuracy: dict[str, dict[int, float]], params: dict[str, int
                                  name=MODEL_NAMES.get(kind, kind) + count, line=dict(color=MODEL_COLORS.get(kind))))
     fig.update_layout(title="accuracy on the answer tokens (held-out batch), same budget",
                       xaxis_title="sequence length", yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=420,
-                      legend=LEGEND_BELOW, margin=dict(b=150))
+                      legend=LEGEND_BELOW)
     fig.update_xaxes(type="log", tickvals=sorted({l for v in accuracy.values() for l in v}))
     return themed(fig)
 
@@ -93,8 +92,7 @@ def generalisation_figure(generalisation: dict[str, dict[int, float]], train_len
                             hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
                      for l in lengths])
     fig.update_layout(barmode="group", title=f"length generalisation: trained at L = {train_length}",
-                      yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=440, legend=LEGEND_BELOW,
-                      margin=dict(b=120))
+                      yaxis_title="accuracy (%)", yaxis_range=[0, 105], height=440, legend=LEGEND_BELOW)
     fig.update_xaxes(tickangle=0)
     return themed(fig)
 
@@ -128,7 +126,7 @@ def token_cost_figure(contexts, seconds: dict[str, np.ndarray], nbytes: dict[str
     _log_log_panel(fig, 2, contexts, nbytes, names, False)
     fig.update_xaxes(title_text="context T (tokens)")
     fig.update_layout(title=f"what a token costs as the context grows (measured on {device})", height=500,
-                      legend=LEGEND_BELOW, margin=dict(b=130))
+                      legend=LEGEND_BELOW)
     return themed(fig)
 
 
@@ -138,5 +136,5 @@ def train_cost_figure(lengths, seconds: dict[str, np.ndarray], slopes: dict[str,
     _log_log_panel(fig, 1, lengths, seconds, {k: f"{MODEL_NAMES[k]}: slope {slopes[k]:.2f}" for k in seconds}, True)
     fig.update_layout(title=f"seconds per training step against L (measured on {device})",
                       xaxis_title="sequence length L", yaxis_title="seconds", height=440,
-                      legend=LEGEND_BELOW, margin=dict(b=120))
+                      legend=LEGEND_BELOW)
     return themed(fig)
