@@ -42,7 +42,8 @@ LAYOUT_PROBLEMS = """() => {
   charts.forEach((plot, k) => {
     const title = (plot.layout?.title?.text || plot.layout?.annotations?.[0]?.text || `chart ${k + 1}`).slice(0, 40);
     const boxes = Array.from(plot.querySelectorAll(
-      ".infolayer .gtitle, .infolayer g[class^='g-'][class$='title'] text, .legend .bg, .annotation, .cbtitle text"))
+      ".infolayer .gtitle, .infolayer g[class^='g-'][class$='title'] text, .legend .bg, .annotation, .cbtitle text, "
+      + ".updatemenu-button, .slider-container"))
       .filter((el) => !el.closest(".legend") || el.classList.contains("bg"))
       .map((el) => [el, el.getBoundingClientRect()]).filter(([, r]) => visible(r));
     for (let i = 0; i < boxes.length; i++)

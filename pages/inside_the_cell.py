@@ -29,6 +29,7 @@ from seqviz.cell.run import (
 from seqviz.core.devices import computed_on
 from seqviz.core.models import INITS
 from seqviz.figures.cell import (
+    ANIMATION_TABLE_UNITS,
     cell_animation,
     order_matters,
     parameter_counts,
@@ -185,7 +186,7 @@ def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[i
     step_tab(run, config, layer, direction, units, name, drawn)
     tr = run.trace
     st.latex(stacked(general_equations(tr.kind, tr.nonlinearity, direction, layer, tr.num_directions == 2)))
-    st.caption(TERMS_NOTE)
+    st.caption(escape_markdown(TERMS_NOTE))
     if tr.kind == "gru":
         st.caption("GRU in PyTorch's convention: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev, so z is the share of the "
                    "old state kept (some texts swap z and 1 − z).")
@@ -215,7 +216,8 @@ def step_tab(run, config: CellConfig, layer: int, direction: int, units: list[in
     with explain_errors():
         numbered = tuple(units[:MAX_EQUATION_UNITS])
         if tab == ANIMATION:
-            show_step_figure(animation_figure(run, config, layer, direction, numbered), tab, drawn)
+            show_step_figure(animation_figure(run, config, layer, direction, numbered[:ANIMATION_TABLE_UNITS]), tab,
+                             drawn)
             return
         tr = run.trace
         states = cell_states(tr, layer, direction)

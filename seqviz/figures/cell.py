@@ -35,10 +35,13 @@ STEP_BARS_TITLE = "States and gates at step t = "
 MAX_BAR_UNITS = 64
 TICK_EVERY_UNIT = 16  # up to this many shown units, the bars' axis ticks each one
 MAX_FRAMES = 500
-ANIMATION_MARGIN = dict(t=90, b=150)  # room for the title, and for the slider and buttons below
+ANIMATION_MARGIN = dict(t=90, b=160)  # room for the title, and for the buttons and the slider below
 GRID_LINE_PX = 17  # one line of the numbers' text (font size GRID_FONT)
 GRID_FONT = 12
 GRID_GAP = 3  # characters between two columns of the numbers
+# Units whose numbers the animation writes under its bars: its text does not shrink with the chart, and a
+# third unit's column ran into the second's at a projector's width (the step views' HTML table scrolls).
+ANIMATION_TABLE_UNITS = 2
 GRID_LINE_CHARS = 22  # a longer product or sum is broken after its first " + "
 GRID_TOP_GAP_PX = 80  # between the numbers and the bars above them: the bars' tick labels and axis title
 SLIDER_MAX_LABELS = 25
@@ -430,19 +433,24 @@ def _slider(steps: np.ndarray, step_labels) -> dict:
     jump = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
     crowded = len(steps) > SLIDER_MAX_LABELS
     ticks = dict(ticklen=0, font=dict(color="rgba(0,0,0,0)")) if crowded else {}
-    return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14)), pad=dict(t=55),
-                len=0.74, x=0.26, y=0, yanchor="top",  # right of the play and pause buttons
+    return dict(active=0, currentvalue=dict(prefix="step t = ", font=dict(size=14)), pad=dict(t=60),
+                len=1.0, x=0.0, y=0, yanchor="top",  # under the buttons: beside them, a narrow window overlapped them
                 **ticks, steps=[dict(method="animate", label=_step_label(int(t), step_labels[t]), args=[[str(t)], jump])
                        for t in steps])
 
 
+PLAY_SPEEDS = {"▶ play": 80, "▶ slow": 320, "▶▶ fast": 20}  # button label → milliseconds per frame
+
+
 def _play_pause() -> dict:
-    play = dict(label="▶ play", method="animate",
-                args=[None, dict(frame=dict(duration=80, redraw=False), fromcurrent=True, transition=dict(duration=0))])
+    """Play buttons at three speeds and pause, in a row above the step slider."""
+    plays = [dict(label=label, method="animate", args=[None, dict(frame=dict(duration=ms, redraw=False),
+                                                                    fromcurrent=True, transition=dict(duration=0))])
+             for label, ms in PLAY_SPEEDS.items()]
     pause = dict(label="❚❚ pause", method="animate",
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))])
-    return dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=70),
-                active=-1, buttons=[play, pause])  # none lit: Plotly lights the active one near-white
+    return dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=16),
+                active=-1, buttons=[*plays, pause])  # none lit: Plotly lights the active one near-white
 
 
 def time_bins(T: int, H: int, panels: int, budget: int = HEATMAP_VALUE_BUDGET) -> int:

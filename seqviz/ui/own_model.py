@@ -16,7 +16,7 @@ from seqviz.core.paths import assets
 from seqviz.core.user_model import MAX_MODEL_BYTES, UserModel, check_limits, load_user_model
 
 EXAMPLE_FILE = "sine-lstm.safetensors"  # made by scripts/make_example_model.py
-EXAMPLE_TEXT = "Use the example: a small LSTM trained on a noisy sine"
+EXAMPLE_TEXT = "Use the example LSTM"
 FILE_TYPES = ("safetensors", "pt", "pth")
 NAME_LENGTH = 80  # characters of a file name kept for messages and captions
 _UNSAFE_IN_NAME = re.compile(r"[^\w.\- ]")  # Markdown, HTML and control characters among them
@@ -50,7 +50,8 @@ def own_model_panel(upload: ModelUpload) -> UserModel | None:
                                 max_upload_size=MAX_MODEL_BYTES // 2**20)
         _take_upload(upload, file)
         left, right = st.columns(2)
-        left.button(EXAMPLE_TEXT, key=f"{upload.key}_example", on_click=_use_example, args=(upload,))
+        left.button(EXAMPLE_TEXT, key=f"{upload.key}_example", on_click=_use_example, args=(upload,),
+                    help="A small LSTM trained on a noisy sine (assets/examples, made by scripts/make_example_model.py).")
         right.button("Back to the page's own models", key=f"{upload.key}_forget", on_click=_forget, args=(upload,),
                      disabled=upload.model() is None)
         if st.session_state.get(f"{upload.key}_error"):

@@ -77,3 +77,37 @@ def test_the_step_carries_over_between_the_scrubber_and_the_other_views_slider(p
     driver.wait_for_charts(page)
     assert shown_step(page) == 5 and page.url.endswith("cell_step=5")
     assert_clean(page, console)
+
+
+def control(page, testid: str):
+    return page.locator(f"{SCRUBBER} [data-testid='{testid}']")
+
+
+def test_single_steps_forward_and_back_move_the_bars_and_the_url(page, console, app_server):
+    open_cell(page, app_server)
+    control(page, "seqvizStepForward").click()
+    page.wait_for_url("**/inside-the-cell?cell_step=1")
+    control(page, "seqvizStepForward").click()
+    page.wait_for_url("**/inside-the-cell?cell_step=2")
+    control(page, "seqvizStepBack").click()
+    page.wait_for_url("**/inside-the-cell?cell_step=1")
+    driver.wait_for_app_run(page)
+    assert shown_step(page) == 1 and driver.control_value(page, STEP) == "1"
+    assert_clean(page, console)
+
+
+def test_play_runs_to_the_last_step_and_reports_it_once_it_rests(page, console, app_server):
+    open_cell(page, app_server, "?cell_step=90")
+    last = int(page.locator(SCRUBBER).locator("input").get_attribute("max"))
+    control(page, "seqvizSpeed").select_option("32")
+    control(page, "seqvizPlay").click()
+    page.wait_for_url(f"**/inside-the-cell?cell_step={last}")
+    driver.wait_for_app_run(page)
+    assert shown_step(page) == last and control(page, "seqvizPlay").inner_text() == "▶ play"
+    control(page, "seqvizPlay").click()  # from the last step, play starts again at 0
+    control(page, "seqvizPlay").click()  # and pauses at once: the step it rests on is reported
+    rested = shown_step(page)
+    page.wait_for_url(f"**/inside-the-cell?cell_step={rested}" if rested else "**/inside-the-cell")
+    driver.wait_for_app_run(page)
+    assert rested < last and driver.control_value(page, STEP) == str(rested)
+    assert_clean(page, console)

@@ -46,7 +46,8 @@ def test_animation_has_a_bar_per_state_and_a_frame_per_step_when_small():
     assert [len(trace["customdata"]) for trace in fig["data"]] == [3 * 8, 3 * 8]  # a bar per state and unit
     assert len(fig["frames"]) == 30 and all(len(frame["data"]) == 2 for frame in fig["frames"])
     assert len(fig["layout"]["sliders"][0]["steps"]) == 30
-    assert [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]] == ["▶ play", "❚❚ pause"]
+    assert [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]] == ["▶ play", "▶ slow", "▶▶ fast", "❚❚ pause"]
+    assert [b["args"][1]["frame"]["duration"] for b in fig["layout"]["updatemenus"][0]["buttons"][:3]] == [80, 320, 20]
     assert fig["layout"]["title"]["text"] == "States and gates over time: press play or drag the slider"
 
 

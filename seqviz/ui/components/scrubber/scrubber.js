@@ -77,6 +77,8 @@ const RIGHT_PX = 16;
 const Y_TICKS = 5;
 const MIN_WIDTH_PX = 200;
 const onScreen = new Map();  // component key → {seq, t}: the step this page shows, kept while the page stays loaded
+const STEPS_PER_S = 5;  // playing at 1×
+const SPEEDS = [0.5, 1, 2, 4, 8, 32];  // the speed menu's multiples of STEPS_PER_S
 
 /**
  * @param {{data: ScrubberData, key: string, parentElement: HTMLElement,
@@ -94,19 +96,76 @@ export default function ({ data, key, parentElement, setStateValue }) {
     onScreen.set(key, { seq: data.seq, t });
   };
   show(clamp(memory && memory.seq === data.seq ? memory.t : data.t, 0, data.steps - 1));
-  const onInput = () => show(Number(instance.input.value));
-  const onChange = () => setStateValue("t", { t: Number(instance.input.value), seq: data.seq });  // see sync.py
-  instance.input.addEventListener("input", onInput);
-  instance.input.addEventListener("change", onChange);
+  const commit = () => setStateValue("t", { t: instance.t, seq: data.seq });  // see sync.py
+  const player = playing(instance, data.steps, show, commit);
+  const onInput = () => { player.pause(false); show(Number(instance.input.value)); };
+  const listeners = [
+    [instance.input, "input", onInput],
+    [instance.input, "change", commit],
+    [instance.controls.back, "click", () => player.step(-1)],
+    [instance.controls.forward, "click", () => player.step(1)],
+    [instance.controls.play, "click", () => player.toggle()],
+    [instance.controls.speed, "change", () => player.restart()],
+  ];
+  listeners.forEach(([target, type, listener]) => target.addEventListener(type, listener));
   return () => {
-    instance.input.removeEventListener("input", onInput);
-    instance.input.removeEventListener("change", onChange);
+    player.pause(false);  // a rerun rebuilds the listeners; playing stops with the old ones
+    listeners.forEach(([target, type, listener]) => target.removeEventListener(type, listener));
     setTimeout(() => {  // unmounted, not just updated: let go of its ResizeObserver
       if (instance.input.isConnected) { return; }
       instance.destroy();
       if (parentElement.seqvizScrubber === instance) { parentElement.seqvizScrubber = null; }
     });
   };
+}
+
+// Play, pause and single steps: the step moves here, in the browser, and is reported (`commit`) once it
+// rests (a pause, the last step, a single step), not at every step played, which would rerun the page.
+function playing(instance, steps, show, commit) {
+  const { play, speed } = instance.controls;
+  const pause = (report) => {
+    if (!instance.timer) { return; }
+    clearInterval(instance.timer);
+    instance.timer = null;
+    play.textContent = "▶ play";
+    play.setAttribute("aria-pressed", "false");
+    if (report) { commit(); }
+  };
+  const start = () => {
+    if (instance.t >= steps - 1) { show(0); }
+    instance.timer = setInterval(() => {
+      show(Math.min(instance.t + 1, steps - 1));
+      if (instance.t >= steps - 1) { pause(true); }
+    }, 1000 / (STEPS_PER_S * Number(speed.value)));
+    play.textContent = "❚❚ pause";
+    play.setAttribute("aria-pressed", "true");
+  };
+  return {
+    pause,
+    toggle: () => (instance.timer ? pause(true) : start()),
+    restart: () => { if (instance.timer) { pause(false); start(); } },
+    step: (dt) => { pause(false); show(clamp(instance.t + dt, 0, steps - 1)); commit(); },
+  };
+}
+
+function buildControls(single) {
+  const button = (testid, label, text) => element("button", { type: "button", class: "seqviz-scrubber-button",
+                                                                "data-testid": testid, "aria-label": label, title: label }, text);
+  const back = button("seqvizStepBack", "One step back", "◀");
+  const play = button("seqvizPlay", "Play the steps from here (pause to stop)", "▶ play");
+  const forward = button("seqvizStepForward", "One step forward", "▶");
+  play.setAttribute("aria-pressed", "false");
+  const speed = element("select", { class: "seqviz-scrubber-speed", "data-testid": "seqvizSpeed",
+                                    "aria-label": `Speed (1× = ${STEPS_PER_S} steps a second)` });
+  for (const multiple of SPEEDS) {
+    const option = element("option", { value: multiple }, `${multiple}×`);
+    option.selected = multiple === 1;
+    speed.append(option);
+  }
+  const row = element("div", { class: "seqviz-scrubber-controls" });
+  row.append(back, play, forward, speed);
+  row.hidden = single;
+  return { row, back, play, forward, speed };
 }
 
 function build(parent, data, key) {
@@ -123,12 +182,13 @@ function build(parent, data, key) {
   svg.style.fontFamily = data.theme.font;
   const table = data.table && buildTable(data.table, data.style);
   head.hidden = input.hidden = data.steps === 1;  // one step: nothing to move
-  root.append(head, input, svg);
+  const controls = buildControls(data.steps === 1);
+  root.append(head, input, controls.row, svg);
   if (table) { root.append(element("div", { class: "seqviz-scrubber-table" }, table.element)); }
   parent.querySelector(":scope > .seqviz-scrubber")?.remove();  // a scrubber of an earlier spec; the CSS stays
   parent.append(root);
   const panels = data.panels.map((panel) => ({ ...panel, values: floats(panel.values), count: panel.names.length }));
-  const instance = { id: data.id, input, t: null, chart: null };
+  const instance = { id: data.id, input, controls, t: null, chart: null, timer: null };
   instance.draw = (t) => {
     if (t === instance.t) { return; }
     instance.t = t;
@@ -147,7 +207,7 @@ function build(parent, data, key) {
     if (instance.t !== null) { drawStep(instance.chart, panels, data, instance.t); }
   });
   resize.observe(root);
-  instance.destroy = () => resize.disconnect();
+  instance.destroy = () => { resize.disconnect(); clearInterval(instance.timer); };
   return instance;
 }
 
