@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from seqviz.gradients.flow import FlowConfig, HANDBOOK_QUOTED_RATIO, gradient_through_time
+from seqviz.gradients.flow import FlowConfig, HANDBOOK_QUOTED_RATIO, gradient_through_time, jacobian_spectrum
 from seqviz.ssm.lab import SSMConfig, conv_and_scan
 
 Settings = Mapping[str, str]
@@ -97,6 +97,12 @@ def _underflowed(kind: str):
     return fact
 
 
+def _contracting_steps(settings: Settings, run: Run) -> str:
+    """How many steps' Jacobians J_t have every singular value below 1 (the Jacobian spectrum view's model)."""
+    spectrum = run(jacobian_spectrum, flow_config(settings), settings.get("grad_spec_kind", "rnn"), 0)
+    return str(int((spectrum.singular_values.max(axis=1) < 1).sum()))
+
+
 def _conv_scan_difference(settings: Settings, run: Run) -> str:
     return f"{run(conv_and_scan, ssm_config(settings)).max_difference:.1e}"
 
@@ -118,6 +124,7 @@ FACTS: dict[str, Fact] = {
        for k in ("rnn", "lstm", "gru")},
     **{f"{k}_underflowed": Fact(_underflowed(k), f"how many of the {k.upper()}'s ‖dL/dh_t‖ are exactly 0")
        for k in ("rnn", "lstm", "gru")},
+    "contracting_steps": Fact(_contracting_steps, "how many steps' Jacobians have σ_max < 1 (Jacobian spectrum)"),
     "conv_scan_difference": Fact(_conv_scan_difference, "max |y_conv − y_scan| of the Conv = recurrence view"),
 }
 FACT_NAMES = frozenset(FACTS)
