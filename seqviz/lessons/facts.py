@@ -14,8 +14,29 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from seqviz.gradients.flow import FlowConfig, HANDBOOK_QUOTED_RATIO, gradient_through_time, jacobian_spectrum
-from seqviz.ssm.lab import SSMConfig, conv_and_scan
+import numpy as np
+
+from seqviz.cell.inputs import InputSpec
+from seqviz.cell.run import CellConfig, cell_states, run_cell
+from seqviz.gradients.flow import (
+    HANDBOOK_QUOTED_RATIO,
+    FlowConfig,
+    PhaseConfig,
+    gradient_through_time,
+    jacobian_spectrum,
+    length_grid,
+    phase_sweep,
+    radius_grid,
+)
+from seqviz.language import lab
+from seqviz.seq2seq.experiments import SweepConfig, exposure_bias, sweep_lengths
+from seqviz.seq2seq.model import ModelConfig
+from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
+from seqviz.seq2seq.tasks import MAX_LENGTH, TaskSpec, task_spec
+from seqviz.seq2seq.training import Seq2SeqConfig
+from seqviz.ssm.compare import CompareConfig
+from seqviz.ssm.lab import MemoryConfig, SSMConfig, conv_and_scan, hippo_memory, ssm_kernels
+from seqviz.ssm.results import load_results, results_path
 
 Settings = Mapping[str, str]
 Run = Callable[..., object]
@@ -41,6 +62,35 @@ def flow_config(settings: Settings) -> FlowConfig:
         dtype=settings.get("grad_dtype", d.dtype), seed=int(settings.get("seed", d.seed)))
 
 
+def phase_configs(settings: Settings) -> list[PhaseConfig]:
+    """The phase diagram's sweeps at these settings (grad_phase_* keys), one per model."""
+    d = PhaseConfig()
+    kinds = ("rnn", "lstm", "gru") if settings.get("grad_phase_gated") == "1" else ("rnn",)
+    return [PhaseConfig(kind, int(settings.get("grad_phase_H", d.hidden_size)),
+                        radius_grid(int(settings.get("grad_phase_radii", len(d.rhos)))),
+                        length_grid(int(settings.get("grad_phase_Tmax", max(d.lengths)))),
+                        float(settings.get("grad_phase_scale", d.input_scale)), int(settings.get("seed", d.seed)))
+            for kind in kinds]
+
+
+def cell_config(settings: Settings) -> CellConfig:
+    """Inside the cell's CellConfig at these settings (cell_* keys) for a generated input (not text or CSV)."""
+    d, i = CellConfig(), InputSpec()
+    kind = settings.get("cell_kind", d.cell)
+    source = settings.get("cell_source", i.source)
+    if source in ("text", "csv"):
+        raise ValueError("facts read generated inputs only")
+    spec = InputSpec(source=source, steps=int(settings.get("cell_T", i.steps)),
+                     period=float(settings.get("cell_period", i.period)), noise=float(settings.get("cell_noise", i.noise)),
+                     features=int(settings.get("cell_features", i.features)),
+                     onset=int(settings.get("cell_onset", i.onset)), seed=int(settings.get("seed", i.seed)))
+    return CellConfig(cell=kind, hidden_size=int(settings.get("cell_hidden", d.hidden_size)),
+                      num_layers=int(settings.get("cell_layers", d.num_layers)),
+                      bidirectional=settings.get("cell_bidir", "0") == "1", init=settings.get("cell_init", d.init),
+                      forget_bias=float(settings.get("cell_forget_bias", d.forget_bias)) if kind == "lstm" else d.forget_bias,
+                      seed=int(settings.get("seed", d.seed)), input=spec)
+
+
 def ssm_config(settings: Settings, prefix: str = "ssm_c") -> SSMConfig:
     """The State-space models page's SSMConfig of a view (`prefix`: ssm_k kernels, ssm_c conv = recurrence)."""
     d = SSMConfig()
@@ -48,6 +98,30 @@ def ssm_config(settings: Settings, prefix: str = "ssm_c") -> SSMConfig:
                      dt=10 ** float(settings.get(f"{prefix}_logdt", math.log10(d.dt))),
                      method=settings.get(f"{prefix}_method", d.method), L=int(settings.get(f"{prefix}_L", d.L)),
                      seed=int(settings.get("seed", d.seed)))
+
+
+def seq2seq_config(settings: Settings) -> Seq2SeqConfig:
+    """The Attention page's Seq2SeqConfig at these settings (attn_* keys), as its model controls build it."""
+    t, m, d = TaskSpec(), ModelConfig(), Seq2SeqConfig()
+    attention = settings.get("attn_attention", m.attention)
+    model = ModelConfig(cell=settings.get("attn_cell", m.cell), attention=attention,
+                        bidirectional=settings.get("attn_bidir", "0") == "1",
+                        input_feeding=attention != "none" and settings.get("attn_feed", "0") == "1",
+                        hidden_size=int(settings.get("attn_hidden", m.hidden_size)))
+    task = task_spec(settings.get("attn_task", t.name), int(settings.get("attn_min_len", t.min_length)),
+                     int(settings.get("attn_max_len", t.max_length)), int(settings.get("attn_delay", t.delay)))
+    return Seq2SeqConfig(task=task, model=model, steps=int(settings.get("attn_steps", d.steps)),
+                         teacher_forcing=float(settings.get("attn_tf", d.teacher_forcing)),
+                         seed=int(settings.get("seed", d.seed)))
+
+
+def sweep_config(settings: Settings) -> SweepConfig:
+    """The Attention page's bottleneck SweepConfig at these settings."""
+    d, config = SweepConfig(), seq2seq_config(settings)
+    return SweepConfig(attention=settings.get("attn_sweep_attention", d.attention), cell=config.model.cell,
+                       hidden_size=config.model.hidden_size,
+                       lengths=sweep_lengths(int(settings.get("attn_sweep_max", max(d.lengths)))),
+                       steps=int(settings.get("attn_sweep_steps", d.steps)), seed=config.seed)
 
 
 def _power(value: float) -> str:
@@ -103,6 +177,118 @@ def _contracting_steps(settings: Settings, run: Run) -> str:
     return str(int((spectrum.singular_values.max(axis=1) < 1).sum()))
 
 
+def _sweep_exact(which: str):
+    """Exact accuracy at the sweep's longest length, of 'none' or of the attention model (shipped sweep)."""
+    def fact(settings: Settings, run: Run) -> str:
+        sweep, wanted = run(shipped_sweep), sweep_config(settings)
+        if sweep is None or sweep.config != wanted:
+            raise ValueError("only the shipped sweep is quoted; run this one on the page")
+        return f"{sweep.exact['none' if which == 'none' else wanted.attention][-1]:.0%}"
+    return fact
+
+
+def _exposure(field: str):
+    """Exact accuracy of the shipped model at these settings, teacher-forced or free-running (Exposure bias)."""
+    def fact(settings: Settings, run: Run) -> str:
+        config = seq2seq_config(settings)
+        length = int(settings.get("attn_exp_len", min(config.task.max_length + 5, MAX_LENGTH)))
+        return f"{getattr(run(shipped_exposure, config, length), field):.0%}"
+    return fact
+
+
+def shipped_exposure(config: Seq2SeqConfig, length: int):
+    """The Exposure bias view's result for the shipped model of `config` (128 sources of `length`, as the page)."""
+    trained = shipped_models().get(config)
+    if trained is None:
+        raise ValueError("no shipped model has these settings; train it on the page")
+    return exposure_bias(trained, length, n=128, seed=config.seed)
+
+
+IMPULSE_FRACTION = 0.01  # an impulse's trace has faded once the state's deviation is under 1 % of its peak
+
+
+def _impulse_steps(state: str):
+    """Steps after an impulse (or a step's onset) until state `state`'s largest deviation from its value just
+    before the onset falls under IMPULSE_FRACTION of its peak (layer 0, forward)."""
+    def fact(settings: Settings, run: Run) -> str:
+        config = cell_config(settings)
+        values = cell_states(run(run_cell, config).trace)[state]  # (T, H)
+        onset = config.input.onset
+        deviation = np.abs(values[onset:] - values[max(onset - 1, 0)]).max(axis=1)  # (T − onset,)
+        faded = np.nonzero(deviation < IMPULSE_FRACTION * deviation.max())[0]
+        return f"{faded[0]}" if len(faded) else f"more than {len(deviation) - 1}"
+    return fact
+
+
+def _phase_boundary(settings: Settings, run: Run) -> str:
+    """The smallest swept ρ at which the RNN's gradient grows back to h_0 over the longest T (phase diagram)."""
+    config = phase_configs(settings)[0]
+    longest = run(phase_sweep, config).log10_ratio[:, -1]
+    growing = [rho for rho, value in zip(config.rhos, longest) if value > 0]
+    return f"{min(growing):.2f}" if growing else "beyond the swept radii"
+
+
+def _kernel_radius(settings: Settings, run: Run) -> str:
+    return f"{run(ssm_kernels, ssm_config(settings, 'ssm_k')).max_abs_eig_A_bar:.6f}"
+
+
+def memory_config(settings: Settings) -> tuple[MemoryConfig, int]:
+    """The Memory (HiPPO) view's MemoryConfig and scrubbed time t at these settings (ssm_mem_* keys)."""
+    d = MemoryConfig()
+    config = MemoryConfig(settings.get("ssm_mem_signal", d.signal), int(settings.get("ssm_mem_T", d.T)),
+                          int(settings.get("ssm_mem_N", d.N)), int(settings.get("seed", d.seed)))
+    return config, int(settings.get("ssm_mem_t", config.T // 2))
+
+
+def _memory_rms(settings: Settings, run: Run) -> str:
+    config, t = memory_config(settings)
+    _, rms = run(hippo_memory, config).history_at(t)
+    return f"{rms:.2g}"
+
+
+def _saved_accuracy(kind: str):
+    """The saved comparison's accuracy of `kind` at its longest length (Compare on a task, its task setting)."""
+    def fact(settings: Settings, run: Run) -> str:
+        result = load_results(results_path(settings.get("ssm_cmp_task", CompareConfig().task)))
+        if result is None:
+            raise ValueError("no saved comparison for this task")
+        accuracy = result.accuracy[kind]
+        return f"{100 * accuracy[max(accuracy)]:.0f} %"
+    return fact
+
+
+def top_unit(kind: str, start: int, length: int, layer: int, quantity: str, feature: str) -> tuple[int, float]:
+    """The Language lab's first-ranked unit for a held-out window and its correlation r with `feature`."""
+    window = lab.held_out(start, length, lab.shipped_model(kind).model)
+    return lab.reading(kind, window, layer, quantity, feature).ranking[0]
+
+
+def _reading_args(settings: Settings) -> tuple:
+    w, r = lab.WindowSpec(), lab.ReadingSpec()
+    if settings.get("lang_source", "held-out code") != "held-out code":
+        raise ValueError("facts read the held-out code only")
+    return (settings.get("lang_model", r.kind), int(settings.get("lang_start", w.start)),
+            int(settings.get("lang_length", w.length)), int(settings.get("lang_layer", 0)),
+            settings.get("lang_quantity", r.quantity), settings.get("lang_feature", r.feature))
+
+
+def _top_unit(settings: Settings, run: Run) -> str:
+    return str(run(top_unit, *_reading_args(settings))[0])
+
+
+def _top_unit_r(settings: Settings, run: Run) -> str:
+    return f"{run(top_unit, *_reading_args(settings))[1]:+.2f}"
+
+
+def _test_bits(name: str):
+    """Held-out test bits per character of a shipped model or baseline (assets/language/results.json)."""
+    def fact(settings: Settings, run: Run) -> str:
+        scores = run(lab.results)
+        bits = scores["models"][name]["bits_per_char"] if name in scores["models"] else scores["baselines"][name]
+        return f"{bits['test']:.2f}"
+    return fact
+
+
 def _conv_scan_difference(settings: Settings, run: Run) -> str:
     return f"{run(conv_and_scan, ssm_config(settings)).max_difference:.1e}"
 
@@ -125,6 +311,21 @@ FACTS: dict[str, Fact] = {
     **{f"{k}_underflowed": Fact(_underflowed(k), f"how many of the {k.upper()}'s ‖dL/dh_t‖ are exactly 0")
        for k in ("rnn", "lstm", "gru")},
     "contracting_steps": Fact(_contracting_steps, "how many steps' Jacobians have σ_max < 1 (Jacobian spectrum)"),
+    "impulse_steps_h": Fact(_impulse_steps("h"), "steps until h's trace of an impulse falls under 1 % of its peak"),
+    "impulse_steps_c": Fact(_impulse_steps("c"), "the same for the LSTM's cell state c"),
+    "phase_boundary": Fact(_phase_boundary, "the smallest swept ρ whose RNN gradient grows over the longest T"),
+    "sweep_none_exact": Fact(_sweep_exact("none"), "exact accuracy without attention at the sweep's longest length"),
+    "sweep_attention_exact": Fact(_sweep_exact("attention"), "exact accuracy with attention at that length"),
+    "teacher_forced_exact": Fact(_exposure("teacher_forced_exact"), "exact accuracy, teacher-forced (Exposure bias)"),
+    "free_running_exact": Fact(_exposure("free_running_exact"), "exact accuracy, free-running (Exposure bias)"),
+    "kernel_radius": Fact(_kernel_radius, "max |λ(Ā)| of the Kernel explorer's SSM"),
+    "memory_rms": Fact(_memory_rms, "RMS error of the history rebuilt from HiPPO's c(t) (Memory view)"),
+    **{f"saved_accuracy_{k}": Fact(_saved_accuracy(k), f"the saved comparison's {k} accuracy at its longest length")
+       for k in ("mamba", "s4d", "lstm")},
+    "top_unit": Fact(_top_unit, "the Language lab's first-ranked unit for the step's feature"),
+    "top_unit_r": Fact(_top_unit_r, "that unit's correlation r with the feature"),
+    **{f"test_bits_{k}": Fact(_test_bits(k), f"held-out test bits per character of the {k}")
+       for k in ("rnn", "lstm", "gru", "unigram", "bigram")},
     "conv_scan_difference": Fact(_conv_scan_difference, "max |y_conv − y_scan| of the Conv = recurrence view"),
 }
 FACT_NAMES = frozenset(FACTS)

@@ -24,11 +24,11 @@ import plotly.graph_objects as go
 
 from seqviz.figures import ssm as ssm_figures
 from seqviz.figures.gradients import gradient_time_figure, phase_figure, spectrum_figure
-from seqviz.gradients.flow import PhaseConfig, gradient_through_time, jacobian_spectrum, length_grid, phase_sweep, \
-    radius_grid
-from seqviz.lessons.facts import Run, Settings, fill_facts, flow_config, plain_run, ssm_config
+from seqviz.gradients.flow import gradient_through_time, jacobian_spectrum, phase_sweep
+from seqviz.lessons.facts import Run, Settings, fill_facts, flow_config, memory_config, phase_configs, plain_run, \
+    ssm_config
 from seqviz.lessons.format import Lesson, Step
-from seqviz.ssm.lab import MemoryConfig, conv_and_scan, hippo_memory, ssm_kernels
+from seqviz.ssm.lab import conv_and_scan, hippo_memory, ssm_kernels
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(?!\s)([^$\n]+?)(?<!\s)\$", re.S)
@@ -59,17 +59,6 @@ def _gradient_flow(settings: Settings, run: Run) -> list[go.Figure]:
     raise LookupError(f"the Gradient flow view '{view}' trains live or compares a session's runs")
 
 
-def phase_configs(settings: Settings) -> list[PhaseConfig]:
-    """The phase diagram's sweeps at these settings (grad_phase_* keys), one per model."""
-    d = PhaseConfig()
-    kinds = ("rnn", "lstm", "gru") if settings.get("grad_phase_gated") == "1" else ("rnn",)
-    return [PhaseConfig(kind, int(settings.get("grad_phase_H", d.hidden_size)),
-                        radius_grid(int(settings.get("grad_phase_radii", len(d.rhos)))),
-                        length_grid(int(settings.get("grad_phase_Tmax", max(d.lengths)))),
-                        float(settings.get("grad_phase_scale", d.input_scale)), int(settings.get("seed", 0)))
-            for kind in kinds]
-
-
 def _state_space(settings: Settings, run: Run) -> list[go.Figure]:
     view = settings.get("ssm_view", "Kernel explorer")
     if view == "Kernel explorer":
@@ -87,14 +76,6 @@ def _state_space(settings: Settings, run: Run) -> list[go.Figure]:
         result = run(conv_and_scan, ssm_config(settings))
         return [ssm_figures.conv_scan_figure(result.y_conv, result.y_scan)]
     raise LookupError(f"the State-space models view '{view}' reads trained models or trains live")
-
-
-def memory_config(settings: Settings) -> tuple[MemoryConfig, int]:
-    """The Memory (HiPPO) view's MemoryConfig and scrubbed time t at these settings (ssm_mem_* keys)."""
-    d = MemoryConfig()
-    config = MemoryConfig(settings.get("ssm_mem_signal", d.signal), int(settings.get("ssm_mem_T", d.T)),
-                          int(settings.get("ssm_mem_N", d.N)), int(settings.get("seed", d.seed)))
-    return config, int(settings.get("ssm_mem_t", config.T // 2))
 
 
 STEP_FIGURES: dict[str, Callable[[Settings, Run], list[go.Figure]]] = {
