@@ -6,7 +6,8 @@ where the URL's step is not the one this session last applied, it forgets the st
 control values, puts the step's settings in the URL and, if the step shows another page, switches to it;
 the page's URL-bound widgets then read the step's values like any link's (seqviz.ui.state), and ignore a
 value they do not take with the same toast. Inside the batch, `lesson_panel` draws the step: in the
-sidebar, or above the page in presenter mode, which also hides the sidebar and enlarges the type.
+sidebar, or above the page in presenter mode, which also hides the sidebar, the page's heading and the page's controls the step does not set,
+and enlarges the type.
 The controls stay live; "Reset this step" applies the step's settings again.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from seqviz.lessons.format import Lesson, LessonError, Step
 from seqviz.lessons.library import LessonLibrary, load_lessons
 from seqviz.ui.cache import cached_data
 from seqviz.ui.page_params import page_controls
+from seqviz.ui.registry import discover_pages
 from seqviz.ui.sidebar import SHARED_KEYS
 from seqviz.ui.state import url_keep
 
@@ -27,13 +29,17 @@ LESSON, STEP, PRESENT = "lesson", "step", "present"  # the URL's query keys
 _APPLIED = "_lesson_applied"  # (lesson name, step index) whose settings this session last applied
 _UPLOADS = "_lesson_uploads"  # name → Lesson uploaded in this session (never shared)
 _REVEALED = "_lesson_revealed"  # {(lesson name, step index)} whose answer was revealed
-PRESENTER_CSS = """<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"]
-  { display: none !important; }
-.stMainBlockContainer { max-width: 100% !important; padding: 1rem 1.5rem !important; }
-.stMainBlockContainer p, .stMainBlockContainer li, .stMainBlockContainer label { font-size: 1.3rem !important; }
-.stMainBlockContainer h1 { font-size: 2.2rem !important; } .stMainBlockContainer h3 { font-size: 1.7rem !important; }
-</style>"""
+PRESENTER_CSS = """
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"] { display: none !important; }
+.stMainBlockContainer { max-width: 100% !important; padding: 0.75rem 1.5rem !important; }
+[data-testid="stMarkdown"] p, [data-testid="stMarkdown"] li, [data-testid="stWidgetLabel"] p,
+[data-testid="stAlert"] p { font-size: 1.3rem !important; }
+.stMain h1 { display: none; } .stMainBlockContainer h3 { font-size: 1.7rem !important; }
+"""
+# A Streamlit widget (it has a label) of the page that the step does not set; keyed widgets carry st-key-<key>.
+UNUSED_CONTROL = '.stMain [class*="st-key-"]:has([data-testid="stWidgetLabel"]):not([class*="st-key-lesson_"]){kept}'
+
 
 
 @dataclass(frozen=True)
@@ -128,31 +134,52 @@ def lesson_panel(active: ActiveStep | None) -> None:
     url_keep(LESSON, active.lesson.name)
     url_keep(STEP, str(active.index + 1))
     url_keep(PRESENT, "1" if active.present else None)
-    if active.present:
-        st.html(PRESENTER_CSS)
-    with st.container(border=True, key="lesson_panel") if active.present else st.sidebar:
-        step_bar(active)
-        narrative(active)
+    if not active.present:
+        with st.sidebar:
+            step_bar(active)
+            narrative(active)
+        return
+    with st.container(border=True, key="lesson_panel"):
+        text, bar = st.columns([2, 1])
+        with bar:
+            step_bar(active)
+            everything = st.toggle("Show every control", key="lesson_all_controls",
+                                   help="Presenter mode hides the page's controls this step does not set.")
+        with text:
+            narrative(active)
+    st.html(f"<style>{presenter_css(active.step, everything)}</style>")
+
+
+def presenter_css(step: Step, every_control: bool) -> str:
+    """Presenter mode's style: no sidebar, larger type and, unless `every_control`, the page's widgets that
+    the step does not set hidden (the charts, drawn by their own components, stay)."""
+    if every_control:
+        return PRESENTER_CSS
+    kept = "".join(f':not([class*="st-key-{key}"])' for key, _ in step.settings)
+    return PRESENTER_CSS + UNUSED_CONTROL.format(kept=kept) + " { display: none !important; }"
 
 
 def step_bar(active: ActiveStep) -> None:
-    """"Step k of n", previous / next (← / → keys), reset, presenter mode and leave."""
+    """"Step k of n", back / next (← / → keys), reset, presenter mode and leave."""
     n, k = len(active.lesson.steps), active.index
-    st.caption(f"**{active.lesson.title}** · Step {k + 1} of {n}")
-    if active.present:
-        back, forward, reset, present, leave = st.columns(5)
-    else:
-        (back, forward), (reset, present), leave = st.columns(2), st.columns(2), st.container()
-    back.button("Previous", icon=":material/arrow_back:", shortcut="Left", disabled=k == 0, key="lesson_prev",
-                on_click=_go_to, args=(k - 1,), width="stretch")
+    st.caption(f"**{active.lesson.title}** · Step {k + 1} of {n} · {page_title(active.step.page)}")
+    (back, forward), (reset, present), leave = st.columns(2), st.columns(2), st.container()
+    back.button("Back", icon=":material/arrow_back:", shortcut="Left", disabled=k == 0, key="lesson_prev",
+                on_click=_go_to, args=(k - 1,), width="stretch", help="The previous step (← key)")
     forward.button("Next", icon=":material/arrow_forward:", shortcut="Right", disabled=k == n - 1, key="lesson_next",
-                   on_click=_go_to, args=(k + 1,), width="stretch")
-    reset.button("Reset this step", icon=":material/restart_alt:", key="lesson_reset", on_click=_reset,
-                 help="The step's own settings again, after you changed the controls.", width="stretch")
-    present.button("Leave presenter mode" if active.present else "Presenter mode", icon=":material/co_present:",
-                   key="lesson_present", on_click=_toggle_present, width="stretch",
-                   help="For a projector: no sidebar, larger type, the step above the page.")
+                   on_click=_go_to, args=(k + 1,), width="stretch", help="The next step (→ key)")
+    reset.button("Reset", icon=":material/restart_alt:", key="lesson_reset", on_click=_reset, width="stretch",
+                 help="Reset this step: its own settings again, after you changed the controls.")
+    present.button("Present", icon=":material/co_present:", key="lesson_present", on_click=_toggle_present,
+                   width="stretch", type="primary" if active.present else "secondary",
+                   help="Presenter mode, for a projector: no sidebar, larger type, the step above the page and only "
+                        "its controls (click again to leave it).")
     leave.button("Leave the lesson", icon=":material/close:", key="lesson_leave", on_click=_leave, width="stretch")
+
+
+def page_title(url_path: str) -> str:
+    """The title of the page at `url_path` (presenter mode hides the page's own heading)."""
+    return next((p.title for p in discover_pages() if p.url_path == url_path), url_path)
 
 
 def _go_to(index: int) -> None:
