@@ -4,7 +4,7 @@ import streamlit as st
 from seqviz.lessons.handout import handout_html
 from seqviz.lessons.format import Lesson, LessonError
 from seqviz.lessons.library import LESSONS_ENV, MAX_LESSON_BYTES, read_lesson
-from seqviz.ui.lessons import LESSON, PRESENT, STEP, cached_run, library, uploaded
+from seqviz.ui.lessons import LESSON, PRESENT, STEP, library, quiet_run, uploaded
 from seqviz.ui.page_params import page_controls
 
 TITLE = "Lessons"
@@ -31,7 +31,7 @@ def lesson_card(lesson: Lesson, uploaded_here: bool) -> None:
                   args=(lesson.name, False), type="primary")
         present.button("Start in presenter mode", icon=":material/co_present:", key=f"lesson_present_{lesson.name}",
                        on_click=start, args=(lesson.name, True))
-        handout.download_button("Download this lesson (HTML)", lambda: handout_html(lesson, cached_run),
+        handout.download_button("Download this lesson (HTML)", lambda: handout_html(lesson, quiet_run),
                                 file_name=f"seqviz-{lesson.name}.html", mime="text/html", icon=":material/download:",
                                 key=f"lesson_handout_{lesson.name}", on_click="ignore",
                                 help="One self-contained file: the narrative, equations and interactive charts.")

@@ -208,6 +208,11 @@ def cached_run(fn, *args):
     return cached_data(fn)(*args)
 
 
+def quiet_run(fn, *args):
+    """cached_run without the spinner, for work outside a page run (the handout a download button builds)."""
+    return cached_data(fn, quiet=True)(*args)
+
+
 def narrative(active: ActiveStep) -> None:
     """The step's title, narrative, predict-first question (answer on a click) and things to try."""
     step, settings = active.step, dict(active.step.settings)
