@@ -257,13 +257,19 @@ def _saved_accuracy(kind: str):
     return fact
 
 
+def language_reading(kind: str, start: int, length: int, layer: int, quantity: str, feature: str):
+    """The Language lab's reading of a held-out window: (its Reading, the Window)."""
+    window = lab.held_out(start, length, lab.shipped_model(kind).model)
+    return lab.reading(kind, window, layer, quantity, feature), window
+
+
 def top_unit(kind: str, start: int, length: int, layer: int, quantity: str, feature: str) -> tuple[int, float]:
     """The Language lab's first-ranked unit for a held-out window and its correlation r with `feature`."""
-    window = lab.held_out(start, length, lab.shipped_model(kind).model)
-    return lab.reading(kind, window, layer, quantity, feature).ranking[0]
+    return language_reading(kind, start, length, layer, quantity, feature)[0].ranking[0]
 
 
-def _reading_args(settings: Settings) -> tuple:
+def reading_args(settings: Settings) -> tuple:
+    """The Language lab's reading arguments at these settings (lang_* keys), for held-out code."""
     w, r = lab.WindowSpec(), lab.ReadingSpec()
     if settings.get("lang_source", "held-out code") != "held-out code":
         raise ValueError("facts read the held-out code only")
@@ -273,11 +279,11 @@ def _reading_args(settings: Settings) -> tuple:
 
 
 def _top_unit(settings: Settings, run: Run) -> str:
-    return str(run(top_unit, *_reading_args(settings))[0])
+    return str(run(top_unit, *reading_args(settings))[0])
 
 
 def _top_unit_r(settings: Settings, run: Run) -> str:
-    return f"{run(top_unit, *_reading_args(settings))[1]:+.2f}"
+    return f"{run(top_unit, *reading_args(settings))[1]:+.2f}"
 
 
 def _test_bits(name: str):

@@ -6,14 +6,15 @@ plotly.js that ships inside the plotly package, inlined too. Nothing is fetched 
 Where no KaTeX copy is found, equations stay as TeX source and the handout says so.
 
 Figures come from the same backend and figure functions the pages use (`STEP_FIGURES`), at the step's
-settings; a step whose page view is not drawn here (live training, a shipped model's alignments, the
-Language lab's readings) says so in the handout. Like a page, this module uses the backend and
+settings; a step whose page view is not drawn here (live training, models not shipped, the trained Mamba
+models, the Language lab's views but the reading) says so in the handout. Like a page, this module uses the backend and
 seqviz.figures; unlike one, it never imports Streamlit.
 """
 from __future__ import annotations
 
 import html
 import json
+import random
 import re
 from pathlib import Path
 from typing import Callable
@@ -22,12 +23,34 @@ import numpy as np
 import plotly
 import plotly.graph_objects as go
 
+from seqviz.cell.run import cell_states, run_cell
+from seqviz.figures import attention as attention_figures
+from seqviz.figures import cell as cell_figures
+from seqviz.figures import language as language_figures
 from seqviz.figures import ssm as ssm_figures
 from seqviz.figures.gradients import gradient_time_figure, phase_figure, spectrum_figure
 from seqviz.gradients.flow import gradient_through_time, jacobian_spectrum, phase_sweep
-from seqviz.lessons.facts import Run, Settings, fill_facts, flow_config, memory_config, phase_configs, plain_run, \
-    ssm_config
+from seqviz.lessons.facts import (
+    Run,
+    Settings,
+    cell_config,
+    fill_facts,
+    flow_config,
+    language_reading,
+    memory_config,
+    phase_configs,
+    plain_run,
+    reading_args,
+    seq2seq_config,
+    shipped_exposure,
+    ssm_config,
+    sweep_config,
+)
 from seqviz.lessons.format import Lesson, Step
+from seqviz.seq2seq.experiments import align
+from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
+from seqviz.seq2seq.tasks import MAX_LENGTH, sample_sources
+from seqviz.seq2seq.training import with_attention
 from seqviz.ssm.lab import conv_and_scan, hippo_memory, ssm_kernels
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -78,9 +101,64 @@ def _state_space(settings: Settings, run: Run) -> list[go.Figure]:
     raise LookupError(f"the State-space models view '{view}' reads trained models or trains live")
 
 
+def _inside_the_cell(settings: Settings, run: Run) -> list[go.Figure]:
+    result = run(run_cell, cell_config(settings))
+    states, labels = cell_states(result.trace), result.sequence.step_labels
+    t = min(int(settings.get("cell_step", 0)), len(labels) - 1)
+    tab = settings.get("cell_tab", "Bars at step t")
+    if tab == "Heatmaps: units × time":
+        return [cell_figures.state_heatmaps(states, t)]
+    if tab == "Animation (play)":
+        return [cell_figures.cell_animation(states, labels)]
+    return [cell_figures.step_bars(states, t, labels[t])]
+
+
+def _attention(settings: Settings, run: Run) -> list[go.Figure]:
+    config, view = seq2seq_config(settings), settings.get("attn_view", "Train")
+    if view == "Bottleneck":
+        sweep = run(shipped_sweep)
+        if sweep is None or sweep.config != sweep_config(settings):
+            raise LookupError("only the shipped bottleneck sweep is drawn here")
+        length = int(settings.get("attn_sweep_len", sweep.lengths[-1]))
+        return [attention_figures.bottleneck_figure(sweep, length)]
+    if view == "Exposure bias":
+        length = int(settings.get("attn_exp_len", min(config.task.max_length + 5, MAX_LENGTH)))
+        return [attention_figures.exposure_figure(run(shipped_exposure, config, length))]
+    models = run(shipped_models)
+    if config not in models:
+        raise LookupError("the Attention page trains this model live")
+    if view == "Train":
+        return [attention_figures.training_figure(models[config].history, "training curves")]
+    return [attention_figures.alignment_figure(*_alignments(settings, config, models))]
+
+
+def _alignments(settings: Settings, config, models: dict) -> tuple[list, list[str]]:
+    """The Alignment view's attention maps on a fresh source of the task (the page's own example box is
+    not a lesson setting), for the step's model and the one it is compared with."""
+    other = settings.get("attn_compare", "—")
+    configs = [config] + ([with_attention(config, other)] if other != "—" else [])
+    source = sample_sources(config.task, 1, random.Random(config.seed))[0]
+    width = int(settings.get("attn_beam", 1))
+    alignments = [align(models[c], source, width) for c in configs if c in models]
+    return alignments, [a.attention for a in alignments]
+
+
+def _language_lab(settings: Settings, run: Run) -> list[go.Figure]:
+    if settings.get("lang_view", "Reading the hidden state") != "Reading the hidden state":
+        raise LookupError("the Language lab draws this view only live")
+    args = reading_args(settings)
+    reading, window = run(language_reading, *args)
+    unit = int(settings.get("lang_unit", reading.ranking[0][0]))
+    return [language_figures.unit_figure(reading.values[:, unit], window.text, max(window.start, 0),
+                                         f"{args[4]} of unit {unit}")]
+
+
 STEP_FIGURES: dict[str, Callable[[Settings, Run], list[go.Figure]]] = {
+    "inside-the-cell": _inside_the_cell,
     "gradient-flow": _gradient_flow,
+    "attention": _attention,
     "state-space-models": _state_space,
+    "language-lab": _language_lab,
 }
 
 
