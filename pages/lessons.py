@@ -6,6 +6,7 @@ from seqviz.lessons.format import Lesson, LessonError
 from seqviz.lessons.library import LESSONS_ENV, MAX_LESSON_BYTES, read_lesson
 from seqviz.ui.lessons import LESSON, PRESENT, STEP, library, quiet_run, uploaded
 from seqviz.ui.page_params import page_controls
+from seqviz.ui.sidebar import shared_settings
 
 TITLE = "Lessons"
 ICON = ":material/school:"
@@ -31,7 +32,8 @@ def lesson_card(lesson: Lesson, uploaded_here: bool) -> None:
                   args=(lesson.name, False), type="primary")
         present.button("Start in presenter mode", icon=":material/co_present:", key=f"lesson_present_{lesson.name}",
                        on_click=start, args=(lesson.name, True))
-        handout.download_button("Download this lesson (HTML)", lambda: handout_html(lesson, quiet_run),
+        seed = shared_settings().seed  # read now: the download's function runs outside the page run
+        handout.download_button("Download this lesson (HTML)", lambda: handout_html(lesson, quiet_run, seed=seed),
                                 file_name=f"seqviz-{lesson.name}.html", mime="text/html", icon=":material/download:",
                                 key=f"lesson_handout_{lesson.name}", on_click="ignore",
                                 help="One self-contained file: the narrative, equations and interactive charts.")

@@ -6,7 +6,10 @@ settings are its page's URL query parameters (raw text); what a setting leaves o
 the computation's config dataclass, the same default the page shows.
 
 Each fact is `(settings, run) -> str`, where `run(fn, *args)` calls a backend function: the app passes a
-cached call (seqviz.ui.cache.cached_data), tests and scripts a plain one.
+cached call (seqviz.ui.cache.cached_data), tests and scripts a plain one. The settings are a step's
+`values`: the page's defaults (read from its source, seqviz.ui.page_params) with the step's own on top,
+so a view's name or a page literal is never repeated here; a config field left out takes its
+dataclass's default.
 """
 from __future__ import annotations
 
@@ -40,7 +43,11 @@ from seqviz.ssm.results import load_results, results_path
 
 Settings = Mapping[str, str]
 Run = Callable[..., object]
-PAGE_FORGET_BIAS = 1.0  # the Gradient flow page's forget-bias slider while its toggle is off (a page literal)
+
+
+def _flag(settings: Settings, key: str, default: bool) -> bool:
+    """A toggle's setting ("1" or "0"), or `default` (the config dataclass's) where the settings leave it out."""
+    return settings.get(key, "1" if default else "0") == "1"
 
 
 def plain_run(fn, *args):
@@ -51,13 +58,13 @@ def plain_run(fn, *args):
 def flow_config(settings: Settings) -> FlowConfig:
     """The Gradient flow page's FlowConfig at these settings (grad_* keys, seed; computed on the CPU)."""
     d = FlowConfig()
-    fb_on = settings.get("grad_fb_on", "1" if d.forget_bias is not None else "0") == "1"
+    fb_on = _flag(settings, "grad_fb_on", d.forget_bias is not None)
     return FlowConfig(
         steps=int(settings.get("grad_T", d.steps)), hidden_size=int(settings.get("grad_H", d.hidden_size)),
         num_layers=int(settings.get("grad_layers", d.num_layers)),
         nonlinearity=settings.get("grad_nonlin", d.nonlinearity), init=settings.get("grad_init", d.init),
         spectral_radius=float(settings.get("grad_rho", d.spectral_radius)),
-        forget_bias=float(settings.get("grad_fb", PAGE_FORGET_BIAS)) if fb_on else None,
+        forget_bias=float(settings["grad_fb"]) if fb_on else None,
         input_scale=float(settings.get("grad_scale", d.input_scale)), loss=settings.get("grad_loss", d.loss),
         dtype=settings.get("grad_dtype", d.dtype), seed=int(settings.get("seed", d.seed)))
 
@@ -86,7 +93,7 @@ def cell_config(settings: Settings) -> CellConfig:
                      onset=int(settings.get("cell_onset", i.onset)), seed=int(settings.get("seed", i.seed)))
     return CellConfig(cell=kind, hidden_size=int(settings.get("cell_hidden", d.hidden_size)),
                       num_layers=int(settings.get("cell_layers", d.num_layers)),
-                      bidirectional=settings.get("cell_bidir", "0") == "1", init=settings.get("cell_init", d.init),
+                      bidirectional=_flag(settings, "cell_bidir", d.bidirectional), init=settings.get("cell_init", d.init),
                       forget_bias=float(settings.get("cell_forget_bias", d.forget_bias)) if kind == "lstm" else d.forget_bias,
                       seed=int(settings.get("seed", d.seed)), input=spec)
 
@@ -105,8 +112,8 @@ def seq2seq_config(settings: Settings) -> Seq2SeqConfig:
     t, m, d = TaskSpec(), ModelConfig(), Seq2SeqConfig()
     attention = settings.get("attn_attention", m.attention)
     model = ModelConfig(cell=settings.get("attn_cell", m.cell), attention=attention,
-                        bidirectional=settings.get("attn_bidir", "0") == "1",
-                        input_feeding=attention != "none" and settings.get("attn_feed", "0") == "1",
+                        bidirectional=_flag(settings, "attn_bidir", m.bidirectional),
+                        input_feeding=attention != "none" and _flag(settings, "attn_feed", m.input_feeding),
                         hidden_size=int(settings.get("attn_hidden", m.hidden_size)))
     task = task_spec(settings.get("attn_task", t.name), int(settings.get("attn_min_len", t.min_length)),
                      int(settings.get("attn_max_len", t.max_length)), int(settings.get("attn_delay", t.delay)))
@@ -173,7 +180,7 @@ def _underflowed(kind: str):
 
 def _contracting_steps(settings: Settings, run: Run) -> str:
     """How many steps' Jacobians J_t have every singular value below 1 (the Jacobian spectrum view's model)."""
-    spectrum = run(jacobian_spectrum, flow_config(settings), settings.get("grad_spec_kind", "rnn"), 0)
+    spectrum = run(jacobian_spectrum, flow_config(settings), settings["grad_spec_kind"], 0)
     return str(int((spectrum.singular_values.max(axis=1) < 1).sum()))
 
 
@@ -271,7 +278,7 @@ def top_unit(kind: str, start: int, length: int, layer: int, quantity: str, feat
 def reading_args(settings: Settings) -> tuple:
     """The Language lab's reading arguments at these settings (lang_* keys), for held-out code."""
     w, r = lab.WindowSpec(), lab.ReadingSpec()
-    if settings.get("lang_source", "held-out code") != "held-out code":
+    if settings["lang_source"] != "held-out code":
         raise ValueError("facts read the held-out code only")
     return (settings.get("lang_model", r.kind), int(settings.get("lang_start", w.start)),
             int(settings.get("lang_length", w.length)), int(settings.get("lang_layer", 0)),

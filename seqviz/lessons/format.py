@@ -41,6 +41,7 @@ class Control:
     label: str
     accepts: Callable[[str], object] | None
     accepted: str  # what it takes, in words, for error messages
+    default: str | None = None  # the page's default as the URL writes it (None: known only when the page runs)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ class Step:
     answer: str = ""
     try_this: tuple[str, ...] = ()
     line: int = 0
+    defaults: tuple[tuple[str, str], ...] = ()  # the page's defaults of the keys the step does not set
+
+    @property
+    def values(self) -> dict[str, str]:
+        """Every setting of the page at this step (key → URL text): its defaults, then the step's own."""
+        return {**dict(self.defaults), **dict(self.settings)}
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,9 @@ def _step(number, title, body, controls, facts, problems) -> Step:
     if not _text(narrative):
         problems.append(Problem(number, f"step '{title}' has no narrative (text after its settings and a blank line)"))
     _check_facts(narrative, facts, problems)
-    return Step(title, page or "", settings, _text(narrative), line=number)
+    own = dict(settings)
+    defaults = tuple((key, c.default) for key, c in controls.get(page, {}).items() if c.default is not None and key not in own)
+    return Step(title, page or "", settings, _text(narrative), line=number, defaults=defaults)
 
 
 def _check_setting(line: int, page: str, key: str, raw: str, controls: Mapping[str, Control],

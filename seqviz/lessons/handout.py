@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import replace
 import random
 import re
 from pathlib import Path
@@ -47,6 +48,7 @@ from seqviz.lessons.facts import (
     sweep_config,
 )
 from seqviz.lessons.format import Lesson, Step
+from seqviz.seq2seq.attention import ATTENTIONS
 from seqviz.seq2seq.experiments import align
 from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import MAX_LENGTH, sample_sources
@@ -71,19 +73,19 @@ def katex_source() -> str | None:
 # ---------------------------------------------------------------- each step's figures, as the page draws them
 
 def _gradient_flow(settings: Settings, run: Run) -> list[go.Figure]:
-    view = settings.get("grad_view", "Gradient through time")
+    view = settings["grad_view"]
     config = flow_config(settings)
     if view == "Gradient through time":
         return [gradient_time_figure(run(gradient_through_time, config), 0)]
     if view == "Jacobian spectrum":
-        return [spectrum_figure(run(jacobian_spectrum, config, settings.get("grad_spec_kind", "rnn"), 0))]
+        return [spectrum_figure(run(jacobian_spectrum, config, settings["grad_spec_kind"], 0))]
     if view == "Phase diagram":
         return [phase_figure([run(phase_sweep, phase) for phase in phase_configs(settings)])]
     raise LookupError(f"the Gradient flow view '{view}' trains live or compares a session's runs")
 
 
 def _state_space(settings: Settings, run: Run) -> list[go.Figure]:
-    view = settings.get("ssm_view", "Kernel explorer")
+    view = settings["ssm_view"]
     if view == "Kernel explorer":
         config = ssm_config(settings, "ssm_k")
         result = run(ssm_kernels, config)
@@ -105,7 +107,7 @@ def _inside_the_cell(settings: Settings, run: Run) -> list[go.Figure]:
     result = run(run_cell, cell_config(settings))
     states, labels = cell_states(result.trace), result.sequence.step_labels
     t = min(int(settings.get("cell_step", 0)), len(labels) - 1)
-    tab = settings.get("cell_tab", "Bars at step t")
+    tab = settings["cell_tab"]
     if tab == "Heatmaps: units × time":
         return [cell_figures.state_heatmaps(states, t)]
     if tab == "Animation (play)":
@@ -114,7 +116,7 @@ def _inside_the_cell(settings: Settings, run: Run) -> list[go.Figure]:
 
 
 def _attention(settings: Settings, run: Run) -> list[go.Figure]:
-    config, view = seq2seq_config(settings), settings.get("attn_view", "Train")
+    config, view = seq2seq_config(settings), settings["attn_view"]
     if view == "Bottleneck":
         sweep = run(shipped_sweep)
         if sweep is None or sweep.config != sweep_config(settings):
@@ -135,8 +137,8 @@ def _attention(settings: Settings, run: Run) -> list[go.Figure]:
 def _alignments(settings: Settings, config, models: dict) -> tuple[list, list[str]]:
     """The Alignment view's attention maps on a fresh source of the task (the page's own example box is
     not a lesson setting), for the step's model and the one it is compared with."""
-    other = settings.get("attn_compare", "—")
-    configs = [config] + ([with_attention(config, other)] if other != "—" else [])
+    other = settings["attn_compare"]
+    configs = [config] + ([with_attention(config, other)] if other in ATTENTIONS else [])
     source = sample_sources(config.task, 1, random.Random(config.seed))[0]
     width = int(settings.get("attn_beam", 1))
     alignments = [align(models[c], source, width) for c in configs if c in models]
@@ -144,7 +146,7 @@ def _alignments(settings: Settings, config, models: dict) -> tuple[list, list[st
 
 
 def _language_lab(settings: Settings, run: Run) -> list[go.Figure]:
-    if settings.get("lang_view", "Reading the hidden state") != "Reading the hidden state":
+    if settings["lang_view"] != "Reading the hidden state":
         raise LookupError("the Language lab draws this view only live")
     args = reading_args(settings)
     reading, window = run(language_reading, *args)
@@ -168,7 +170,7 @@ def step_figures(step: Step, run: Run = plain_run) -> list[go.Figure] | str:
     if make is None:
         return f"This step's charts ({step.page}) are drawn only by the live app."
     try:
-        return make(dict(step.settings), run)
+        return make(step.values, run)
     except LookupError as error:
         return f"Not drawn in the handout: {error}. Open the step in the app to see it."
     except (ValueError, TypeError) as error:
@@ -209,23 +211,24 @@ def _styled(text: str) -> str:
 
 # ---------------------------------------------------------------- the page
 
-def handout_html(lesson: Lesson, run: Run = plain_run, figures: Callable = step_figures) -> str:
-    """The whole handout of `lesson`: one HTML document with its scripts inlined."""
+def handout_html(lesson: Lesson, run: Run = plain_run, figures: Callable = step_figures, seed: int = 0) -> str:
+    """The whole handout of `lesson` at `seed` (the sidebar's): one HTML document with its scripts inlined."""
     katex = katex_source()
     body = [f"<h1>{html.escape(lesson.title)}</h1>",
             f'<p class="meta">For {html.escape(lesson.audience)} · about {lesson.minutes} minutes · '
-            f"{len(lesson.steps)} steps</p>", f'<p class="meta">{html.escape(lesson.shows)}</p>',
-            markdown_html(lesson.intro)]
+            f"{len(lesson.steps)} steps · computed with seed {seed}</p>",
+            f'<p class="meta">{html.escape(lesson.shows)}</p>', markdown_html(lesson.intro)]
     if katex is None:
         body.append('<p class="note">Equations are shown as TeX source: no KaTeX copy was found.</p>')
-    body += [_step_html(k, step, run, figures) for k, step in enumerate(lesson.steps)]
+    seeded = [replace(step, defaults=step.defaults + (("seed", str(seed)),)) for step in lesson.steps]
+    body += [_step_html(k, step, run, figures) for k, step in enumerate(seeded)]
     scripts = [PLOTLY_JS.read_text(encoding="utf-8"), katex or "", _RENDER_MATH]
     return _PAGE.format(title=html.escape(lesson.title), body="\n".join(body),
                         scripts="\n".join(f"<script>{s}</script>" for s in scripts if s))
 
 
 def _step_html(k: int, step: Step, run: Run, figures: Callable) -> str:
-    settings = dict(step.settings)
+    settings = step.values
     parts = [f'<section><h2>Step {k + 1}. {html.escape(step.title)}</h2>',
              f'<p class="meta">Page: {html.escape(step.page)} · settings: '
              + html.escape(", ".join(f"{key} = {value}" for key, value in step.settings) or "its defaults") + "</p>",

@@ -22,7 +22,7 @@ from seqviz.lessons.library import LessonLibrary, load_lessons
 from seqviz.ui.cache import cached_data
 from seqviz.ui.page_params import page_controls
 from seqviz.ui.registry import discover_pages
-from seqviz.ui.sidebar import SHARED_KEYS
+from seqviz.ui.sidebar import SHARED_KEYS, shared_settings
 from seqviz.ui.state import url_keep
 
 LESSON, STEP, PRESENT = "lesson", "step", "present"  # the URL's query keys
@@ -215,7 +215,7 @@ def quiet_run(fn, *args):
 
 def narrative(active: ActiveStep) -> None:
     """The step's title, narrative, predict-first question (answer on a click) and things to try."""
-    step, settings = active.step, dict(active.step.settings)
+    step, settings = active.step, {**active.step.values, "seed": str(shared_settings().seed)}
     st.markdown(f"### {step.title}")
     st.markdown(fill_facts(step.narrative, settings, cached_run))
     if step.predict:

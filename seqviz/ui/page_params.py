@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+from dataclasses import replace
 from pathlib import Path
 
 from seqviz.core.devices import DEVICE_CHOICES
@@ -139,7 +140,27 @@ def _value(node, namespace: dict, missing=None):
 
 
 def _control(helper: str, key: str, label: str, args: dict, namespace: dict) -> Control:
-    """The check a lesson's value for `key` must pass, built like the helper's own parse of a URL value."""
+    """The check a lesson's value for `key` must pass, built like the helper's own parse of a URL value,
+    with the page's default as the URL writes it."""
+    control = _check(helper, key, label, args, namespace)
+    default = _default(helper, args, namespace)
+    return control if default is None else replace(control, default=state._url_text(default))
+
+
+def _default(helper: str, args: dict, namespace: dict):
+    """The helper's default: its `default` argument, else what the helper itself falls back to."""
+    default = _value(args.get("default"), namespace)
+    if default is not None or "default" in args:
+        return default
+    options = _value(args.get("options", args.get("tabs")), namespace)
+    fallback = {"url_toggle": False, "url_text": "", "url_text_area": "", "url_multiselect": ()}
+    if helper in fallback:
+        return fallback[helper]
+    return options[0] if options else None
+
+
+def _check(helper: str, key: str, label: str, args: dict, namespace: dict) -> Control:
+    """The Control of `key` without its default."""
     if helper == "url_toggle":
         return Control(key, label, _toggle, "1 (on) or 0 (off)")
     if helper in ("url_text", "url_text_area"):
