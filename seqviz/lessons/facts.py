@@ -88,13 +88,16 @@ def cell_config(settings: Settings) -> CellConfig:
     if source in ("text", "csv"):
         raise ValueError("facts read generated inputs only")
     spec = InputSpec(source=source, steps=int(settings.get("cell_T", i.steps)),
-                     period=float(settings.get("cell_period", i.period)), noise=float(settings.get("cell_noise", i.noise)),
+                     period=float(settings.get("cell_period", i.period)),
+                     noise=float(settings.get("cell_noise", i.noise)),
                      features=int(settings.get("cell_features", i.features)),
                      onset=int(settings.get("cell_onset", i.onset)), seed=int(settings.get("seed", i.seed)))
     return CellConfig(cell=kind, hidden_size=int(settings.get("cell_hidden", d.hidden_size)),
                       num_layers=int(settings.get("cell_layers", d.num_layers)),
-                      bidirectional=_flag(settings, "cell_bidir", d.bidirectional), init=settings.get("cell_init", d.init),
-                      forget_bias=float(settings.get("cell_forget_bias", d.forget_bias)) if kind == "lstm" else d.forget_bias,
+                      bidirectional=_flag(settings, "cell_bidir", d.bidirectional),
+                      init=settings.get("cell_init", d.init),
+                      forget_bias=float(settings.get("cell_forget_bias", d.forget_bias)) if kind == "lstm"
+                      else d.forget_bias,
                       seed=int(settings.get("seed", d.seed)), input=spec)
 
 
@@ -143,22 +146,26 @@ def _power(value: float) -> str:
 
 
 def _flow(settings: Settings, run: Run):
+    """The Gradient flow result at these settings: RNN, LSTM and GRU on the same input."""
     return run(gradient_through_time, flow_config(settings))
 
 
 def _ratio(kind: str):
+    """‖dL/dx_(T−1)‖ ÷ ‖dL/dx_0‖ of `kind`, as a power of ten."""
     def fact(settings: Settings, run: Run) -> str:
         return _power(_flow(settings, run).kinds[kind].input_ratio())
     return fact
 
 
 def _first_input_gradient(kind: str):
+    """‖dL/dx_0‖ of `kind`, as a power of ten."""
     def fact(settings: Settings, run: Run) -> str:
         return _power(float(_flow(settings, run).kinds[kind].grad_input_norm[0]))
     return fact
 
 
 def _decay(kind: str):
+    """The fitted decay rate λ of `kind` (layer 0), decades per step."""
     def fact(settings: Settings, run: Run) -> str:
         slope = _flow(settings, run).kinds[kind].fits[0].slope
         return "not measurable" if math.isnan(slope) else f"{slope:.3g}"
@@ -166,6 +173,7 @@ def _decay(kind: str):
 
 
 def _memory(kind: str):
+    """The effective memory M = 6/(−λ) of `kind` (layer 0), in steps."""
     def fact(settings: Settings, run: Run) -> str:
         memory = _flow(settings, run).kinds[kind].fits[0].effective_memory
         return "unbounded (no decay)" if not math.isfinite(memory) else f"{memory:.0f}"
@@ -173,6 +181,7 @@ def _memory(kind: str):
 
 
 def _underflowed(kind: str):
+    """How many of `kind`'s ‖dL/dh_t‖ (layer 0) are exactly 0."""
     def fact(settings: Settings, run: Run) -> str:
         return str(int(_flow(settings, run).kinds[kind].underflow[:, 0].sum()))
     return fact
@@ -313,8 +322,10 @@ class Fact:
 
 
 FACTS: dict[str, Fact] = {
-    "quoted_ratio": Fact(lambda s, r: f"{HANDBOOK_QUOTED_RATIO:,}", "the handbook's quoted ratio ‖dL/dx_99‖ ÷ ‖dL/dx_0‖"),
-    **{f"{k}_ratio": Fact(_ratio(k), f"the {k.upper()}'s ‖dL/dx_(T−1)‖ ÷ ‖dL/dx_0‖ (Gradient flow)") for k in ("rnn", "lstm", "gru")},
+    "quoted_ratio": Fact(lambda s, r: f"{HANDBOOK_QUOTED_RATIO:,}",
+                         "the handbook's quoted ratio ‖dL/dx_99‖ ÷ ‖dL/dx_0‖"),
+    **{f"{k}_ratio": Fact(_ratio(k), f"the {k.upper()}'s ‖dL/dx_(T−1)‖ ÷ ‖dL/dx_0‖ (Gradient flow)")
+       for k in ("rnn", "lstm", "gru")},
     **{f"{k}_first_input_gradient": Fact(_first_input_gradient(k), f"the {k.upper()}'s ‖dL/dx_0‖")
        for k in ("rnn", "lstm", "gru")},
     **{f"{k}_decay": Fact(_decay(k), f"the {k.upper()}'s fitted decay rate λ (decades per step, layer 0)")

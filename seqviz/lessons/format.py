@@ -129,6 +129,7 @@ def _split(lines: list[str], problems: list[Problem]) -> list[tuple[int, int, st
 
 
 def _lesson(name, blocks, controls, facts, problems) -> Lesson | None:
+    """The Lesson of the title block and the step blocks, or None where a problem was found (all are listed)."""
     level, number, title, body = blocks[0]
     header, intro = _fields(body)
     for line, key, _ in header:
@@ -165,6 +166,7 @@ def _line_of(fields, key, fallback) -> int:
 
 
 def _minutes(raw: str, line: int, problems: list[Problem]) -> int:
+    """The header's minutes as a whole number (0 and a problem where it is not one in 1…MAX_MINUTES)."""
     if raw and (not raw.isdigit() or not 1 <= int(raw) <= MAX_MINUTES):
         problems.append(Problem(line, f"minutes must be a whole number of minutes in 1…{MAX_MINUTES}; got {raw!r}"))
         return 0
@@ -192,6 +194,7 @@ def _steps(blocks, controls, facts, problems) -> list[Step]:
 
 
 def _step(number, title, body, controls, facts, problems) -> Step:
+    """One '## ' block: its page, settings (each checked against the page's controls) and narrative."""
     fields, narrative = _fields(body)
     page = next((value for _, key, value in fields if key == "page"), None)
     if page is None:
@@ -208,12 +211,14 @@ def _step(number, title, body, controls, facts, problems) -> Step:
         problems.append(Problem(number, f"step '{title}' has no narrative (text after its settings and a blank line)"))
     _check_facts(narrative, facts, problems)
     own = dict(settings)
-    defaults = tuple((key, c.default) for key, c in controls.get(page, {}).items() if c.default is not None and key not in own)
+    defaults = tuple((key, c.default) for key, c in controls.get(page, {}).items()
+                     if c.default is not None and key not in own)
     return Step(title, page or "", settings, _text(narrative), line=number, defaults=defaults)
 
 
 def _check_setting(line: int, page: str, key: str, raw: str, controls: Mapping[str, Control],
                    problems: list[Problem]) -> None:
+    """A problem where `key` is not one of the page's query parameters or its control does not take `raw`."""
     control = controls.get(key)
     if control is None:
         problems.append(Problem(line, f"page {page!r} has no control with query parameter {key!r}; it has "
@@ -228,6 +233,7 @@ def _check_setting(line: int, page: str, key: str, raw: str, controls: Mapping[s
 
 
 def _with_section(step: Step, number, heading, body, facts, problems) -> Step:
+    """`step` with a '### ' section's text (Predict first, Answer) or items (Try this) added."""
     field = SECTIONS.get(heading.lower())
     if field is None:
         problems.append(Problem(number, f"unknown section '### {heading}'; sections: Predict first, Answer, Try this"))
@@ -245,10 +251,12 @@ def _with_section(step: Step, number, heading, body, facts, problems) -> Step:
 
 
 def _check_facts(body: list[tuple[int, str]], facts: frozenset[str], problems: list[Problem]) -> None:
+    """A problem for each {{placeholder}} in `body` that names no fact."""
     for line, text in body:
         for match in FACT.finditer(text):
             if match.group(1) not in facts:
-                problems.append(Problem(line, f"unknown fact {{{{{match.group(1)}}}}}; facts: {', '.join(sorted(facts))}"))
+                problems.append(Problem(line, f"unknown fact {{{{{match.group(1)}}}}}; "
+                                              f"facts: {', '.join(sorted(facts))}"))
 
 
 def _text(body: list[tuple[int, str]]) -> str:

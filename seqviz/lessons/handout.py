@@ -73,6 +73,7 @@ def katex_source() -> str | None:
 # ---------------------------------------------------------------- each step's figures, as the page draws them
 
 def _gradient_flow(settings: Settings, run: Run) -> list[go.Figure]:
+    """The Gradient flow view's chart: the curves, the Jacobian spectrum or the phase diagram."""
     view = settings["grad_view"]
     config = flow_config(settings)
     if view == "Gradient through time":
@@ -85,6 +86,7 @@ def _gradient_flow(settings: Settings, run: Run) -> list[go.Figure]:
 
 
 def _state_space(settings: Settings, run: Run) -> list[go.Figure]:
+    """The State-space models view's charts: kernels, HiPPO memory, or conv = recurrence."""
     view = settings["ssm_view"]
     if view == "Kernel explorer":
         config = ssm_config(settings, "ssm_k")
@@ -104,6 +106,7 @@ def _state_space(settings: Settings, run: Run) -> list[go.Figure]:
 
 
 def _inside_the_cell(settings: Settings, run: Run) -> list[go.Figure]:
+    """Inside the cell's step tab: the heatmaps, the animation, or the bars at step t (the unit lines: bars)."""
     result = run(run_cell, cell_config(settings))
     states, labels = cell_states(result.trace), result.sequence.step_labels
     t = min(int(settings.get("cell_step", 0)), len(labels) - 1)
@@ -116,6 +119,7 @@ def _inside_the_cell(settings: Settings, run: Run) -> list[go.Figure]:
 
 
 def _attention(settings: Settings, run: Run) -> list[go.Figure]:
+    """The Attention view's chart, from the shipped models and sweep (a model trained live is not drawn)."""
     config, view = seq2seq_config(settings), settings["attn_view"]
     if view == "Bottleneck":
         sweep = run(shipped_sweep)
@@ -146,6 +150,7 @@ def _alignments(settings: Settings, config, models: dict) -> tuple[list, list[st
 
 
 def _language_lab(settings: Settings, run: Run) -> list[go.Figure]:
+    """The Language lab's reading: the chosen (else the first-ranked) unit over the held-out window."""
     if settings["lang_view"] != "Reading the hidden state":
         raise LookupError("the Language lab draws this view only live")
     args = reading_args(settings)
@@ -192,6 +197,7 @@ def markdown_html(text: str) -> str:
 
 
 def _inline(text: str) -> str:
+    """One block's text in HTML: math spans for KaTeX, the rest escaped and styled."""
     parts, last = [], 0
     for match in _MATH.finditer(text):
         parts.append(_styled(text[last:match.start()]))
@@ -202,6 +208,7 @@ def _inline(text: str) -> str:
 
 
 def _styled(text: str) -> str:
+    """Escaped text with `code`, **bold**, *italic* and [links](https://…)."""
     text = html.escape(text, quote=False)
     text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
@@ -228,6 +235,7 @@ def handout_html(lesson: Lesson, run: Run = plain_run, figures: Callable = step_
 
 
 def _step_html(k: int, step: Step, run: Run, figures: Callable) -> str:
+    """One step's section: heading, settings, narrative, the question folded over its answer, things to try, charts."""
     settings = step.values
     parts = [f'<section><h2>Step {k + 1}. {html.escape(step.title)}</h2>',
              f'<p class="meta">Page: {html.escape(step.page)} · settings: '

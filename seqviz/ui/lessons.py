@@ -6,8 +6,8 @@ where the URL's step is not the one this session last applied, it forgets the st
 control values, puts the step's settings in the URL and, if the step shows another page, switches to it;
 the page's URL-bound widgets then read the step's values like any link's (seqviz.ui.state), and ignore a
 value they do not take with the same toast. Inside the batch, `lesson_panel` draws the step: in the
-sidebar, or above the page in presenter mode, which also hides the sidebar, the page's heading and the page's controls the step does not set,
-and enlarges the type.
+sidebar, or above the page in presenter mode, which also hides the sidebar, the page's heading and the
+page's controls the step does not set, and enlarges the type.
 The controls stay live; "Reset this step" applies the step's settings again.
 """
 from __future__ import annotations
@@ -91,6 +91,7 @@ def start_step(pages: list, url_path: str) -> ActiveStep | None:
 
 
 def _say_unplayable(name: str, error: LessonError | None) -> None:
+    """A toast for an unknown lesson; a broken one's problems, with their lines, in the sidebar."""
     if error is None:
         st.toast(f"There is no lesson {name[:40]!r}: see the Lessons page.", icon=":material/link_off:")
     else:
@@ -191,6 +192,7 @@ def _reset() -> None:
 
 
 def _toggle_present() -> None:
+    """Presenter mode on or off (a button's callback, before the run)."""
     if st.query_params.get(PRESENT) == "1":
         del st.query_params[PRESENT]
     else:
@@ -198,6 +200,7 @@ def _toggle_present() -> None:
 
 
 def _leave() -> None:
+    """Take the lesson's keys out of the URL: the page stays as it is (a button's callback)."""
     for key in (LESSON, STEP, PRESENT):
         if key in st.query_params:
             del st.query_params[key]

@@ -104,6 +104,7 @@ def _is_future(node) -> bool:
 
 
 def _harmless(value: ast.expr) -> bool:
+    """Whether an expression calls nothing but builtins and ValueGrid (safe to evaluate without the page)."""
     calls = [n for n in ast.walk(value) if isinstance(n, ast.Call)]
     return all(isinstance(c.func, ast.Name) and c.func.id in _SAFE_CALLS for c in calls)
 
@@ -122,6 +123,7 @@ def _describe(call: ast.Call, namespace: dict, prefixes) -> list[Control]:
 
 
 def _keys(node, prefixes) -> list[str]:
+    """The keys a helper call binds: a literal, or an f-string's suffix after each of its prefixes."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
     if isinstance(node, ast.JoinedStr) and len(node.values) == 2 and isinstance(node.values[1], ast.Constant):
@@ -178,6 +180,7 @@ def _check(helper: str, key: str, label: str, args: dict, namespace: dict) -> Co
 
 
 def _number_control(helper: str, key: str, label: str, args: dict, namespace: dict) -> Control:
+    """The Control of a number helper: its cast, and its bounds (and grid) where they are known statically."""
     default = _value(args.get("default"), namespace)
     lo, hi = _value(args.get("min_value"), namespace), _value(args.get("max_value"), namespace)
     known = default if default is not None else (lo if lo is not None else hi)  # the helper casts like its default
@@ -201,6 +204,7 @@ def _toggle(raw: str) -> bool:
 
 
 def _subset(options):
+    """A multiselect's parse for a lesson: every comma-separated name must be an option."""
     def parse(raw: str) -> list:
         names = [str(o) for o in options or ()]
         unknown = [part for part in raw.split(",") if part not in names]

@@ -39,7 +39,8 @@ def test_a_lesson_plays_with_the_arrow_keys_and_a_copied_link_opens_the_same_ste
     assert page.locator(driver.EXCEPTION).count() == 0 and console.errors == []
 
 
-def test_presenter_mode_fits_a_projector_without_the_sidebar_or_the_steps_unused_controls(browser, app_server, artifacts):
+def test_presenter_mode_fits_a_projector_without_the_sidebar_or_the_steps_unused_controls(
+        browser, app_server, artifacts):
     for width, height in ((1024, 768), (1920, 1080)):
         context = driver.new_context(browser, (width, height))
         page = context.new_page()

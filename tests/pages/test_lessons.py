@@ -103,8 +103,10 @@ def test_an_unknown_lesson_leaves_the_page_as_it_is():
     assert not at.exception and "lesson" not in at.query_params
 
 
-def test_a_broken_lesson_in_the_teachers_folder_is_listed_with_its_lines_and_never_breaks_the_app(tmp_path, monkeypatch):
-    (tmp_path / "broken.md").write_text("# Broken\naudience: me\nminutes: 5\nshows: x\n\n## Step\npage: nowhere\n\nText\n")
+def test_a_broken_lesson_in_the_teachers_folder_is_listed_with_its_lines_and_never_breaks_the_app(
+        tmp_path, monkeypatch):
+    (tmp_path / "broken.md").write_text("# Broken\naudience: me\nminutes: 5\nshows: x\n\n"
+                                        "## Step\npage: nowhere\n\nText\n")
     monkeypatch.setenv("SEQVIZ_LESSONS_DIR", str(tmp_path))
     at = app_test("pages/lessons.py").run()
     assert not at.exception
