@@ -26,7 +26,7 @@ def lesson_card(lesson: Lesson, uploaded_here: bool) -> None:
     with st.container(border=True):
         st.markdown(f"#### {lesson.title}" + (" (uploaded, this session only)" if uploaded_here else ""))
         st.caption(f"For {lesson.audience} · about {lesson.minutes} minutes · {len(lesson.steps)} steps")
-        st.markdown(lesson.shows)
+        st.markdown(f"**Shows** {lesson.shows}")
         go, present, handout = st.columns(3)
         go.button("Start", icon=":material/play_arrow:", key=f"lesson_start_{lesson.name}", on_click=start,
                   args=(lesson.name, False), type="primary")
@@ -63,9 +63,9 @@ def show_problems(error: LessonError) -> None:
 st.title(TITLE)
 st.markdown("Each lesson is a sequence of steps: a short text next to a live page at the step's settings, "
             "sometimes a question to answer before you reveal it, and things to try. The controls stay live; "
-            "**Reset this step** brings its settings back. Use **←** and **→** (or the buttons) to move between "
-            "steps; a copied link opens the same step. **Presenter mode** hides the sidebar and enlarges the type "
-            "for a projector.")
+            "**Reset** brings the step's settings back. Use **←** and **→** (or **Back** and **Next**) to move "
+            "between steps; a copied link opens the same step. **Present** (presenter mode) hides the sidebar, "
+            "enlarges the type and shows only the step's controls, for a projector.")
 found = library()
 upload_lesson()
 for lesson in uploaded().values():

@@ -4,6 +4,7 @@
     audience: first-year graduate students          ← header fields, one per line, up to a blank line
     minutes: 20
     shows: why an RNN's gradient fades over 100 steps
+    order: 10                                        ← optional: its place in the list
 
     ## The textbook experiment                       ← a step
     page: gradient-flow                              ← the page it shows (its URL path)
@@ -25,7 +26,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-HEADER_FIELDS = ("audience", "minutes", "shows")
+HEADER_FIELDS = ("audience", "minutes", "shows")  # required
+OPTIONAL_FIELDS = ("order",)  # a whole number: the lesson's place in the list (then by title)
+DEFAULT_ORDER = 100
 SECTIONS = {"predict first": "predict", "answer": "answer", "try this": "try_this"}
 MAX_MINUTES = 240
 FACT = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
@@ -75,6 +78,7 @@ class Lesson:
     shows: str
     intro: str
     steps: tuple[Step, ...]
+    order: int = DEFAULT_ORDER
 
 
 @dataclass(frozen=True)
@@ -133,20 +137,22 @@ def _lesson(name, blocks, controls, facts, problems) -> Lesson | None:
     level, number, title, body = blocks[0]
     header, intro = _fields(body)
     for line, key, _ in header:
-        if key not in HEADER_FIELDS:
-            problems.append(Problem(line, f"unknown header field {key!r}; a header has {', '.join(HEADER_FIELDS)}"))
+        if key not in HEADER_FIELDS + OPTIONAL_FIELDS:
+            problems.append(Problem(line, f"unknown header field {key!r}; a header has "
+                                          f"{', '.join(HEADER_FIELDS + OPTIONAL_FIELDS)}"))
     values = {key: value for _, key, value in header}
     for key in HEADER_FIELDS:
         if not values.get(key):
             problems.append(Problem(number, f"the header has no {key!r} line (e.g. '{key}: …' under the title)"))
     minutes = _minutes(values.get("minutes", ""), _line_of(header, "minutes", number), problems)
+    order = _order(values.get("order", str(DEFAULT_ORDER)), _line_of(header, "order", number), problems)
     _check_facts(intro, facts, problems)
     steps = _steps(blocks[1:], controls, facts, problems)
     if not steps:
         problems.append(Problem(number, "a lesson has at least one step: '## Step title' with a 'page:' line"))
     if level != 1 or problems:
         return None
-    return Lesson(name, title, values["audience"], minutes, values["shows"], _text(intro), tuple(steps))
+    return Lesson(name, title, values["audience"], minutes, values["shows"], _text(intro), tuple(steps), order)
 
 
 def _fields(body: list[tuple[int, str]]) -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
@@ -171,6 +177,14 @@ def _minutes(raw: str, line: int, problems: list[Problem]) -> int:
         problems.append(Problem(line, f"minutes must be a whole number of minutes in 1…{MAX_MINUTES}; got {raw!r}"))
         return 0
     return int(raw) if raw else 0
+
+
+def _order(raw: str, line: int, problems: list[Problem]) -> int:
+    """The optional header's order as a whole number (the default and a problem where it is not one)."""
+    if raw.lstrip("-").isdigit():
+        return int(raw)
+    problems.append(Problem(line, f"order must be a whole number (the lesson's place in the list); got {raw!r}"))
+    return DEFAULT_ORDER
 
 
 def _steps(blocks, controls, facts, problems) -> list[Step]:

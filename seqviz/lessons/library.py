@@ -35,7 +35,8 @@ def lesson_directories() -> list[Path]:
 
 
 def load_lessons(controls: Mapping[str, Mapping[str, Control]]) -> LessonLibrary:
-    """Every *.md lesson of `lesson_directories()`; the first file of a name wins, a later one is reported."""
+    """Every *.md lesson of `lesson_directories()`, by order then title; the first file of a name wins, a later
+    one is reported."""
     library = LessonLibrary()
     for directory in lesson_directories():
         for path in sorted(directory.glob("*.md")) if directory.is_dir() else ():
@@ -49,6 +50,7 @@ def load_lessons(controls: Mapping[str, Mapping[str, Control]]) -> LessonLibrary
                                                                           "was found earlier; this one is not used")]))
             else:
                 library.lessons[lesson.name] = lesson
+    library.lessons = dict(sorted(library.lessons.items(), key=lambda item: (item[1].order, item[1].title)))
     return library
 
 

@@ -136,3 +136,7 @@ def test_start_puts_the_first_step_in_the_url():
     at = app_test("pages/lessons.py").run()
     at.button(key="lesson_start_gates").click().run()
     assert url(at, "lesson") == "gates" and url(at, "step") == "1"
+
+
+def test_shipped_lessons_are_listed_in_teaching_order():
+    assert list(LESSONS.lessons)[:6] == ["vanishing", "gates", "exploding", "attention", "state-space", "language"]

@@ -154,3 +154,10 @@ def test_a_file_name_that_cannot_be_a_link_is_refused():
 def test_facts_fill_their_placeholders():
     assert "quoted_ratio" in FACT_NAMES
     assert fill_facts("quoted {{quoted_ratio}}, {{ quoted_ratio }}", {}) == "quoted 400,000, 400,000"
+
+
+def test_order_is_optional_and_must_be_a_whole_number():
+    assert parse_lesson(GOOD, "lesson", CONTROLS).order == 100
+    assert parse_lesson(GOOD.replace("minutes: 10", "minutes: 10\norder: 3"), "lesson", CONTROLS).order == 3
+    line, message = only_problem(GOOD.replace("minutes: 10", "minutes: 10\norder: first"))
+    assert line == 4 and "order" in message
