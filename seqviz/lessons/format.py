@@ -258,10 +258,21 @@ def _with_section(step: Step, number, heading, body, facts, problems) -> Step:
     _check_facts(body, facts, problems)
     if field != "try_this":
         return Step(**{**step.__dict__, field: text})
-    items = tuple(line.strip()[2:].strip() for _, line in body if line.strip().startswith(("- ", "* ")))
+    items = _bullets(body)
     if text and not items:
         problems.append(Problem(number, "'### Try this' is a bulleted list ('- …' lines)"))
     return Step(**{**step.__dict__, "try_this": items})
+
+
+def _bullets(body: list[tuple[int, str]]) -> tuple[str, ...]:
+    """The items of a bulleted list ('- ' or '* ' lines; a following indented line continues its item)."""
+    items: list[str] = []
+    for _, line in body:
+        if line.strip().startswith(("- ", "* ")):
+            items.append(line.strip()[2:].strip())
+        elif line.strip() and items and line[:1].isspace():
+            items[-1] += " " + line.strip()
+    return tuple(items)
 
 
 def _check_facts(body: list[tuple[int, str]], facts: frozenset[str], problems: list[Problem]) -> None:

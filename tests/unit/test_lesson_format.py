@@ -156,6 +156,11 @@ def test_facts_fill_their_placeholders():
     assert fill_facts("quoted {{quoted_ratio}}, {{ quoted_ratio }}", {}) == "quoted 400,000, 400,000"
 
 
+def test_a_try_this_item_may_continue_on_an_indented_line():
+    text = GOOD.replace("- one thing\n", "- one thing\n  that goes on\n")
+    assert parse_lesson(text, "lesson", CONTROLS).steps[0].try_this == ("one thing that goes on", "another")
+
+
 def test_order_is_optional_and_must_be_a_whole_number():
     assert parse_lesson(GOOD, "lesson", CONTROLS).order == 100
     assert parse_lesson(GOOD.replace("minutes: 10", "minutes: 10\norder: 3"), "lesson", CONTROLS).order == 3
