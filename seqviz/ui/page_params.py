@@ -33,8 +33,12 @@ _SAFE_CALLS = {"tuple", "list", "len", "max", "min", "range", "ValueGrid", "dict
 
 def page_controls() -> dict[str, dict[str, Control]]:
     """url_path → {query key → Control} for every discovered page, plus the sidebar's shared keys on each."""
-    return {page.url_path: {**_controls_of(page.path, page.path.stat().st_mtime_ns), **shared_controls()}
-            for page in discover_pages()}
+    return {page.url_path: {**file_controls(page.path), **shared_controls()} for page in discover_pages()}
+
+
+def file_controls(path: Path) -> dict[str, Control]:
+    """query key → Control of one page file (parsed again only when the file changes)."""
+    return _controls_of(path, path.stat().st_mtime_ns)
 
 
 def shared_controls() -> dict[str, Control]:
@@ -89,12 +93,12 @@ def _constants(tree: ast.Module) -> dict:
     """The page's imports and module-level constants whose values need no call but a harmless one."""
     namespace: dict = {}
     for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and not _is_future(node):
-            exec(compile(ast.Module([node], []), "<page imports>", "exec"), namespace)
-        elif isinstance(node, ast.Assign) and _harmless(node.value):
+        wanted = isinstance(node, (ast.Import, ast.ImportFrom)) and not _is_future(node) \
+            or isinstance(node, ast.Assign) and _harmless(node.value)
+        if wanted:
             try:
-                exec(compile(ast.Module([node], []), "<page constants>", "exec"), namespace)
-            except Exception:  # a constant built from something not imported: its controls keep their type check
+                exec(compile(ast.Module([node], []), "<page imports and constants>", "exec"), namespace)
+            except Exception:  # a name the page could not make here: the controls using it keep their type check
                 pass
     return namespace
 
