@@ -9,7 +9,7 @@ Each fact is `(settings, run) -> str`, where `run(fn, *args)` calls a backend fu
 cached call (seqviz.ui.cache.cached_data), tests and scripts a plain one. The settings are a step's
 `values`: the page's defaults (read from its source, seqviz.ui.page_params) with the step's own on top,
 so a view's name or a page literal is never repeated here; a config field left out takes its
-dataclass's default.
+dataclass's default. `device`, where given, is a resolved one ("cpu", "cuda", "mps"), as the pages use.
 """
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ def flow_config(settings: Settings) -> FlowConfig:
         spectral_radius=float(settings.get("grad_rho", d.spectral_radius)),
         forget_bias=float(settings["grad_fb"]) if fb_on else None,
         input_scale=float(settings.get("grad_scale", d.input_scale)), loss=settings.get("grad_loss", d.loss),
-        dtype=settings.get("grad_dtype", d.dtype), seed=int(settings.get("seed", d.seed)))
+        dtype=settings.get("grad_dtype", d.dtype), seed=int(settings.get("seed", d.seed)),
+        device=settings.get("device", d.device))
 
 
 def phase_configs(settings: Settings) -> list[PhaseConfig]:
@@ -98,7 +99,7 @@ def cell_config(settings: Settings) -> CellConfig:
                       init=settings.get("cell_init", d.init),
                       forget_bias=float(settings.get("cell_forget_bias", d.forget_bias)) if kind == "lstm"
                       else d.forget_bias,
-                      seed=int(settings.get("seed", d.seed)), input=spec)
+                      seed=int(settings.get("seed", d.seed)), device=settings.get("device", d.device), input=spec)
 
 
 def ssm_config(settings: Settings, prefix: str = "ssm_c") -> SSMConfig:

@@ -218,7 +218,8 @@ def quiet_run(fn, *args):
 
 def narrative(active: ActiveStep) -> None:
     """The step's title, narrative, predict-first question (answer on a click) and things to try."""
-    step, settings = active.step, {**active.step.values, "seed": str(shared_settings().seed)}
+    shared = shared_settings()  # the sidebar's: the page computes with them too
+    step, settings = active.step, {**active.step.values, "seed": str(shared.seed), "device": shared.device}
     st.markdown(f"### {step.title}")
     st.markdown(fill_facts(step.narrative, settings, cached_run))
     if step.predict:

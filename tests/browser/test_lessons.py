@@ -39,6 +39,15 @@ def test_a_lesson_plays_with_the_arrow_keys_and_a_copied_link_opens_the_same_ste
     assert page.locator(driver.EXCEPTION).count() == 0 and console.errors == []
 
 
+def test_an_arrow_key_on_a_focused_slider_moves_the_slider_not_the_step(page, console, app_server):
+    driver.open_page(page, f"{app_server.url}/gradient-flow?lesson=vanishing&step=1")
+    driver.control(page, "Hidden size H").locator("input[type='range']").first.press("ArrowRight")
+    page.wait_for_url("**grad_H=65**")
+    driver.wait_for_app_run(page)
+    assert "step=1" in page.url and step_heading(page) == "The textbook experiment"
+    assert page.locator(driver.EXCEPTION).count() == 0 and console.errors == []
+
+
 def test_presenter_mode_fits_a_projector_without_the_sidebar_or_the_steps_unused_controls(
         browser, app_server, artifacts):
     for width, height in ((1024, 768), (1920, 1080)):
