@@ -23,6 +23,7 @@ from seqviz.cell.inputs import InputSpec
 from seqviz.cell.run import CellConfig, cell_states, run_cell
 from seqviz.gradients.flow import (
     HANDBOOK_QUOTED_RATIO,
+    KINDS,
     FlowConfig,
     PhaseConfig,
     gradient_through_time,
@@ -56,7 +57,7 @@ def plain_run(fn, *args):
 
 
 def flow_config(settings: Settings) -> FlowConfig:
-    """The Gradient flow page's FlowConfig at these settings (grad_* keys, seed; computed on the CPU)."""
+    """The Gradient flow page's FlowConfig at these settings (grad_* keys, seed; on `device`, else the CPU)."""
     d = FlowConfig()
     fb_on = _flag(settings, "grad_fb_on", d.forget_bias is not None)
     return FlowConfig(
@@ -73,7 +74,7 @@ def flow_config(settings: Settings) -> FlowConfig:
 def phase_configs(settings: Settings) -> list[PhaseConfig]:
     """The phase diagram's sweeps at these settings (grad_phase_* keys), one per model."""
     d = PhaseConfig()
-    kinds = ("rnn", "lstm", "gru") if settings.get("grad_phase_gated") == "1" else ("rnn",)
+    kinds = KINDS if settings.get("grad_phase_gated") == "1" else ("rnn",)
     return [PhaseConfig(kind, int(settings.get("grad_phase_H", d.hidden_size)),
                         radius_grid(int(settings.get("grad_phase_radii", len(d.rhos)))),
                         length_grid(int(settings.get("grad_phase_Tmax", max(d.lengths)))),
@@ -326,15 +327,15 @@ FACTS: dict[str, Fact] = {
     "quoted_ratio": Fact(lambda s, r: f"{HANDBOOK_QUOTED_RATIO:,}",
                          "the handbook's quoted ratio ‖dL/dx_99‖ ÷ ‖dL/dx_0‖"),
     **{f"{k}_ratio": Fact(_ratio(k), f"the {k.upper()}'s ‖dL/dx_(T−1)‖ ÷ ‖dL/dx_0‖ (Gradient flow)")
-       for k in ("rnn", "lstm", "gru")},
+       for k in KINDS},
     **{f"{k}_first_input_gradient": Fact(_first_input_gradient(k), f"the {k.upper()}'s ‖dL/dx_0‖")
-       for k in ("rnn", "lstm", "gru")},
+       for k in KINDS},
     **{f"{k}_decay": Fact(_decay(k), f"the {k.upper()}'s fitted decay rate λ (decades per step, layer 0)")
-       for k in ("rnn", "lstm", "gru")},
+       for k in KINDS},
     **{f"{k}_memory": Fact(_memory(k), f"the {k.upper()}'s effective memory M = 6/(−λ) in steps")
-       for k in ("rnn", "lstm", "gru")},
+       for k in KINDS},
     **{f"{k}_underflowed": Fact(_underflowed(k), f"how many of the {k.upper()}'s ‖dL/dh_t‖ are exactly 0")
-       for k in ("rnn", "lstm", "gru")},
+       for k in KINDS},
     "contracting_steps": Fact(_contracting_steps, "how many steps' Jacobians have σ_max < 1 (Jacobian spectrum)"),
     "impulse_steps_h": Fact(_impulse_steps("h"), "steps until h's trace of an impulse falls under 1 % of its peak"),
     "impulse_steps_c": Fact(_impulse_steps("c"), "the same for the LSTM's cell state c"),

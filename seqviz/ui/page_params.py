@@ -37,8 +37,9 @@ def page_controls() -> dict[str, dict[str, Control]]:
 
 
 def file_controls(path: Path) -> dict[str, Control]:
-    """query key → Control of one page file (parsed again only when the file changes)."""
-    return _controls_of(path, path.stat().st_mtime_ns)
+    """query key → Control of one page file (parsed again only when the file changes; a copy of the shared
+    parse for each caller)."""
+    return dict(_controls_of(path, path.stat().st_mtime_ns))
 
 
 def shared_controls() -> dict[str, Control]:
