@@ -98,7 +98,7 @@ def add_page_arguments(parser: argparse.ArgumentParser) -> None:
 
 def pages_to_measure(args) -> list[PageInfo]:
     pages = discover_pages() + (discover_pages(driver.FIXTURE_PAGES) if args.fixture else [])
-    pages += [info for directory in args.page_dir for info in discover_pages(directory)]
+    pages = [p for p in pages if p.charts] + [info for directory in args.page_dir for info in discover_pages(directory)]
     if args.pages:
         pages = [p for p in pages if p.url_path in args.pages]
     return pages

@@ -11,6 +11,8 @@ Optional constant
     COSTLY_CONTROLS  {widget label: cap} for controls whose high values buy long work (training
                    budgets); the generic widget drivers of the tests keep them at or under the cap.
                    The page itself still accepts the control's whole range.
+    CHARTS         False for a page that draws no chart (the Lessons page): the tests and benchmarks
+                   that change a main control and wait for its chart leave it out. True by default.
 
 `SEQVIZ_EXTRA_PAGES` (directories separated by os.pathsep) adds pages from elsewhere; the
 browser tests use it for a test-only fixture page. Unset in normal use.
@@ -29,7 +31,7 @@ from seqviz.core.paths import app_root
 PAGES_DIR = app_root() / "pages"
 EXTRA_PAGES_ENV = "SEQVIZ_EXTRA_PAGES"
 _FIELDS = ("TITLE", "ICON", "SUMMARY", "ORDER")
-_OPTIONAL_FIELDS = ("MAIN_CONTROL", "COSTLY_CONTROLS")
+_OPTIONAL_FIELDS = ("MAIN_CONTROL", "COSTLY_CONTROLS", "CHARTS")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class PageInfo:
     summary: str
     order: int
     main_control: str | None = None
+    charts: bool = True  # False: the page draws no chart (CHARTS = False)
 
     @property
     def url_path(self) -> str:
@@ -82,5 +85,5 @@ def discover_pages(directory: Path | None = None) -> list[PageInfo]:
         values = page_constants(path)
         if all(f in values for f in _FIELDS):
             pages.append(PageInfo(path, values["TITLE"], values["ICON"], values["SUMMARY"], values["ORDER"],
-                                  values.get("MAIN_CONTROL")))
+                                  values.get("MAIN_CONTROL"), values.get("CHARTS", True)))
     return sorted(pages, key=lambda p: (p.order, p.title))

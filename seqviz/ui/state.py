@@ -104,6 +104,12 @@ def _to_url(key: str, value, default) -> None:
         _record(page, keys | {key})
 
 
+def url_keep(key: str, text: str | None) -> None:
+    """Keep `key` = `text` in the URL this run writes (None: leave it out), for a value held without a widget
+    (a lesson's name and step, seqviz.ui.lessons): url_batch writes only the keys its run wrote."""
+    _to_url(key, text, None)
+
+
 def _url_text(value) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)

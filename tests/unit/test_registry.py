@@ -25,6 +25,12 @@ def test_main_control_is_optional(tmp_path):
     assert discover_pages(tmp_path)[0].main_control is None
 
 
+def test_a_page_without_charts_says_so(tmp_path):
+    write_page(tmp_path, "text_only", extra="CHARTS = False\n")
+    write_page(tmp_path, "plain")
+    assert [p.charts for p in discover_pages(tmp_path)] == [True, False]
+
+
 def test_page_info_keeps_its_five_field_constructor():
     info = PageInfo(Path("pages/x_y.py"), "X", ":material/star:", "s", 3)
     assert (info.main_control, info.url_path) == (None, "x-y")

@@ -1,0 +1,49 @@
+"""The handout: the lesson format's Markdown in HTML, the math left for KaTeX, every shipped step's figures."""
+from __future__ import annotations
+
+import pytest
+
+from seqviz.lessons.handout import handout_html, katex_source, markdown_html, step_figures
+from seqviz.lessons.library import load_lessons
+from seqviz.ui.page_params import page_controls
+
+LESSONS = load_lessons(page_controls()).lessons
+
+
+def test_markdown_paragraphs_lists_and_emphasis_become_html():
+    html = markdown_html("A **bold** and *italic* `code` [link](https://example.org).\n\n- one\n- two")
+    assert html == ('<p>A <strong>bold</strong> and <em>italic</em> <code>code</code> '
+                    '<a href="https://example.org">link</a>.</p>\n<ul><li>one</li><li>two</li></ul>')
+
+
+def test_math_is_left_for_katex_and_escaped():
+    html = markdown_html(r"Inline $a<b$ and display $$\frac{1}{2}$$")
+    assert '<span class="math" data-display="0">a&lt;b</span>' in html
+    assert '<span class="math" data-display="1">\\frac{1}{2}</span>' in html
+
+
+def test_text_is_escaped():
+    assert markdown_html("<script>x</script>") == "<p>&lt;script&gt;x&lt;/script&gt;</p>"
+
+
+def test_the_katex_copy_inside_streamlit_is_found_and_sets_a_global():
+    source = katex_source()
+    assert source is not None and source.endswith(";})();") and "window.katex=" in source
+
+
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_every_shipped_step_has_its_figures_or_says_why_not(name):
+    for step in LESSONS[name].steps:
+        figures = step_figures(step)
+        if isinstance(figures, str):
+            assert figures.startswith(("Not drawn in the handout: ", "This step's charts")), (step.title, figures)
+        else:
+            assert figures and all(figure.data for figure in figures), step.title
+
+
+def test_a_handout_is_one_document_with_plotly_inlined_and_no_external_script():
+    lesson = LESSONS["vanishing"]
+    html = handout_html(lesson, figures=lambda step, run: "no figures here")
+    assert html.startswith("<!DOCTYPE html>") and html.count("<html") == 1
+    assert "Plotly" in html and "<script src" not in html and "<link" not in html
+    assert all(step.title in html for step in lesson.steps)
