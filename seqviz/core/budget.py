@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import torch
 
+from seqviz.core import admission
+
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
+CHARGE_WAIT_S = 10.0  # how long work admitted to run waits for the server's memory before it is refused
 
 
 class BudgetError(ValueError):
@@ -12,7 +15,9 @@ class BudgetError(ValueError):
 
 def check_budget(estimated_bytes: float, what: str, reduce: str, budget_bytes: float = DEFAULT_BUDGET_BYTES,
                  device: str | torch.device = "cpu") -> None:
-    """Raise BudgetError when `estimated_bytes` exceeds `budget_bytes`, or on a GPU its free memory.
+    """Raise BudgetError when `estimated_bytes` exceeds `budget_bytes`, or on a GPU its free memory; under
+    the server-wide admission (seqviz.core.admission), also when it does not fit beside the server's other
+    running work within CHARGE_WAIT_S.
 
     Args:
         estimated_bytes: the estimate for the work about to start.
@@ -31,6 +36,12 @@ def check_budget(estimated_bytes: float, what: str, reduce: str, budget_bytes: f
             f"{what} needs about {_mb(estimated_bytes)} of GPU memory, but only {_mb(memory[0])} of the GPU's "
             f"{_mb(memory[1])} are free now; reduce the {reduce}, or choose the CPU in the sidebar."
         )
+    ticket = admission.current()
+    if ticket is not None:  # work a page runs under the server-wide admission (seqviz.ui.heavy)
+        try:
+            ticket.charge(estimated_bytes, CHARGE_WAIT_S)
+        except admission.ServerBusy as busy:
+            raise BudgetError(f"{what}: {busy}") from None
 
 
 def gpu_memory(device: str | torch.device) -> tuple[int, int] | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from seqviz.ui.heavy import admitted
+
 MAX_ENTRIES = 32
 TTL_SECONDS = 3600
 _WRAPPED: dict[tuple, object] = {}
@@ -30,9 +32,12 @@ def cached_data(fn, max_entries: int = MAX_ENTRIES, quiet: bool = False):
 
     Lower `max_entries` for calls whose results can be large (each is bounded by seqviz.core.budget, not
     the cache as a whole). `quiet` drops the "Computing…" spinner, for calls made outside a page run
-    (seqviz.ui.prefetch); the quiet and the usual wrapper of a function share one cache."""
+    (seqviz.ui.prefetch); the quiet and the usual wrapper of a function share one cache. Calls not known
+    to be cached run under the server-wide admission (seqviz.ui.heavy)."""
     decorator = st.cache_data(max_entries=max_entries, ttl=TTL_SECONDS, show_spinner=False if quiet else "Computing…")
-    return _wrap_once(("data", max_entries, quiet), decorator, fn)
+    return _wrap_once(("admitted", max_entries, quiet),
+                      lambda f: admitted(_wrap_once(("data", max_entries, quiet), decorator, f),
+                                         f"{f.__module__}.{f.__qualname__}", quiet), fn)
 
 
 def cached_resource(fn, spinner: bool = True):

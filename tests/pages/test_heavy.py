@@ -1,0 +1,67 @@
+"""Page computations under the server-wide admission: a visitor over the limit waits, told how many are
+ahead, and computes once a slot frees; known results skip the queue; background work never waits."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seqviz.core import admission
+from seqviz.ui import heavy
+
+
+def waiting_page():
+    import streamlit as st
+    from streamlit.delta_generator import DeltaGenerator
+
+    from seqviz.core import admission
+    from seqviz.ui.heavy import admitted
+
+    shown = st.session_state.setdefault("shown", [])
+    original = DeltaGenerator.info
+    DeltaGenerator.info = lambda self, body, **kw: shown.append(body) or original(self, body, **kw)
+    gate = st.session_state["gate"]
+    ahead_of_me = st.session_state["held"]
+    real_wait = admission.Ticket.wait
+    waits = {"n": 0}
+
+    def wait(ticket, timeout=None):  # the other visitor's computation ends after this one has waited twice
+        waits["n"] += 1
+        if waits["n"] == 3:
+            ahead_of_me.release()
+        return real_wait(ticket, 0 if waits["n"] < 3 else 30)
+
+    admission.Ticket.wait, admission.SERVER = wait, gate
+    try:
+        computed = admitted(lambda x: x * 2, "page.double", quiet=False)
+        st.session_state["result"] = computed(st.session_state.get("x", 21))
+    finally:
+        admission.Ticket.wait, DeltaGenerator.info = real_wait, original
+
+
+@pytest.fixture
+def busy_server(monkeypatch):
+    gate = admission.Admission(slots=1, budget_bytes=10**9)
+    monkeypatch.setattr(admission, "SERVER", gate)
+    heavy._known.clear()
+    return gate, gate.ticket()  # another visitor's computation holds the only slot
+
+
+def test_a_visitor_over_the_limit_waits_told_how_many_are_ahead_then_computes(busy_server):
+    gate, held = busy_server
+    at = AppTest.from_function(waiting_page, default_timeout=60)
+    at.session_state["gate"], at.session_state["held"] = gate, held
+    at.run()
+    assert not at.exception and at.session_state["result"] == 42
+    assert at.session_state["shown"] == ["The server is busy: waiting for 1 computation ahead of yours "
+                                         "(at most 1 run at once)."] * 2
+    assert gate.running() == 0  # the slot was given back
+
+
+def test_a_known_result_and_background_work_never_wait(busy_server):
+    gate, held = busy_server
+    computed = heavy.admitted(lambda x: x + 1, "test.increment", quiet=True)
+    with pytest.raises(admission.ServerBusy):
+        computed(1)  # the prefetch worker's call: skipped while the server is busy
+    held.release()
+    assert computed(1) == 2  # a free slot: computed, and remembered
+    again = gate.ticket()  # busy once more
+    assert computed(1) == 2 and gate.running() == 1  # known: served without a slot
+    again.release()
