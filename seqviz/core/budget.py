@@ -60,8 +60,16 @@ def _mb(n: float) -> str:
     return f"{n / 1024**2:,.0f} MB"
 
 
+# Peak bytes of a trace (seqviz.core.tracing.trace) per unit and step, for one layer, one direction and one
+# sequence, by (gate blocks, bytes per number): measured as the rise of the process's resident set with
+# harness/memory.py at a few sizes and rounded up (tests/unit/test_memory_estimates.py measures them again).
+# The old count, (6 + 4·gate blocks) numbers, undercounted by about half.
+TRACE_BYTES_PER_UNIT_STEP = {(4, 8): 470, (4, 4): 200, (3, 8): 420, (3, 4): 280, (1, 8): 180, (1, 4): 128}
+BATCHED_SHARE = 0.85  # per sequence of a batch, of one sequence's bytes: the weights and fixed parts are shared
+
+
 def trace_bytes(steps: int, hidden_size: int, num_layers: int = 1, num_directions: int = 1,
                 gate_blocks: int = 4, batch: int = 1, itemsize: int = 4) -> int:
-    """Rough peak memory of `seqviz.trace`: states, gates, pre-projected inputs and their gradients."""
-    per_step = batch * num_layers * num_directions * hidden_size * (6 + 4 * gate_blocks)
-    return steps * per_step * itemsize
+    """Peak memory of `seqviz.trace` on `batch` sequences of `steps` steps (float32: itemsize 4; float64: 8)."""
+    per_sequence = TRACE_BYTES_PER_UNIT_STEP[(gate_blocks, itemsize)] * (1.0 if batch == 1 else BATCHED_SHARE)
+    return int(steps * num_layers * num_directions * hidden_size * batch * per_sequence)
