@@ -35,9 +35,11 @@ def cached_data(fn, max_entries: int = MAX_ENTRIES, quiet: bool = False):
     (seqviz.ui.prefetch); the quiet and the usual wrapper of a function share one cache. Calls not known
     to be cached run under the server-wide admission (seqviz.ui.heavy)."""
     decorator = st.cache_data(max_entries=max_entries, ttl=TTL_SECONDS, show_spinner=False if quiet else "Computing…")
+    quiet_decorator = st.cache_data(max_entries=max_entries, ttl=TTL_SECONDS, show_spinner=False)
     return _wrap_once(("admitted", max_entries, quiet),
                       lambda f: admitted(_wrap_once(("data", max_entries, quiet), decorator, f),
-                                         f"{f.__module__}.{f.__qualname__}", quiet), fn)
+                                         f"{f.__module__}.{f.__qualname__}", quiet,
+                                         background=_wrap_once(("data", max_entries, True), quiet_decorator, f)), fn)
 
 
 def cached_resource(fn, spinner: bool = True):

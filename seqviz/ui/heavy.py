@@ -7,6 +7,7 @@ cached_data wraps every backend call with `admitted`, so every page takes part w
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Callable
 
@@ -21,9 +22,11 @@ _known: OrderedDict = OrderedDict()
 _known_lock = threading.Lock()
 
 
-def admitted(cached: Callable, name: str, quiet: bool) -> Callable:
+def admitted(cached: Callable, name: str, quiet: bool, background: Callable | None = None) -> Callable:
     """`cached` called under a ticket of admission.SERVER, unless the call is known to be cached or runs
-    inside another admitted call. `quiet` (background prefetch): never wait, skip the work if busy."""
+    inside another admitted call. `quiet` (background prefetch): never wait, skip the work if busy.
+    `background`, the same cache without Streamlit's spinner, computes on a worker thread while the page
+    shows its progress (`_compute_visibly`)."""
     def call(*args, **kwargs):
         key = _key(name, args, kwargs)
         if admission.current() is not None or (key is not None and _is_known(key)):
@@ -34,10 +37,15 @@ def admitted(cached: Callable, name: str, quiet: bool) -> Callable:
                 if quiet or get_script_run_ctx() is None:
                     raise admission.ServerBusy("the server is busy: background work skipped")
                 _wait_visibly(ticket)
-            with admission.holding(ticket):
-                result = cached(*args, **kwargs)
+            if quiet or get_script_run_ctx() is None or background is None:
+                with admission.holding(ticket):
+                    result = cached(*args, **kwargs)
+            else:
+                result = _compute_visibly(background, args, kwargs, ticket, name)
+                ticket = None  # the worker thread gives it back when the work ends
         finally:
-            ticket.release()
+            if ticket is not None:
+                ticket.release()
         if key is not None:
             _remember(key)
         return result
@@ -46,6 +54,69 @@ def admitted(cached: Callable, name: str, quiet: bool) -> Callable:
         call.clear = cached.clear
     call.__wrapped__ = cached
     return call
+
+
+SHOW_AFTER_S = 0.5  # a computation still running after this long shows its progress
+_rates: dict[str, list[float]] = {}  # function name → seconds per estimated byte of its recent computations
+_rates_lock = threading.Lock()
+
+
+def _compute_visibly(cached: Callable, args: tuple, kwargs: dict, ticket: admission.Ticket, name: str):
+    """Run `cached` on a worker thread holding `ticket`; past SHOW_AFTER_S, show a progress bar with the
+    time taken so far and, from this server's earlier computations of `name`, how long is left, and a Stop
+    button. Stop reruns the page; the work already started finishes in the background (its result goes
+    to the cache for the next visitor), its slot then given back. The two placeholders exist at every call,
+    so a page's elements are the same whatever the machine's speed."""
+    done: dict = {}
+    worker = threading.Thread(target=_work, args=(cached, args, kwargs, ticket, name, done), daemon=True,
+                              name="seqviz-heavy")
+    started = time.perf_counter()
+    worker.start()
+    bar, stop = st.empty(), st.empty()
+    worker.join(SHOW_AFTER_S)
+    if worker.is_alive():
+        stop.button("Stop", key=f"heavy_stop_{id(ticket)}", help="Stop waiting for this computation; it "
+                    "finishes in the background, and its result is kept for the next time it is asked for.")
+        while worker.is_alive():
+            bar.progress(*_progress(name, ticket.charged, time.perf_counter() - started))
+            worker.join(TICK_S)
+    bar.empty()
+    stop.empty()
+    if "error" in done:
+        raise done["error"]
+    return done["result"]
+
+
+def _work(cached, args, kwargs, ticket, name, done) -> None:
+    started = time.perf_counter()
+    try:
+        with admission.holding(ticket):
+            done["result"] = cached(*args, **kwargs)
+        if ticket.charged:
+            _note_rate(name, (time.perf_counter() - started) / ticket.charged)
+    except BaseException as error:  # raised again on the page's thread
+        done["error"] = error
+    finally:
+        ticket.release()
+
+
+def _progress(name: str, charged: int, elapsed: float) -> tuple[float, str]:
+    """The bar's fraction and text: elapsed time, and the estimate from earlier rates where there is one."""
+    with _rates_lock:
+        rates = sorted(_rates.get(name, ()))
+    if not rates or not charged:
+        return min(0.9, elapsed / (elapsed + 10.0)), f"Computing… {elapsed:.0f} s so far"
+    expected = rates[len(rates) // 2] * charged
+    left = max(0.0, expected - elapsed)
+    return min(0.95, elapsed / max(expected, 1e-9)), (f"Computing… {elapsed:.0f} s of about {expected:.0f} s "
+                                                      f"(from this server's earlier runs); about {left:.0f} s left")
+
+
+def _note_rate(name: str, seconds_per_byte: float) -> None:
+    with _rates_lock:
+        rates = _rates.setdefault(name, [])
+        rates.append(seconds_per_byte)
+        del rates[:-5]
 
 
 def _wait_visibly(ticket: admission.Ticket) -> None:
