@@ -7,7 +7,7 @@ from urllib.parse import quote_plus
 
 # Every view of every page, as a path with its query: what the layout test opens at each width.
 VIEWS = (
-    "inside-the-cell", "inside-the-cell?cell_tab=Animation+%28play%29",
+    "inside-the-cell", "inside-the-cell?cell_tab=Animation+%28play%29", "inside-the-cell?cell_tab=Backward+pass+%28play%29",
     "inside-the-cell?cell_tab=Heatmaps%3A+units+%C3%97+time", "inside-the-cell?cell_tab=Chosen+units+over+time",
     "inside-the-cell?cell_kind=gru&cell_layers=2&cell_bidir=1",
     "gradient-flow", "gradient-flow?grad_tab=" + quote_plus("Fit per model (λ, M, zeros)"),

@@ -19,6 +19,7 @@ from seqviz.cell.run import (
     MAX_HIDDEN,
     MAX_LAYERS,
     CellConfig,
+    backward_pass,
     cell_states,
     final_state,
     layer_input,
@@ -30,6 +31,7 @@ from seqviz.core.devices import computed_on
 from seqviz.core.models import INITS
 from seqviz.figures.cell import (
     ANIMATION_TABLE_UNITS,
+    backward_animation,
     cell_animation,
     order_matters,
     parameter_counts,
@@ -76,7 +78,9 @@ BARS = "Bars at step t"  # the step tabs
 ANIMATION = "Animation (play)"
 HEATMAPS = "Heatmaps: units × time"
 UNIT_LINES = "Chosen units over time"
-STEP_FIGURES = {BARS: "step_bars", ANIMATION: "animation", HEATMAPS: "heatmaps", UNIT_LINES: "units"}  # keys, files
+BACKWARD = "Backward pass (play)"
+STEP_FIGURES = {BARS: "step_bars", ANIMATION: "animation", BACKWARD: "backward", HEATMAPS: "heatmaps",
+                UNIT_LINES: "units"}  # keys, files
 cached_run = cached_data(run_cell, max_entries=8)  # a trace at the largest sizes is ~260 MB
 OWN_MODEL = ModelUpload("cell_own_model", MAX_HIDDEN, MAX_LAYERS)  # a visitor's model, in session state
 
@@ -194,6 +198,12 @@ def step_tabs(run, config: CellConfig, layer: int, direction: int, units: list[i
 
 
 @cached_resource
+def backward_figure(_run, config: CellConfig, layer: int, direction: int):
+    """The backward-pass animation of one layer and direction: built once and shared, read-only."""
+    return backward_animation(backward_pass(_run, layer, direction), _run.sequence.step_labels)
+
+
+@cached_resource
 def bars_scrub(_run, config: CellConfig, layer: int, direction: int, units: tuple[int, ...]) -> dict | None:
     """The bars and the numbers of `units` at every step, for the browser's step slider (None when they
     would be too big to send; see step_scrub): built once per tab and shared, read-only."""
@@ -218,6 +228,12 @@ def step_tab(run, config: CellConfig, layer: int, direction: int, units: list[in
         if tab == ANIMATION:
             show_step_figure(animation_figure(run, config, layer, direction, numbered[:ANIMATION_TABLE_UNITS]), tab,
                              drawn)
+            return
+        if tab == BACKWARD:
+            show_step_figure(backward_figure(run, config, layer, direction), tab, drawn)
+            st.caption(f"Loss L = the sum of the top layer's outputs at the last step, t = {run.trace.steps - 1}: the "
+                       "gradient enters there and travels back through the steps. Each frame reveals one more step "
+                       "of ‖dL/dh_t‖ (top) over the factor it passes through there (bottom).")
             return
         tr = run.trace
         states = cell_states(tr, layer, direction)

@@ -195,6 +195,37 @@ def _previous(values: np.ndarray, t: int, direction: int) -> np.ndarray:
     return values[prev] if 0 <= prev < len(values) else np.zeros_like(values[0])
 
 
+@dataclass(frozen=True)
+class BackwardPass:
+    """What the gradient meets on its way back through one layer and direction.
+
+    grad_norm: (T,) ‖dL/dh_t‖ (float64). passes: name → (T,) the mean over units of what scales the
+    gradient at each step: the LSTM's forget gate f_t (dL/dc_{t−1} = f_t ⊙ dL/dc_t), the GRU's update
+    gate z_t (the share of dL/dh_t passed straight to h_{t−1}), the RNN's tanh′ = 1 − h_t² (ReLU: the
+    share of units on).
+    """
+
+    kind: str
+    grad_norm: np.ndarray
+    passes: dict[str, np.ndarray]
+
+
+def backward_pass(run: CellRun, layer: int = 0, direction: int = 0) -> BackwardPass:
+    """The per-step gradient norm of one layer and direction, and the factors it passes through."""
+    tr = run.trace
+    h = tr.hidden[:, layer, direction].astype(np.float64)
+    if tr.kind == "lstm":
+        passes = {"f": tr.gates["f"][:, layer, direction].mean(axis=-1)}
+    elif tr.kind == "gru":
+        passes = {"z": tr.gates["z"][:, layer, direction].mean(axis=-1)}
+    elif tr.nonlinearity == "tanh":
+        passes = {"tanh′": (1.0 - h**2).mean(axis=-1)}
+    else:
+        passes = {"ReLU′": (h > 0).mean(axis=-1)}
+    return BackwardPass(tr.kind, tr.grad_hidden_norm[:, layer, direction].astype(np.float64),
+                        {name: np.asarray(v, dtype=np.float64) for name, v in passes.items()})
+
+
 def layer_input(run: CellRun, layer: int) -> np.ndarray:
     """(T, I_l) what layer `layer` reads at each step: the sequence x_t for layer 0, else the hidden
     states of the layer below (both directions, concatenated, for a bidirectional module)."""

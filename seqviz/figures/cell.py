@@ -21,6 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.cell.params import ParamCount
+from seqviz.cell.run import BackwardPass
 from seqviz.core.models import KIND_LABELS
 from seqviz.figures.labels import colour_key
 from seqviz.figures.tables import HTML_CELL_STYLES, HTML_TABLE_STYLE, table_texts
@@ -630,3 +631,83 @@ def parameter_counts(counts: dict[str, ParamCount], description: str) -> go.Figu
     return figure(data, dict(barmode="stack", title=dict(text=f"Parameters for {description}: about n², 4n², 3n²"),
                               yaxis=dict(title=dict(text="parameters")), annotations=totals, height=380,
                               margin=dict(t=60, b=40)))
+
+
+PASS_TITLES = {"f": "forget gate f_t (mean over units): dL/dc_t−1 = f_t · dL/dc_t",
+               "z": "update gate z_t (mean over units): the share passed straight to h_t−1",
+               "tanh′": "tanh′ = 1 − h_t² (mean over units): the factor each step multiplies in",
+               "ReLU′": "share of units with h_t > 0: only they pass the gradient on"}
+
+
+def backward_animation(backward: BackwardPass, step_labels) -> go.Figure:
+    """The backward pass played from the last step back to step 0: ‖dL/dh_t‖ revealed step by step (log
+    scale, top) over the factor it passes through at each step (bottom), a marker on the current step.
+
+    Frames are in the order the gradient travels (t = T−1 first); each frame's title says how far the
+    gradient has fallen since the last step, in powers of ten."""
+    T = len(backward.grad_norm)
+    with np.errstate(divide="ignore"):
+        log_norm = np.log10(backward.grad_norm)
+    log_norm = np.where(np.isfinite(log_norm), log_norm, np.nan)
+    steps = frame_steps(T, 2 * T)[::-1]
+    steps = np.unique(np.concatenate([[T - 1], steps]))[::-1]  # always start at the last step
+    (name, factor), = backward.passes.items()
+    layout = stacked_layout(["log₁₀ ‖dL/dh_t‖, revealed as the gradient travels back", PASS_TITLES[name]],
+                            "step t", spacing=0.14)
+    data = [_revealed(log_norm, int(steps[0])), _here(log_norm, int(steps[0])),
+            dict(type="scatter", x=np.arange(T), y=_f32(factor), mode="lines", name=name, xaxis="x2", yaxis="y2",
+                 line=dict(color=COLORS.get(name, TEXT))),
+            _here_line(factor, int(steps[0]))]
+    frames = [dict(name=str(t), traces=[0, 1, 3], data=[_revealed(log_norm, int(t)), _here(log_norm, int(t)),
+                                                         _here_line(factor, int(t))],
+                   layout=dict(title=dict(text=_fall_title(log_norm, int(t))))) for t in steps]
+    layout["yaxis"]["title"] = dict(text="log₁₀ norm")
+    layout["yaxis2"]["range"] = [0, 1.02]  # every factor is a mean of numbers in [0, 1]
+    layout.update(title=dict(text=_fall_title(log_norm, int(steps[0]))), showlegend=False, height=600,
+                  updatemenus=[_play_pause()], sliders=[_slider(steps, step_labels)], margin=ANIMATION_MARGIN)
+    layout["sliders"][0]["currentvalue"]["prefix"] = "gradient at step t = "
+    layout["updatemenus"][0]["pad"], layout["sliders"][0]["pad"] = dict(t=72), dict(t=116)  # below the axis title
+    layout["margin"] = dict(ANIMATION_MARGIN, b=230)
+    finite = log_norm[np.isfinite(log_norm)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    layout["yaxis"]["range"] = [low - 0.05 * (high - low) - 0.5, high + 0.05 * (high - low) + 0.5]  # fixed: frames
+    layout["xaxis"]["range"] = [-0.5, T - 0.5]  # do not rescale the axes as they reveal steps
+    _redraw_frames(layout)  # each frame changes the title too, which needs a redraw
+    return figure(data, layout, frames)
+
+
+def _revealed(log_norm: np.ndarray, t: int) -> dict:
+    shown = np.where(np.arange(len(log_norm)) >= t, log_norm, np.nan)
+    return dict(type="scatter", x=np.arange(len(log_norm)), y=_f32(shown), mode="lines", name="log₁₀ ‖dL/dh_t‖",
+                line=dict(color=COLORS["h"]), connectgaps=False)
+
+
+def _here(log_norm: np.ndarray, t: int) -> dict:
+    return dict(type="scatter", x=[t], y=[None if np.isnan(log_norm[t]) else float(log_norm[t])], mode="markers",
+                marker=dict(size=11, color=COLORS["h"]), name="now")
+
+
+def _here_line(factor: np.ndarray, t: int) -> dict:
+    return dict(type="scatter", x=[t, t], y=[0, 1.02], mode="lines", line=dict(color=TEXT, dash="dot", width=1),
+                xaxis="x2", yaxis="y2", name="now", hoverinfo="skip")
+
+
+def _fall_title(log_norm: np.ndarray, t: int) -> str:
+    """'Backward pass at step t = 37: ‖dL/dh_t‖ is 10^−3.2 of its size at the last step'."""
+    start, here = log_norm[-1], log_norm[t]
+    if t == len(log_norm) - 1:
+        return f"Backward pass: the gradient starts at the last step, t = {t}; press play to follow it back"
+    if np.isnan(here) or np.isnan(start):
+        return f"Backward pass at step t = {t}: ‖dL/dh_t‖ is exactly 0 here (it underflowed)"
+    return (f"Backward pass at step t = {t}: ‖dL/dh_t‖ is 10^{here - start:+.1f} of its size at the last step"
+            .replace("-", "−"))
+
+
+def _redraw_frames(layout: dict) -> None:
+    """Make the play buttons and the slider redraw at each frame (titles change, not only traces)."""
+    for button in layout["updatemenus"][0]["buttons"]:
+        if button["args"][0] is None:
+            button["args"][1]["frame"]["redraw"] = True
+    for step in layout["sliders"][0]["steps"]:
+        step["args"][1]["frame"]["redraw"] = True
+

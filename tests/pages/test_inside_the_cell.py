@@ -22,6 +22,7 @@ def run_page(**query):
 
 
 FIGURES = {"animation": "States and gates over time", "bars": "States and gates at step", "heatmaps": "Units × time",
+           "backward": "Backward pass",
            "units": "Chosen units over time", "order": "Same steps, reverse order", "params": "Parameters for"}
 
 
@@ -44,7 +45,8 @@ def drawn_bars(at) -> dict:
     return at.session_state["cell_step_figure"]["figure"]().to_plotly_json()
 
 
-VIEWS = {"bars": "Bars at step t", "animation": "Animation (play)", "heatmaps": "Heatmaps: units × time",
+VIEWS = {"bars": "Bars at step t", "animation": "Animation (play)", "backward": "Backward pass (play)",
+         "heatmaps": "Heatmaps: units × time",
          "units": "Chosen units over time"}
 
 
@@ -110,6 +112,11 @@ def test_each_step_view_builds_only_its_own_figure(name):
     assert len(step_scrubbers(at)) == (name == "bars")
     if name == "animation":
         assert len(figure(at, "animation")["frames"]) == 100
+    if name == "backward":  # from the last step back: the frames in the order the gradient travels
+        frames = figure(at, "backward")["frames"]
+        assert len(frames) == 100 and [f["name"] for f in frames[:2]] == ["99", "98"]
+        assert "starts at the last step, t = 99" in frames[0]["layout"]["title"]["text"]
+        assert any("t = 99" in c.value for c in at.caption)
 
 
 def test_the_chosen_step_view_comes_from_the_url():

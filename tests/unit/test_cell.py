@@ -176,3 +176,17 @@ def test_a_layers_input_is_the_sequence_or_the_layer_below_in_both_directions():
     numbers = step_numbers(run, 1, 0, t=2, units=[0])
     np.testing.assert_array_equal(numbers.x, below[2])
 
+
+
+@pytest.mark.parametrize("cell,factor", [("lstm", "f"), ("gru", "z"), ("rnn-tanh", "tanh′"), ("rnn-relu", "ReLU′")])
+def test_the_backward_pass_carries_the_gradient_norms_and_what_each_step_multiplies_in(cell, factor):
+    from seqviz.cell.run import backward_pass
+
+    run = run_cell(CellConfig(cell=cell, hidden_size=4, input=SINE))
+    backward = backward_pass(run)
+    np.testing.assert_array_equal(backward.grad_norm, run.trace.grad_hidden_norm[:, 0, 0])
+    h = run.trace.hidden[:, 0, 0].astype(np.float64)
+    expected = {"f": lambda: run.trace.gates["f"][:, 0, 0].mean(-1), "z": lambda: run.trace.gates["z"][:, 0, 0].mean(-1),
+                "tanh′": lambda: (1 - h**2).mean(-1), "ReLU′": lambda: (h > 0).mean(-1)}[factor]()
+    assert list(backward.passes) == [factor]
+    np.testing.assert_allclose(backward.passes[factor], expected)

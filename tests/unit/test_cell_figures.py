@@ -316,3 +316,21 @@ def test_the_heatmaps_signed_colour_bar_names_only_the_models_own_states():
     gru = {name: rng.uniform(-1, 1, (6, 3)) for name in ("h", "r", "z", "n")}
     assert state_heatmaps(lstm).layout.coloraxis2.colorbar.title.text == "h, c, g"
     assert state_heatmaps(gru).layout.coloraxis2.colorbar.title.text == "h, n"
+
+
+def test_the_backward_pass_plays_from_the_last_step_and_says_how_far_the_gradient_fell():
+    from seqviz.cell.run import BackwardPass
+    from seqviz.figures.cell import backward_animation
+
+    norms = 10.0 ** -np.arange(20)[::-1]  # 1e-19 at t = 0 … 1 at t = 19: a decade per step back
+    fig = spec(backward_animation(BackwardPass("lstm", norms, {"f": np.full(20, 0.1)}), labels(20)))
+    names = [f["name"] for f in fig["frames"]]
+    assert names[0] == "19" and names[-1] == "0" and names == sorted(names, key=int, reverse=True)
+    by_name = {f["name"]: f for f in fig["frames"]}
+    assert by_name["9"]["layout"]["title"]["text"].endswith("is 10^−10.0 of its size at the last step")
+    assert fig["layout"]["sliders"][0]["steps"][0]["label"].startswith("19")
+    frame_9 = backward_animation(BackwardPass("lstm", norms, {"f": np.full(20, 0.1)}), labels(20)).frames[10]
+    revealed = np.asarray(frame_9.data[0].y, dtype=float)  # steps 9 … 19 shown, the rest not yet reached
+    assert frame_9.name == "9" and np.isnan(revealed[:9]).all()
+    np.testing.assert_allclose(revealed[9:], -np.arange(11)[::-1], rtol=1e-6)
+    assert "forget gate" in fig["layout"]["annotations"][1]["text"]
