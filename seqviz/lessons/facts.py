@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
+import torch
 
 from seqviz.cell.inputs import InputSpec
 from seqviz.cell.run import CellConfig, cell_states, run_cell
@@ -33,7 +34,7 @@ from seqviz.gradients.flow import (
     radius_grid,
 )
 from seqviz.language import lab
-from seqviz.seq2seq.experiments import SweepConfig, exposure_bias, sweep_lengths
+from seqviz.seq2seq.experiments import EXPOSURE_EXTRA_LENGTH, SweepConfig, exposure_bias, sweep_lengths
 from seqviz.seq2seq.model import ModelConfig
 from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import MAX_LENGTH, TaskSpec, task_spec
@@ -41,6 +42,11 @@ from seqviz.seq2seq.training import Seq2SeqConfig
 from seqviz.ssm.compare import CompareConfig
 from seqviz.ssm.lab import MemoryConfig, SSMConfig, conv_and_scan, hippo_memory, ssm_kernels
 from seqviz.ssm.results import load_results, results_path
+from seqviz.ssm.tasks import TASKS
+from seqviz.transformer.cost import COST_KINDS, CostConfig, CostModels, fitted_slope, token_cost
+from seqviz.transformer.learn import GENERALISATION_FACTORS, RetrainConfig, transformer_name
+from seqviz.transformer.looks import LookConfig, example, who_looks_at_whom
+from seqviz.transformer.results import saved_result
 
 Settings = Mapping[str, str]
 Run = Callable[..., object]
@@ -205,12 +211,18 @@ def _sweep_exact(which: str):
     return fact
 
 
-def _exposure(field: str):
-    """Exact accuracy of the shipped model at these settings, teacher-forced or free-running (Exposure bias)."""
+def exposure_length(settings: Settings) -> int:
+    """The Exposure bias view's test source length at these settings (its default: a few past training)."""
+    longest = seq2seq_config(settings).task.max_length
+    return int(settings.get("attn_exp_len", min(longest + EXPOSURE_EXTRA_LENGTH, MAX_LENGTH)))
+
+
+def _exposure(field: str, digits: int = 0):
+    """An accuracy of the shipped model at these settings, teacher-forced or free-running (Exposure bias):
+    exact (whole outputs) or the mean per position, as a percentage with `digits` decimals (the page's)."""
     def fact(settings: Settings, run: Run) -> str:
-        config = seq2seq_config(settings)
-        length = int(settings.get("attn_exp_len", min(config.task.max_length + 5, MAX_LENGTH)))
-        return f"{getattr(run(shipped_exposure, config, length), field):.0%}"
+        result = run(shipped_exposure, seq2seq_config(settings), exposure_length(settings))
+        return f"{getattr(result, field):.{digits}%}"
     return fact
 
 
@@ -317,6 +329,171 @@ def _conv_scan_difference(settings: Settings, run: Run) -> str:
     return f"{run(conv_and_scan, ssm_config(settings)).max_difference:.1e}"
 
 
+def look_config(settings: Settings, run: Run) -> LookConfig:
+    """The "Who looks at whom" view's LookConfig at these settings (rva_look_* keys, seed): the page's
+    example of the source where the step types no input."""
+    seed = int(settings.get("seed", LookConfig.seed))
+    source = settings.get("rva_look_source", LookConfig.source)
+    text = settings.get("rva_look_text") or run(example, source, seed)
+    return LookConfig(source, text, settings.get("rva_look_pe", LookConfig.positional), permutation_seed=seed,
+                      seed=seed)
+
+
+def _looks(settings: Settings, run: Run):
+    return run(who_looks_at_whom, look_config(settings, run))
+
+
+def _permutation(setting: str):
+    """max |f(P x) − P f(x)| of the Transformer with `setting` (a row of the page's permutation table)."""
+    def fact(settings: Settings, run: Run) -> str:
+        return f"{_looks(settings, run).permutation[setting]:.1e}"
+    return fact
+
+
+def above_diagonal(result) -> float:
+    """The largest entry above the diagonal (an output reading a later input) over every matrix of the view."""
+    matrices = (*result.attention.reshape(-1, *result.mamba.shape), result.mamba, result.lstm)
+    return max(float(np.abs(np.triu(m, 1)).max()) for m in matrices)
+
+
+def last_row_focus(result) -> tuple[int, float]:
+    """(position, weight) of the largest attention weight of the last token in the last layer, over its heads."""
+    row = result.attention[-1, :, -1]  # (heads, l)
+    head, position = np.unravel_index(int(row.argmax()), row.shape)
+    return int(position), float(row[head, position])
+
+
+def _focus(settings: Settings, run: Run) -> str:
+    result = _looks(settings, run)
+    position, _ = last_row_focus(result)
+    return f"`{result.chars[position]}` at position {position}"
+
+
+def _focus_weight(settings: Settings, run: Run) -> str:
+    return f"{last_row_focus(_looks(settings, run))[1]:.2f}"
+
+
+def _trigger_answer(settings: Settings, run: Run) -> str:
+    """Induction heads: the token after the first trigger "?" of the input, and its position."""
+    text = look_config(settings, run).text
+    position = text.find("?") + 1
+    if not 0 < position < len(text) - 1:
+        raise ValueError("the input has no trigger followed by a token")
+    return f"`{text[position]}` at position {position}"
+
+
+def _look_shape(axis: int):
+    """How many layers (0) or heads (1) the view's Transformer has."""
+    def fact(settings: Settings, run: Run) -> str:
+        return str(_looks(settings, run).attention.shape[axis])
+    return fact
+
+
+def learned(task: str) -> tuple[dict, dict]:
+    """The "What each can learn" view's accuracy (kind → length → accuracy) and parameter counts of the five
+    models: the state-space page's saved Mamba, S4D and LSTM and this page's GRU and Transformer."""
+    saved, ssm = saved_result(task), load_results(results_path(task))
+    if saved is None or ssm is None:
+        raise ValueError("no saved comparison for this task")
+    accuracy = {**ssm.accuracy, **saved.accuracy}
+    params = {**ssm.params, **{k: saved.params[transformer_name(saved.config.positional) if k == "transformer"
+                                               else k] for k in saved.accuracy}}
+    return accuracy, params
+
+
+def _learn_task(settings: Settings) -> str:
+    task = settings.get("rva_learn_task", RetrainConfig().task)
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}")
+    return task
+
+
+def _learned_accuracy(kind: str):
+    """The saved run's accuracy of `kind` at the longest length it was trained on."""
+    def fact(settings: Settings, run: Run) -> str:
+        accuracy = run(learned, _learn_task(settings))[0][kind]
+        return f"{100 * accuracy[max(accuracy)]:.0f} %"
+    return fact
+
+
+def _learned_params(kind: str):
+    def fact(settings: Settings, run: Run) -> str:
+        return f"{run(learned, _learn_task(settings))[1][kind]:,}"
+    return fact
+
+
+def _longest_learned(settings: Settings, run: Run) -> str:
+    return str(max(run(learned, _learn_task(settings))[0]["transformer"]))
+
+
+def _saved_generalisation(settings: Settings, run: Run):
+    saved = run(saved_result, _learn_task(settings))
+    if saved is None:
+        raise ValueError("no saved comparison for this task")
+    return saved
+
+
+def _generalisation(name: str):
+    """Accuracy of `name` (a generalisation curve of the saved run) at the longest test, max(factors) · L."""
+    def fact(settings: Settings, run: Run) -> str:
+        curve = _saved_generalisation(settings, run).generalisation[name]
+        return f"{100 * curve[max(curve)]:.0f} %"
+    return fact
+
+
+def _generalisation_length(factor: int):
+    """`factor` · L: the training length of the generalisation test (1) or its longest test."""
+    def fact(settings: Settings, run: Run) -> str:
+        return str(factor * _saved_generalisation(settings, run).config.train_length)
+    return fact
+
+
+def cost_config(settings: Settings) -> CostConfig:
+    """The "What a token costs" view's CostConfig at these settings (rva_cost_* keys, seed), on the CPU."""
+    d = CostConfig()
+    return CostConfig(longest_context=int(settings.get("rva_cost_T", d.longest_context)),
+                      longest_train=int(settings.get("rva_cost_L", d.longest_train)),
+                      d_model=int(settings.get("rva_cost_d", d.d_model)), seed=int(settings.get("seed", d.seed)))
+
+
+def kept_bytes(config: CostConfig) -> dict[str, list[int]]:
+    """kind → bytes kept between tokens at each context T of `config`, as the view counts them (token_cost on
+    the CPU; the bytes are the same on any device, the timings that come with them are not quoted)."""
+    models, device = CostModels(config), torch.device("cpu")
+    return {kind: [token_cost(models, kind, T, config, device)[1] for T in config.contexts] for kind in COST_KINDS}
+
+
+def _bytes_at_longest(kind: str):
+    """Bytes `kind` keeps at the longest context: the KV cache (in MiB) or a recurrent state (bytes)."""
+    def fact(settings: Settings, run: Run) -> str:
+        value = run(kept_bytes, cost_config(settings))[kind][-1]
+        return f"{value / 2**20:,.1f} MiB" if kind == "transformer" else f"{value:,} bytes"
+    return fact
+
+
+def _bytes_ratio(kind: str):
+    """The KV cache at the longest context ÷ `kind`'s state."""
+    def fact(settings: Settings, run: Run) -> str:
+        kept = run(kept_bytes, cost_config(settings))
+        return f"{kept['transformer'][-1] / kept[kind][-1]:,.0f}"
+    return fact
+
+
+def _bytes_slope(kind: str):
+    """The fitted slope of log bytes against log T (the view's "bytes" slope): 1 linear, 0 constant."""
+    def fact(settings: Settings, run: Run) -> str:
+        config = cost_config(settings)
+        return f"{fitted_slope(np.asarray(config.contexts, dtype=float), run(kept_bytes, config)[kind]):.2f}"
+    return fact
+
+
+def _context(which: int):
+    """The shortest (0) or longest (−1) context T the view measures."""
+    def fact(settings: Settings, run: Run) -> str:
+        return f"{cost_config(settings).contexts[which]:,}"
+    return fact
+
+
 @dataclass(frozen=True)
 class Fact:
     compute: Callable[[Settings, Run], str]
@@ -344,6 +521,11 @@ FACTS: dict[str, Fact] = {
     "sweep_attention_exact": Fact(_sweep_exact("attention"), "exact accuracy with attention at that length"),
     "teacher_forced_exact": Fact(_exposure("teacher_forced_exact"), "exact accuracy, teacher-forced (Exposure bias)"),
     "free_running_exact": Fact(_exposure("free_running_exact"), "exact accuracy, free-running (Exposure bias)"),
+    "exposure_test_length": Fact(lambda s, r: str(exposure_length(s)), "the test source length (Exposure bias)"),
+    "teacher_forced_mean": Fact(_exposure("teacher_forced_mean", 1),
+                                "mean per-position accuracy, teacher-forced (Exposure bias)"),
+    "free_running_mean": Fact(_exposure("free_running_mean", 1),
+                              "mean per-position accuracy, free-running (Exposure bias)"),
     "kernel_radius": Fact(_kernel_radius, "max |λ(Ā)| of the Kernel explorer's SSM"),
     "memory_rms": Fact(_memory_rms, "RMS error of the history rebuilt from HiPPO's c(t) (Memory view)"),
     **{f"saved_accuracy_{k}": Fact(_saved_accuracy(k), f"the saved comparison's {k} accuracy at its longest length")
@@ -353,6 +535,42 @@ FACTS: dict[str, Fact] = {
     **{f"test_bits_{k}": Fact(_test_bits(k), f"held-out test bits per character of the {k}")
        for k in ("rnn", "lstm", "gru", "unigram", "bigram")},
     "conv_scan_difference": Fact(_conv_scan_difference, "max |y_conv − y_scan| of the Conv = recurrence view"),
+    "look_layers": Fact(_look_shape(0), "the Transformer's layers (Who looks at whom)"),
+    "look_heads": Fact(_look_shape(1), "the Transformer's heads per layer (Who looks at whom)"),
+    "look_above_diagonal": Fact(lambda s, r: f"{above_diagonal(_looks(s, r)):g}",
+                                "the largest entry above the diagonal over every matrix (Who looks at whom)"),
+    "last_token_focus": Fact(_focus, "the token the last token's last-layer attention weighs most, and its position"),
+    "last_token_focus_weight": Fact(_focus_weight, "that attention weight (the largest over the last layer's heads)"),
+    "trigger_answer": Fact(_trigger_answer, "induction heads: the token after the input's first trigger ?"),
+    "permutation_positions": Fact(_permutation("sinusoidal positions, causal mask"),
+                                  "max |f(P x) − P f(x)| with sinusoidal positions and the causal mask"),
+    "permutation_masked": Fact(_permutation("no positions, causal mask"),
+                               "max |f(P x) − P f(x)| without positions, with the causal mask"),
+    "permutation_unmasked": Fact(_permutation("no positions, no mask"),
+                                 "max |f(P x) − P f(x)| without positions or mask"),
+    **{f"learned_accuracy_{k}": Fact(_learned_accuracy(k), f"the saved {k} accuracy at the longest length "
+                                                           "(What each can learn)")
+       for k in ("transformer", "mamba", "s4d", "lstm", "gru")},
+    **{f"learned_params_{k}": Fact(_learned_params(k), f"the {k}'s parameter count (What each can learn)")
+       for k in ("transformer", "mamba", "s4d", "lstm", "gru")},
+    "learned_longest": Fact(_longest_learned, "the longest length of the saved comparison (What each can learn)"),
+    **{f"generalisation_{k}": Fact(_generalisation(n), f"accuracy of the {n} at {max(GENERALISATION_FACTORS)}L, "
+                                                       "trained at L (What each can learn)")
+       for k, n in (("sinusoidal", "transformer (sinusoidal)"), ("learned", "transformer (learned)"),
+                    ("no_positions", "transformer (none)"), ("mamba", "mamba"), ("s4d", "s4d"), ("lstm", "lstm"),
+                    ("gru", "gru"))},
+    "generalisation_train_length": Fact(_generalisation_length(1), "the generalisation test's training length L"),
+    "generalisation_longest": Fact(_generalisation_length(max(GENERALISATION_FACTORS)),
+                                   "the generalisation test's longest length"),
+    **{f"state_bytes_{k}": Fact(_bytes_at_longest(k), f"bytes the {k} keeps between tokens (What a token costs)")
+       for k in ("lstm", "mamba")},
+    "kv_cache": Fact(_bytes_at_longest("transformer"), "the Transformer's KV cache at the longest context T"),
+    **{f"kv_cache_over_{k}": Fact(_bytes_ratio(k), f"the KV cache at the longest T ÷ the {k}'s state")
+       for k in ("lstm", "mamba")},
+    **{f"bytes_slope_{k}": Fact(_bytes_slope(k), f"fitted slope of the {k}'s bytes kept against T")
+       for k in COST_KINDS},
+    "shortest_context": Fact(_context(0), "the shortest context T measured (What a token costs)"),
+    "longest_context": Fact(_context(-1), "the longest context T measured (What a token costs)"),
 }
 FACT_NAMES = frozenset(FACTS)
 

@@ -35,6 +35,7 @@ from seqviz.lessons.facts import (
     Run,
     Settings,
     cell_config,
+    exposure_length,
     fill_facts,
     flow_config,
     language_reading,
@@ -51,7 +52,7 @@ from seqviz.lessons.format import Lesson, Step
 from seqviz.seq2seq.attention import ATTENTIONS
 from seqviz.seq2seq.experiments import align
 from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
-from seqviz.seq2seq.tasks import MAX_LENGTH, sample_sources
+from seqviz.seq2seq.tasks import sample_sources
 from seqviz.seq2seq.training import with_attention
 from seqviz.ssm.lab import conv_and_scan, hippo_memory, ssm_kernels
 
@@ -128,7 +129,7 @@ def _attention(settings: Settings, run: Run) -> list[go.Figure]:
         length = int(settings.get("attn_sweep_len", sweep.lengths[-1]))
         return [attention_figures.bottleneck_figure(sweep, length)]
     if view == "Exposure bias":
-        length = int(settings.get("attn_exp_len", min(config.task.max_length + 5, MAX_LENGTH)))
+        length = exposure_length(settings)
         return [attention_figures.exposure_figure(run(shipped_exposure, config, length))]
     models = run(shipped_models)
     if config not in models:

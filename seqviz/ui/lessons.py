@@ -39,6 +39,15 @@ PRESENTER_CSS = """
 """
 # A Streamlit widget (it has a label) of the page that the step does not set; keyed widgets carry st-key-<key>.
 UNUSED_CONTROL = '.stMain [class*="st-key-"]:has([data-testid="stWidgetLabel"]):not([class*="st-key-lesson_"]){kept}'
+# An expander of the page holding none of the step's controls (its widgets would be hidden anyway).
+UNUSED_EXPANDER = '.stMain [data-testid="stExpander"]:not(.st-key-lesson_panel *):not(:has({holds}))'
+# The page's header, folded away with its unused controls so the first chart starts higher on a projector: the
+# caption right under its (hidden) title, and its display equations (st.latex), but not the step's own text.
+PAGE_HEADER = """
+.stMain [data-testid="stElementContainer"]:has(h1) + [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]),
+.stMain [data-testid="stElementContainer"]:has(> [data-testid="stMarkdown"] .katex-display):not(.st-key-lesson_panel *)
+{ display: none !important; }
+"""
 
 
 
@@ -145,7 +154,8 @@ def lesson_panel(active: ActiveStep | None) -> None:
         with bar:
             step_bar(active)
             everything = st.toggle("Show every control", key="lesson_all_controls",
-                                   help="Presenter mode hides the page's controls this step does not set.")
+                                   help="Presenter mode hides the page's controls this step does not set, and its "
+                                        "header's caption and equations.")
         with text:
             narrative(active)
     st.html(f"<style>{presenter_css(active.step, everything)}</style>")
@@ -153,11 +163,14 @@ def lesson_panel(active: ActiveStep | None) -> None:
 
 def presenter_css(step: Step, every_control: bool) -> str:
     """Presenter mode's style: no sidebar, larger type and, unless `every_control`, the page's widgets that
-    the step does not set hidden (the charts, drawn by their own components, stay)."""
+    the step does not set hidden, with the expanders that hold none of them, the caption under the page's
+    title and its display equations (the charts, drawn by their own components, stay)."""
     if every_control:
         return PRESENTER_CSS
     kept = "".join(f':not([class*="st-key-{key}"])' for key, _ in step.settings)
-    return PRESENTER_CSS + UNUSED_CONTROL.format(kept=kept) + " { display: none !important; }"
+    holds = ", ".join(f'[class*="st-key-{key}"]' for key, _ in step.settings) or "#none"
+    return (PRESENTER_CSS + PAGE_HEADER + UNUSED_CONTROL.format(kept=kept) + ", "
+            + UNUSED_EXPANDER.format(holds=holds) + " { display: none !important; }")
 
 
 def step_bar(active: ActiveStep) -> None:

@@ -60,6 +60,10 @@ def test_presenter_mode_fits_a_projector_without_the_sidebar_or_the_steps_unused
         assert page.get_by_text("The float64 view").is_visible()
         assert driver.control(page, "Precision").is_visible()  # set by the step
         assert not driver.control(page, "Hidden size H").is_visible()  # not set by the step
+        assert not page.get_by_text("is the exact gradient of the loss").is_visible()  # the page's header caption
+        assert page.locator(f"{driver.MAIN} .katex-display").count() and not any(  # the page's equations
+            e.is_visible() for e in page.locator(f"{driver.MAIN} .katex-display").all())
+        assert not page.get_by_text("Your own trained model (upload)").is_visible()  # holds no control of the step
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=artifacts / f"lesson-presenter-{width}x{height}.png")
         assert page.locator(driver.EXCEPTION).count() == 0 and console.errors == []

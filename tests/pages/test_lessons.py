@@ -139,4 +139,5 @@ def test_start_puts_the_first_step_in_the_url():
 
 
 def test_shipped_lessons_are_listed_in_teaching_order():
-    assert list(LESSONS.lessons)[:6] == ["vanishing", "gates", "exploding", "attention", "state-space", "language"]
+    assert list(LESSONS.lessons)[:7] == ["vanishing", "gates", "exploding", "attention", "state-space", "language",
+                                         "transformer"]
