@@ -78,12 +78,13 @@ def alignment_figure(alignments: list[Alignment], titles: list[str]) -> go.Figur
     fig.frames = frames
     stride_note = "" if len(frames) == steps else f" (every {math.ceil(steps / MAX_FRAMES)} steps per frame)"
     fig.update_layout(
-        title_text=_step_title(alignments, steps), height=680, showlegend=False, margin=dict(t=90, b=120),
-        updatemenus=[dict(type="buttons", x=0, y=-0.16, xanchor="left", active=-1, buttons=[
+        title_text=_step_title(alignments, steps), height=730, showlegend=False, margin=dict(t=90, b=200),
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=72),
+                          active=-1, buttons=[
             dict(label="▶ Play", method="animate",
                  args=[None, dict(frame=dict(duration=500, redraw=True), fromcurrent=False, transition=dict(duration=0))]),
             dict(label="❚❚", method="animate", args=[[None], dict(mode="immediate", frame=dict(redraw=True))])])],
-        sliders=[dict(active=len(frames) - 1, x=0.12, y=-0.12, len=0.88,
+        sliders=[dict(active=len(frames) - 1, x=0, y=0, len=1.0, yanchor="top", pad=dict(t=112),  # under the buttons
                       currentvalue=dict(prefix="steps shown: ", suffix=stride_note),
                       steps=[dict(label=f.name, method="animate",
                                   args=[[f.name], dict(mode="immediate", frame=dict(redraw=True))]) for f in frames])],

@@ -83,9 +83,9 @@ def eigenvalue_figure(eig_A: np.ndarray, eig_A_bar_by_dt: dict[float, np.ndarray
         layout[axis("yaxis", k)]["title"] = dict(text="Im")
     layout["xaxis2"]["range"] = layout["yaxis2"]["range"] = [-1.15, 1.15]
     layout["yaxis2"]["scaleanchor"] = "x2"
-    layout.update(height=420, showlegend=False,
+    layout.update(height=470, showlegend=False, margin=dict(b=150),
                   sliders=[dict(active=list(eig_A_bar_by_dt).index(dt), steps=steps, currentvalue=dict(prefix="Δ = "),
-                               pad=dict(t=50))])
+                               pad=dict(t=80))])  # under the x axes' titles
     return figure(data, layout, frames)
 
 
