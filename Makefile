@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.cell_latency
 
 latency: setup chromium
+	$(BIN)/python -m pytest -q -m timing tests/browser  # the harness's timing, against real frames first
 	$(BIN)/python -m benchmarks.latency --repeats 20 --runs 3
 	$(BIN)/python -m benchmarks.scrub
 	$(BIN)/python -m benchmarks.chart_draw

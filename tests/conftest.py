@@ -33,3 +33,5 @@ else:
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives the app in Chromium (skipped where Chromium is missing)")
     config.addinivalue_line("markers", "gpu: needs a CUDA GPU (`make gpu-check`; skipped without one)")
+    config.addinivalue_line("markers", "timing: checks the latency harness against real frame durations (`make "
+                                       "latency` runs them; `make test` leaves them out: a busy machine changes them)")

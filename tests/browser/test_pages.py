@@ -192,6 +192,7 @@ def block_before_the_next_chart(page, app_server) -> None:
     page.evaluate(BLOCK_WHEN_A_PLOT_IS_ADDED)
 
 
+@pytest.mark.timing
 def test_the_chart_is_timed_when_its_frame_renders_not_when_that_frame_started(page, console, app_server):
     """A long task before the frame that shows the chart counts: the frame's start timestamp, which
     precedes that task, would date the chart too early."""
@@ -208,6 +209,7 @@ def test_the_chart_is_timed_when_its_frame_renders_not_when_that_frame_started(p
     assert_clean(page, console)
 
 
+@pytest.mark.timing
 def test_a_traced_change_leaves_the_input_and_chart_marks_around_the_measured_latency(page, console, app_server,
                                                                                       browser):
     """benchmarks/latency.py --trace reads the driver's two console.timeStamp marks from Chromium's
