@@ -1,10 +1,12 @@
 """Helpers shared by the tests: repository paths and AppTest runners."""
 from __future__ import annotations
 
+import base64
 import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,6 +18,21 @@ def app_test(relative_path: str, timeout: float = 120, **query) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = str(value)
     return at
+
+
+def plotly_array(value) -> np.ndarray:
+    """A data array of a Plotly figure's JSON as numpy: a plain list, or Plotly's typed-array encoding
+    {"dtype", "bdata"[, "shape"]}."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
+    return np.asarray(value, dtype=float)
+
+
+def scrub_heights(panel: dict, steps: int) -> np.ndarray:
+    """(steps, bars) the bar heights a step scrubber's panel holds for every step (base64 float32)."""
+    return np.frombuffer(base64.b64decode(panel["values"]), dtype="<f4").reshape(steps, -1)
 
 
 def plotly_specs(at: AppTest) -> list[dict]:

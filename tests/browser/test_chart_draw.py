@@ -1,12 +1,12 @@
 """benchmarks/chart_draw.py reads a page's charts back as Plotly figures and draws them again on their own."""
 from __future__ import annotations
 
-import base64
 
 import numpy as np
 
 from benchmarks.chart_draw import chart_name, draw_times, read_figures
 from harness import browser as driver
+from harness.apptest import plotly_array
 from tests.browser.test_pages import PAGES
 
 
@@ -20,7 +20,7 @@ def test_a_chart_read_back_holds_the_numbers_the_page_sent_and_draws_again(brows
         for trace in figure["data"]:
             y = trace["y"]
             assert set(y) == {"dtype", "bdata"}, list(y)
-            values = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
+            values = plotly_array(y)
             assert values.size == 20 and np.isfinite(values).all()
     times = draw_times(browser, figures, rounds=2)
     assert all(len(values) == 2 and all(ms > 0 for ms in values) for values in times.values())

@@ -2,7 +2,6 @@
 refusals in the page, the session's own model only, and numbers equal to running the module directly."""
 from __future__ import annotations
 
-import base64
 import io
 import os
 
@@ -11,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from harness.apptest import app_test, page_figures, step_scrubbers
+from harness.apptest import app_test, page_figures, plotly_array, scrub_heights, step_scrubbers
 from seqviz.cell.inputs import InputSpec, make_input
 from seqviz.core.paths import assets
 from seqviz.core.safetensors_io import read_safetensors
@@ -69,7 +68,7 @@ def test_inside_the_cell_shows_the_hidden_states_of_running_the_module_directly(
     at = with_example(CELL)
     (scrub,) = step_scrubbers(at)
     panel = scrub["panels"][0]
-    values = np.frombuffer(base64.b64decode(panel["values"]), dtype="<f4").reshape(scrub["steps"], -1)
+    values = scrub_heights(panel, scrub["steps"])
     hidden = values[:, [k for k, name in enumerate(panel["names"]) if name.startswith("h ")]]  # (T, H)
     x = torch.tensor(make_input(InputSpec()).x)[:, None]  # the page's default input, (T, 1, I)
     with torch.no_grad():
@@ -81,7 +80,7 @@ def test_gradient_flow_shows_the_input_gradients_autograd_gives_for_the_module()
     at = with_example(GRAD)
     (figure,) = page_figures(at)
     (curve,) = [d for d in figure["data"] if d["name"] == "LSTM ‖dL/dx_t‖"]
-    shown = np.frombuffer(base64.b64decode(curve["y"]["bdata"]), dtype=curve["y"]["dtype"])
+    shown = plotly_array(curve["y"])
     example = load_user_model(assets("examples", "sine-lstm.safetensors").read_bytes(), "example").model
     x = flow_input(FlowConfig().with_model(example)).float()[:, None].requires_grad_(True)  # (T, 1, I = 1)
     example_lstm()(x)[0][-1].sum().backward()  # loss on the last output, the page's default

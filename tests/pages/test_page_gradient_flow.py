@@ -1,5 +1,4 @@
 """The Gradient flow page under AppTest: every view, the preset, and the extreme settings."""
-import base64
 import json
 import math
 
@@ -8,6 +7,7 @@ import pytest
 
 import seqviz.gradients.flow
 from harness.apptest import app_test, instant_charts, instant_views, page_figures, plotly_specs, table_cells
+from harness.apptest import plotly_array as array
 from seqviz.core.budget import BudgetError
 from seqviz.gradients.flow import PhaseConfig
 from seqviz.gradients.training import TaskTrainConfig, TrainHistory
@@ -22,15 +22,6 @@ def run(**query):
     at = app_test(PAGE, **query).run()
     assert not at.exception
     return at
-
-
-def array(value) -> np.ndarray:
-    """A Plotly JSON array: a plain list, or the typed form {"dtype", "bdata", "shape"}."""
-    if isinstance(value, dict):
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = value.get("shape")
-        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
-    return np.array(value, dtype=float)
 
 
 def warnings(at) -> list[str]:

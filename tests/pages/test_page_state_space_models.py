@@ -1,21 +1,13 @@
 """AppTest of the state-space page: every view runs with defaults and reacts to its main controls."""
-import base64
 import json
 
 import numpy as np
 
 from harness.apptest import app_test, instant_views, page_captions, page_figures
+from harness.apptest import plotly_array as values
 from seqviz.ssm.compare import CompareConfig
 
 PAGE = "pages/state_space_models.py"
-
-
-def values(array) -> np.ndarray:
-    """A plotly data array as numpy: plain lists, or Plotly's typed-array encoding {dtype, bdata, shape}."""
-    if isinstance(array, dict):
-        shape = [int(n) for n in str(array.get("shape", "-1")).split(",")]
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).reshape(shape)
-    return np.asarray(array)
 
 
 def run(**query):

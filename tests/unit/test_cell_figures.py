@@ -1,10 +1,10 @@
 """Figures of the cell: traces, frames, titles, decimation notes and the payload bar."""
-import base64
 import json
 
 import numpy as np
 import pytest
 
+from harness.apptest import scrub_heights
 from seqviz.cell.params import compare_kinds
 from seqviz.figures.cell import (
     COLORS,
@@ -69,11 +69,6 @@ def test_step_bars_show_every_state_at_the_chosen_step_on_fixed_ranges():
     low, high = fig.layout.yaxis.range
     assert low <= states["c"].min() and high >= states["c"].max()
     assert not fig.frames
-
-
-def scrub_heights(panel: dict, T: int) -> np.ndarray:
-    """(T, bars) the heights a step_scrub panel holds for every step."""
-    return np.frombuffer(base64.b64decode(panel["values"]), dtype="<f4").reshape(T, -1)
 
 
 def step_table_rows(t: int) -> list[dict]:
