@@ -1,0 +1,33 @@
+"""The Language lab's pattern search in Chromium: a drag across the Altair chart is an interval selection
+that Streamlit sends back (st.altair_chart on_select="rerun"); the page answers with the units on over the
+span and their matches in the held-out corpus."""
+from __future__ import annotations
+
+from harness import browser as driver
+from tests.browser.test_pages import assert_clean
+
+CHART = f"{driver.MAIN} [data-testid='stVegaLiteChart']"
+
+
+def drag_across(page, start: float, end: float) -> None:
+    """Press, move and release the mouse across the chart's plot area, from `start` to `end` of its width."""
+    box = page.locator(f"{CHART} canvas, {CHART} svg.marks").first.bounding_box()
+    y = box["y"] + box["height"] * 0.5
+    page.mouse.move(box["x"] + box["width"] * start, y)
+    page.mouse.down()
+    for k in range(1, 9):  # in steps, as a hand moves
+        page.mouse.move(box["x"] + box["width"] * (start + (end - start) * k / 8), y)
+    page.mouse.up()
+
+
+def test_a_brushed_span_finds_its_pattern_in_the_corpus(page, console, app_server):
+    driver.open_page(page, f"{app_server.url}/language-lab?lang_view=Pattern+search", timeout_ms=120_000)
+    page.locator(CHART).wait_for()
+    assert page.get_by_text("Drag across the chart to select a span of steps").count() == 1
+    drag_across(page, 0.45, 0.6)
+    page.get_by_text("unit(s)").first.wait_for(timeout=120_000)  # "Span a…b: n unit(s) on over it …"
+    driver.wait_for_app_run(page, 120_000)
+    assert page.get_by_text("Drag across the chart to select a span of steps").count() == 0
+    summary = page.locator(f"{driver.MAIN} p", has_text="unit(s)").first.inner_text()
+    assert summary.startswith("Span ")
+    assert_clean(page, console)
