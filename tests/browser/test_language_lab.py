@@ -10,8 +10,9 @@ CHART = f"{driver.MAIN} [data-testid='stVegaLiteChart']"
 
 
 def drag_across(page, start: float, end: float) -> None:
-    """Press, move and release the mouse across the chart's plot area, from `start` to `end` of its width."""
-    box = page.locator(f"{CHART} canvas, {CHART} svg.marks").first.bounding_box()
+    """Press, move and release the mouse across the chart's plot area (Vega's root frame, axes and legend
+    outside it), from `start` to `end` of its width."""
+    box = page.locator(f"{CHART} svg.marks .role-frame.root > g > path.background").first.bounding_box()  # the plot area
     y = box["y"] + box["height"] * 0.5
     page.mouse.move(box["x"] + box["width"] * start, y)
     page.mouse.down()
