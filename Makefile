@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run test bench chromium latency load long-session screenshot gpu-check
+.PHONY: setup run test bench chromium nginx serve-replicas latency load long-session screenshot gpu-check
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,27 @@ chromium:
 		echo "make: Chromium missing and neither root nor sudo; browser tests will be skipped"; \
 	fi
 
-test: setup chromium
+# Debian's nginx for `make serve-replicas` and the replica test, installed like Chromium (else that test skips).
+nginx:
+	@if [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make: no apt-get to install nginx; the replica test will be skipped"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y nginx || (apt-get update && apt-get install -y nginx) \
+			|| echo "make: nginx install failed; the replica test will be skipped"; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		sudo apt-get install -y nginx || (sudo apt-get update && sudo apt-get install -y nginx) \
+			|| echo "make: nginx install failed; the replica test will be skipped"; \
+	else \
+		echo "make: nginx missing and neither root nor sudo; the replica test will be skipped"; \
+	fi
+
+# N replicas of the app behind nginx on http://127.0.0.1:8500 (harness/replicas.py)
+N ?= 3
+serve-replicas: setup nginx
+	$(BIN)/python -m scripts.serve_replicas --replicas $(N) --port 8500
+
+test: setup chromium nginx
 	$(BIN)/python -m pytest -q
 
 bench: setup

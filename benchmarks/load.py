@@ -12,7 +12,10 @@ reported back, and the rerun timed here is what follows it (the URL and the down
 following the teacher would; each level uses values no earlier level asked for, so the cache
 starts cold for each value and identical requests from different visitors share one computation.
 
-    python -m benchmarks.load [--sessions 10 30] [--changes 5] [--page url-path] [--fixture]
+    python -m benchmarks.load [--sessions 10 30] [--changes 5] [--page url-path] [--fixture] [--replicas 3]
+
+With --replicas N the visitors reach N app processes through nginx (harness/replicas.py), each with its own
+affinity cookie, as a class behind one address would; memory is the replicas' together.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput as NumberInputProto
 
 from harness import browser as driver
+from harness.replicas import Replicas
 from seqviz.ui.registry import PageInfo, discover_pages
 
 TIMEOUT_S = 300
@@ -58,15 +62,17 @@ class Level:
 class Visitor:
     """One Streamlit session over the websocket, as the browser would drive it."""
 
-    def __init__(self, url: str, page_name: str):
+    def __init__(self, url: str, page_name: str, visitor_id: str = "visitor"):
         self.url = url.replace("http://", "ws://") + "/_stcore/stream"
+        self.cookie = f"seqviz_visitor={visitor_id}"  # behind nginx (harness/replicas.py): which replica serves
         self.page_name = page_name
         self.widgets: dict[str, Widget] = {}
         self.errors: list[str] = []  # exception messages the page showed
         self.socket = None
 
     async def __aenter__(self) -> Visitor:
-        self.socket = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None)
+        self.socket = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
+                                               additional_headers={"Cookie": self.cookie})
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -180,7 +186,7 @@ def widget_state(widget: Widget, value):
 
 async def visit(url: str, page_name: str, label: str, values: list, think_s: float, level: Level, seed: int):
     pause = random.Random(seed)
-    async with Visitor(url, page_name) as visitor:
+    async with Visitor(url, page_name, f"visitor-{level.sessions}-{seed}") as visitor:
         level.load_ms.append(await visitor.rerun())
         widget = await visitor.control(label)
         for value in values:
@@ -216,9 +222,10 @@ def p90(values: list[float]) -> float:
     return statistics.quantiles(values, n=10, method="inclusive")[-1]
 
 
-def report(levels: list[Level], idle_rss: int, page: str, label: str) -> None:
+def report(levels: list[Level], idle_rss: int, page: str, label: str, replicas: int = 0) -> None:
     base = levels[0]
-    print(f"page {page!r}, main control {label!r}; server RSS when idle {idle_rss / 2**20:.0f} MB")
+    serving = f"{replicas} replicas behind nginx" if replicas else "one server"
+    print(f"page {page!r}, main control {label!r}, {serving}; RSS when idle {idle_rss / 2**20:.0f} MB")
     print(f"{'sessions':>8}{'load median ms':>16}{'change median ms':>18}{'p90 ms':>9}"
           f"{'median ÷ 1':>12}{'p90 ÷ 1':>9}{'peak RSS MB':>13}")
     for level in levels:
@@ -234,14 +241,16 @@ async def benchmark(args) -> None:
     if args.page and info is None:
         raise SystemExit(f"--page must be one of {', '.join(p.url_path for p in pages)}; got {args.page!r}")
     page_name = info.url_path if info else ""
-    with driver.StreamlitServer(extra_pages=args.fixture, log_path=args.server_log) as server:
+    serving = Replicas(args.replicas) if args.replicas else \
+        driver.StreamlitServer(extra_pages=args.fixture, log_path=args.server_log)
+    with serving as server:
         label, values = await probe(server, page_name, info)
         idle_rss = server.rss_bytes()
         levels = []
         for number, sessions in enumerate([1] + args.sessions):
             fresh = values[number * args.changes:(number + 1) * args.changes] or values[-args.changes:]
             levels.append(await run_level(server, page_name, label, fresh, args, sessions))
-    report(levels, idle_rss, info.title if info else "Home", label)
+    report(levels, idle_rss, info.title if info else "Home", label, args.replicas)
 
 
 def main() -> None:
@@ -251,11 +260,15 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.5, help="max pause between a visitor's changes (s)")
     parser.add_argument("--page", help="url path of the page (default: the first page, else Home)")
     parser.add_argument("--fixture", action="store_true", help="add the test-only fixture page")
+    parser.add_argument("--replicas", type=int, default=0, help="serve through nginx with this many replicas "
+                                                                 "(harness/replicas.py; 0: one server, no nginx)")
     parser.add_argument("--server-log", type=Path, help="write the app server's output here (page errors are "
                                                          "redacted for visitors; the log has the traceback)")
     args = parser.parse_args()
-    if args.changes < 2 or not all(1 <= n <= 100 for n in args.sessions):
-        parser.error("--changes must be ≥ 2 and each --sessions between 1 and 100")
+    if args.changes < 2 or not all(1 <= n <= 300 for n in args.sessions):
+        parser.error("--changes must be ≥ 2 and each --sessions between 1 and 300")
+    if args.replicas and args.fixture:
+        parser.error("--fixture serves the test-only page from one server: leave out --replicas")
     asyncio.run(benchmark(args))
 
 
