@@ -6,6 +6,7 @@ cached_data wraps every backend call with `admitted`, so every page takes part w
 """
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import OrderedDict
@@ -20,6 +21,7 @@ TICK_S = 0.25  # the waiting message is sent again this often: a Stop takes effe
 KNOWN_SIZE = 512  # calls remembered as computed (so likely cached)
 _known: OrderedDict = OrderedDict()
 _known_lock = threading.Lock()
+_keys = itertools.count()  # a new widget key for each Stop button: two in one run never share one
 
 
 def admitted(cached: Callable, name: str, quiet: bool, background: Callable | None = None) -> Callable:
@@ -75,7 +77,7 @@ def _compute_visibly(cached: Callable, args: tuple, kwargs: dict, ticket: admiss
     bar, stop = st.empty(), st.empty()
     worker.join(SHOW_AFTER_S)
     if worker.is_alive():
-        stop.button("Stop", key=f"heavy_stop_{id(ticket)}", help="Stop waiting for this computation; it "
+        stop.button("Stop", key=f"heavy_stop_{next(_keys)}", help="Stop waiting for this computation; it "
                     "finishes in the background, and its result is kept for the next time it is asked for.")
         while worker.is_alive():
             bar.progress(*_progress(name, ticket.charged, time.perf_counter() - started))
@@ -124,7 +126,7 @@ def _wait_visibly(ticket: admission.Ticket) -> None:
     click reruns the page, which interrupts this run at its next message; the caller's `finally` then
     gives the place up)."""
     message, stop = st.empty(), st.empty()
-    stop.button("Stop waiting", key=f"heavy_stop_{id(ticket)}",
+    stop.button("Stop waiting", key=f"heavy_wait_{next(_keys)}",
                 help="Leave the queue; the page's other settings stay as they are.")
     while not ticket.wait(TICK_S):
         ahead = ticket.ahead()
