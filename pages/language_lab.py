@@ -108,6 +108,15 @@ def reading_view(kind: str, model, window: lab.Window) -> None:
     feature = url_selectbox("Rank units by", FEATURES, key="lang_feature", default=ReadingSpec.feature, container=c3,
                             help="Units ordered by the correlation of their activation with this property of the "
                                  "text (computed from the characters by a small scanner).")
+    unit_reading(kind, window, layer, quantity, feature)
+    unknown_note(window)
+    saturation_section(kind)
+
+
+@st.fragment
+def unit_reading(kind: str, window: lab.Window, layer: int, quantity: str, feature: str) -> None:
+    """The unit choice, its line and the coloured text. A fragment: choosing a unit, the page's main
+    control, reruns only these, not the controls above or the saturation chart below."""
     result = cached_reading(kind, window, layer, quantity, feature)
     ranked = [u for u, _ in result.ranking]
     options = ranked + [u for u in range(result.values.shape[1]) if u not in ranked]
@@ -122,8 +131,6 @@ def reading_view(kind: str, model, window: lab.Window) -> None:
     st.caption(f"Red: {quantity} of unit {unit} > 0, blue: < 0, opaque at ±{scale:.2g}; hover a character for its "
                f"value. r = {np.corrcoef(values, result.feature)[0, 1] if values.std() and result.feature.std() else 0:+.2f} "
                f"with {feature} over these {len(window.text):,} characters.")
-    unknown_note(window)
-    saturation_section(kind)
 
 
 def saturation_section(kind: str) -> None:
