@@ -51,6 +51,14 @@ cached_looks = cached_data(who_looks_at_whom)
 cached_example = cached_data(example)
 
 
+def source_example(seed: int) -> None:
+    """The chosen source's own example for the sidebar's seed (a callback: before the text box is drawn), so
+    going back to a source shows what it showed before, from the cache; "New example" draws others."""
+    st.session_state["rva_look_examples"] = 0
+    source = st.session_state.get("rva_look_source", LookConfig.source)
+    st.session_state["rva_look_text"] = cached_example(source, seed)
+
+
 def new_example(seed: int) -> None:
     """A new input of the chosen source (a callback: before the text box is drawn)."""
     st.session_state["rva_look_examples"] = st.session_state.get("rva_look_examples", 0) + 1
@@ -69,7 +77,7 @@ def who_looks_at_whom_view(seed: int) -> None:
                       r"J[t,s] = \lVert \partial y_t/\partial x_s \rVert_F"]))
     c1, c2 = st.columns([1, 2])
     source = url_selectbox(MAIN_CONTROL, SOURCES, key="rva_look_source", default=LookConfig.source, container=c1,
-                           on_change=new_example, args=(seed,), help=SOURCE_HELP)
+                           on_change=source_example, args=(seed,), help=SOURCE_HELP)
     c1.button("New example", on_click=new_example, args=(seed,))
     text = url_text("Input (one token per character)", key="rva_look_text", default=cached_example(source, seed),
                     container=c2)
