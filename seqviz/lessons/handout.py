@@ -7,7 +7,7 @@ Where no KaTeX copy is found, equations stay as TeX source and the handout says 
 
 Figures come from the same backend and figure functions the pages use (`STEP_FIGURES`), at the step's
 settings; a step whose page view is not drawn here (live training, models not shipped, the trained Mamba
-models, the Language lab's views but the reading) says so in the handout. Like a page, this module uses the backend and
+models, the Language lab's views but the reading, the cost of a token) says so in the handout. Like a page, this module uses the backend and
 seqviz.figures; unlike one, it never imports Streamlit.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ from seqviz.figures import attention as attention_figures
 from seqviz.figures import cell as cell_figures
 from seqviz.figures import language as language_figures
 from seqviz.figures import ssm as ssm_figures
+from seqviz.figures import transformer as transformer_figures
 from seqviz.figures.gradients import gradient_time_figure, phase_figure, spectrum_figure
 from seqviz.gradients.flow import gradient_through_time, jacobian_spectrum, phase_sweep
 from seqviz.lessons.facts import (
@@ -39,6 +40,8 @@ from seqviz.lessons.facts import (
     fill_facts,
     flow_config,
     language_reading,
+    learned,
+    look_config,
     memory_config,
     phase_configs,
     plain_run,
@@ -55,6 +58,9 @@ from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import sample_sources
 from seqviz.seq2seq.training import with_attention
 from seqviz.ssm.lab import conv_and_scan, hippo_memory, ssm_kernels
+from seqviz.transformer.learn import RetrainConfig
+from seqviz.transformer.looks import who_looks_at_whom
+from seqviz.transformer.results import saved_result
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(?!\s)([^$\n]+?)(?<!\s)\$", re.S)
@@ -161,12 +167,31 @@ def _language_lab(settings: Settings, run: Run) -> list[go.Figure]:
                                          f"{args[4]} of unit {unit}")]
 
 
+def _recurrence_vs_attention(settings: Settings, run: Run) -> list[go.Figure]:
+    """Recurrence vs attention: who looks at whom (the three models' matrices on the step's input), or what
+    each can learn (the saved runs); what a token costs is measured on the viewer's machine, so live only."""
+    view = settings.get("rva_view", "Who looks at whom")
+    if view == "Who looks at whom":
+        result = run(who_looks_at_whom, look_config(settings, run))
+        return [transformer_figures.attention_figure(result.attention, result.chars),
+                transformer_figures.dependency_figure(result.mamba, result.chars, "Mamba: mean |α[t, s]|", "mean |α|"),
+                transformer_figures.dependency_figure(result.lstm, result.chars, "LSTM: ‖∂y_t/∂x_s‖", "‖∂y/∂x‖")]
+    if view == "What each can learn":
+        task = settings.get("rva_learn_task", RetrainConfig().task)
+        accuracy, params = run(learned, task)
+        saved = run(saved_result, task)
+        return [transformer_figures.accuracy_figure(accuracy, params),
+                transformer_figures.generalisation_figure(saved.generalisation, saved.config.train_length)]
+    raise LookupError("the cost of a token is measured on the machine that shows it")
+
+
 STEP_FIGURES: dict[str, Callable[[Settings, Run], list[go.Figure]]] = {
     "inside-the-cell": _inside_the_cell,
     "gradient-flow": _gradient_flow,
     "attention": _attention,
     "state-space-models": _state_space,
     "language-lab": _language_lab,
+    "recurrence-vs-attention": _recurrence_vs_attention,
 }
 
 

@@ -47,3 +47,14 @@ def test_a_handout_is_one_document_with_plotly_inlined_and_no_external_script():
     assert html.startswith("<!DOCTYPE html>") and html.count("<html") == 1
     assert "Plotly" in html and "<script src" not in html and "<link" not in html
     assert all(step.title in html for step in lesson.steps)
+
+
+def test_the_transformer_lessons_handout_draws_the_matrices_and_the_saved_runs_not_the_timings():
+    drawn = [step_figures(step) for step in LESSONS["transformer"].steps]
+    views = [step.values.get("rva_view") for step in LESSONS["transformer"].steps]
+    for view, figures in zip(views, drawn):
+        if view == "What a token costs":
+            assert isinstance(figures, str) and "measured on the machine that shows it" in figures
+        else:
+            assert not isinstance(figures, str), figures
+            assert len(figures) == (3 if view == "Who looks at whom" else 2)
