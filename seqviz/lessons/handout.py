@@ -7,7 +7,7 @@ Where no KaTeX copy is found, equations stay as TeX source and the handout says 
 
 Figures come from the same backend and figure functions the pages use (`STEP_FIGURES`), at the step's
 settings; a step whose page view is not drawn here (live training, models not shipped, the trained Mamba
-models, the Language lab's views but the reading, the cost of a token) says so in the handout. Like a page, this module uses the backend and
+models, the Language lab's pattern search, the cost of a token) says so in the handout. Like a page, this module uses the backend and
 seqviz.figures; unlike one, it never imports Streamlit.
 """
 from __future__ import annotations
@@ -51,13 +51,17 @@ from seqviz.lessons.facts import (
     ssm_config,
     sweep_config,
 )
+from seqviz.language.decoding import Strategy
+from seqviz.language.lab import REACH_CONTEXT, DecodeSpec, ReadingSpec, WindowSpec, decode, reach, shipped_model
 from seqviz.lessons.format import Lesson, Step
 from seqviz.seq2seq.attention import ATTENTIONS
 from seqviz.seq2seq.experiments import align
 from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import sample_sources
 from seqviz.seq2seq.training import with_attention
+from seqviz.ssm.compare import CompareConfig
 from seqviz.ssm.lab import conv_and_scan, hippo_memory, ssm_kernels
+from seqviz.ssm.results import load_results, results_path
 from seqviz.transformer.learn import RetrainConfig
 from seqviz.transformer.looks import who_looks_at_whom
 from seqviz.transformer.results import saved_result
@@ -109,6 +113,10 @@ def _state_space(settings: Settings, run: Run) -> list[go.Figure]:
     if view == "Conv = recurrence":
         result = run(conv_and_scan, ssm_config(settings))
         return [ssm_figures.conv_scan_figure(result.y_conv, result.y_scan)]
+    if view == "Compare on a task":  # the saved run the page shows until a visitor trains live
+        saved = load_results(results_path(settings.get("ssm_cmp_task", CompareConfig.task)))
+        if saved is not None:
+            return [ssm_figures.accuracy_figure(saved.accuracy, saved.params), ssm_figures.training_figure(saved.losses)]
     raise LookupError(f"the State-space models view '{view}' reads trained models or trains live")
 
 
@@ -157,8 +165,14 @@ def _alignments(settings: Settings, config, models: dict) -> tuple[list, list[st
 
 
 def _language_lab(settings: Settings, run: Run) -> list[go.Figure]:
-    """The Language lab's reading: the chosen (else the first-ranked) unit over the held-out window."""
-    if settings["lang_view"] != "Reading the hidden state":
+    """The Language lab's reading (the chosen, else the first-ranked, unit over the held-out window), its
+    gradient reach, or its decoding (one strategy's next-character distribution at one step)."""
+    view = settings["lang_view"]
+    if view == "Gradient reach":
+        return [_language_reach(settings, run)]
+    if view == "Decoding":
+        return [_language_step(settings, run)]
+    if view != "Reading the hidden state":
         raise LookupError("the Language lab draws this view only live")
     args = reading_args(settings)
     reading, window = run(language_reading, *args)
@@ -183,6 +197,32 @@ def _recurrence_vs_attention(settings: Settings, run: Run) -> list[go.Figure]:
         return [transformer_figures.accuracy_figure(accuracy, params),
                 transformer_figures.generalisation_figure(saved.generalisation, saved.config.train_length)]
     raise LookupError("the cost of a token is measured on the machine that shows it")
+
+
+def _language_reach(settings: Settings, run: Run) -> go.Figure:
+    """‖dL_t/dx_s‖ of the three models before position t of the window (the page's default t)."""
+    _, window = run(language_reading, *reading_args(settings))
+    t = int(settings.get("lang_reach_t", min(WindowSpec.reach_position, len(window.text) - 2)))
+    context = window.text[max(t - REACH_CONTEXT + 1, 0):t + 1]
+    return language_figures.reach_figure(run(reach, window, t), context,
+                                         f"how far back the prediction of {window.text[t + 1]!r} reaches")
+
+
+def _language_step(settings: Settings, run: Run) -> go.Figure:
+    """The chosen strategy's distribution before and after its transformation at generated character t."""
+    kind, prompt = settings.get("lang_model", ReadingSpec.kind), settings.get("lang_prompt", DecodeSpec.prompt)
+    steps, seed = int(settings.get("lang_gen", DecodeSpec.steps)), int(settings.get("seed", 0))
+    width = int(settings.get("lang_beam", DecodeSpec.beam_width))
+    strategies = {"greedy": Strategy("greedy"), f"beam (width {width})": Strategy("beam", beam_width=width),
+                  "sampling": Strategy("sample", float(settings.get("lang_tau", DecodeSpec.temperature)),
+                                       int(settings.get("lang_top_k", DecodeSpec.top_k)),
+                                       float(settings.get("lang_top_p", DecodeSpec.top_p)), seed=seed)}
+    name = settings.get("lang_step_strategy", "greedy")
+    chosen = run(decode, kind, prompt, steps, strategies.get(name, strategies["greedy"])).generation
+    t = min(int(settings.get("lang_step", 0)), len(chosen.text) - 1)
+    chars = shipped_model(kind).model.vocabulary.chars
+    return language_figures.distribution_figure(chosen.p[t], chosen.q[t], chars, chars.index(chosen.text[t]),
+                                                f"after {html.escape(repr((prompt + chosen.text[:t])[-30:]))}")
 
 
 STEP_FIGURES: dict[str, Callable[[Settings, Run], list[go.Figure]]] = {
