@@ -6,8 +6,8 @@ plotly.js that ships inside the plotly package, inlined too. Nothing is fetched 
 Where no KaTeX copy is found, equations stay as TeX source and the handout says so.
 
 Figures come from the same backend and figure functions the pages use (`STEP_FIGURES`), at the step's
-settings; a step whose page view is not drawn here (live training, models not shipped, the trained Mamba
-models, the Language lab's pattern search, the cost of a token) says so in the handout. Like a page, this module uses the backend and
+settings; a step whose page view is not drawn here (live training, models not shipped, the Language lab's
+pattern search, the cost of a token) says so in the handout. Like a page, this module uses the backend and
 seqviz.figures; unlike one, it never imports Streamlit.
 """
 from __future__ import annotations
@@ -60,8 +60,9 @@ from seqviz.seq2seq.shipped import shipped_models, shipped_sweep
 from seqviz.seq2seq.tasks import sample_sources
 from seqviz.seq2seq.training import with_attention
 from seqviz.ssm.compare import CompareConfig
-from seqviz.ssm.lab import conv_and_scan, hippo_memory, ssm_kernels
-from seqviz.ssm.results import load_results, results_path
+from seqviz.ssm.lab import conv_and_scan, hippo_memory, inspect_selection, ssm_kernels
+from seqviz.ssm.results import inspected_models, inspection_example, load_results, results_path
+from seqviz.ssm.tasks import TASKS as SSM_TASKS
 from seqviz.transformer.learn import RetrainConfig
 from seqviz.transformer.looks import who_looks_at_whom
 from seqviz.transformer.results import saved_result
@@ -113,11 +114,26 @@ def _state_space(settings: Settings, run: Run) -> list[go.Figure]:
     if view == "Conv = recurrence":
         result = run(conv_and_scan, ssm_config(settings))
         return [ssm_figures.conv_scan_figure(result.y_conv, result.y_scan)]
+    if view == "Selection (Mamba)":  # the shipped models trained on the task, on the step's input
+        return _selection(settings, run)
     if view == "Compare on a task":  # the saved run the page shows until a visitor trains live
         saved = load_results(results_path(settings.get("ssm_cmp_task", CompareConfig.task)))
         if saved is not None:
             return [ssm_figures.accuracy_figure(saved.accuracy, saved.params), ssm_figures.training_figure(saved.losses)]
     raise LookupError(f"the State-space models view '{view}' reads trained models or trains live")
+
+
+def _selection(settings: Settings, run: Run) -> list[go.Figure]:
+    """Mamba's Δ, hidden attention (mean over channels), gates and state on the step's input."""
+    task = settings.get("ssm_sel_task", SSM_TASKS[0])
+    text = settings.get("ssm_sel_text") or inspection_example(task, int(settings.get("seed", 0)))
+    models = inspected_models(task)
+    result = inspect_selection(text, models["mamba"], models["lstm"])
+    return [ssm_figures.delta_figure(result.chars, result.delta),
+            ssm_figures.hidden_attention_figure(result.hidden_attention(None), result.chars, "mean over channels"),
+            ssm_figures.gate_figure(result.forget, result.chars, "forget gate f_t"),
+            ssm_figures.state_figure(result.state_norm, result.chars),
+            ssm_figures.gate_figure(result.input_gate, result.chars, "input gate i_t")]
 
 
 def _inside_the_cell(settings: Settings, run: Run) -> list[go.Figure]:

@@ -60,9 +60,8 @@ def test_the_transformer_lessons_handout_draws_the_matrices_and_the_saved_runs_n
             assert len(figures) == (3 if view == "Who looks at whom" else 2)
 
 
-def test_only_live_training_the_trained_mamba_and_the_token_cost_are_left_to_the_app():
+def test_only_live_training_and_the_token_cost_are_left_to_the_app():
     live = {(name, step.page, next((v for k, v in step.values.items() if k.endswith("_view")), None))
             for name, lesson in LESSONS.items() for step in lesson.steps if isinstance(step_figures(step), str)}
     assert live == {("exploding", "gradient-flow", "Clipping in training"),
-                    ("state-space", "state-space-models", "Selection (Mamba)"),
                     ("transformer", "recurrence-vs-attention", "What a token costs")}
