@@ -33,6 +33,7 @@ from seqviz.gradients.flow import (
     phase_sweep,
     radius_grid,
 )
+from seqviz.gradients.training import TaskTrainConfig
 from seqviz.language import lab
 from seqviz.seq2seq.experiments import EXPOSURE_EXTRA_LENGTH, SweepConfig, exposure_bias, sweep_lengths
 from seqviz.seq2seq.model import ModelConfig
@@ -75,6 +76,24 @@ def flow_config(settings: Settings) -> FlowConfig:
         input_scale=float(settings.get("grad_scale", d.input_scale)), loss=settings.get("grad_loss", d.loss),
         dtype=settings.get("grad_dtype", d.dtype), seed=int(settings.get("seed", d.seed)),
         device=settings.get("device", d.device))
+
+
+def train_config(settings: Settings) -> TaskTrainConfig:
+    """The Clipping-in-training view's TaskTrainConfig at these settings (grad_task*, grad_train_*, grad_clip*,
+    … keys, seed), on the CPU: the page's training, seeded, so the same settings give the same curves."""
+    d = TaskTrainConfig()
+    rho_on = _flag(settings, "grad_train_rho_on", d.spectral_radius is not None)
+    return TaskTrainConfig(
+        task=settings.get("grad_task", d.task), length=int(settings.get("grad_task_T", d.length)),
+        kind=settings.get("grad_train_kind", d.kind), hidden_size=int(settings.get("grad_train_H", d.hidden_size)),
+        nonlinearity=settings.get("grad_train_nonlin", d.nonlinearity),
+        spectral_radius=float(settings.get("grad_train_rho", 1.0)) if rho_on else None,
+        clip=settings.get("grad_clip", d.clip), clip_threshold=float(settings.get("grad_clip_c", d.clip_threshold)),
+        truncation=int(settings.get("grad_tbptt", d.truncation)), optimizer=settings.get("grad_opt", d.optimizer),
+        learning_rate=float(settings.get("grad_lr", d.learning_rate)),
+        batch_size=int(settings.get("grad_batch", d.batch_size)), updates=int(settings.get("grad_updates", d.updates)),
+        heatmap_every=int(settings.get("grad_every", d.heatmap_every)), seed=int(settings.get("seed", d.seed)),
+        device="cpu")
 
 
 def phase_configs(settings: Settings) -> list[PhaseConfig]:

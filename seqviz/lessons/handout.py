@@ -6,8 +6,8 @@ plotly.js that ships inside the plotly package, inlined too. Nothing is fetched 
 Where no KaTeX copy is found, equations stay as TeX source and the handout says so.
 
 Figures come from the same backend and figure functions the pages use (`STEP_FIGURES`), at the step's
-settings; a step whose page view is not drawn here (live training, models not shipped, the Language lab's
-pattern search, the cost of a token) says so in the handout. Like a page, this module uses the backend and
+settings; a step whose page view is not drawn here (a session's own runs, models not shipped, the Language
+lab's pattern search, the cost of a token) says so in the handout; training with clipping is done here, seeded. Like a page, this module uses the backend and
 seqviz.figures; unlike one, it never imports Streamlit.
 """
 from __future__ import annotations
@@ -30,8 +30,15 @@ from seqviz.figures import cell as cell_figures
 from seqviz.figures import language as language_figures
 from seqviz.figures import ssm as ssm_figures
 from seqviz.figures import transformer as transformer_figures
-from seqviz.figures.gradients import gradient_time_figure, phase_figure, spectrum_figure
+from seqviz.figures.gradients import (
+    gradient_time_figure,
+    phase_figure,
+    spectrum_figure,
+    training_figure,
+    training_heatmap_figure,
+)
 from seqviz.gradients.flow import gradient_through_time, jacobian_spectrum, phase_sweep
+from seqviz.gradients.training import train_on_task
 from seqviz.lessons.facts import (
     Run,
     Settings,
@@ -50,6 +57,7 @@ from seqviz.lessons.facts import (
     shipped_exposure,
     ssm_config,
     sweep_config,
+    train_config,
 )
 from seqviz.language.decoding import Strategy
 from seqviz.language.lab import REACH_CONTEXT, DecodeSpec, ReadingSpec, WindowSpec, decode, reach, shipped_model
@@ -94,7 +102,10 @@ def _gradient_flow(settings: Settings, run: Run) -> list[go.Figure]:
         return [spectrum_figure(run(jacobian_spectrum, config, settings["grad_spec_kind"], 0))]
     if view == "Phase diagram":
         return [phase_figure([run(phase_sweep, phase) for phase in phase_configs(settings)])]
-    raise LookupError(f"the Gradient flow view '{view}' trains live or compares a session's runs")
+    if view == "Clipping in training":  # seeded on the CPU: the same curves the page trains live
+        history = run(train_on_task, train_config(settings))
+        return [training_figure(history), training_heatmap_figure(history)]
+    raise LookupError(f"the Gradient flow view '{view}' compares a session's runs")
 
 
 def _state_space(settings: Settings, run: Run) -> list[go.Figure]:

@@ -60,8 +60,18 @@ def test_the_transformer_lessons_handout_draws_the_matrices_and_the_saved_runs_n
             assert len(figures) == (3 if view == "Who looks at whom" else 2)
 
 
-def test_only_live_training_and_the_token_cost_are_left_to_the_app():
+def test_only_the_token_cost_is_left_to_the_app():
     live = {(name, step.page, next((v for k, v in step.values.items() if k.endswith("_view")), None))
             for name, lesson in LESSONS.items() for step in lesson.steps if isinstance(step_figures(step), str)}
-    assert live == {("exploding", "gradient-flow", "Clipping in training"),
-                    ("transformer", "recurrence-vs-attention", "What a token costs")}
+    assert live == {("transformer", "recurrence-vs-attention", "What a token costs")}
+
+
+def test_a_steps_training_settings_become_the_pages_training_config():
+    from seqviz.gradients.training import TaskTrainConfig
+    from seqviz.lessons.facts import train_config
+
+    assert train_config({}) == TaskTrainConfig(device="cpu")  # the page's defaults
+    config = train_config({"grad_task": "adding", "grad_task_T": "50", "grad_train_rho_on": "1",
+                           "grad_train_rho": "2", "grad_clip": "norm", "grad_clip_c": "1", "grad_updates": "200"})
+    assert (config.length, config.spectral_radius, config.clip, config.clip_threshold, config.updates) == \
+        (50, 2.0, "norm", 1.0, 200)
