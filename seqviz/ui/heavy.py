@@ -33,7 +33,7 @@ def admitted(cached: Callable, name: str, quiet: bool, background: Callable | No
         key = _key(name, args, kwargs)
         if admission.current() is not None or (key is not None and _is_known(key)):
             return cached(*args, **kwargs)
-        ticket = admission.SERVER.ticket()
+        ticket, handed_over = admission.SERVER.ticket(), False
         try:
             if not ticket.admitted:
                 if quiet or get_script_run_ctx() is None:
@@ -43,10 +43,10 @@ def admitted(cached: Callable, name: str, quiet: bool, background: Callable | No
                 with admission.holding(ticket):
                     result = cached(*args, **kwargs)
             else:
+                handed_over = True  # from here the worker thread gives the slot back, when the work ends
                 result = _compute_visibly(background, args, kwargs, ticket, name)
-                ticket = None  # the worker thread gives it back when the work ends
         finally:
-            if ticket is not None:
+            if not handed_over:  # also when a Stop interrupts the wait: the place in the queue is given up
                 ticket.release()
         if key is not None:
             _remember(key)
