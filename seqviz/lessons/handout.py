@@ -7,7 +7,8 @@ Where no KaTeX copy is found, equations stay as TeX source and the handout says 
 
 Figures come from the same backend and figure functions the pages use (`STEP_FIGURES`), at the step's
 settings; a step whose page view is not drawn here (a session's own runs, models not shipped, the Language
-lab's pattern search, the cost of a token) says so in the handout; training with clipping is done here, seeded. Like a page, this module uses the backend and
+lab's pattern search) says so in the handout. Training with clipping is done here, seeded; the cost of a token
+is measured here, on the machine making the handout. Like a page, this module uses the backend and
 seqviz.figures; unlike one, it never imports Streamlit.
 """
 from __future__ import annotations
@@ -71,6 +72,7 @@ from seqviz.ssm.compare import CompareConfig
 from seqviz.ssm.lab import conv_and_scan, hippo_memory, inspect_selection, ssm_kernels
 from seqviz.ssm.results import inspected_models, inspection_example, load_results, results_path
 from seqviz.ssm.tasks import TASKS as SSM_TASKS
+from seqviz.transformer.cost import COST_KINDS, CostConfig, measure
 from seqviz.transformer.learn import RetrainConfig
 from seqviz.transformer.looks import who_looks_at_whom
 from seqviz.transformer.results import saved_result
@@ -209,8 +211,8 @@ def _language_lab(settings: Settings, run: Run) -> list[go.Figure]:
 
 
 def _recurrence_vs_attention(settings: Settings, run: Run) -> list[go.Figure]:
-    """Recurrence vs attention: who looks at whom (the three models' matrices on the step's input), or what
-    each can learn (the saved runs); what a token costs is measured on the viewer's machine, so live only."""
+    """Recurrence vs attention: who looks at whom (the three models' matrices on the step's input), what each
+    can learn (the saved runs), or what a token costs (measured now, on the machine making the handout)."""
     view = settings.get("rva_view", "Who looks at whom")
     if view == "Who looks at whom":
         result = run(who_looks_at_whom, look_config(settings, run))
@@ -223,7 +225,16 @@ def _recurrence_vs_attention(settings: Settings, run: Run) -> list[go.Figure]:
         saved = run(saved_result, task)
         return [transformer_figures.accuracy_figure(accuracy, params),
                 transformer_figures.generalisation_figure(saved.generalisation, saved.config.train_length)]
-    raise LookupError("the cost of a token is measured on the machine that shows it")
+    config = CostConfig(longest_context=int(settings.get("rva_cost_T", CostConfig.longest_context)),
+                        longest_train=int(settings.get("rva_cost_L", CostConfig.longest_train)),
+                        d_model=int(settings.get("rva_cost_d", CostConfig.d_model)), device="cpu",
+                        seed=int(settings.get("seed", 0)))
+    result = run(measure, config)  # timed on the machine that makes the handout, as the chart says
+    slopes = {what: {k: result.slope(what, k) for k in COST_KINDS} for what in ("token", "bytes", "train")}
+    return [transformer_figures.token_cost_figure(result.contexts, result.token_seconds, result.state_bytes, slopes,
+                                                  result.device),
+            transformer_figures.train_cost_figure(result.train_lengths, result.train_seconds, slopes["train"],
+                                                  result.device)]
 
 
 def _language_reach(settings: Settings, run: Run) -> go.Figure:
