@@ -8,8 +8,13 @@ SHOWING = "Showing your model"
 
 
 def open_panel(page, app_server, path: str) -> None:
+    """Open the page, let its charts and browser-side controls settle (a control reporting its state
+    reruns the page, and a click during that rerun can be lost), then open the upload panel."""
     driver.open_page(page, f"{app_server.url}/{path}")
+    driver.wait_for_charts(page)
+    driver.wait_for_app_run(page)
     page.get_by_text("Your own trained model (upload)").click()
+    driver.wait_for_app_run(page)
 
 
 def wait_for_model(page, text: str) -> None:

@@ -28,12 +28,13 @@ def waiting_page():
             ahead_of_me.release()
         return real_wait(ticket, 0 if waits["n"] < 3 else 30)
 
+    server = admission.SERVER
     admission.Ticket.wait, admission.SERVER = wait, gate
     try:
         computed = admitted(lambda x: x * 2, "page.double", quiet=False)
         st.session_state["result"] = computed(st.session_state.get("x", 21))
     finally:
-        admission.Ticket.wait, DeltaGenerator.info = real_wait, original
+        admission.Ticket.wait, DeltaGenerator.info, admission.SERVER = real_wait, original, server
 
 
 @pytest.fixture
@@ -91,12 +92,12 @@ def slow_page():
         release.wait(30)
         return x + 1
 
-    heavy._progress, admission.SERVER = progress, admission.Admission(slots=1, budget_bytes=10**9)
+    heavy._progress, server, admission.SERVER = progress, admission.SERVER, admission.Admission(1, 10**9)
     try:
         computed = heavy.admitted(work, "test.slow", quiet=False, background=work)
         st.session_state["result"] = computed(st.session_state.get("x", 1))
     finally:
-        heavy._progress, DeltaGenerator.progress = real_progress, original
+        heavy._progress, DeltaGenerator.progress, admission.SERVER = real_progress, original, server
 
 
 def test_a_slow_computation_shows_its_progress_and_an_estimate_from_earlier_runs(monkeypatch):
