@@ -225,6 +225,22 @@ LONG_FRAME_AT = """
 """
 
 
+def wait_healthy(url: str, process: subprocess.Popen, name: str, timeout: float, why_exited=lambda: "") -> None:
+    """Wait until `url`/_stcore/health answers "ok"; raise if `process` (named `name`) exits first (with
+    `why_exited()` in the message) or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode} before it was healthy{why_exited()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{name} did not answer {url}/_stcore/health within {timeout} s")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -281,17 +297,7 @@ class StreamlitServer:
             self._log.close()
 
     def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {self.process.returncode} before it was healthy")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"streamlit did not answer {self.url}/_stcore/health within {timeout} s")
+        wait_healthy(self.url, self.process, "streamlit", timeout)
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process (VmRSS from /proc)."""

@@ -14,12 +14,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
-from harness.browser import StreamlitServer, free_port
+from harness.browser import StreamlitServer, free_port, wait_healthy
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CONFIG = """
@@ -107,15 +105,6 @@ class Replicas:
         return sum(s.rss_bytes() for s in self.servers if s.process.poll() is None)
 
     def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._nginx.poll() is not None:
-                error_log = (self._root / "error.log")
-                raise RuntimeError("nginx exited: " + (error_log.read_text() if error_log.exists() else ""))
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"nginx did not answer {self.url}/_stcore/health within {timeout} s")
+        error_log = self._root / "error.log"
+        wait_healthy(self.url, self._nginx, "nginx", timeout,
+                     lambda: f": {error_log.read_text()}" if error_log.exists() else "")

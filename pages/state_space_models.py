@@ -251,7 +251,8 @@ def compare_on_a_task(seed: int) -> None:
         COMPARISONS.put(config, COMPARE_LIVE.run(lambda on_progress: compare(config, on_progress)[0],
                                                  partial(compare_report, config)))
     live = COMPARISONS.entries().get(config)
-    result = live or load_results(results_path(task))
+    saved = load_results(results_path(task))
+    result = live or saved
     if result is None:
         st.info("No saved comparison for this task: press “Train now”.")
         return
@@ -265,12 +266,7 @@ def compare_on_a_task(seed: int) -> None:
         st.markdown("**Paper (Gu & Dao 2023, Table 1, L = 4096, 16 tokens, 2-layer models):** S4 without a gate ≈ 18 %, "
                     "S6/Mamba ≈ 99.8 %. Our sizes are far smaller (one layer, ~3k parameters, short sequences, "
                     f"{result.config.n_memorize} tokens), so compare the ordering, not the numbers.")
-        st.markdown(ordering_sentence(result, saved_steps(task)))
-
-
-def saved_steps(task: str) -> int | None:
-    saved = load_results(results_path(task))
-    return None if saved is None else saved.config.steps
+        st.markdown(ordering_sentence(result, None if saved is None else saved.config.steps))
 
 
 def ordering_sentence(result, saved: int | None) -> str:

@@ -14,6 +14,7 @@ seqviz.figures; unlike one, it never imports Streamlit.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 from dataclasses import replace
 import random
@@ -82,9 +83,12 @@ _MATH = re.compile(r"\$\$(.+?)\$\$|\$(?!\s)([^$\n]+?)(?<!\s)\$", re.S)
 
 
 def katex_source() -> str | None:
-    """Streamlit's bundled KaTeX (an ES module) as a classic script that sets window.katex; None if absent."""
-    import streamlit
-    for path in sorted((Path(streamlit.__file__).parent / "static" / "static" / "js").glob("katex.*.js")):
+    """Streamlit's bundled KaTeX (an ES module) as a classic script that sets window.katex; None if absent.
+    The package's files are found without importing it (this module stays free of Streamlit)."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        return None
+    for path in sorted((Path(spec.origin).parent / "static" / "static" / "js").glob("katex.*.js")):
         text = path.read_text(encoding="utf-8")
         match = re.search(r"export\s*\{\s*(\w+)\s+as\s+default\s*\};?\s*$", text)
         if match:
