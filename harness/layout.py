@@ -22,7 +22,7 @@ VIEWS = (
     "language-lab", "language-lab?lang_view=Pattern+search", "language-lab?lang_view=Decoding",
     "language-lab?lang_view=Gradient+reach",
     "recurrence-vs-attention", "recurrence-vs-attention?rva_view=What+each+can+learn",
-    "recurrence-vs-attention?rva_view=What+a+token+costs",
+    "recurrence-vs-attention?rva_view=What+a+token+costs", "lessons",
 )
 
 # Returns a list of problems, each a sentence naming the two boxes (or the label) and where.

@@ -30,13 +30,14 @@ def lesson_card(lesson: Lesson, uploaded_here: bool) -> None:
         go, present, handout = st.columns(3)
         go.button("Start", icon=":material/play_arrow:", key=f"lesson_start_{lesson.name}", on_click=start,
                   args=(lesson.name, False), type="primary")
-        present.button("Start in presenter mode", icon=":material/co_present:", key=f"lesson_present_{lesson.name}",
-                       on_click=start, args=(lesson.name, True))
+        present.button("Present", icon=":material/co_present:", key=f"lesson_present_{lesson.name}",
+                       on_click=start, args=(lesson.name, True), help="Start in presenter mode, for a projector.")
         seed = shared_settings().seed  # read now: the download's function runs outside the page run
-        handout.download_button("Download this lesson (HTML)", lambda: handout_html(lesson, quiet_run, seed=seed),
+        handout.download_button("Handout", lambda: handout_html(lesson, quiet_run, seed=seed),
                                 file_name=f"seqviz-{lesson.name}.html", mime="text/html", icon=":material/download:",
                                 key=f"lesson_handout_{lesson.name}", on_click="ignore",
-                                help="One self-contained file: the narrative, equations and interactive charts.")
+                                help="Download this lesson as one self-contained HTML file: the narrative, equations "
+                                     "and interactive charts.")
         st.markdown("\n".join(f"{k}. {step.title}" for k, step in enumerate(lesson.steps, start=1)))
 
 
