@@ -74,6 +74,11 @@ def page_captions(at: AppTest) -> str:
     return " ".join([c.value for c in at.caption] + [chart["caption"] for chart in instant_charts(at)])
 
 
+def page_html(at: AppTest) -> list[str]:
+    """The markup of every st.html element, then of every instant view's chart on screen."""
+    return [el.proto.body for el in at.get("html")] + [chart["html"] for chart in instant_charts(at) if chart["html"]]
+
+
 def table_cells(markdown: str) -> list[list[str]]:
     """The cells of a Markdown table, row by row (the header first, the alignment row left out)."""
     rows = [line.strip("|").split(" | ") for line in markdown.splitlines()]

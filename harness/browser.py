@@ -512,6 +512,20 @@ def _change_instant_number(page, container, forward: bool) -> None:
     button.click()
 
 
+def _change_instant_select(page, container, forward: bool) -> None:
+    """An instant view's drop-down list (a native select): the arrow key to the next (or previous) option,
+    wrapping around by selecting the first (or last) one, as a keyboard user would."""
+    select = container.locator("[data-testid='seqvizSelect']")
+    count, index = select.evaluate("(s) => [s.options.length, s.selectedIndex]")
+    target = _neighbour(index, count, forward)
+    select.focus()
+    arm_input_clock(page)
+    if abs(target - index) == 1:
+        select.press("ArrowDown" if target > index else "ArrowUp")
+    else:
+        select.press("End" if target > index else "Home")
+
+
 def _change_checkbox(page, container, forward: bool) -> None:
     arm_input_clock(page)
     container.locator("label").first.click()
@@ -526,6 +540,7 @@ _ACTIONS = {
     "stCheckbox": _change_checkbox,
     "seqvizScrubber": _change_slider,  # a native range input (seqviz/ui/components/scrubber/scrubber.js)
     "seqvizButtonGroup": _change_button_group,  # an instant view's choice (seqviz/ui/components/instant/instant.js)
+    "seqvizSelect": _change_instant_select,  # an instant view's drop-down list
     "seqvizNumberInput": _change_instant_number,  # an instant view's number
     "seqvizSlider": _change_slider,  # an instant view's slider: a native range input
 }
@@ -546,6 +561,8 @@ def control_value(page, label: str, area: str = MAIN) -> str:
     container = control(page, label, area)
     if container.locator("[data-testid='stButtonGroup'], [data-testid='seqvizButtonGroup']").count():
         return ",".join(b.inner_text() for b in container.locator("button[aria-checked='true']").all())
+    if container.locator("[data-testid='seqvizSelect']").count():
+        return container.locator("[data-testid='seqvizSelect']").input_value()
     field = container.locator("input").first
     if field.get_attribute("type") in ("checkbox", "radio"):
         return ",".join(str(box.is_checked()) for box in container.locator("input").all())

@@ -36,10 +36,11 @@ from seqviz.language.lab import (
 from seqviz.language.reading import SIGMOID_GATES, quantities
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
+from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text_area
+from seqviz.ui.state import url_instant_select, url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text_area
 
 TITLE = "Language lab"
 ICON = ":material/text_fields:"
@@ -113,24 +114,40 @@ def reading_view(kind: str, model, window: lab.Window) -> None:
     saturation_section(kind)
 
 
+NEIGHBOURS = (-1, 1, 2, 3, 4)  # the options around the chosen unit whose charts go to the browser with it
+
+
 @st.fragment
 def unit_reading(kind: str, window: lab.Window, layer: int, quantity: str, feature: str) -> None:
-    """The unit choice, its line and the coloured text. A fragment: choosing a unit, the page's main
-    control, reruns only these, not the controls above or the saturation chart below."""
+    """The unit choice, its line and the coloured text, drawn in the browser together
+    (seqviz.ui.components.instant) with those of the next units in the list, so stepping down the ranking
+    shows each unit at once. A fragment: choosing a unit, the page's main control, reruns only this."""
     result = cached_reading(kind, window, layer, quantity, feature)
     ranked = [u for u, _ in result.ranking]
     options = ranked + [u for u in range(result.values.shape[1]) if u not in ranked]
     correlation = dict(result.ranking)
-    unit = url_selectbox(MAIN_CONTROL, options, key="lang_unit", default=options[0],
-                         format_func=lambda u: f"{u} (r = {correlation[u]:+.2f} with {feature})" if u in correlation
-                         else str(u), help="The first options are the units ranked by the feature above.")
+
+    def charts(unit: int) -> dict[int, Chart]:
+        at = options.index(unit)
+        near = [options[at + d] for d in (0, *NEIGHBOURS) if 0 <= at + d < len(options)]
+        return {u: unit_chart(result, window, quantity, feature, u) for u in near}
+
+    url_instant_select(MAIN_CONTROL, options, key="lang_unit", default=options[0], charts=charts,
+                       format_func=lambda u: f"{u} (r = {correlation[u]:+.2f} with {feature})" if u in correlation
+                       else str(u), help="The first options are the units ranked by the feature above; with the "
+                                         "list focused, the arrow keys step through it.")
+
+
+def unit_chart(result, window: lab.Window, quantity: str, feature: str, unit: int) -> Chart:
+    """One unit's line over the window, the window's text coloured by it, and its correlation with `feature`."""
     values = result.values[:, unit]
     scale = 1.0 if quantity != "cell" else max(float(np.abs(values).max()), 1e-6)
-    plotly_chart(unit_figure(values, window.text, max(window.start, 0), f"{quantity} of unit {unit}"))
-    st.html(coloured_text(window.text, values, scale, max(window.start, 0)))
-    st.caption(f"Red: {quantity} of unit {unit} > 0, blue: < 0, opaque at ±{scale:.2g}; hover a character for its "
-               f"value. r = {np.corrcoef(values, result.feature)[0, 1] if values.std() and result.feature.std() else 0:+.2f} "
-               f"with {feature} over these {len(window.text):,} characters.")
+    r = np.corrcoef(values, result.feature)[0, 1] if values.std() and result.feature.std() else 0.0
+    start = max(window.start, 0)
+    return Chart(unit_figure(values, window.text, start, f"{quantity} of unit {unit}"),
+                 caption=f"Red: {quantity} of unit {unit} > 0, blue: < 0, opaque at ±{scale:.2g}; hover a character "
+                         f"for its value. r = {r:+.2f} with {feature} over these {len(window.text):,} characters.",
+                 html=coloured_text(window.text, values, scale, start))
 
 
 def saturation_section(kind: str) -> None:

@@ -229,6 +229,17 @@ def url_instant_choice(label: str, options: Sequence, key: str, charts: Callable
                         lambda: url_segmented(label, options, key, default, format_func=format_func, help=help))
 
 
+def url_instant_select(label: str, options: Sequence, key: str, charts: Callable[[object], dict] | None,
+                       default=None, format_func=str, help: str | None = None) -> tuple[object, instant.Chart | None]:
+    """One of `options` as a drop-down list drawn with the chart it drives (seqviz.ui.components.instant), bound to
+    `key` and to the URL like url_selectbox: for more options than a row of buttons holds. `charts` and the result
+    as in url_instant_choice."""
+    default = options[0] if default is None else default
+    control = instant.SelectControl(kind="select", options=[[str(o), format_func(o)] for o in options])
+    return _url_instant(label, control, key, default, _in_options(options), charts, help,
+                        lambda: url_selectbox(label, options, key, default, format_func=format_func, help=help))
+
+
 def url_instant_number(label: str, min_value: int, max_value: int, key: str, default: int, step: int,
                        charts: Callable[[int], dict] | None,
                        help: str | None = None) -> tuple[int, instant.Chart | None]:

@@ -32,3 +32,20 @@ def test_a_brushed_span_finds_its_pattern_in_the_corpus(page, console, app_serve
     summary = page.locator(f"{driver.MAIN} p", has_text="unit(s)").first.inner_text()
     assert summary.startswith("Span ")
     assert_clean(page, console)
+
+
+def coloured_text(page) -> str:
+    """The markup of the text coloured by the chosen unit (drawn by the instant view under its line)."""
+    return page.locator(f"{driver.MAIN} [data-testid='seqvizInstant'] .seqviz-instant-html").inner_html()
+
+
+def test_the_arrow_key_on_the_unit_list_recolours_the_text_and_goes_to_the_url(page, console, app_server):
+    driver.open_page(page, f"{app_server.url}/language-lab", timeout_ms=120_000)
+    driver.wait_for_charts(page, timeout_ms=120_000)
+    before, first = coloured_text(page), driver.control_value(page, "Unit")
+    driver.change_and_wait(page, "Unit", timeout_ms=120_000)
+    second = driver.control_value(page, "Unit")
+    assert second != first and coloured_text(page) != before
+    assert f"unit {second}" in page.locator(f"{driver.MAIN} .seqviz-instant-caption").inner_text()
+    page.wait_for_function(f"() => location.search.includes('lang_unit={second}')")
+    assert_clean(page, console)

@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from harness.apptest import app_test, page_captions, page_figures
+from harness.apptest import app_test, instant_views, page_captions, page_figures, page_html
 from seqviz.language.lab import WindowSpec
 
 PAGE = "pages/language_lab.py"
@@ -26,8 +26,13 @@ def run(**query):
 
 
 def coloured(at) -> str:
-    (html,) = [el.proto.body for el in at.get("html") if "white-space:pre-wrap;line-height" in el.proto.body]
+    (html,) = [body for body in page_html(at) if "white-space:pre-wrap;line-height" in body]
     return html
+
+
+def unit_control(at) -> dict:
+    (view,) = [v for v in instant_views(at) if v["label"] == "Unit"]
+    return view
 
 
 def test_reading_colours_the_held_out_text_by_the_unit_ranked_first_for_strings():
@@ -35,8 +40,9 @@ def test_reading_colours_the_held_out_text_by_the_unit_ranked_first_for_strings(
     assert at.title[0].value == "Language lab"
     html = coloured(at)
     assert html.count("<span") == WindowSpec.length
-    unit = at.selectbox(key="lang_unit")
-    assert "with inside a string" in unit.format_func(unit.value)
+    unit = unit_control(at)
+    labels = dict(unit["control"]["options"])
+    assert unit["control"]["kind"] == "select" and "with inside a string" in labels[unit["value"]]
     unit_line, saturation = page_figures(at)
     assert len(unit_line["data"][0]["x"]) == WindowSpec.length
     assert [t["name"] for t in saturation["data"][:3]] == ["i", "f", "o"]
@@ -45,8 +51,21 @@ def test_reading_colours_the_held_out_text_by_the_unit_ranked_first_for_strings(
 def test_another_unit_recolours_the_same_text():
     at = run()
     before = coloured(at)
-    at.selectbox(key="lang_unit").set_value(at.selectbox(key="lang_unit").options[5]).run()
+    options = [int(value) for value, _ in unit_control(at)["control"]["options"]]
+    at.session_state["lang_unit"] = options[5]  # as the browser's pick is taken (seqviz.ui.components.instant)
+    at.run()
     assert not at.exception and coloured(at) != before
+    assert unit_control(at)["value"] == str(options[5])
+
+
+def test_the_next_units_in_the_ranking_go_to_the_browser_with_the_chosen_one():
+    at = run()
+    unit = unit_control(at)
+    options = [value for value, _ in unit["control"]["options"]]
+    assert list(unit["charts"]) == options[:5]  # the first: itself and the next four
+    for value, chart in unit["charts"].items():
+        assert f"of unit {value}" in json.loads(chart["figure"])["layout"]["title"]["text"]
+        assert chart["html"].count("<span") == WindowSpec.length
 
 
 def test_a_gru_reads_its_own_gates_and_an_rnn_has_none():

@@ -29,20 +29,23 @@ NUMBER_INPUT_SPAN = 100  # steps each side of the current value when a number in
 class InstantControl:
     """An instant view's control (seqviz.ui.components.instant) as the drivers see a widget: label, key, and options
     (their texts; the instant choices' options are strings) or bounds. AppTest cannot click in the
-    browser, so a value is set the way the server moves the control: in its session key."""
+    browser, so a value is set the way the server moves the control: in its session key, as the type it holds
+    there (an instant list's option texts stand for numbers where its options are numbers)."""
 
     def __init__(self, at, element):
         data = json.loads(element.proto.json)
         self.at, self.label, self.key = at, data["label"], element.key.removesuffix(WIDGET_SUFFIX)
         self.value = data["value"]
         control = data["control"]
-        if control["kind"] == "choice":
+        if control["kind"] in ("choice", "select"):
             self.options = [text for text, _ in control["options"]]
         else:
             self.min, self.max, self.step = control["min"], control["max"], control["step"]
 
     def set_value(self, value) -> None:
-        self.at.session_state[self.key] = value
+        held = self.at.session_state[self.key]
+        numeric = isinstance(held, (int, float)) and not isinstance(held, bool) and isinstance(value, str)
+        self.at.session_state[self.key] = type(held)(value) if numeric else value
 
 
 def widgets(at) -> list:

@@ -45,10 +45,12 @@ _COMPONENT = st.components.v2.component(
 
 @dataclass(frozen=True)
 class Chart:
-    """What one value of the control shows: a Plotly figure, a caption under it, an optional warning."""
+    """What one value of the control shows: a Plotly figure, markup under it (HTML made by seqviz.figures,
+    every text in it escaped), a caption, an optional warning."""
     figure: object
     caption: str = ""
     warning: str = ""
+    html: str = ""
 
 
 class ChartPayload(TypedDict):
@@ -56,6 +58,7 @@ class ChartPayload(TypedDict):
 
     id: str  # changes with the content: an unchanged chart is not drawn again
     figure: str  # the Plotly figure as JSON text
+    html: str  # drawn under the figure; "" for none
     caption: str
     warning: str
 
@@ -64,6 +67,13 @@ class ChoiceControl(TypedDict):
     """One option always selected, as a row of buttons (instant.js: ChoiceControl)."""
 
     kind: Literal["choice"]
+    options: list[list[str]]  # [value text, label] of each option
+
+
+class SelectControl(TypedDict):
+    """One of many options, as a drop-down list (instant.js: SelectControl); the arrow keys step through it."""
+
+    kind: Literal["select"]
     options: list[list[str]]  # [value text, label] of each option
 
 
@@ -77,7 +87,7 @@ class RangeControl(TypedDict):
     step: int
 
 
-Control = ChoiceControl | RangeControl
+Control = ChoiceControl | SelectControl | RangeControl
 
 
 class InstantData(TypedDict):
@@ -133,18 +143,23 @@ def plotly_url() -> str:
 def chart_payload(chart: Chart) -> ChartPayload:
     """A chart as instant.js draws it: the figure as JSON text, an id that changes with its content."""
     figure = pio.to_json(chart.figure, validate=False)
-    digest = hashlib.blake2b("\0".join((figure, chart.caption, chart.warning)).encode(), digest_size=8).hexdigest()
-    return ChartPayload(id=digest, figure=figure, caption=chart.caption, warning=chart.warning)
+    digest = hashlib.blake2b("\0".join((figure, chart.html, chart.caption, chart.warning)).encode(),
+                             digest_size=8).hexdigest()
+    return ChartPayload(id=digest, figure=figure, html=chart.html, caption=chart.caption, warning=chart.warning)
 
 
 def within_budget(payloads: dict[str, ChartPayload], current: str) -> dict[str, ChartPayload]:
     """`payloads` (value text → chart_payload) with those other than `current`'s dropped past CHART_BYTE_BUDGET."""
     kept = {current: payloads[current]} if current in payloads else {}
-    size = sum(len(p["figure"]) for p in kept.values())
+    size = sum(_size(p) for p in kept.values())
     for value, payload in payloads.items():
-        if value != current and size + len(payload["figure"]) <= CHART_BYTE_BUDGET:
-            kept[value], size = payload, size + len(payload["figure"])
+        if value != current and size + _size(payload) <= CHART_BYTE_BUDGET:
+            kept[value], size = payload, size + _size(payload)
     return kept
+
+
+def _size(payload: ChartPayload) -> int:
+    return len(payload["figure"]) + len(payload["html"])
 
 
 def instant_view(label: str, control: Control, key: str, charts: dict | None, parse, help: str | None = None) -> None:
@@ -158,7 +173,7 @@ def instant_view(label: str, control: Control, key: str, charts: dict | None, pa
         {str(v): chart_payload(chart) for v, chart in charts.items()}, current)
     control_id = hashlib.blake2b(json.dumps([label, control, help]).encode(), digest_size=8).hexdigest()
     data = InstantData(label=label, help=help, control=control, control_id=control_id, seq=seq,
-                       value=str(value) if control["kind"] == "choice" else value, current=current,
+                       value=str(value) if control["kind"] in ("choice", "select") else value, current=current,
                        charts=payloads, plotly=plotly_url())
     _COMPONENT(key=widget, data=data, on_pick_change=lambda: _take_pick(key, widget, parse))
 
@@ -167,6 +182,8 @@ def show_on_server(chart: Chart | None) -> None:
     """The fallback: the chart drawn with Streamlit's own chart, caption and warning."""
     if chart is not None:
         plotly_chart(chart.figure)
+        if chart.html:
+            st.html(chart.html)
         if chart.caption:
             st.caption(chart.caption)
         if chart.warning:

@@ -15,7 +15,7 @@
  * @typedef {Object} InstantData
  * @property {string} label
  * @property {?string} help
- * @property {ChoiceControl | RangeControl} control
+ * @property {ChoiceControl | SelectControl | RangeControl} control
  * @property {string} control_id  changes with label, control and help: the control is built again
  * @property {string} seq  the sequence number of `value` (seqviz/ui/components/sync.py)
  * @property {string | number} value  the value to show: an option's text, or a number
@@ -28,6 +28,7 @@
  * @typedef {Object} ChartPayload
  * @property {string} id  changes with the content: an unchanged chart is not drawn again
  * @property {string} figure  the Plotly figure as JSON text
+ * @property {string} html  markup drawn under the figure (made by seqviz.figures, its text escaped); "" for none
  * @property {string} caption
  * @property {string} warning
  */
@@ -35,6 +36,12 @@
  * One option always selected, as a row of buttons (ChoiceControl).
  * @typedef {Object} ChoiceControl
  * @property {"choice"} kind
+ * @property {Array<Array<string>>} options  [value text, label] of each option
+ */
+/**
+ * One of many options, as a drop-down list (SelectControl).
+ * @typedef {Object} SelectControl
+ * @property {"select"} kind
  * @property {Array<Array<string>>} options  [value text, label] of each option
  */
 /**
@@ -98,9 +105,10 @@ function build(parent, data, key) {
   const control = CONTROLS[data.control.kind](id, data.control, instance);
   const box = element("div", { class: "seqviz-instant-chart", "data-testid": "seqvizInstantChart" });
   const plot = element("div", { class: "seqviz-instant-plot" });
+  const markup = element("div", { class: "seqviz-instant-html", hidden: "" });
   const caption = element("p", { class: "seqviz-instant-caption", hidden: "" });
   const warning = element("div", { class: "seqviz-instant-warning", role: "alert", hidden: "" });
-  box.append(plot, caption, warning);
+  box.append(plot, markup, caption, warning);
   root.append(label, control.element, box);
   parent.querySelector(":scope > .seqviz-instant")?.remove();  // a control of an earlier spec; the CSS stays
   parent.append(root);
@@ -124,6 +132,8 @@ function build(parent, data, key) {
     box.classList.toggle("seqviz-instant-stale", Boolean(charts) && !entry);
     if (!entry || entry.id === instance.drawn) { return; }
     instance.drawn = entry.id;
+    markup.innerHTML = entry.html || "";  // trusted: made on the server by seqviz.figures, its text escaped
+    markup.hidden = !entry.html;
     setText(caption, entry.caption);
     setText(warning, entry.warning);
     draw(plot, entry, instance, instance.data.plotly);
@@ -176,6 +186,16 @@ function choiceControl(id, spec, instance) {
   });
   const set = (value) => buttons.forEach(([v, button]) => button.setAttribute("aria-checked", String(v === value)));
   return { element: group, set };
+}
+
+// One of many options as a native drop-down list (st.selectbox's place): a click opens it, and with the
+// focus on it the arrow keys step to the previous or next option, each step a pick.
+function selectControl(id, spec, instance) {
+  const select = element("select", { id, class: "seqviz-instant-select", "data-testid": "seqvizSelect" });
+  select.append(...spec.options.map(([value, text]) => element("option", { value }, text)));
+  select.addEventListener("change", () => { if (select.value !== instance.value) { instance.pick?.(select.value); } });
+  const set = (value) => { select.value = value; };
+  return { element: select, set };
 }
 
 // A whole number in [min, max] with − and + buttons that move it by `step` (st.number_input's look).
@@ -235,7 +255,7 @@ function sliderControl(id, spec, instance) {
   return { element: group, set };
 }
 
-const CONTROLS = { choice: choiceControl, number: numberControl, slider: sliderControl };
+const CONTROLS = { choice: choiceControl, select: selectControl, number: numberControl, slider: sliderControl };
 
 function setText(node, text) {
   node.textContent = text || "";
