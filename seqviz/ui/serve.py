@@ -12,7 +12,9 @@ page's URL sees that page, with no dialog. `make run` and the browser tests star
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import pkgutil
 import sys
 
 from streamlit.runtime.pages_manager import PagesManager
@@ -31,9 +33,32 @@ def declare_navigation_app() -> None:
     PagesManager.uses_pages_directory = False
 
 
+def preload_backend() -> None:
+    """Import the backend (PyTorch, every seqviz module outside seqviz.ui) and the chart libraries before the
+    server answers its health check, so that its first visitor does not wait for them (about 2 s here):
+    Streamlit runs the pages in this process, where they find these modules loaded."""
+    import altair  # noqa: F401  (imported for its side effect: loaded once, here)
+    import plotly.graph_objects  # noqa: F401
+
+    import seqviz
+
+    _import_tree(seqviz, skip="seqviz.ui")  # Streamlit's side: the app's first run loads it
+
+
+def _import_tree(package, skip: str) -> None:
+    """Import every module below `package` except `skip` and what lies below it (pkgutil.walk_packages
+    would import each package it walks, `skip` included)."""
+    for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+        if module.name != skip:
+            imported = importlib.import_module(module.name)
+            if module.ispkg:
+                _import_tree(imported, skip)
+
+
 def main(argv: list[str]) -> None:
     """`argv`: what would follow `streamlit run` (the entry script, then options)."""
     declare_navigation_app()
+    preload_backend()
     sys.argv = ["streamlit", "run", *argv]
     streamlit_cli.main()
 

@@ -35,3 +35,21 @@ def test_a_missing_app_says_where_it_looked(monkeypatch, tmp_path):
     monkeypatch.setattr(paths.sysconfig, "get_path", lambda name: str(tmp_path / "prefix"))
     with pytest.raises(FileNotFoundError, match="neither in .* nor in .*share/seqviz: run from a checkout"):
         paths.app_root()
+
+
+def test_the_launcher_loads_the_backend_before_the_server_starts_and_leaves_streamlits_side_to_the_app():
+    """A fresh interpreter: after preload_backend every backend module is imported (the first visitor does not
+    wait for PyTorch), and no seqviz.ui module is (those create Streamlit components: the app's run loads them)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, pkgutil, seqviz; from seqviz.ui.serve import preload_backend; preload_backend(); "
+             "ui = sorted(n for n in sys.modules if n.startswith('seqviz.ui.') and n != 'seqviz.ui.serve'); "
+             "loaded = set(sys.modules); "
+             "names = [m.name for m in pkgutil.walk_packages(seqviz.__path__, 'seqviz.') "
+             "if not m.name.startswith('seqviz.ui')]; "  # walking imports packages itself: `loaded` before it
+             "print(sorted(n for n in names if n not in loaded)); print(ui); "
+             "print('torch' in loaded, 'plotly.graph_objects' in loaded, 'altair' in loaded)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=paths.app_root()).stdout.splitlines()
+    assert out == ["[]", "[]", "True True True"]
