@@ -71,6 +71,7 @@ latency: setup chromium
 	$(BIN)/python -m benchmarks.latency --repeats 20 --runs 3
 	$(BIN)/python -m benchmarks.scrub
 	$(BIN)/python -m benchmarks.chart_draw
+	$(BIN)/python -m benchmarks.cold_load --rounds 3
 
 load: setup
 	$(BIN)/python -m benchmarks.load

@@ -29,7 +29,7 @@ from seqviz.seq2seq.training import (
     train_seq2seq,
     with_attention,
 )
-from seqviz.ui.cache import cached_resource
+from seqviz.ui.cache import cached_resource, computation_note
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
@@ -119,7 +119,11 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
         train_view(config, device, chart)
     else:
         views = {ALIGNMENT: alignment_view, BOTTLENECK: bottleneck_view, EXPOSURE_BIAS: exposure_view}
-        views[view](config, device)
+        if view == BOTTLENECK:  # a saved sweep, or a live one that reports its own progress
+            views[view](config, device)
+        else:
+            with computation_note(device):
+                views[view](config, device)
 
 
 def training_charts(lengths: tuple[int, int, int], training: dict, device: str) -> dict[str, Chart]:

@@ -34,7 +34,7 @@ from seqviz.language.lab import (
     shipped_model,
 )
 from seqviz.language.reading import SIGMOID_GATES, quantities
-from seqviz.ui.cache import cached_data, cached_resource
+from seqviz.ui.cache import cached_data, cached_resource, computation_note
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
@@ -277,7 +277,7 @@ if settings.device != "cpu":
 kind = url_radio("Model", KINDS, key="lang_model", default=ReadingSpec.kind, horizontal=True, format_func=KIND_LABELS.get)
 view = url_radio("View", VIEWS, key="lang_view", horizontal=True)
 model = shipped_model(kind).model
-with explain_errors():
+with explain_errors(), computation_note("cpu"):
     if view == DECODING:
         decoding_view(kind, settings.seed)
     else:

@@ -13,7 +13,7 @@ from seqviz.transformer.learn import GENERALISATION_FACTORS, LearnResult, Retrai
 from seqviz.transformer.looks import SOURCES, LookConfig, LookResult, example, who_looks_at_whom
 from seqviz.transformer.model import POSITIONAL
 from seqviz.transformer.results import saved_result
-from seqviz.ui.cache import cached_data
+from seqviz.ui.cache import cached_data, computation_note
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.live import LiveReport, LiveTraining
@@ -268,7 +268,8 @@ if view != TOKEN_COST and settings.device != "cpu":
                "3,000 parameters. 'What a token costs' measures on the sidebar's device.")
 with explain_errors():
     if view == WHO_LOOKS:
-        who_looks_at_whom_view(settings.seed)
+        with computation_note("cpu", "float32 (the permutation check in float64)"):
+            who_looks_at_whom_view(settings.seed)
     elif view == WHAT_LEARNS:
         what_each_learns_view(settings.seed)
     else:

@@ -27,7 +27,7 @@ from seqviz.ssm.lab import (
 )
 from seqviz.ssm.results import inspected_models, inspection_example, load_results, results_path
 from seqviz.ssm.tasks import ALPHABET, TASKS
-from seqviz.ui.cache import cached_data, cached_resource
+from seqviz.ui.cache import cached_data, cached_resource, computation_note
 from seqviz.ui.charts import plotly_chart
 from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
@@ -289,6 +289,8 @@ def ordering_sentence(result, saved: int | None) -> str:
 
 SECTIONS = {KERNEL_EXPLORER: kernel_explorer, MEMORY: memory, CONV_EQUALS_RECURRENCE: conv_equals_recurrence,
             SELECTION: selection, COMPARE_ON_A_TASK: compare_on_a_task}  # each drawn from the sidebar's seed
+PRECISION = {KERNEL_EXPLORER: "float64", MEMORY: "float64", CONV_EQUALS_RECURRENCE: "float64",
+             SELECTION: "float32"}  # of the sections computed when drawn
 
 st.title(TITLE)
 settings = shared_settings()
@@ -297,4 +299,8 @@ if settings.device != "cpu":
                "small, and its models have about 3,000 parameters.")
 view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
 with explain_errors():
-    SECTIONS[view](settings.seed)
+    if view in PRECISION:
+        with computation_note("cpu", PRECISION[view]):
+            SECTIONS[view](settings.seed)
+    else:  # a saved run, or a live training that reports its own progress
+        SECTIONS[view](settings.seed)

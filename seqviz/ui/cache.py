@@ -9,8 +9,15 @@ as long as the process, so they are wrapped once; functions defined in a page sc
 """
 from __future__ import annotations
 
+import functools
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 import streamlit as st
 
+from seqviz.core.devices import computed_on
 from seqviz.ui.heavy import admitted
 
 MAX_ENTRIES = 32
@@ -27,6 +34,57 @@ def _wrap_once(kind: tuple, decorator, fn):
     return _WRAPPED[key]
 
 
+@dataclass(frozen=True)
+class Timed:
+    """A cached result with what it cost: seconds of work, and when (time.time()) it was done."""
+    value: object
+    seconds: float
+    done_at: float
+
+
+_ledger = threading.local()  # per script thread: [(function name, seconds, computed in this call)]
+
+
+def _timed(fn):
+    """`fn` returning a Timed; the same name, module and source, so Streamlit keys its cache as fn's."""
+    @functools.wraps(fn)
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        value = fn(*args, **kwargs)
+        return Timed(value, time.perf_counter() - started, time.time())
+    return timed
+
+
+def _recorded(call, name: str):
+    """`call` (returning a Timed) returning its value, each call noted in this thread's ledger."""
+    def value(*args, **kwargs):
+        asked_at = time.time()
+        timed = call(*args, **kwargs)
+        getattr(_ledger, "entries", []).append((name, timed.seconds, timed.done_at >= asked_at))
+        return timed.value
+    if hasattr(call, "clear"):
+        value.clear = call.clear
+    return functools.update_wrapper(value, call)
+
+
+@contextmanager
+def computation_note(device: str, dtype: str = "float32"):
+    """Under the elements drawn inside the block, a caption with the device and precision of its work and
+    how long it took: the block's own time when anything in it was computed now, else the time its cached
+    results took when they were computed (on an earlier run, this visitor's or another's)."""
+    outer = getattr(_ledger, "entries", None)
+    _ledger.entries = []
+    started = time.perf_counter()
+    try:
+        yield
+        entries = _ledger.entries
+    finally:
+        _ledger.entries = outer if outer is None else outer + _ledger.entries
+    cached = entries and not any(now for *_, now in entries)
+    seconds = sum(s for _, s, _ in entries) if cached else time.perf_counter() - started
+    st.caption(computed_on(device, dtype, seconds) + (" Kept from an earlier run (cache)." if cached else ""))
+
+
 def cached_data(fn, max_entries: int = MAX_ENTRIES, quiet: bool = False):
     """Cache a pure backend call on its (hashable, frozen) arguments; each caller gets a copy.
 
@@ -36,10 +94,13 @@ def cached_data(fn, max_entries: int = MAX_ENTRIES, quiet: bool = False):
     to be cached run under the server-wide admission (seqviz.ui.heavy)."""
     decorator = st.cache_data(max_entries=max_entries, ttl=TTL_SECONDS, show_spinner=False if quiet else "Computing…")
     quiet_decorator = st.cache_data(max_entries=max_entries, ttl=TTL_SECONDS, show_spinner=False)
+    timed = _wrap_once(("timed",), _timed, fn)
+    name = f"{fn.__module__}.{fn.__qualname__}"
     return _wrap_once(("admitted", max_entries, quiet),
-                      lambda f: admitted(_wrap_once(("data", max_entries, quiet), decorator, f),
-                                         f"{f.__module__}.{f.__qualname__}", quiet,
-                                         background=_wrap_once(("data", max_entries, True), quiet_decorator, f)), fn)
+                      lambda f: _recorded(admitted(_wrap_once(("data", max_entries, quiet), decorator, timed),
+                                                   name, quiet,
+                                                   background=_wrap_once(("data", max_entries, True), quiet_decorator,
+                                                                         timed)), name), fn)
 
 
 def cached_resource(fn, spinner: bool = True):

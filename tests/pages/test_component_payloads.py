@@ -19,8 +19,8 @@ def typedefs(js: Path) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize("js, typed", [
-    ("instant/instant.js", [instant.InstantData, instant.ChartPayload, instant.ChoiceControl, instant.RangeControl,
-                            instant.Pick]),
+    ("instant/instant.js", [instant.InstantData, instant.ChartPayload, instant.ChoiceControl, instant.SelectControl,
+                            instant.RangeControl, instant.Pick]),
     ("scrubber/scrubber.js", [scrubber.ScrubberData, cell.ScrubPanel, cell.ScrubTable, cell.ScrubStyle,
                               cell.ScrubTheme, scrubber.StepReport]),
 ])
