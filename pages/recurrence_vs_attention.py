@@ -15,11 +15,12 @@ from seqviz.transformer.model import POSITIONAL
 from seqviz.transformer.results import saved_result
 from seqviz.ui.cache import cached_data, computation_note
 from seqviz.ui.charts import plotly_chart
+from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.live import LiveReport, LiveTraining
 from seqviz.ui.session import SessionStore
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_radio, url_selectbox, url_slider, url_text
+from seqviz.ui.state import url_instant_choice, url_radio, url_seed, url_selectbox, url_slider, url_text
 
 TITLE = "Recurrence vs attention"
 ICON = ":material/compare_arrows:"
@@ -51,19 +52,21 @@ cached_looks = cached_data(who_looks_at_whom)
 cached_example = cached_data(example)
 
 
-def source_example(seed: int) -> None:
-    """The chosen source's own example for the sidebar's seed (a callback: before the text box is drawn), so
-    going back to a source shows what it showed before, from the cache; "New example" draws others."""
-    st.session_state["rva_look_examples"] = 0
-    source = st.session_state.get("rva_look_source", LookConfig.source)
-    st.session_state["rva_look_text"] = cached_example(source, seed)
-
-
 def new_example(seed: int) -> None:
     """A new input of the chosen source (a callback: before the text box is drawn)."""
     st.session_state["rva_look_examples"] = st.session_state.get("rva_look_examples", 0) + 1
     source = st.session_state.get("rva_look_source", LookConfig.source)
     st.session_state["rva_look_text"] = cached_example(source, seed + st.session_state["rva_look_examples"])
+
+
+def follow_source(source: str, seed: int) -> None:
+    """When the source has changed since the last run (picked in the browser), its own example for the sidebar's
+    seed replaces the input, so going back to a source shows what it showed before, from the cache."""
+    shown = st.session_state.get("rva_look_shown")
+    st.session_state["rva_look_shown"] = source
+    if shown is not None and shown != source:
+        st.session_state["rva_look_examples"] = 0
+        st.session_state["rva_look_text"] = cached_example(source, seed)
 
 
 def permutation_table(deviations: dict[str, float]) -> str:
@@ -72,37 +75,74 @@ def permutation_table(deviations: dict[str, float]) -> str:
 
 
 def who_looks_at_whom_view(seed: int) -> None:
+    """The source, drawn in the browser with the matrices of every source (seqviz.ui.components.instant), so a click
+    shows them before the server has heard of it; under them the input, the encoding and the permutation check."""
     st.latex(stacked([r"A[t,s] = \mathrm{softmax}_s\!\left(q_t\cdot k_s/\sqrt{d_h}\right),\; s \le t",
                       r"\alpha[t,s] = C_t\Big(\prod_{k=s+1}^{t}\bar A_k\Big)\Delta_s B_s\quad "
                       r"J[t,s] = \lVert \partial y_t/\partial x_s \rVert_F"]))
-    c1, c2 = st.columns([1, 2])
-    source = url_selectbox(MAIN_CONTROL, SOURCES, key="rva_look_source", default=LookConfig.source, container=c1,
-                           on_change=source_example, args=(seed,), help=SOURCE_HELP)
-    c1.button("New example", on_click=new_example, args=(seed,))
-    text = url_text("Input (one token per character)", key="rva_look_text", default=cached_example(source, seed),
-                    container=c2)
-    positional = url_radio("Transformer's positional encoding", POSITIONAL, key="rva_look_pe",
-                           default=LookConfig.positional, horizontal=True,
-                           help="On a task: the Transformer trained with this encoding (all three are saved).")
+    source = url_seed("rva_look_source", LookConfig.source, SOURCES, MAIN_CONTROL)
+    follow_source(source, seed)
+    text = url_seed("rva_look_text", cached_example(source, seed))
+    positional = url_seed("rva_look_pe", LookConfig.positional, POSITIONAL)
+    configs = {s: look_config(s, text if s == source else cached_example(s, seed), positional, seed)
+               for s in SOURCES}
+    source, chart = url_instant_choice(MAIN_CONTROL, SOURCES, key="rva_look_source", default=LookConfig.source,
+                                       charts=lambda _: looks_charts(configs), help=SOURCE_HELP)
+    c1, c2 = st.columns([3, 1])
+    url_text("Input (one token per character)", key="rva_look_text", default=cached_example(source, seed),
+             container=c1)
+    c2.button("New example", on_click=new_example, args=(seed,))
+    url_radio("Transformer's positional encoding", POSITIONAL, key="rva_look_pe", default=LookConfig.positional,
+              horizontal=True, help="On a task: the Transformer trained with this encoding (all three are saved).")
     with explain_errors():
-        result: LookResult = cached_looks(LookConfig(source, text, positional, permutation_seed=seed, seed=seed))
-    plotly_chart(figures.attention_figure(result.attention, result.chars))
-    left, right = st.columns(2)
-    plotly_chart(figures.dependency_figure(result.mamba, result.chars, "Mamba: mean |α[t, s]|", "mean |α|"), left)
-    plotly_chart(figures.dependency_figure(result.lstm, result.chars, "LSTM: ‖∂y_t/∂x_s‖", "‖∂y/∂x‖"), right)
-    layers, heads = result.attention.shape[:2]
-    above = max(float(np.abs(np.triu(m, 1)).max()) for m in (*result.attention.reshape(-1, *result.mamba.shape),
-                                                              result.mamba, result.lstm))
-    st.caption((f"Models trained on this task at length 32: the Transformer ({layers} layers, {heads} heads, "
-                f"{positional} positions) of scripts/transformer_results.py, the Mamba and LSTM of the state-space "
-                "page." if result.trained else
-                "Untrained models (seeded from the sidebar): no Transformer or Mamba is trained on the corpus, so "
-                "these show what each architecture can reach, not what it learned.")
-               + f" Largest entry above the diagonal (an output reading a later input), over every matrix: {above:g}.")
+        if isinstance(configs[source], ValueError):
+            raise configs[source]
+        result: LookResult = cached_looks(configs[source])
+    if chart is None:  # no browser-side chart (plotly.js cannot be served): Streamlit's own, drawn here
+        plotly_chart(looks_figure(result))
+        st.caption(looks_caption(result, positional))
     st.markdown("**Permute the input and compare** (one random permutation P of the positions, from the sidebar's "
                 "seed; the same weights, with the positional encoding and the causal mask switched off in turn):")
     st.markdown(permutation_table(result.permutation))
     st.caption(permutation_text(result.permutation))
+
+
+def look_config(source: str, text: str, positional: str, seed: int) -> LookConfig | ValueError:
+    """The settings of one source's matrices, or why they cannot be (shown under the controls)."""
+    try:
+        return LookConfig(source, text, positional, permutation_seed=seed, seed=seed)
+    except ValueError as error:
+        return error
+
+
+def looks_charts(configs: dict[str, LookConfig | ValueError]) -> dict[str, Chart]:
+    """Source → its matrices and caption, for every source whose input is valid (the page says why not)."""
+    charts = {}
+    for source, config in configs.items():
+        if isinstance(config, ValueError):
+            continue
+        try:
+            result = cached_looks(config)
+        except ValueError:  # explained under the controls when that source is chosen
+            continue
+        charts[source] = Chart(looks_figure(result), looks_caption(result, config.positional))
+    return charts
+
+
+def looks_figure(result: LookResult):
+    return figures.looks_figure(result.attention, result.mamba, result.lstm, result.chars)
+
+
+def looks_caption(result: LookResult, positional: str) -> str:
+    layers, heads = result.attention.shape[:2]
+    above = max(float(np.abs(np.triu(m, 1)).max()) for m in (*result.attention.reshape(-1, *result.mamba.shape),
+                                                              result.mamba, result.lstm))
+    return ((f"Models trained on this task at length 32: the Transformer ({layers} layers, {heads} heads, "
+             f"{positional} positions) of scripts/transformer_results.py, the Mamba and LSTM of the state-space "
+             "page." if result.trained else
+             "Untrained models (seeded from the sidebar): no Transformer or Mamba is trained on the corpus, so "
+             "these show what each architecture can reach, not what it learned.")
+            + f" Largest entry above the diagonal (an output reading a later input), over every matrix: {above:g}.")
 
 
 def permutation_text(deviations: dict[str, float]) -> str:

@@ -39,32 +39,43 @@ def _matrix_trace(z: np.ndarray, labels: list[str], what: str, **style) -> go.He
                                                                "<extra></extra>", **style)
 
 
-def attention_figure(attention: np.ndarray, chars: list[str]) -> go.Figure:
-    """attention (layers, heads, l, l): one heatmap per layer (rows) and head (columns), weights in [0, 1]."""
+def looks_figure(attention: np.ndarray, mamba: np.ndarray, lstm: np.ndarray, chars: list[str]) -> go.Figure:
+    """Who looks at whom on one input: the Transformer's attention (layers, heads, l, l) in [0, 1], one heatmap per
+    layer (rows) and head, over a last row with Mamba's mean |α[t, s]| and an LSTM's ‖∂y_t/∂x_s‖ (each (l, l), each
+    on its own colour scale). One figure, so that an instant view can send it whole."""
     layers, heads = attention.shape[:2]
+    cols = int(np.lcm(heads, 2))  # a head spans cols/heads columns, Mamba and the LSTM cols/2 each
+    head_row = [{"colspan": cols // heads} if c % (cols // heads) == 0 else None for c in range(cols)]
+    last_row = [{"colspan": cols // 2} if c % (cols // 2) == 0 else None for c in range(cols)]
+    titles = [f"Transformer: layer {i + 1}, head {j + 1}" for i in range(layers) for j in range(heads)]
+    fig = make_subplots(rows=layers + 1, cols=cols, specs=[head_row] * layers + [last_row],
+                        subplot_titles=titles + ["Mamba: mean |α[t, s]|", "LSTM: ‖∂y_t/∂x_s‖"],
+                        horizontal_spacing=0.09, vertical_spacing=0.1 / layers,
+                        row_heights=[1.0] * layers + [1.3])
     labels = token_labels(chars)
-    titles = [f"layer {i + 1}, head {j + 1}" for i in range(layers) for j in range(heads)]
-    fig = make_subplots(rows=layers, cols=heads, subplot_titles=titles, horizontal_spacing=0.06,
-                        vertical_spacing=0.12 if layers > 1 else 0.0)
     for i in range(layers):
         for j in range(heads):
-            fig.add_trace(_matrix_trace(attention[i, j], labels, "weight", coloraxis="coloraxis"), row=i + 1, col=j + 1)
+            fig.add_trace(_matrix_trace(attention[i, j], labels, "weight A", coloraxis="coloraxis"),
+                          row=i + 1, col=j * (cols // heads) + 1)
+    fig.add_trace(_matrix_trace(mamba, labels, "mean |α|", coloraxis="coloraxis2"), row=layers + 1, col=1)
+    fig.add_trace(_matrix_trace(lstm, labels, "‖∂y/∂x‖", coloraxis="coloraxis3"), row=layers + 1, col=cols // 2 + 1)
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
-    fig.update_layout(title="Transformer: attention weights A[t, s] per layer and head (the modules' own)",
-                      coloraxis=dict(colorscale="Viridis", cmin=0, cmax=1, colorbar=dict(title="A")),
-                      height=300 * layers + 60)
-    return themed(fig)
+    bottom = fig.get_subplot(layers + 1, 1).yaxis.domain
 
+    def under(col: int, title: str) -> dict:  # a horizontal colour bar under the bottom row's subplot at `col`
+        left, right = fig.get_subplot(layers + 1, col).xaxis.domain
+        return dict(orientation="h", x=(left + right) / 2, xanchor="center", len=right - left, y=bottom[0] - 0.02,
+                    yanchor="top", thickness=10, title=dict(text=title, side="top"))
 
-def dependency_figure(z: np.ndarray, chars: list[str], title: str, what: str) -> go.Figure:
-    """One (l, l) token matrix, e.g. Mamba's mean |α[t, s]| or an LSTM's ‖∂y_t/∂x_s‖."""
-    labels = token_labels(chars)
-    fig = go.Figure(_matrix_trace(z, labels, what, colorscale="Viridis", colorbar=dict(title=what)))
-    fig.update_layout(title=title, xaxis_title="input s", yaxis_title="output t", yaxis_autorange="reversed",
-                      height=420)
-    fig.update_xaxes(showticklabels=len(chars) <= 40)
-    fig.update_yaxes(showticklabels=len(chars) <= 40)
+    fig.update_layout(
+        title="who looks at whom: row = output t, column = input s (hover for the tokens)",
+        coloraxis=dict(colorscale="Viridis", cmin=0, cmax=1,
+                       colorbar=dict(title="A", thickness=12, y=1, yanchor="top", len=1 - bottom[1])),
+        coloraxis2=dict(colorscale="Viridis", colorbar=under(1, "Mamba |α|")),
+        coloraxis3=dict(colorscale="Viridis", colorbar=under(cols // 2 + 1, "LSTM ‖∂y/∂x‖")),
+        margin=dict(b=110),
+        height=260 * layers + 460)
     return themed(fig)
 
 

@@ -220,9 +220,7 @@ def _recurrence_vs_attention(settings: Settings, run: Run) -> list[go.Figure]:
     view = settings.get("rva_view", "Who looks at whom")
     if view == "Who looks at whom":
         result = run(who_looks_at_whom, look_config(settings, run))
-        return [transformer_figures.attention_figure(result.attention, result.chars),
-                transformer_figures.dependency_figure(result.mamba, result.chars, "Mamba: mean |α[t, s]|", "mean |α|"),
-                transformer_figures.dependency_figure(result.lstm, result.chars, "LSTM: ‖∂y_t/∂x_s‖", "‖∂y/∂x‖")]
+        return [transformer_figures.looks_figure(result.attention, result.mamba, result.lstm, result.chars)]
     if view == "What each can learn":
         task = settings.get("rva_learn_task", RetrainConfig().task)
         accuracy, params = run(learned, task)

@@ -216,6 +216,13 @@ def url_step_scrubber(label: str, spec: StepScrub, key: str, default: int = 0, h
     return t
 
 
+def url_seed(key: str, default, options: Sequence | None = None, label: str | None = None):
+    """The session's value of `key`, seeded from the URL (or `default`) without drawing its control: for a value a
+    page needs before the control that shows it (a url_* helper with the same key) is drawn. `options`: the
+    values the control takes (else any text)."""
+    return _from_url(key, str if options is None else _in_options(options), default, label)
+
+
 def url_instant_choice(label: str, options: Sequence, key: str, charts: Callable[[object], dict] | None,
                        default=None, format_func=str, help: str | None = None) -> tuple[object, instant.Chart | None]:
     """One of `options` as a row of buttons drawn with the chart it drives (seqviz.ui.components.instant), bound to

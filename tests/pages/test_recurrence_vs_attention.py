@@ -1,9 +1,10 @@
 """AppTest of the Recurrence-vs-attention page: each view runs with its defaults and follows its controls."""
 import numpy as np
 
-from harness.apptest import app_test, page_figures, table_cells
+from harness.apptest import app_test, instant_views, page_captions, page_figures, table_cells
 from seqviz.transformer.cost import CostConfig
 from seqviz.transformer.learn import RetrainConfig
+from seqviz.transformer.looks import SOURCES, LookConfig, example
 from tests.pages.test_page_state_space_models import values
 
 PAGE = "pages/recurrence_vs_attention.py"
@@ -24,15 +25,25 @@ def permutation_rows(at) -> dict[str, float]:
 def test_who_looks_at_whom_shows_every_layer_and_head_and_the_recurrent_matrices():
     at = run()
     assert at.title[0].value == "Recurrence vs attention"
-    attention, mamba, lstm = page_figures(at)
+    looks = page_figures(at)[0]
     text = at.text_input(key="rva_look_text").value
-    assert len(attention["data"]) == 4  # 2 layers × 2 heads
-    assert values(attention["data"][0]["z"]).shape == (len(text), len(text))
-    assert f"0:{text[0]}" in list(attention["data"][0]["x"])
-    for figure in (mamba, lstm):
-        z = values(figure["data"][0]["z"])
+    heads = [t for t in looks["data"] if t["coloraxis"] == "coloraxis"]
+    (mamba,) = [t for t in looks["data"] if t["coloraxis"] == "coloraxis2"]
+    (lstm,) = [t for t in looks["data"] if t["coloraxis"] == "coloraxis3"]
+    assert len(heads) == 4  # 2 layers × 2 heads
+    assert values(heads[0]["z"]).shape == (len(text), len(text))
+    assert f"0:{text[0]}" in list(heads[0]["x"])
+    for trace in (mamba, lstm):
+        z = values(trace["z"])
         assert z.shape == (len(text), len(text)) and np.allclose(np.triu(z, 1), 0)
-    assert any("over every matrix: 0." in c.value for c in at.caption)
+    assert "over every matrix: 0." in page_captions(at)
+
+
+def test_every_sources_matrices_go_to_the_browser_with_the_source_control():
+    at = run()
+    (view,) = [v for v in instant_views(at) if v["label"] == "Source"]
+    assert view["control"]["kind"] == "choice" and set(view["charts"]) == set(SOURCES)
+    assert "Untrained models" in view["charts"]["corpus"]["caption"]
 
 
 def test_without_positions_and_mask_the_measured_permutation_deviation_is_rounding_only():
@@ -46,11 +57,22 @@ def test_without_positions_and_mask_the_measured_permutation_deviation_is_roundi
 def test_changing_the_source_draws_an_example_of_it_and_recomputes():
     at = run()
     first = page_figures(at)[0]
-    at.selectbox(key="rva_look_source").set_value("corpus").run()
+    at.session_state["rva_look_source"] = "corpus"  # as the browser's pick is taken (seqviz.ui.components.instant)
+    at.run()
     assert not at.exception
     text = at.text_input(key="rva_look_text").value
-    assert len(text) == 64 and page_figures(at)[0] != first
-    assert any("Untrained models" in c.value for c in at.caption)
+    assert text == example("corpus", 0) and page_figures(at)[0] != first
+    assert "Untrained models" in page_captions(at)
+    at.session_state["rva_look_source"] = LookConfig.source
+    at.run()
+    assert at.text_input(key="rva_look_text").value == example(LookConfig.source, 0)  # its own example again
+
+
+def test_a_typed_input_is_kept_until_the_source_changes():
+    at = run()
+    at.text_input(key="rva_look_text").set_value("abcabcab").run()
+    assert not at.exception and at.text_input(key="rva_look_text").value == "abcabcab"
+    assert values(page_figures(at)[0]["data"][0]["z"]).shape == (8, 8)
 
 
 def test_switching_the_positional_encoding_shows_another_trained_transformer():

@@ -97,15 +97,15 @@ def titles(figure) -> list[str]:
 def test_figures_show_tokens_on_hover_and_titles_without_latex_braces():
     chars = list("ab?c")
     attention = np.tril(np.ones((2, 2, 4, 4))) / np.arange(1, 5)[:, None]
-    built = [figures.attention_figure(attention, chars),
-             figures.dependency_figure(np.eye(4), chars, "LSTM", "‖∂y/∂x‖"),
+    built = [figures.looks_figure(attention, np.eye(4), np.eye(4), chars),
              figures.token_cost_figure([128, 256], {"lstm": np.ones(2), "transformer": np.ones(2)},
                                        {"lstm": np.ones(2), "transformer": np.ones(2)},
                                        {w: {"lstm": 0.0, "transformer": 1.0} for w in ("token", "bytes")}, "cpu"),
              figures.train_cost_figure([128, 256], {"lstm": np.ones(2)}, {"lstm": 1.0}, "cpu"),
              figures.generalisation_figure({"mamba": {8: 1.0, 16: 0.5}}, 8),
              figures.accuracy_figure({"gru": {8: 1.0}}, {"gru": 10})]
-    assert len(built[0].data) == 4 and list(built[0].data[0].x) == ["0:a", "1:b", "2:?", "3:c"]
+    assert len(built[0].data) == 2 * 2 + 2 and list(built[0].data[0].x) == ["0:a", "1:b", "2:?", "3:c"]
+    assert [t.coloraxis for t in built[0].data] == ["coloraxis"] * 4 + ["coloraxis2", "coloraxis3"]
     assert "output %{y} ← input %{x}" in built[0].data[0].hovertemplate
     for figure in built:
         assert not any("{" in t or "\\" in t for t in titles(figure)), titles(figure)
