@@ -40,3 +40,17 @@ def test_stop_ends_a_live_run_and_keeps_it(url_path, query, train_label, progres
     assert done and 0 < int(done[1]) < 2000, text[:2000]
     assert page.locator(driver.MAIN).get_by_role("button", name="Stop").count() == 0
     assert_clean(page, console)
+
+
+def test_stop_ends_the_token_cost_measurement_and_nothing_half_measured_is_shown(page, console, app_server):
+    """The cost view measures as it opens (seconds at 16k tokens and L = 2048): Stop is clicked as soon as the
+    progress bar shows, without waiting for the page's run to end."""
+    page.goto(f"{app_server.url}/recurrence-vs-attention?rva_view=What+a+token+costs&rva_cost_T=16384&rva_cost_L=2048")
+    page.locator(PROGRESS, has_text=re.compile(r"measuring .* at [\d,]+ tokens")).wait_for(timeout=60_000)
+    page.locator(driver.MAIN).get_by_role("button", name="Stop").click()
+    page.get_by_text("Measuring stopped: nothing is shown until “Measure again”.").wait_for(timeout=60_000)
+    driver.wait_for_app_run(page)
+    assert page.locator(PROGRESS).count() == 0 and driver.chart_count(page) == 0
+    assert page.locator(driver.MAIN).get_by_role("button", name="Stop").count() == 0
+    assert page.locator(driver.MAIN).get_by_role("button", name="Measure again").count() == 1
+    assert_clean(page, console)
