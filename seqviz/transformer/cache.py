@@ -82,7 +82,8 @@ def generate_cached(model: Transformer, prompt: torch.Tensor, steps: int) -> tup
     """Greedy generation with the KV cache: the prompt in one pass, then one token per step.
 
     Returns (b, l + steps) tokens and (b, steps, V) the logits each new token was chosen from."""
-    cache = KVCache.empty(model, prompt.shape[0], prompt.shape[1] + steps, next(model.parameters()).dtype)
+    weight = next(model.parameters())
+    cache = KVCache.empty(model, prompt.shape[0], prompt.shape[1] + steps, weight.dtype, weight.device)
     logits = cached_step(model, prompt, cache)[:, -1]
     tokens, chosen_from = [prompt], []
     for _ in range(steps):

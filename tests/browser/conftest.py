@@ -1,9 +1,12 @@
-"""One Streamlit server and one Chromium for the whole browser-test session; a fresh context per test.
+"""One Streamlit server and one Chromium for the whole browser-test session (for each pytest-xdist worker); a
+fresh context per test.
 
 The server runs app.py with the real pages plus the test-only fixture page (tests/fixtures/pages),
 so the machinery is exercised even before any product page exists.
 """
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -40,7 +43,9 @@ def app_server(artifacts, monkeypatch_session):
     # every computation counts as fast enough to send its neighbours (seqviz.ui.prefetch): what a page
     # sends depends on its settings, not on how busy the machine is
     monkeypatch_session.setenv("SEQVIZ_PREFETCH_MAX_S", "inf")
-    with driver.StreamlitServer(extra_pages=True, log_path=artifacts / "streamlit.log") as server:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # each pytest-xdist worker serves its own app
+    log = artifacts / (f"streamlit-{worker}.log" if worker else "streamlit.log")
+    with driver.StreamlitServer(extra_pages=True, log_path=log) as server:
         yield server
 
 

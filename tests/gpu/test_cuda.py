@@ -121,3 +121,32 @@ def test_every_page_runs_with_the_device_set_to_cuda(page):
     at.run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
+
+
+def test_the_kv_cache_on_the_gpu_equals_recomputing_and_the_cpus_generation():
+    from seqviz.transformer.cache import generate_cached, generate_recomputed
+    from seqviz.transformer.model import Transformer, TransformerConfig
+
+    config = TransformerConfig(vocab_size=10, d_model=16, n_heads=4, n_layers=2)
+    cpu = Transformer(config).eval()
+    gpu = Transformer(config).eval()
+    gpu.load_state_dict(cpu.state_dict())
+    gpu = gpu.cuda()
+    prompt = torch.randint(0, 10, (2, 5), generator=seeding.generator(1))
+    cached, cached_logits = generate_cached(gpu, prompt.cuda(), steps=9)
+    recomputed, recomputed_logits = generate_recomputed(gpu, prompt.cuda(), steps=9)
+    on_cpu, cpu_logits = generate_cached(cpu, prompt, steps=9)
+    assert torch.equal(cached, recomputed) and torch.equal(cached.cpu(), on_cpu)
+    assert torch.allclose(cached_logits, recomputed_logits, atol=1e-5)
+    assert torch.allclose(cached_logits.cpu(), cpu_logits, atol=1e-5)
+
+
+def test_the_token_cost_is_measured_on_the_gpu_with_the_same_bytes_as_on_the_cpu():
+    from seqviz.transformer.cost import COST_KINDS, CostConfig, measure
+
+    small = dict(longest_context=256, longest_train=256, d_model=32)
+    gpu, cpu = measure(CostConfig(**small, device="cuda")), measure(CostConfig(**small))
+    assert gpu.device == "cuda" and gpu.params == cpu.params
+    for kind in COST_KINDS:
+        assert np.array_equal(gpu.state_bytes[kind], cpu.state_bytes[kind])  # counted from the tensors
+        assert (np.asarray(gpu.token_seconds[kind]) > 0).all() and (np.asarray(gpu.train_seconds[kind]) > 0).all()
