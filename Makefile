@@ -54,8 +54,10 @@ N ?= 3
 serve-replicas: setup nginx
 	$(BIN)/python -m scripts.serve_replicas --replicas $(N) --port 8500
 
+# One pytest worker per core; each test file stays on one worker, which starts the browser tests' server
+# and Chromium once (tests/browser/conftest.py). Plain `pytest` still runs everything in one process.
 test: setup chromium nginx
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: setup
 	$(BIN)/python -m benchmarks.trace_speed
