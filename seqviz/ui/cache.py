@@ -6,6 +6,9 @@
 A page script runs again on every rerun, and Streamlit reads and tokenizes a function's source each
 time it wraps one (docs/performance.md has the cost). Backend functions (modules under `seqviz`) live
 as long as the process, so they are wrapped once; functions defined in a page script are wrapped per run.
+
+Each cached result is stored with the seconds it took (`Timed`), so that `computation_note` can say under a
+view how long its results took, also when they come from the cache.
 """
 from __future__ import annotations
 
@@ -60,7 +63,9 @@ def _recorded(call, name: str):
     def value(*args, **kwargs):
         asked_at = time.time()
         timed = call(*args, **kwargs)
-        getattr(_ledger, "entries", []).append((name, timed.seconds, timed.done_at >= asked_at))
+        entries = getattr(_ledger, "entries", None)  # None: outside every computation_note
+        if entries is not None:
+            entries.append((name, timed.seconds, timed.done_at >= asked_at))
         return timed.value
     if hasattr(call, "clear"):
         value.clear = call.clear
@@ -73,13 +78,14 @@ def computation_note(device: str, dtype: str = "float32"):
     how long it took: the block's own time when anything in it was computed now, else the time its cached
     results took when they were computed (on an earlier run, this visitor's or another's)."""
     outer = getattr(_ledger, "entries", None)
-    _ledger.entries = []
+    _ledger.entries = entries = []
     started = time.perf_counter()
     try:
         yield
-        entries = _ledger.entries
     finally:
-        _ledger.entries = outer if outer is None else outer + _ledger.entries
+        if outer is not None:
+            outer.extend(entries)  # an enclosing note counts these too
+        _ledger.entries = outer
     cached = entries and not any(now for *_, now in entries)
     seconds = sum(s for _, s, _ in entries) if cached else time.perf_counter() - started
     st.caption(computed_on(device, dtype, seconds) + (" Kept from an earlier run (cache)." if cached else ""))
@@ -105,6 +111,11 @@ def cached_data(fn, max_entries: int = MAX_ENTRIES, quiet: bool = False):
 
 def cached_resource(fn, spinner: bool = True):
     """Cache a shared, read-only object (e.g. a trained model) on its arguments. `spinner` False: the
-    caller shows its own progress (one that says what is computed and for how long)."""
-    return _wrap_once(("resource", spinner), st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS,
-                                                             show_spinner="Preparing…" if spinner else False), fn)
+    caller shows its own progress (one that says what is computed and for how long). Every caller gets
+    the same object."""
+    decorator = st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL_SECONDS,
+                                  show_spinner="Preparing…" if spinner else False)
+    timed = _wrap_once(("timed",), _timed, fn)
+    return _wrap_once(("recorded", spinner),
+                      lambda f: _recorded(_wrap_once(("resource", spinner), decorator, timed),
+                                          f"{f.__module__}.{f.__qualname__}"), fn)

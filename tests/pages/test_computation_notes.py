@@ -40,6 +40,33 @@ def test_the_note_gives_the_time_of_the_work_done_now_then_the_time_a_cached_res
     assert "Kept" not in again  # a new argument: computed now
 
 
+def script_with_calls_around_notes():
+    import streamlit as st
+
+    from seqviz.ui.cache import cached_data, cached_resource, computation_note
+
+    def double(x: int) -> int:
+        return 2 * x
+
+    def model(x: int) -> list:
+        return [x]
+
+    st.write(cached_data(double)(1))  # before any note
+    with computation_note("cpu"):
+        with computation_note("cpu", "float64"):  # nested: the outer one counts the inner one's work too
+            st.write(cached_resource(model)(3))
+    st.write(cached_data(double)(2), cached_resource(model)(4))  # after the notes ended
+
+
+def test_cached_calls_outside_notes_run_and_a_shared_resource_counts_in_the_note_around_it():
+    at = AppTest.from_function(script_with_calls_around_notes).run()
+    assert not at.exception, at.exception
+    assert len(notes(at)) == 2 and all("Kept" not in n for n in notes(at))
+    at.run()
+    assert not at.exception, at.exception
+    assert all(n.endswith(" Kept from an earlier run (cache).") for n in notes(at))
+
+
 VIEWS = [("pages/language_lab.py", {"lang_view": v}, "float32") for v in
          ("Reading the hidden state", "Pattern search", "Decoding", "Gradient reach")] + \
         [("pages/state_space_models.py", {"ssm_view": v}, p) for v, p in
