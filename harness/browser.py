@@ -241,6 +241,16 @@ def wait_healthy(url: str, process: subprocess.Popen, name: str, timeout: float,
     raise RuntimeError(f"{name} did not answer {url}/_stcore/health within {timeout} s")
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Ask `process` to end (SIGTERM); kill it if it has not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -287,12 +297,7 @@ class StreamlitServer:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         if self._log:
             self._log.close()
 

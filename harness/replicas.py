@@ -17,7 +17,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from harness.browser import StreamlitServer, free_port, wait_healthy
+from harness.browser import StreamlitServer, free_port, stop_process, wait_healthy
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CONFIG = """
@@ -86,8 +86,7 @@ class Replicas:
 
     def __exit__(self, *exc) -> None:
         if self._nginx is not None:
-            self._nginx.terminate()
-            self._nginx.wait(timeout=10)
+            stop_process(self._nginx)
             self._nginx = None
         self._stack.close()
 

@@ -1,6 +1,7 @@
 """Attention: why an encoder–decoder RNN forgets long inputs, and how attention fixes it."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import partial
 
 import streamlit as st
@@ -119,11 +120,9 @@ def task_view(view: str, lengths: tuple[int, int, int], training: dict, device: 
         train_view(config, device, chart)
     else:
         views = {ALIGNMENT: alignment_view, BOTTLENECK: bottleneck_view, EXPOSURE_BIAS: exposure_view}
-        if view == BOTTLENECK:  # a saved sweep, or a live one that reports its own progress
+        # a saved sweep, or a live one that reports its own progress, gets no note
+        with nullcontext() if view == BOTTLENECK else computation_note(device):
             views[view](config, device)
-        else:
-            with computation_note(device):
-                views[view](config, device)
 
 
 def training_charts(lengths: tuple[int, int, int], training: dict, device: str) -> dict[str, Chart]:

@@ -40,7 +40,8 @@ from seqviz.ui.components.instant import Chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
-from seqviz.ui.state import url_instant_select, url_multiselect, url_number, url_radio, url_selectbox, url_slider, url_text_area
+from seqviz.ui.state import (url_instant_select, url_multiselect, url_number, url_radio, url_selectbox, url_slider,
+                             url_text_area)
 
 TITLE = "Language lab"
 ICON = ":material/text_fields:"

@@ -84,53 +84,39 @@ def who_looks_at_whom_view(seed: int) -> None:
     follow_source(source, seed)
     text = url_seed("rva_look_text", cached_example(source, seed))
     positional = url_seed("rva_look_pe", LookConfig.positional, POSITIONAL)
-    configs = {s: look_config(s, text if s == source else cached_example(s, seed), positional, seed)
-               for s in SOURCES}
-    source, chart = url_instant_choice(MAIN_CONTROL, SOURCES, key="rva_look_source", default=LookConfig.source,
-                                       charts=lambda _: looks_charts(configs), help=SOURCE_HELP)
+    texts = {s: text if s == source else cached_example(s, seed) for s in SOURCES}
+    url_instant_choice(MAIN_CONTROL, SOURCES, key="rva_look_source", default=LookConfig.source,
+                       charts=lambda _: looks_charts(texts, positional, seed), help=SOURCE_HELP)
     c1, c2 = st.columns([3, 1])
     url_text("Input (one token per character)", key="rva_look_text", default=cached_example(source, seed),
              container=c1)
     c2.button("New example", on_click=new_example, args=(seed,))
     url_radio("Transformer's positional encoding", POSITIONAL, key="rva_look_pe", default=LookConfig.positional,
               horizontal=True, help="On a task: the Transformer trained with this encoding (all three are saved).")
-    with explain_errors():
-        if isinstance(configs[source], ValueError):
-            raise configs[source]
-        result: LookResult = cached_looks(configs[source])
-    if chart is None:  # no browser-side chart (plotly.js cannot be served): Streamlit's own, drawn here
-        plotly_chart(looks_figure(result))
-        st.caption(looks_caption(result, positional))
+    with explain_errors():  # an input the source does not take: said here, under the controls
+        result: LookResult = cached_looks(look_config(source, text, positional, seed))
     st.markdown("**Permute the input and compare** (one random permutation P of the positions, from the sidebar's "
                 "seed; the same weights, with the positional encoding and the causal mask switched off in turn):")
     st.markdown(permutation_table(result.permutation))
     st.caption(permutation_text(result.permutation))
 
 
-def look_config(source: str, text: str, positional: str, seed: int) -> LookConfig | ValueError:
-    """The settings of one source's matrices, or why they cannot be (shown under the controls)."""
-    try:
-        return LookConfig(source, text, positional, permutation_seed=seed, seed=seed)
-    except ValueError as error:
-        return error
+def look_config(source: str, text: str, positional: str, seed: int) -> LookConfig:
+    return LookConfig(source, text, positional, permutation_seed=seed, seed=seed)
 
 
-def looks_charts(configs: dict[str, LookConfig | ValueError]) -> dict[str, Chart]:
-    """Source → its matrices and caption, for every source whose input is valid (the page says why not)."""
+def looks_charts(texts: dict[str, str], positional: str, seed: int) -> dict[str, Chart]:
+    """Source → its matrices and caption on its input (`texts`), for every source that takes its input (the page
+    says why one does not when it is chosen)."""
     charts = {}
-    for source, config in configs.items():
-        if isinstance(config, ValueError):
-            continue
+    for source, text in texts.items():
         try:
-            result = cached_looks(config)
-        except ValueError:  # explained under the controls when that source is chosen
+            result = cached_looks(look_config(source, text, positional, seed))
+        except ValueError:
             continue
-        charts[source] = Chart(looks_figure(result), looks_caption(result, config.positional))
+        figure = figures.looks_figure(result.attention, result.mamba, result.lstm, result.chars)
+        charts[source] = Chart(figure, looks_caption(result, positional))
     return charts
-
-
-def looks_figure(result: LookResult):
-    return figures.looks_figure(result.attention, result.mamba, result.lstm, result.chars)
 
 
 def looks_caption(result: LookResult, positional: str) -> str:

@@ -1,5 +1,6 @@
 """State-space models: S4/S4D kernels, HiPPO memory, conv = recurrence, Mamba's selection, a task race."""
 import math
+from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
@@ -298,9 +299,6 @@ if settings.device != "cpu":
     st.caption(f"This page computes on the CPU, not on the sidebar's {settings.device}: its kernels and scans are "
                "small, and its models have about 3,000 parameters.")
 view = url_radio("View", VIEWS, key="ssm_view", horizontal=True)
-with explain_errors():
-    if view in PRECISION:
-        with computation_note("cpu", PRECISION[view]):
-            SECTIONS[view](settings.seed)
-    else:  # a saved run, or a live training that reports its own progress
-        SECTIONS[view](settings.seed)
+note = computation_note("cpu", PRECISION[view]) if view in PRECISION else nullcontext()  # none for a saved or live run
+with explain_errors(), note:
+    SECTIONS[view](settings.seed)

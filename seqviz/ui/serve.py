@@ -35,8 +35,8 @@ def declare_navigation_app() -> None:
 
 def preload_backend() -> None:
     """Import the backend (PyTorch, every seqviz module outside seqviz.ui) and the chart libraries before the
-    server answers its health check, so that its first visitor does not wait for them (about 2 s here):
-    Streamlit runs the pages in this process, where they find these modules loaded."""
+    server answers its health check, so that its first visitor does not wait for them (docs/performance.md,
+    cold page loads): Streamlit runs the pages in this process, where they find these modules loaded."""
     import altair  # noqa: F401  (imported for its side effect: loaded once, here)
     import plotly.graph_objects  # noqa: F401
 
