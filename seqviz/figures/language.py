@@ -53,8 +53,8 @@ def unit_figure(values: np.ndarray, text: str, start: int, title: str):
     data = [dict(type="scatter", mode="lines", x=steps, y=np.round(values.astype(float), 4).tolist(),
                  customdata=[visible(c) for c in text[:len(values)]], line=dict(width=1.2, color=KIND_COLOURS["lstm"]),
                  hovertemplate="t=%{x} '%{customdata}': %{y:+.3f}<extra></extra>")]
-    layout = dict(title=dict(text=title), showlegend=False, height=220, margin=dict(t=50, b=40),
-                  xaxis=dict(title="step t (character)"), yaxis=dict(zeroline=True))
+    layout = dict(title=dict(text=title), showlegend=False, height=240, margin=dict(t=50, b=60),
+                  xaxis=dict(title=dict(text="step t (character)")), yaxis=dict(zeroline=True))
     return figure(data, layout)
 
 
@@ -69,8 +69,8 @@ def saturation_figure(fractions: dict[str, np.ndarray], title: str):
                      line=dict(color=TEXT, width=1, dash="dot")))
     key = colour_key([(f"gate {g}", GATE_COLOURS.get(g, TEXT)) for g in fractions])
     layout = dict(title=dict(text=f"{title}<br><sub>{key}</sub>"), showlegend=False,
-                  xaxis=dict(title="fraction of steps < 0.1 (left-saturated)", range=[-0.02, 1.02], tickformat=".0%"),
-                  yaxis=dict(title="fraction of steps > 0.9 (right-saturated)", range=[-0.02, 1.02], tickformat=".0%"),
+                  xaxis=dict(title=dict(text="fraction of steps < 0.1 (left-saturated)"), range=[-0.02, 1.02], tickformat=".0%"),
+                  yaxis=dict(title=dict(text="fraction of steps > 0.9 (right-saturated)"), range=[-0.02, 1.02], tickformat=".0%"),
                   height=420, margin=dict(t=80))
     return figure(data, layout)
 
@@ -110,8 +110,8 @@ def distribution_figure(p: np.ndarray, q: np.ndarray, chars: str, chosen: int, t
     layout = dict(barmode="group", showlegend=False, height=340, margin=dict(t=90),
                   title=dict(text=f"{title}<br><sub>{key} · kept mass {kept_mass:.1%} of p · chosen "
                                   f"{visible(chars[chosen])} (outlined)</sub>"),
-                  xaxis=dict(title="next character (most probable first)", type="category"),
-                  yaxis=dict(title="probability", rangemode="tozero"))
+                  xaxis=dict(title=dict(text="next character (most probable first)"), type="category"),
+                  yaxis=dict(title=dict(text="probability"), rangemode="tozero"))
     return figure(data, layout)
 
 
@@ -128,6 +128,6 @@ def reach_figure(reach: dict[str, np.ndarray], context: str, title: str):
     every = np.concatenate([v for v in reach.values()])
     layout = dict(showlegend=False, height=380, margin=dict(t=80),
                   title=dict(text=f"{title}<br><sub>{key}</sub>"),
-                  xaxis=dict(title="characters back from t (t − s)"),
-                  yaxis=dict(title="‖dL_t/dx_s‖", type="log", **data_decade_ticks(every)))
+                  xaxis=dict(title=dict(text="characters back from t (t − s)")),
+                  yaxis=dict(title=dict(text="‖dL_t/dx_s‖"), type="log", **data_decade_ticks(every)))
     return figure(data, layout)
