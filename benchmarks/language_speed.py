@@ -19,7 +19,8 @@ from seqviz.core.models import KINDS
 from seqviz.language.corpus import load_split
 from seqviz.language.decoding import Strategy, generate
 from seqviz.language.lab import CORPUS_CHARS, shipped_model
-from seqviz.language.patterns import corpus_states, pattern_units, search
+from seqviz.core.pieces import run_in_pieces
+from seqviz.language.patterns import corpus_states, layer_io, pattern_units, search
 
 
 def best(fn, repeats: int) -> float:
@@ -32,24 +33,38 @@ def best(fn, repeats: int) -> float:
 
 
 @torch.no_grad()
-def plain_forward(model, text: str) -> None:
+def plain_forward(model, text: str) -> torch.Tensor:
+    """h (T, H) of the whole module over `text` as one batch-of-one sequence."""
     ids = torch.as_tensor(model.vocabulary.encode(text))
-    model.rnn(model.embed(ids)[:, None])
+    return model.rnn(model.embed(ids)[:, None])[0][:, 0]
+
+
+@torch.no_grad()
+def pieces_error(model, text: str) -> float:
+    """Largest |h| difference between the last layer run as pieces side by side and the plain module."""
+    x = model.embed(torch.as_tensor(model.vocabulary.encode(text)))
+    h = layer_io(model, x, model.config.num_layers - 1, run_in_pieces)[1]
+    return float((h - plain_forward(model, text)).abs().max())
 
 
 def corpus_and_search(text: str, repeats: int) -> None:
     print(f"Corpus states over {len(text):,} characters (hidden state, layer 0), and one pattern search")
-    print(f"{'model':<6}{'plain f (s)':>12}{'states (s)':>12}{'ratio':>8}{'units':>7}{'search (ms)':>13}")
+    print("(states run as pieces side by side: max |Δ| is their largest difference from the plain module's h")
+    print(" before they are kept as int8, whose step is the resolution)")
+    print(f"{'model':<6}{'plain f (s)':>12}{'states (s)':>12}{'ratio':>8}{'max |Δ|':>10}{'int8 step':>11}"
+          f"{'units':>7}{'search (ms)':>13}")
     for kind in KINDS:
         model = shipped_model(kind).model
         plain = best(lambda: plain_forward(model, text), repeats)
         start = time.perf_counter()
         states = corpus_states(model, text)
         seconds = time.perf_counter() - start
+        error = pieces_error(model, text)
         values = states.unit_values(range(model.config.hidden_size), 0, 2000)
         units = pattern_units(values, 1000, 1010, 0.3) or [0]
         searched = best(lambda: search(states, units, 0.3, 10), repeats)
-        print(f"{kind:<6}{plain:>12.2f}{seconds:>12.2f}{seconds / plain:>7.2f}x{len(units):>7}{searched * 1e3:>13.1f}")
+        print(f"{kind:<6}{plain:>12.2f}{seconds:>12.2f}{seconds / plain:>7.2f}x{error:>10.1e}"
+              f"{1 / states.scales.min():>11.4f}{len(units):>7}{searched * 1e3:>13.1f}")
 
 
 def decoding(characters: int, repeats: int) -> None:

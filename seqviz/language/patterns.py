@@ -11,7 +11,7 @@ Glossary
 
 The corpus states are computed once per model and layer, over the text read as one sequence, and
 kept as int8: each chunk of steps is scaled so its largest |value| is 127 (a quarter of float32's
-memory; the rounding error is at most half a step, |value| ≤ max|value| / 254).
+memory; the rounding error is at most half a step, max|value| / 254).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from seqviz.core.pieces import run_in_pieces
 from seqviz.core.scan import linear_recurrence
 from seqviz.core.seeding import blank
 from seqviz.language.model import CharModel
@@ -46,45 +47,52 @@ class CorpusStates:
 
 @torch.no_grad()
 def corpus_states(model: CharModel, text: str, layer: int = 0, state: str = "hidden", chunk: int = 8192) -> CorpusStates:
-    """Run the model over `text` in one pass (chunks carry the state) and keep one layer's h or c."""
+    """One layer's h or c at every character of `text`, read as one sequence from a zero state.
+
+    The layers run as pieces side by side (seqviz.core.pieces), which agrees with the plain module far
+    inside the int8 resolution; each chunk of steps is scaled on its own.
+    """
     if state not in STATES:
         raise ValueError(f"state must be one of {', '.join(STATES)}; got {state!r}")
     if state == "cell" and model.config.kind != "lstm":
         raise ValueError(f"only an LSTM has a cell state; this model is a {model.config.kind.upper()}")
     if not 0 <= layer < model.config.num_layers:
         raise ValueError(f"layer must be in 0..{model.config.num_layers - 1}; got {layer}")
-    ids = torch.as_tensor(model.vocabulary.encode(text))
-    codes, scales, carried = [], [], [None] * model.config.num_layers
-    for start in range(0, len(ids), chunk):
-        picked, carried = layer_states(model, model.embed(ids[start:start + chunk]), carried, layer, state)
-        scale = 127.0 / max(float(picked.abs().max()), 1e-30)
-        codes.append(torch.round(picked * scale).to(torch.int8).numpy())
-        scales.append(np.full(len(picked), scale, dtype=np.float32))
+    x, h = layer_io(model, model.embed(torch.as_tensor(model.vocabulary.encode(text))), layer, run_in_pieces)
+    parts = cell_states(_one_layer(model.rnn, layer), x, h, chunk) if state == "cell" \
+        else (h[start:start + chunk] for start in range(0, len(h), chunk))
+    codes, scales = zip(*(_int8(part) for part in parts))
     return CorpusStates(text, np.concatenate(codes), np.concatenate(scales))
 
 
-def layer_states(model: CharModel, x: torch.Tensor, carried: list, layer: int, state: str = "hidden"):
-    """(T, H) h or c of `layer` for inputs x (T, E), and every layer's final state to carry on.
+def _int8(values: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes (T, U) of values (T, U) scaled so the largest |value| is 127, and the scale per step (T,)."""
+    scale = 127.0 / max(float(values.abs().max()), 1e-30)
+    return torch.round(values * scale).to(torch.int8).numpy(), np.full(len(values), scale, dtype=np.float32)
 
-    Each layer runs as torch's own one-layer module on its copy of the weights; an LSTM's c_t,
-    which torch keeps only for the last step, follows from the gates by c_t = f_t c_{t−1} + i_t g_t.
+
+def layer_states(model: CharModel, x: torch.Tensor, layer: int, state: str = "hidden") -> torch.Tensor:
+    """(T, H) h or c of `layer` for embedded characters x (T, E), from zero states.
+
+    An LSTM's c_t, which torch keeps only for the last step, follows from the gates (`cell_states`).
     """
-    rnn, picked, finals = model.rnn, None, []
-    for l in range(rnn.num_layers):
-        single = _one_layer(rnn, l)
-        out, final = single(x[:, None], carried[l])
-        if l == layer:
-            picked = _cell_states(single, x, out[:, 0], carried[l]) if state == "cell" else out[:, 0]
-        finals.append(final)
-        x = out[:, 0]
-    return picked, finals
+    x, h = layer_io(model, x, layer)
+    return torch.cat(list(cell_states(_one_layer(model.rnn, layer), x, h))) if state == "cell" else h
 
 
-def layer_io(model: CharModel, x: torch.Tensor, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(input (T, I), output h (T, H)) of `layer` for embedded characters x (T, E), from zero states."""
+def _plain(module, x: torch.Tensor) -> torch.Tensor:
+    """Outputs (T, H) of a one-layer module over x (T, I) as one batch-of-one sequence."""
+    return module(x[:, None])[0][:, 0]
+
+
+def layer_io(model: CharModel, x: torch.Tensor, layer: int, run=_plain) -> tuple[torch.Tensor, torch.Tensor]:
+    """(input (T, I), output h (T, H)) of `layer` for embedded characters x (T, E), from zero states.
+
+    Each layer runs as torch's own one-layer module on its copy of the weights, through `run`.
+    """
     for l in range(layer):
-        x = _one_layer(model.rnn, l)(x[:, None])[0][:, 0]
-    return x, _one_layer(model.rnn, layer)(x[:, None])[0][:, 0]
+        x = run(_one_layer(model.rnn, l), x)
+    return x, run(_one_layer(model.rnn, layer), x)
 
 
 def _one_layer(rnn, l: int):
@@ -96,14 +104,18 @@ def _one_layer(rnn, l: int):
     return single
 
 
-def _cell_states(lstm, x: torch.Tensor, h: torch.Tensor, carried) -> torch.Tensor:
-    """(T, H) c_t of a one-layer LSTM from its inputs x (T, I), outputs h (T, H) and initial (h0, c0)."""
-    h0, c0 = (torch.zeros(1, 1, lstm.hidden_size), torch.zeros(1, 1, lstm.hidden_size)) if carried is None \
-        else carried
-    h_prev = torch.cat([h0[0], h[:-1]])  # (T, H)
-    z = x @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + h_prev @ lstm.weight_hh_l0.T + lstm.bias_hh_l0
-    i, f, g, _ = z.chunk(4, dim=-1)
-    return linear_recurrence(torch.sigmoid(f), torch.sigmoid(i) * torch.tanh(g), c0[0, 0])
+def cell_states(lstm, x: torch.Tensor, h: torch.Tensor, chunk: int = 8192):
+    """c_t of a one-layer LSTM from zero states, given its inputs x (T, I) and outputs h (T, H):
+    c_t = f_t c_{t−1} + i_t g_t, yielded in chunks of (≤ chunk, H) steps to bound the memory."""
+    h_prev = torch.cat([h.new_zeros(1, h.shape[1]), h[:-1]])  # (T, H)
+    c = h.new_zeros(h.shape[1])
+    for start in range(0, len(h), chunk):
+        z = x[start:start + chunk] @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 \
+            + h_prev[start:start + chunk] @ lstm.weight_hh_l0.T + lstm.bias_hh_l0
+        i, f, g, _ = z.chunk(4, dim=-1)
+        part = linear_recurrence(torch.sigmoid(f), torch.sigmoid(i) * torch.tanh(g), c)
+        c = part[-1]
+        yield part
 
 
 def pattern_units(values: np.ndarray, start: int, stop: int, threshold: float) -> list[int]:

@@ -36,7 +36,7 @@ def read(model: CharModel, text: str, layer: int, quantity: str) -> np.ndarray:
         raise ValueError(f"layer must be in 0..{model.config.num_layers - 1}; got {layer}")
     x = model.embed(torch.as_tensor(model.vocabulary.encode(text)))
     if quantity in ("hidden", "cell"):
-        return layer_states(model, x, [None] * model.config.num_layers, layer, quantity)[0].numpy()
+        return layer_states(model, x, layer, quantity).numpy()
     x, h = layer_io(model, x, layer)
     return _gates(model, layer, x, h)[quantity].numpy()
 
