@@ -1,16 +1,18 @@
 """seqviz.ui.components.instant and its URL-bound helpers: what the browser is sent, the callback that takes its
 report, the byte budget, plotly.js staged for static serving, and Streamlit's own widget and chart
 where the browser cannot load plotly.js."""
+import hashlib
 import json
 from pathlib import Path
 
-import plotly
 import plotly.graph_objects as go
 import pytest
+from plotly.offline import get_plotlyjs_version
 from streamlit.testing.v1 import AppTest
 
 from harness.apptest import ROOT, instant_charts, instant_views
-from seqviz.ui.components import instant
+from scripts import make_plotly_bundle
+from seqviz.ui.components import instant, plotly_static
 
 
 def figure(n: int) -> go.Figure:
@@ -37,23 +39,48 @@ def test_the_budget_keeps_the_shown_view_and_drops_the_others_that_do_not_fit(mo
 
 
 def test_plotly_js_is_staged_next_to_app_py_for_streamlits_static_serving():
-    instant._staged_plotly.cache_clear()
+    plotly_static.staged_plotly.cache_clear()
     assert instant.available()
-    staged = ROOT / "static" / instant._staged_plotly()
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    assert staged.read_bytes() == source.read_bytes()
+    staged = ROOT / "static" / plotly_static.staged_plotly()
+    assert staged.read_bytes() == plotly_static.bundle()[0].read_bytes()
     assert instant.plotly_url() == f"/app/static/{staged.name}"
+
+
+def test_the_vendored_cartesian_bundle_is_served_when_its_version_is_plotly_pys():
+    manifest = json.loads((ROOT / "assets" / "plotly" / "manifest.json").read_text())
+    path, traces = plotly_static.bundle()
+    assert manifest["plotly_js"] == get_plotlyjs_version()
+    assert path == ROOT / "assets" / "plotly" / manifest["file"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == manifest["sha256"]
+    assert traces == set(manifest["traces"]) == set(make_plotly_bundle.trace_types(path.read_text()))
+
+
+def test_a_plotly_py_with_another_plotly_js_gets_its_own_full_bundle(monkeypatch):
+    monkeypatch.setattr(plotly_static, "get_plotlyjs_version", lambda: "0.0.1")
+    plotly_static.bundle.cache_clear()
+    try:
+        path, traces = plotly_static.bundle()
+        assert (path.name, traces) == ("plotly.min.js", None)
+        plotly_static.check_traces(go.Figure(go.Scatter3d(x=[1], y=[1], z=[1])))  # the full bundle draws it
+    finally:
+        plotly_static.bundle.cache_clear()
+
+
+def test_an_instant_chart_with_a_trace_the_bundle_lacks_is_refused_on_the_server():
+    with pytest.raises(ValueError, match="scatter3d"):
+        instant.chart_payload(instant.Chart(go.Figure(go.Scatter3d(x=[1], y=[1], z=[1]))))
+    instant.chart_payload(instant.Chart({"data": [{"y": [1, 2]}, {"type": "heatmap", "z": [[1]]}]}))
 
 
 def test_without_a_writable_static_folder_the_pages_fall_back_to_the_server(monkeypatch, tmp_path):
     blocked = tmp_path / "static"
     blocked.write_text("a file where the folder should be")
-    monkeypatch.setattr(instant, "_STATIC", blocked)
-    instant._staged_plotly.cache_clear()
+    monkeypatch.setattr(plotly_static, "_STATIC", blocked)
+    plotly_static.staged_plotly.cache_clear()
     try:
         assert not instant.available()
     finally:
-        instant._staged_plotly.cache_clear()
+        plotly_static.staged_plotly.cache_clear()
 
 
 def task_choice():
