@@ -51,21 +51,23 @@ def step_scrubbers(at: AppTest) -> list[dict]:
     return _components(at, "seqviz_step_scrubber")
 
 
-def instant_views(at: AppTest) -> list[dict]:
+def instant_views(at: AppTest, static: bool = False) -> list[dict]:
     """What each instant view (seqviz.ui.components.instant) of an AppTest run was sent: label, control, the value
     it is sent to show with its sequence number ("seq"), and its charts (value text → figure JSON text,
-    caption, warning; None for a control alone)."""
-    return _components(at, "seqviz_instant_view")
+    caption, warning; None for a control alone). With `static`, the static charts (no control) too."""
+    return [data for data in _components(at, "seqviz_instant_view") if static or data["control"]["kind"] != "none"]
 
 
 def instant_charts(at: AppTest) -> list[dict]:
-    """The chart each instant view draws for the value it was sent (figure parsed), where it was sent one."""
-    on_screen = [(data["charts"] or {}).get(str(data["value"])) for data in instant_views(at)]
+    """The chart each instant view and static chart draws for the value it was sent (figure parsed), where it
+    was sent one."""
+    on_screen = [(data["charts"] or {}).get(str(data["value"])) for data in instant_views(at, static=True)]
     return [{**chart, "figure": json.loads(chart["figure"])} for chart in on_screen if chart is not None]
 
 
 def page_figures(at: AppTest) -> list[dict]:
-    """Every figure a visitor sees: the instant views' figures on screen, then Streamlit's Plotly charts."""
+    """Every figure a visitor sees: the instant views' and static charts' figures, then Streamlit's Plotly
+    charts."""
     return [chart["figure"] for chart in instant_charts(at)] + plotly_specs(at)
 
 

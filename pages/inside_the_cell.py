@@ -45,6 +45,7 @@ from seqviz.figures.glossary import explain
 from seqviz.figures.tables import escape_markdown
 from seqviz.ui.cache import cached_data, cached_resource
 from seqviz.ui.charts import plotly_chart
+from seqviz.ui.components.instant import static_chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
@@ -279,13 +280,13 @@ def trace_sections(run, config: CellConfig) -> None:
                "linear cell, e.g. small weights, is nearly indifferent to it).")
     order = order_matters(final_state(run.trace, layer, direction), run.reversed_final[layer, direction],
                           run.sequence.step_labels)
-    plotly_chart(order, key="cell_fig_order")
+    static_chart(order, key="cell_fig_order")
     subheader("Parameter count")
     bias = config.model is None or config.model.bias  # a visitor's model may have none
     counts = compare_kinds(run.sequence.input_size, config.hidden_size, config.num_layers, config.bidirectional, bias)
     params = parameter_counts(counts, f"I={run.sequence.input_size}, H={config.hidden_size}, L={config.num_layers}"
                               + (", bidirectional" if config.bidirectional else "") + ("" if bias else ", no biases"))
-    plotly_chart(params, key="cell_fig_params")
+    static_chart(params, key="cell_fig_params")
     downloads(run, {STEP_FIGURES[tab]: (tab, step_figure), "order": ("Order matters", lambda: order),
                     "params": ("Parameter count", lambda: params)})
 

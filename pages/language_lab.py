@@ -36,7 +36,7 @@ from seqviz.language.lab import (
 from seqviz.language.reading import SIGMOID_GATES, quantities
 from seqviz.ui.cache import cached_data, cached_resource, computation_note
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.instant import Chart
+from seqviz.ui.components.instant import Chart, static_chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.headings import subheader
 from seqviz.ui.sidebar import shared_settings
@@ -156,8 +156,9 @@ def saturation_section(kind: str) -> None:
     if not SIGMOID_GATES[kind]:
         st.caption("An RNN has no gates: nothing saturates but tanh itself.")
         return
-    plotly_chart(saturation_figure(cached_saturation(kind), f"{KIND_LABELS[kind]} gates over "
-                                                            f"{lab.SATURATION_CHARS:,} held-out characters"))
+    static_chart(saturation_figure(cached_saturation(kind), f"{KIND_LABELS[kind]} gates over "
+                                                            f"{lab.SATURATION_CHARS:,} held-out characters"),
+                 key="lang_saturation_chart")
     st.caption("Each point is one gate unit: how often it is nearly shut (< 0.1, right) against nearly open "
                "(> 0.9, up). Points near the axes are units that act as switches; Karpathy et al. (2015) found many "
                "such units in character LSTMs, and forget gates that stay open to carry information far.")

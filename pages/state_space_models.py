@@ -30,7 +30,7 @@ from seqviz.ssm.results import inspected_models, inspection_example, load_result
 from seqviz.ssm.tasks import ALPHABET, TASKS
 from seqviz.ui.cache import cached_data, cached_resource, computation_note
 from seqviz.ui.charts import plotly_chart
-from seqviz.ui.components.instant import Chart
+from seqviz.ui.components.instant import Chart, static_chart
 from seqviz.ui.errors import explain_errors
 from seqviz.ui.live import LiveReport, LiveTraining
 from seqviz.ui.prefetch import ValueGrid, charts_around
@@ -139,7 +139,8 @@ def legs_convergence() -> None:
     n = url_selectbox("LegS basis kernel n", LEGS_BASIS, key="ssm_legs_n",
                       help="Which HiPPO-LegS state x_n to read out (C = e_n) in the comparison below.")
     legs = cached_legs(coefficient=n)
-    plotly_chart(figures.legs_comparison_figure(legs.t, legs.dense, legs.diagonal, legs.relative_difference, n))
+    static_chart(figures.legs_comparison_figure(legs.t, legs.dense, legs.diagonal, legs.relative_difference, n),
+                 key="ssm_legs_chart")
     st.caption("S4D-LegS keeps HiPPO-LegS's normal part A + P Pᵀ, drops the low-rank term and, in the theory, halves B "
                "(Gu et al. 2022; the authors' code keeps B whole). ZOH kernels at Δ = 0.02; the dense reference is exact for every N because "
                "HiPPO-LegS's A is lower-triangular. Measured relative L2 differences: "

@@ -8,35 +8,29 @@ plot node, then reports the value as the component's state "pick" (with the sequ
 picked under), and a callback makes it the session's before the rerun that draws the rest of the
 page. A value without a chart waits for that rerun, its old chart dimmed.
 
-plotly.js is served from the app's static files (`server.enableStaticServing`): Streamlit's client
-keeps its own copy to itself. `available()` stages plotly.py's bundled plotly.min.js there; where
+plotly.js is served from the app's static files (seqviz.ui.components.plotly_static): Streamlit's
+client keeps its own copy to itself. `available()` stages plotly.py's bundled plotly.min.js there; where
 that cannot be done, `seqviz.ui.state` draws Streamlit's own widget and chart instead.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import shutil
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal, TypedDict
 
-import plotly
 import plotly.io as pio
 import streamlit as st
 
-from seqviz.core.paths import app_root
 from seqviz.ui.charts import plotly_chart
+from seqviz.ui.components.plotly_static import check_traces, staged_plotly
 from seqviz.ui.components.sync import refuse_report, take_report, value_to_send
 
 WIDGET_SUFFIX = "_instant"  # the component's widget key: the session key's, with this added
+CHART_SUFFIX = "_static"  # a static chart's component key: its key, with this added
 CHART_BYTE_BUDGET = 2_000_000  # the charts sent with one control, the current value's always included
 _HERE = Path(__file__).resolve().parent
-_STATIC = app_root() / "static"  # next to app.py: Streamlit serves it at /app/static/
-_LOG = logging.getLogger(__name__)
 _COMPONENT = st.components.v2.component(
     "seqviz_instant_view", js=(_HERE / "instant.js").read_text(),
     css=(_HERE.parent / "range.css").read_text() + (_HERE / "instant.css").read_text(),
@@ -87,7 +81,13 @@ class RangeControl(TypedDict):
     step: int
 
 
-Control = ChoiceControl | SelectControl | RangeControl
+class NoControl(TypedDict):
+    """No control: a chart alone, drawn with the instant views' plotly.js (instant.js: NoControl)."""
+
+    kind: Literal["none"]
+
+
+Control = ChoiceControl | SelectControl | RangeControl | NoControl
 
 
 class InstantData(TypedDict):
@@ -112,36 +112,20 @@ class Pick(TypedDict):
     seq: str
 
 
-@lru_cache(maxsize=1)
-def _staged_plotly() -> str | None:
-    """The file name of plotly.js in the app's static folder, copied there from plotly.py if needed."""
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    target = _STATIC / f"plotly-{plotly.__version__}.min.js"
-    try:
-        if not target.exists() or target.stat().st_size != source.stat().st_size:
-            _STATIC.mkdir(exist_ok=True)
-            partial = target.with_name(f"{target.name}.{os.getpid()}.part")
-            shutil.copyfile(source, partial)
-            os.replace(partial, target)  # whole or absent, for another server process reading it
-    except OSError:
-        _LOG.warning("cannot stage plotly.js in %s: pages draw their main charts on the server", _STATIC,
-                     exc_info=True)
-        return None
-    return target.name
-
-
 def available() -> bool:
     """True when the browser can load plotly.js from this server (static serving on, the file staged)."""
-    return bool(st.get_option("server.enableStaticServing")) and _staged_plotly() is not None
+    return bool(st.get_option("server.enableStaticServing")) and staged_plotly() is not None
 
 
 def plotly_url() -> str:
     base = st.get_option("server.baseUrlPath").strip("/")
-    return "/" + "/".join(part for part in (base, "app/static", _staged_plotly()) if part)
+    return "/" + "/".join(part for part in (base, "app/static", staged_plotly()) if part)
 
 
 def chart_payload(chart: Chart) -> ChartPayload:
-    """A chart as instant.js draws it: the figure as JSON text, an id that changes with its content."""
+    """A chart as instant.js draws it: the figure as JSON text, an id that changes with its content.
+    ValueError for a trace type the browser's plotly.js lacks."""
+    check_traces(chart.figure)
     figure = pio.to_json(chart.figure, validate=False)
     digest = hashlib.blake2b("\0".join((figure, chart.html, chart.caption, chart.warning)).encode(),
                              digest_size=8).hexdigest()
@@ -176,6 +160,18 @@ def instant_view(label: str, control: Control, key: str, charts: dict | None, pa
                        value=str(value) if control["kind"] in ("choice", "select") else value, current=current,
                        charts=payloads, plotly=plotly_url())
     _COMPONENT(key=widget, data=data, on_pick_change=lambda: _take_pick(key, widget, parse))
+
+
+def static_chart(figure, key: str) -> None:
+    """A figure drawn as the instant views draw theirs, with no control: a page whose charts are all drawn
+    this way never loads Streamlit's own Plotly (a second, larger copy: docs/performance.md). Streamlit's
+    chart where the instant views cannot draw (`available()`)."""
+    if not available():
+        plotly_chart(figure, key=key)
+        return
+    data = InstantData(label="", help=None, control=NoControl(kind="none"), control_id="none", seq="0", value="0",
+                       current="0", charts={"0": chart_payload(Chart(figure))}, plotly=plotly_url())
+    _COMPONENT(key=f"{key}{CHART_SUFFIX}", data=data)
 
 
 def show_on_server(chart: Chart | None) -> None:

@@ -15,7 +15,7 @@
  * @typedef {Object} InstantData
  * @property {string} label
  * @property {?string} help
- * @property {ChoiceControl | SelectControl | RangeControl} control
+ * @property {ChoiceControl | SelectControl | RangeControl | NoControl} control
  * @property {string} control_id  changes with label, control and help: the control is built again
  * @property {string} seq  the sequence number of `value` (seqviz/ui/components/sync.py)
  * @property {string | number} value  the value to show: an option's text, or a number
@@ -98,7 +98,8 @@ export default function ({ data, key, parentElement, setStateValue }) {
 
 function build(parent, data, key) {
   const id = `seqviz-instant-${key}`;
-  const root = element("div", { class: "seqviz-instant", "data-testid": "seqvizInstant" });
+  const alone = data.control.kind === "none";  // a chart without a control: no label, another test id
+  const root = element("div", { class: "seqviz-instant", "data-testid": alone ? "seqvizChart" : "seqvizInstant" });
   const label = element("label", { id: `${id}-label`, class: "seqviz-instant-label", for: id,
     "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label);
   const instance = { controlId: data.control_id, data, root, value: null, drawn: null, pick: null, preview: null };
@@ -109,7 +110,7 @@ function build(parent, data, key) {
   const caption = element("p", { class: "seqviz-instant-caption", hidden: "" });
   const warning = element("div", { class: "seqviz-instant-warning", role: "alert", hidden: "" });
   box.append(plot, markup, caption, warning);
-  root.append(label, control.element, box);
+  root.append(...(alone ? [] : [label, control.element]), box);
   parent.querySelector(":scope > .seqviz-instant")?.remove();  // a control of an earlier spec; the CSS stays
   parent.append(root);
   let width = null;
@@ -164,10 +165,12 @@ function draw(plot, entry, instance, url) {
 function loadPlotly(url) {
   if (!plotlyLoad) {
     plotlyLoad = new Promise((resolve, reject) => {
-      const script = element("script", { src: url, async: "" });
-      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(`${url} defined no Plotly`)));
-      script.onerror = () => reject(new Error(`plotly.js did not load from ${url}`));
-      document.head.append(script);
+      // seqviz.ui.preload puts plotly.js in the page's head; wait for it while it is still loading
+      const preloaded = document.getElementById("seqviz-plotly");
+      const script = preloaded && !preloaded.dataset.settled ? preloaded : element("script", { src: url, async: "" });
+      script.addEventListener("load", () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(`${url} defined no Plotly`))));
+      script.addEventListener("error", () => reject(new Error(`plotly.js did not load from ${url}`)));
+      if (script !== preloaded) { document.head.append(script); }
     });
     plotlyLoad.catch(() => { plotlyLoad = null; });  // the next chart tries again
   }
@@ -255,7 +258,8 @@ function sliderControl(id, spec, instance) {
   return { element: group, set };
 }
 
-const CONTROLS = { choice: choiceControl, select: selectControl, number: numberControl, slider: sliderControl };
+const CONTROLS = { choice: choiceControl, select: selectControl, number: numberControl, slider: sliderControl,
+  none: () => ({ element: null, set: () => {} }) };
 
 function setText(node, text) {
   node.textContent = text || "";
