@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 
 # seqviz.ui.serve is `streamlit run` that knows the pages come from st.navigation (see its docstring)
 run: setup
-	$(BIN)/python -m seqviz.ui.serve app.py --server.port $(PORT)
+	$(BIN)/python -m seqviz.ui.serve --warm app.py --server.port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright never downloads a browser here). Installed
 # with apt-get as root or through passwordless sudo; otherwise the browser tests skip and say why.

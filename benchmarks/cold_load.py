@@ -5,7 +5,10 @@ waited for until it answers its health check; then a new browser context (no cac
 new visitor) opens the page's URL, and the time is taken from the navigation's start to the first
 moment every chart of the main area is drawn with data (seqviz.harness.browser.wait_for_charts). A
 server that warms up before it reports healthy (seqviz.ui.serve) does so on its own time, as a
-server does before it takes visitors; the load starts when it would take them. Pages and the trivial
+server does before it takes visitors; the load starts when it would take them. seqviz's pages are
+served as `make run` serves them, warmed (seqviz.ui.serve.warm_pages). The trivial page is
+served by plain `streamlit run`, as any Streamlit app is; seqviz's pages by seqviz's launcher, whose
+additions to the page's HTML (seqviz.ui.preload) are for seqviz's pages and would only slow it. Pages and the trivial
 page alternate in an order shuffled every round (seeded), so both sides see the same machine. The
 bar: each page's median at most BAR times the trivial page's. Run from the repository root:
 
@@ -26,9 +29,9 @@ TRIVIAL_NAME = "trivial page"
 CHARTS_DRAWN_AT = "() => performance.now()"  # ms since the navigation started (the page's time origin)
 
 
-def cold_load(browser, script: str, path: str = "") -> float:
+def cold_load(browser, script: str, path: str = "", launcher: str = "seqviz") -> float:
     """ms from navigation start to every main-area chart drawn, for a new visitor of a fresh server."""
-    with driver.StreamlitServer(script) as server:
+    with driver.StreamlitServer(script, launcher=launcher, warm=launcher == "seqviz") as server:
         context = driver.new_context(browser)
         try:
             page = context.new_page()
@@ -41,7 +44,8 @@ def cold_load(browser, script: str, path: str = "") -> float:
 
 def measure(args) -> dict[str, list[float]]:
     """Page title (and the trivial page) → cold loads in ms, `args.rounds` of each."""
-    targets = {TRIVIAL_NAME: (TRIVIAL, "")} | {p.title: ("app.py", p.url_path) for p in pages_to_measure(args)}
+    targets = {TRIVIAL_NAME: (TRIVIAL, "", "streamlit")} | {p.title: ("app.py", p.url_path)
+                                                             for p in pages_to_measure(args)}
     loads = {name: [] for name in targets}
     order = random.Random(ORDER_SEED)
     with driver.chromium() as browser:

@@ -142,7 +142,7 @@ window.__seqvizChartSignature = () => {
   for (const scrubber of document.querySelectorAll(SCRUBBERS)) { parts.push(scrubber.dataset.signature, "|"); }
   return parts.map(String).join(",");
 };
-// True when every main-area chart box holds a plot that Plotly has finished drawing: none missing
+// True when every main-area component is built and every chart box holds a plot that Plotly has finished drawing: none missing
 // (Streamlit replaces a changed chart's node, so for a moment the box is empty or the new plot is
 // still being drawn) and none mid-draw (Plotly sets _fullLayout._replotting back to false when a
 // plot's last layer is drawn).
@@ -152,7 +152,10 @@ window.__seqvizChartsDrawn = () => {
   const boxes = main.querySelectorAll("[data-testid='stPlotlyChart'], [data-testid='seqvizInstantChart']:not([hidden])").length;
   const plots = Array.from(main.querySelectorAll(".js-plotly-plot"));
   const scrubbers = Array.from(document.querySelectorAll(SCRUBBERS));
-  return boxes + scrubbers.length > 0 && plots.length === boxes && plots.every(
+  // a component (scrubber, instant view, static chart) whose script has not built it yet holds neither
+  const mounted = Array.from(main.querySelectorAll(".stBidiComponent")).every(
+    (c) => c.querySelector(".seqviz-instant, [data-testid='seqvizScrubber']"));
+  return mounted && boxes + scrubbers.length > 0 && plots.length === boxes && plots.every(
     (g) => g.data && g._fullLayout && g._fullLayout._replotting === false && g.querySelector("svg.main-svg"))
     && scrubbers.every((scrubber) => scrubber.dataset.signature);
 };
@@ -269,11 +272,12 @@ class StreamlitServer:
     """The app's launcher (as `make run` starts it) on a free loopback port, while the context is open."""
 
     def __init__(self, script: str = "app.py", extra_pages: bool = False, log_path: Path | None = None,
-                 page_dirs: tuple[Path, ...] = (), launcher: str = "seqviz"):
+                 page_dirs: tuple[Path, ...] = (), launcher: str = "seqviz", warm: bool = False):
         """`extra_pages` adds the test-only fixture pages, `page_dirs` further page directories;
-        `launcher` is a key of LAUNCHERS (plain `streamlit run` only to show what seqviz's avoids)."""
+        `launcher` is a key of LAUNCHERS (plain `streamlit run` only to show what seqviz's avoids);
+        `warm` runs every page before the server starts, as `make run` does (seqviz's launcher only)."""
         self.script = script
-        self._command = LAUNCHERS[launcher]
+        self._command, self._warm = LAUNCHERS[launcher] + ["--warm"] * warm, warm
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         extra = ((FIXTURE_PAGES,) if extra_pages else ()) + tuple(page_dirs)
@@ -290,7 +294,7 @@ class StreamlitServer:
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=self._env, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
         try:
-            self._wait_healthy(timeout=60)
+            self._wait_healthy(timeout=180 if self._warm else 60)
         except BaseException:
             self.__exit__()
             raise

@@ -60,10 +60,11 @@ def nginx_available() -> bool:
 class Replicas:
     """`count` app servers (as `make run` starts them) and nginx in front, while the context is open."""
 
-    def __init__(self, count: int, port: int | None = None, log_dir: Path | None = None):
+    def __init__(self, count: int, port: int | None = None, log_dir: Path | None = None, warm: bool = False):
+        """`warm`: each replica runs every page before it takes visitors (as `make run` does)."""
         if count < 1:
             raise ValueError(f"count must be ≥ 1; got {count}")
-        self.count, self.port = count, port or free_port()
+        self.count, self.port, self._warm = count, port or free_port(), warm
         self.url = f"http://127.0.0.1:{self.port}"
         self.servers: list[StreamlitServer] = []
         self._log_dir, self._stack, self._root, self._nginx = log_dir, ExitStack(), None, None
@@ -72,7 +73,7 @@ class Replicas:
         try:
             for k in range(self.count):
                 log = None if self._log_dir is None else self._log_dir / f"replica-{k}.log"
-                self.servers.append(self._stack.enter_context(StreamlitServer(log_path=log)))
+                self.servers.append(self._stack.enter_context(StreamlitServer(log_path=log, warm=self._warm)))
             self._root = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="seqviz-nginx-")))
             servers = "\n".join(f"    server 127.0.0.1:{s.port} max_fails=1 fail_timeout=30s;" for s in self.servers)
             (self._root / "nginx.conf").write_text(CONFIG.format(root=self._root, port=self.port, servers=servers))

@@ -19,7 +19,7 @@ def main() -> None:
     args = parser.parse_args()
     if not nginx_available():
         raise SystemExit("nginx is missing: `make serve-replicas` installs Debian's nginx (as root or with sudo)")
-    with Replicas(args.replicas, port=args.port) as replicas:
+    with Replicas(args.replicas, port=args.port, warm=True) as replicas:
         ports = ", ".join(str(s.port) for s in replicas.servers)
         print(f"seqviz on {replicas.url} (nginx), replicas on ports {ports}; Ctrl-C stops them", flush=True)
         try:

@@ -8,17 +8,28 @@ through the legacy page list, which knows no such URL, and gets a "Page not foun
 right page (streamlit#10276). seqviz keeps its pages in `pages/` and always navigates with
 `st.navigation`, so this launcher says so before the server starts, and the first visitor of any
 page's URL sees that page, with no dialog. `make run` and the browser tests start the app this way.
+
+Before the server starts, the launcher also imports the backend (`preload_backend`), makes the pages'
+HTML start loading what they need at once (seqviz.ui.preload) and, with `--warm` (`make run`,
+`seqviz serve`), runs every page once so that its first visitor finds its results cached (`warm_pages`).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import pkgutil
 import sys
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli as streamlit_cli
+
+from seqviz.ui import preload
+from seqviz.ui.registry import discover_pages
+
+WARM_SECONDS = 120  # the longest a page's warming run may take
+_LOG = logging.getLogger(__name__)
 
 
 def declare_navigation_app() -> None:
@@ -39,6 +50,7 @@ def preload_backend() -> None:
     cold page loads): Streamlit runs the pages in this process, where they find these modules loaded."""
     import altair  # noqa: F401  (imported for its side effect: loaded once, here)
     import plotly.graph_objects  # noqa: F401
+    import torch._dynamo  # noqa: F401  (the first module built on the meta device, seeding.blank, imports it)
 
     import seqviz
 
@@ -55,11 +67,38 @@ def _import_tree(package, skip: str) -> None:
                 _import_tree(imported, skip)
 
 
+def warm_pages(timeout: float = WARM_SECONDS) -> list[str]:
+    """Run every page once, at its defaults, before the server takes visitors; the pages that could not
+    be run (each logged).
+
+    What a page computes at its defaults goes to caches that every session of this process shares
+    (seqviz.ui.cache), so its first visitor finds it there, as later ones do. The runs are Streamlit's
+    own test runner (AppTest) in this process, before the server's runtime exists.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    failed = []
+    for page in discover_pages():
+        try:
+            errors = [e.message for e in AppTest.from_file(str(page.path), default_timeout=timeout).run().exception]
+        except Exception as error:  # a page that cannot warm still serves: its first visitor waits, as unwarmed
+            errors = [repr(error)]
+        if errors:
+            _LOG.warning("could not warm %s: %s", page.path.name, "; ".join(errors))
+            failed.append(page.path.name)
+    return failed
+
+
 def main(argv: list[str]) -> None:
-    """`argv`: what would follow `streamlit run` (the entry script, then options)."""
+    """`argv`: what would follow `streamlit run` (the entry script, then options), with `--warm` first
+    to run every page once before the server starts (`warm_pages`)."""
+    warm = argv[:1] == ["--warm"]
     declare_navigation_app()
     preload_backend()
-    sys.argv = ["streamlit", "run", *argv]
+    preload.install()
+    if warm:
+        warm_pages()
+    sys.argv = ["streamlit", "run", *argv[warm:]]
     streamlit_cli.main()
 
 
@@ -77,6 +116,9 @@ def cli(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     serve.add_argument("--address", default=None,
                        help="address to bind (default localhost; 0.0.0.0 serves a room)")
+    serve.add_argument("--no-warm", dest="warm", action="store_false",
+                       help="take visitors at once, without running every page first (faster to start; "
+                            "the first visitor of each page waits for what it computes)")
     args, streamlit_options = parser.parse_known_args(argv)
     from seqviz.core.paths import app_root
 
@@ -85,7 +127,7 @@ def cli(argv: list[str] | None = None) -> None:
     options = ["--server.port", str(args.port)]
     if args.address is not None:
         options += ["--server.address", args.address]
-    main([str(root / "app.py"), *options, *streamlit_options])
+    main(["--warm"] * args.warm + [str(root / "app.py"), *options, *streamlit_options])
 
 
 if __name__ == "__main__":

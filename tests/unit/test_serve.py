@@ -13,9 +13,39 @@ def test_serve_runs_the_apps_own_folder_with_its_port_address_and_other_options(
     monkeypatch.chdir(tmp_path)
     serve.cli(["serve", "--port", "8600", "--address", "0.0.0.0", "--server.maxUploadSize", "20"])
     root = paths.app_root()
-    assert started == [[str(root / "app.py"), "--server.port", "8600", "--server.address", "0.0.0.0",
+    assert started == [["--warm", str(root / "app.py"), "--server.port", "8600", "--server.address", "0.0.0.0",
                         "--server.maxUploadSize", "20"]]
     assert os.getcwd() == str(root)  # its .streamlit/config.toml and assets/ are the ones read
+    serve.cli(["serve", "--no-warm"])
+    assert started[-1] == [str(root / "app.py"), "--server.port", "8501"]
+
+
+def test_warming_runs_every_page_and_names_those_that_failed_without_stopping(monkeypatch, tmp_path):
+    from streamlit.runtime import Runtime
+
+    from seqviz.ui.registry import PageInfo
+
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text("import streamlit as st\nst.write('warm')\n")
+    bad.write_text("raise RuntimeError('cannot run')\n")
+    pages = [PageInfo(path, path.stem, "", "", k) for k, path in enumerate((good, bad))]
+    monkeypatch.setattr(serve, "discover_pages", lambda: pages)
+    assert serve.warm_pages(timeout=60) == ["bad.py"]
+    assert not Runtime.exists()  # the server's own runtime can still be made
+
+
+def test_what_a_warmed_page_cached_is_found_by_later_runs(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from seqviz.ui.registry import PageInfo
+
+    calls, page = tmp_path / "calls.txt", tmp_path / "cached.py"
+    page.write_text("import streamlit as st\n@st.cache_data\ndef result(n):\n"
+                    f"    open({str(calls)!r}, 'a').write('computed\\n')\n    return n\nst.write(result(3))\n")
+    monkeypatch.setattr(serve, "discover_pages", lambda: [PageInfo(page, "cached", "", "", 0)])
+    assert serve.warm_pages(timeout=60) == []
+    AppTest.from_file(str(page), default_timeout=60).run()  # a later session, another runtime
+    assert calls.read_text() == "computed\n"
 
 
 def test_the_command_needs_a_subcommand(capsys):
@@ -44,12 +74,15 @@ def test_the_launcher_loads_the_backend_before_the_server_starts_and_leaves_stre
     import sys
 
     probe = ("import sys, pkgutil, seqviz; from seqviz.ui.serve import preload_backend; preload_backend(); "
-             "ui = sorted(n for n in sys.modules if n.startswith('seqviz.ui.') and n != 'seqviz.ui.serve'); "
+             "ui = sorted(n for n in sys.modules if n.startswith('seqviz.ui.') and n not in LAUNCHER); "
              "loaded = set(sys.modules); "
              "names = [m.name for m in pkgutil.walk_packages(seqviz.__path__, 'seqviz.') "
              "if not m.name.startswith('seqviz.ui')]; "  # walking imports packages itself: `loaded` before it
              "print(sorted(n for n in names if n not in loaded)); print(ui); "
              "print('torch' in loaded, 'plotly.graph_objects' in loaded, 'altair' in loaded)")
+    launcher = ["seqviz.ui.serve", "seqviz.ui.preload", "seqviz.ui.registry", "seqviz.ui.components",
+                "seqviz.ui.components.plotly_static"]  # none of them makes a Streamlit component
+    probe = f"LAUNCHER = {launcher!r}; " + probe
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          cwd=paths.app_root()).stdout.splitlines()
     assert out == ["[]", "[]", "True True True"]
