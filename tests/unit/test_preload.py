@@ -2,6 +2,7 @@
 server's base URL, and plotly.js sent compressed once."""
 import asyncio
 import gzip
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import streamlit
@@ -52,7 +53,8 @@ def serve(middleware, path, headers=(), method="GET"):
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "headers": list(headers)}
-    asyncio.run(middleware(scope, receive, send))
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever this thread's other tests left running
+        thread.submit(asyncio.run, middleware(scope, receive, send)).result()
     return sent[0], b"".join(m.get("body", b"") for m in sent[1:])
 
 
