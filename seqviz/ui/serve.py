@@ -21,6 +21,7 @@ import logging
 import os
 import pkgutil
 import sys
+from contextlib import contextmanager
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli as streamlit_cli
@@ -29,6 +30,7 @@ from seqviz.ui import preload
 from seqviz.ui.registry import discover_pages
 
 WARM_SECONDS = 120  # the longest a page's warming run may take
+_NO_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
 _LOG = logging.getLogger(__name__)
 
 
@@ -78,15 +80,32 @@ def warm_pages(timeout: float = WARM_SECONDS) -> list[str]:
     from streamlit.testing.v1 import AppTest
 
     failed = []
-    for page in discover_pages():
-        try:
-            errors = [e.message for e in AppTest.from_file(str(page.path), default_timeout=timeout).run().exception]
-        except Exception as error:  # a page that cannot warm still serves: its first visitor waits, as unwarmed
-            errors = [repr(error)]
-        if errors:
-            _LOG.warning("could not warm %s: %s", page.path.name, "; ".join(errors))
-            failed.append(page.path.name)
+    with _quiet(_NO_CONTEXT_LOGGER):  # warned once per cached call outside a script run: noise here
+        for page in discover_pages():
+            try:
+                errors = [e.message for e in AppTest.from_file(str(page.path), default_timeout=timeout).run().exception]
+            except Exception as error:  # a page that cannot warm still serves: its first visitor waits, as unwarmed
+                errors = [repr(error)]
+            if errors:
+                _LOG.warning("could not warm %s: %s", page.path.name, "; ".join(errors))
+                failed.append(page.path.name)
     return failed
+
+
+@contextmanager
+def _quiet(name: str):
+    """The logger `name` drops its "missing ScriptRunContext" warnings while in the context (a filter:
+    AppTest sets Streamlit's loggers' levels again at each run)."""
+    logger = logging.getLogger(name)
+
+    def keep(record) -> bool:
+        return "missing ScriptRunContext" not in record.getMessage()
+
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def main(argv: list[str]) -> None:
