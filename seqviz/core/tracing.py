@@ -280,7 +280,7 @@ def _direction_record(kind, module, w, inp, out, u, h0, k, H) -> dict[str, torch
         h = _in_order(out.detach()[..., k * H:(k + 1) * H], k)
         h_init, c_init = _split_initial(kind, h0, k, h)
         h_prev = torch.cat([h_init[None], h[:-1]])
-        gates = _gates(kind, w, x, h_prev)
+        gates = gate_activations(kind, w, x, h_prev)
         record = {"hidden": h}
         if kind == "lstm":
             record["cell"] = linear_recurrence(gates["f"], gates["i"] * gates["g"], c_init)
@@ -300,8 +300,9 @@ def _split_initial(kind, h0, k, h) -> tuple[torch.Tensor, torch.Tensor | None]:
     return h0[k], None
 
 
-def _gates(kind, w, x, h_prev) -> dict[str, torch.Tensor]:
-    """Gate activations recomputed from the module's weights; x (T, B, in), h_prev (T, B, H)."""
+def gate_activations(kind, w, x, h_prev) -> dict[str, torch.Tensor]:
+    """Gate name → activations (T, [B,] H) recomputed from one layer's weights `w` (weight_ih, weight_hh,
+    bias_ih, bias_hh; the biases None for a module without), inputs x (T, [B,] in) and h_prev (T, [B,] H)."""
     if kind == "rnn":
         return {}
     gi = x @ w["weight_ih"].T

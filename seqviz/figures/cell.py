@@ -525,7 +525,8 @@ def _coloraxes(names, states) -> dict:
     axes = {"coloraxis2": dict(colorscale="RdBu", reversescale=True, cmin=-bound, cmax=bound,
                                colorbar=dict(title=dict(text=signed_names), x=1.02, len=0.45, y=0.75))}
     if any(_coloraxis(n) == "coloraxis" for n in names):
-        axes["coloraxis"] = dict(colorscale="Viridis", cmin=0, cmax=1, colorbar=dict(title=dict(text="gates"), x=1.12, len=0.45, y=0.25))
+        axes["coloraxis"] = dict(colorscale="Viridis", cmin=0, cmax=1,
+                                 colorbar=dict(title=dict(text="gates"), x=1.12, len=0.45, y=0.25))
     return axes
 
 

@@ -69,8 +69,10 @@ def saturation_figure(fractions: dict[str, np.ndarray], title: str):
                      line=dict(color=TEXT, width=1, dash="dot")))
     key = colour_key([(f"gate {g}", GATE_COLOURS.get(g, TEXT)) for g in fractions])
     layout = dict(title=dict(text=f"{title}<br><sub>{key}</sub>"), showlegend=False,
-                  xaxis=dict(title=dict(text="fraction of steps < 0.1 (left-saturated)"), range=[-0.02, 1.02], tickformat=".0%"),
-                  yaxis=dict(title=dict(text="fraction of steps > 0.9 (right-saturated)"), range=[-0.02, 1.02], tickformat=".0%"),
+                  xaxis=dict(title=dict(text="fraction of steps < 0.1 (left-saturated)"), range=[-0.02, 1.02],
+                             tickformat=".0%"),
+                  yaxis=dict(title=dict(text="fraction of steps > 0.9 (right-saturated)"), range=[-0.02, 1.02],
+                             tickformat=".0%"),
                   height=420, margin=dict(t=80))
     return figure(data, layout)
 

@@ -23,6 +23,7 @@ import torch
 from seqviz.core.pieces import run_in_pieces
 from seqviz.core.scan import linear_recurrence
 from seqviz.core.seeding import blank
+from seqviz.core.tracing import gate_activations
 from seqviz.language.model import CharModel
 
 STATES = ("hidden", "cell")
@@ -59,7 +60,7 @@ def corpus_states(model: CharModel, text: str, layer: int = 0, state: str = "hid
     if not 0 <= layer < model.config.num_layers:
         raise ValueError(f"layer must be in 0..{model.config.num_layers - 1}; got {layer}")
     x, h = layer_io(model, model.embed(torch.as_tensor(model.vocabulary.encode(text))), layer, run_in_pieces)
-    parts = cell_states(_one_layer(model.rnn, layer), x, h, chunk) if state == "cell" \
+    parts = cell_states(layer_weights(model.rnn, layer), x, h, chunk) if state == "cell" \
         else (h[start:start + chunk] for start in range(0, len(h), chunk))
     codes, scales = zip(*(_int8(part) for part in parts))
     return CorpusStates(text, np.concatenate(codes), np.concatenate(scales))
@@ -77,7 +78,7 @@ def layer_states(model: CharModel, x: torch.Tensor, layer: int, state: str = "hi
     An LSTM's c_t, which torch keeps only for the last step, follows from the gates (`cell_states`).
     """
     x, h = layer_io(model, x, layer)
-    return torch.cat(list(cell_states(_one_layer(model.rnn, layer), x, h))) if state == "cell" else h
+    return torch.cat(list(cell_states(layer_weights(model.rnn, layer), x, h))) if state == "cell" else h
 
 
 def _plain(module, x: torch.Tensor) -> torch.Tensor:
@@ -99,21 +100,23 @@ def _one_layer(rnn, l: int):
     """A one-layer module of the same kind holding layer `l`'s weights (no random draws)."""
     options = {"nonlinearity": rnn.nonlinearity} if isinstance(rnn, torch.nn.RNN) else {}
     single = blank(type(rnn), rnn.input_size if l == 0 else rnn.hidden_size, rnn.hidden_size, 1, **options)
-    single.load_state_dict({f"{name}_l0": getattr(rnn, f"{name}_l{l}")
-                            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
+    single.load_state_dict({f"{name}_l0": weight for name, weight in layer_weights(rnn, l).items()})
     return single
 
 
-def cell_states(lstm, x: torch.Tensor, h: torch.Tensor, chunk: int = 8192):
-    """c_t of a one-layer LSTM from zero states, given its inputs x (T, I) and outputs h (T, H):
+def layer_weights(rnn, l: int) -> dict[str, torch.Tensor]:
+    """Layer `l`'s weight_ih, weight_hh, bias_ih and bias_hh."""
+    return {name: getattr(rnn, f"{name}_l{l}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+
+
+def cell_states(weights: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, chunk: int = 8192):
+    """c_t of an LSTM layer (`layer_weights`) from zero states, given its inputs x (T, I) and outputs h (T, H):
     c_t = f_t c_{t−1} + i_t g_t, yielded in chunks of (≤ chunk, H) steps to bound the memory."""
     h_prev = torch.cat([h.new_zeros(1, h.shape[1]), h[:-1]])  # (T, H)
     c = h.new_zeros(h.shape[1])
     for start in range(0, len(h), chunk):
-        z = x[start:start + chunk] @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 \
-            + h_prev[start:start + chunk] @ lstm.weight_hh_l0.T + lstm.bias_hh_l0
-        i, f, g, _ = z.chunk(4, dim=-1)
-        part = linear_recurrence(torch.sigmoid(f), torch.sigmoid(i) * torch.tanh(g), c)
+        gates = gate_activations("lstm", weights, x[start:start + chunk], h_prev[start:start + chunk])
+        part = linear_recurrence(gates["f"], gates["i"] * gates["g"], c)
         c = part[-1]
         yield part
 

@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 
 from seqviz.core.models import GATE_NAMES
-from seqviz.core.tracing import trace
+from seqviz.core.tracing import gate_activations, trace
 from seqviz.language.model import CharModel
-from seqviz.language.patterns import layer_io, layer_states
+from seqviz.language.patterns import layer_io, layer_states, layer_weights
 
 SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z"), "rnn": ()}
 
@@ -43,17 +43,8 @@ def read(model: CharModel, text: str, layer: int, quantity: str) -> np.ndarray:
 
 def _gates(model: CharModel, layer: int, x: torch.Tensor, h: torch.Tensor) -> dict[str, torch.Tensor]:
     """Gate name → (T, H) for a layer's inputs x (T, I) and outputs h (T, H), from h_{−1} = 0."""
-    rnn, kind = model.rnn, model.config.kind
-    W_ih, W_hh = getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"weight_hh_l{layer}")
-    b_ih, b_hh = getattr(rnn, f"bias_ih_l{layer}"), getattr(rnn, f"bias_hh_l{layer}")
     h_prev = torch.cat([torch.zeros_like(h[:1]), h[:-1]])
-    a_x, a_h = x @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
-    if kind == "lstm":
-        i, f, g, o = (a_x + a_h).chunk(4, dim=-1)
-        return {"i": torch.sigmoid(i), "f": torch.sigmoid(f), "g": torch.tanh(g), "o": torch.sigmoid(o)}
-    (x_r, x_z, x_n), (h_r, h_z, h_n) = a_x.chunk(3, dim=-1), a_h.chunk(3, dim=-1)
-    r = torch.sigmoid(x_r + h_r)
-    return {"r": r, "z": torch.sigmoid(x_z + h_z), "n": torch.tanh(x_n + r * h_n)}
+    return gate_activations(model.config.kind, layer_weights(model.rnn, layer), x, h_prev)
 
 
 @torch.no_grad()

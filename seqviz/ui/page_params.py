@@ -25,9 +25,9 @@ from seqviz.ui import state
 from seqviz.ui.registry import discover_pages
 from seqviz.ui.sidebar import DEFAULT_DEVICE, SEED_MAX, SHARED_KEYS
 
-HELPERS = ("url_selectbox", "url_radio", "url_segmented", "url_slider", "url_step_scrubber", "url_instant_choice", "url_instant_select",
-           "url_instant_number", "url_instant_slider", "url_number", "url_toggle", "url_multiselect", "url_text",
-           "url_text_area", "url_tab")
+HELPERS = ("url_selectbox", "url_radio", "url_segmented", "url_slider", "url_step_scrubber", "url_instant_choice",
+           "url_instant_select", "url_instant_number", "url_instant_slider", "url_number", "url_toggle",
+           "url_multiselect", "url_text", "url_text_area", "url_tab")
 _SAFE_CALLS = {"tuple", "list", "len", "max", "min", "range", "ValueGrid", "dict", "sorted"}
 
 

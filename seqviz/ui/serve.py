@@ -30,7 +30,6 @@ from seqviz.ui import preload
 from seqviz.ui.registry import discover_pages
 
 WARM_SECONDS = 120  # the longest a page's warming run may take
-_NO_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
 _LOG = logging.getLogger(__name__)
 
 
@@ -80,10 +79,11 @@ def warm_pages(timeout: float = WARM_SECONDS) -> list[str]:
     from streamlit.testing.v1 import AppTest
 
     failed = []
-    with _quiet(_NO_CONTEXT_LOGGER):  # warned once per cached call outside a script run: noise here
+    with _without_missing_context_warnings():
         for page in discover_pages():
             try:
-                errors = [e.message for e in AppTest.from_file(str(page.path), default_timeout=timeout).run().exception]
+                run = AppTest.from_file(str(page.path), default_timeout=timeout).run()
+                errors = [e.message for e in run.exception]
             except Exception as error:  # a page that cannot warm still serves: its first visitor waits, as unwarmed
                 errors = [repr(error)]
             if errors:
@@ -93,10 +93,11 @@ def warm_pages(timeout: float = WARM_SECONDS) -> list[str]:
 
 
 @contextmanager
-def _quiet(name: str):
-    """The logger `name` drops its "missing ScriptRunContext" warnings while in the context (a filter:
-    AppTest sets Streamlit's loggers' levels again at each run)."""
-    logger = logging.getLogger(name)
+def _without_missing_context_warnings():
+    """Streamlit warns "missing ScriptRunContext" at each cached call outside a script run, as every call
+    of a warming run is: dropped while in the context (by a filter: AppTest sets Streamlit's loggers'
+    levels again at each run)."""
+    logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
 
     def keep(record) -> bool:
         return "missing ScriptRunContext" not in record.getMessage()

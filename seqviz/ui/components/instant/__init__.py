@@ -8,9 +8,10 @@ plot node, then reports the value as the component's state "pick" (with the sequ
 picked under), and a callback makes it the session's before the rerun that draws the rest of the
 page. A value without a chart waits for that rerun, its old chart dimmed.
 
-plotly.js is served from the app's static files (seqviz.ui.components.plotly_static): Streamlit's
-client keeps its own copy to itself. `available()` stages plotly.py's bundled plotly.min.js there; where
-that cannot be done, `seqviz.ui.state` draws Streamlit's own widget and chart instead.
+plotly.js is served from the app's static files (seqviz.ui.components.plotly_static, which stages it
+there): Streamlit's client keeps its own copy to itself. Where that cannot be done (`available()`),
+`seqviz.ui.state` draws Streamlit's own widget and chart instead. `static_chart` draws a figure with no
+control the same way.
 """
 from __future__ import annotations
 

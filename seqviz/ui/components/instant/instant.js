@@ -100,8 +100,6 @@ function build(parent, data, key) {
   const id = `seqviz-instant-${key}`;
   const alone = data.control.kind === "none";  // a chart without a control: no label, another test id
   const root = element("div", { class: "seqviz-instant", "data-testid": alone ? "seqvizChart" : "seqvizInstant" });
-  const label = element("label", { id: `${id}-label`, class: "seqviz-instant-label", for: id,
-    "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label);
   const instance = { controlId: data.control_id, data, root, value: null, drawn: null, pick: null, preview: null };
   const control = CONTROLS[data.control.kind](id, data.control, instance);
   const box = element("div", { class: "seqviz-instant-chart", "data-testid": "seqvizInstantChart" });
@@ -110,7 +108,11 @@ function build(parent, data, key) {
   const caption = element("p", { class: "seqviz-instant-caption", hidden: "" });
   const warning = element("div", { class: "seqviz-instant-warning", role: "alert", hidden: "" });
   box.append(plot, markup, caption, warning);
-  root.append(...(alone ? [] : [label, control.element]), box);
+  if (!alone) {
+    root.append(element("label", { id: `${id}-label`, class: "seqviz-instant-label", for: id,
+      "data-testid": "seqvizWidgetLabel", title: data.help || "" }, data.label), control.element);
+  }
+  root.append(box);
   parent.querySelector(":scope > .seqviz-instant")?.remove();  // a control of an earlier spec; the CSS stays
   parent.append(root);
   let width = null;
@@ -168,7 +170,8 @@ function loadPlotly(url) {
       // seqviz.ui.preload puts plotly.js in the page's head; wait for it while it is still loading
       const preloaded = document.getElementById("seqviz-plotly");
       const script = preloaded && !preloaded.dataset.settled ? preloaded : element("script", { src: url, async: "" });
-      script.addEventListener("load", () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(`${url} defined no Plotly`))));
+      script.addEventListener("load", () => (window.Plotly ? resolve(window.Plotly)
+        : reject(new Error(`${url} defined no Plotly`))));
       script.addEventListener("error", () => reject(new Error(`plotly.js did not load from ${url}`)));
       if (script !== preloaded) { document.head.append(script); }
     });
