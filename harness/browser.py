@@ -588,20 +588,26 @@ def change_and_time(page, label: str, forward: bool = True, area: str = MAIN,
                     timeout_ms: float = 60_000) -> tuple[float, float]:
     """Change the control; returns (input event → updated chart on screen, input event → rerun
     finished with the chart updated), both in ms (see WATCH_FOR_NEW_CHART)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    before = chart_signature(page)
-    page.evaluate(WATCH_FOR_NEW_CHART, before)
-    change_control(page, label, forward, area)
-    try:
-        page.wait_for_function("() => window.__seqvizChartWatch.done !== null", timeout=timeout_ms)
-    except PlaywrightTimeout:
-        raise RuntimeError(f"no chart update within {timeout_ms:.0f} ms of changing {label!r}") from None
+    act_and_wait(page, lambda: change_control(page, label, forward, area), f"changing {label!r}", timeout_ms)
     chart_at, done_at, input_at = page.evaluate(
         "() => [window.__seqvizChartWatch.chart, window.__seqvizChartWatch.done, window.__seqvizInputAt]")
     if input_at is None:
         raise RuntimeError(f"no input event reached the page while changing {label!r}")
     return chart_at - input_at, done_at - input_at
+
+
+def act_and_wait(page, act, what: str, timeout_ms: float = 60_000) -> None:
+    """Do `act()` (change a control, go back in history, …) and wait until a main-area chart has new data, is
+    drawn, and the run that `act` started has finished (WATCH_FOR_NEW_CHART). Unlike wait_for_app_run this
+    cannot end before that run has even started, however busy the machine."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate(WATCH_FOR_NEW_CHART, chart_signature(page))
+    act()
+    try:
+        page.wait_for_function("() => window.__seqvizChartWatch.done !== null", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise RuntimeError(f"no chart update within {timeout_ms:.0f} ms of {what}") from None
 
 
 def long_frame_of_last_chart(page) -> tuple[float, float, str] | None:

@@ -13,9 +13,8 @@ def entries(page) -> int:
 
 
 def go(page, direction: str) -> None:
-    getattr(page, f"go_{direction}")()
-    driver.wait_for_app_run(page)
-    driver.wait_for_charts(page)
+    """Back or Forward to an entry whose charts differ from the ones shown, and wait for them."""
+    driver.act_and_wait(page, getattr(page, f"go_{direction}"), f"going {direction}")
 
 
 def test_back_undoes_each_change_then_leaves_the_page_and_forward_redoes(page, console, app_server):
