@@ -316,9 +316,14 @@ class StreamlitServer:
         raise RuntimeError("VmRSS missing from /proc status")
 
 
+# Everything but loopback goes to a proxy that does not exist, so it fails at once. Blocking it this way
+# instead of routing each request through Playwright keeps Chromium's cache, which routing turns off.
+LOOPBACK_ONLY = {"server": "http://127.0.0.1:9", "bypass": ",".join(LOOPBACK_HOSTS)}
+
+
 def launch_chromium(playwright):
-    """Debian's Chromium, headless; Playwright never downloads a browser here."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    """Debian's Chromium, headless, that can reach only loopback; Playwright never downloads a browser here."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, proxy=LOOPBACK_ONLY)
 
 
 @contextmanager
@@ -334,17 +339,16 @@ def chromium():
 
 
 def new_context(browser, viewport=(1280, 900)):
-    """A fresh browser context (own cookies, own Streamlit session) that only talks to loopback."""
+    """A fresh browser context (own cookies, own Streamlit session); like its browser it reaches only loopback."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     context.add_init_script(INPUT_CLOCK)
-    context.route(lambda url: urlparse(url).hostname not in LOOPBACK_HOSTS, lambda route: route.abort())
     return context
 
 
 class ConsoleErrors:
     """Collects the page's console errors and uncaught exceptions, minus external and probe noise.
 
-    Requests leaving the machine are blocked (see `new_context`); their failures are not app errors
+    Requests leaving the machine are blocked (see `launch_chromium`); their failures are not app errors
     (the app itself needs none: its favicon is a local file).
     """
 

@@ -59,6 +59,18 @@ def test_katex_typesets_every_formula_of_views_whose_equations_vary_and_they_fit
     context.close()
 
 
+def test_the_browser_reaches_the_app_on_loopback_and_nothing_outside(page, app_server):
+    """Outside addresses go to a proxy that does not exist (harness.browser.LOOPBACK_ONLY): they fail at once
+    whether or not the machine is online, and a test can never depend on the network."""
+    driver.open_page(page, app_server.url)
+    fetched = page.evaluate("""(urls) => Promise.all(urls.map((url) => fetch(url, {mode: "no-cors"})
+      .then(() => "reached", () => "blocked")))""", ["http://example.org/", "http://93.184.215.14/", app_server.url])
+    assert fetched == ["blocked", "blocked", "reached"]
+    for outside in ("http://example.org/", "http://93.184.215.14/"):
+        with pytest.raises(Exception, match="ERR_PROXY_CONNECTION_FAILED"):
+            page.goto(outside)
+
+
 def test_home_page_loads_cleanly_and_links_every_page(page, console, app_server, artifacts):
     open_app_page(page, app_server, None)
     assert page.locator("h1").first.inner_text() == "seqviz"
