@@ -38,8 +38,14 @@ def visitor_on(browser, replicas: Replicas, replica: int, taken: set[str]):
     context.add_cookies([{"name": "seqviz_visitor", "value": cookie, "url": replicas.url}])
     page = context.new_page()
     page.answered_by, page.sockets_closed = set(), []
-    # nginx lists every replica it tried ("dead, live"): the last one answered
-    page.on("response", lambda r: page.answered_by.add((r.headers.get("x-seqviz-replica") or "").split(", ")[-1]))
+
+    def record(response):
+        # nginx lists every replica it tried ("dead, live"): the last one answered. Blob URLs the page makes
+        # itself are answered by Chromium.
+        if response.url.startswith(replicas.url):
+            page.answered_by.add((response.headers.get("x-seqviz-replica") or "").split(", ")[-1])
+
+    page.on("response", record)
     page.on("websocket", lambda ws: ws.on("close", lambda _: page.sockets_closed.append(ws.url)))
     return context, page
 
