@@ -7,6 +7,7 @@ so the machinery is exercised even before any product page exists.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlparse
 
 import pytest
 
@@ -55,16 +56,37 @@ def browser():
         yield chromium
 
 
-@pytest.fixture
-def context(browser):
+@pytest.fixture(scope="session")
+def tabs(browser):
+    """The worker's one context whose tabs the tests get: after the first page load its cache holds Streamlit's
+    and Plotly's scripts, so a test does not fetch and compile them again. Each tab is a Streamlit session of
+    its own; cookies and storage are cleared after every test."""
     context = driver.new_context(browser)
     yield context
     context.close()
 
 
 @pytest.fixture
-def page(context):
-    return context.new_page()
+def page(tabs):
+    """A new tab: a new visitor of the app, with a warm cache (`cold_page` for one without)."""
+    page, origins = tabs.new_page(), set()
+    page.on("framenavigated", lambda frame: origins.add(urlparse(frame.url)[:2]))
+    yield page
+    session = tabs.new_cdp_session(page)  # works on a page whose document is gone, unlike page.evaluate
+    for scheme, host in origins:
+        if scheme in ("http", "https"):
+            session.send("Storage.clearDataForOrigin", {"origin": f"{scheme}://{host}", "storageTypes": "all"})
+    if not page.url.startswith("chrome-error:"):  # closing Chromium's error page never returns; the context's close
+        page.close()                              # at the end of the session closes it
+    tabs.clear_cookies()
+
+
+@pytest.fixture
+def cold_page(browser):
+    """A page in a context of its own, as a visitor's first visit: nothing cached, no cookies."""
+    context = driver.new_context(browser)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

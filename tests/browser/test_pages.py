@@ -46,22 +46,21 @@ PROJECTOR = (1024, 700)  # a lecture hall's projector, the narrowest window the 
 
 
 @pytest.mark.parametrize("path", EQUATION_VIEWS)
-def test_katex_typesets_every_formula_of_views_whose_equations_vary_and_they_fit_a_projector(path, browser, app_server):
-    context = driver.new_context(browser, PROJECTOR)
-    page = context.new_page()
-    console = driver.ConsoleErrors(page)
+def test_katex_typesets_every_formula_of_views_whose_equations_vary_and_they_fit_a_projector(
+        path, page, console, app_server):
+    page.set_viewport_size({"width": PROJECTOR[0], "height": PROJECTOR[1]})
     driver.open_page(page, f"{app_server.url}/{path}")
     asked, shown = parse_qs(urlparse(path).query), parse_qs(urlparse(page.url).query)
     assert {key: shown.get(key) for key in asked} == asked  # the view asked for, not a fallback
     assert page.locator(".katex").count() > 0
     assert driver.overflowing_formulas(page) == []
     assert_clean(page, console)
-    context.close()
 
 
-def test_the_browser_reaches_the_app_on_loopback_and_nothing_outside(page, app_server):
+def test_the_browser_reaches_the_app_on_loopback_and_nothing_outside(cold_page, app_server):
     """Outside addresses go to a proxy that does not exist (harness.browser.LOOPBACK_ONLY): they fail at once
     whether or not the machine is online, and a test can never depend on the network."""
+    page = cold_page
     driver.open_page(page, app_server.url)
     fetched = page.evaluate("""(urls) => Promise.all(urls.map((url) => fetch(url, {mode: "no-cors"})
       .then(() => "reached", () => "blocked")))""", ["http://example.org/", "http://93.184.215.14/", app_server.url])
@@ -92,7 +91,7 @@ def test_page_loads_cleanly_and_every_chart_has_data(info, page, console, app_se
 
 @pytest.mark.parametrize("info", CHART_PAGES, ids=page_id)
 def test_the_main_control_updates_the_chart_and_url_and_the_url_reproduces_the_view(
-        info, page, console, app_server, browser):
+        info, page, console, app_server, tabs):
     open_app_page(page, app_server, info)
     driver.wait_for_charts(page)
     label = main_control_label(page, info)
@@ -100,15 +99,14 @@ def test_the_main_control_updates_the_chart_and_url_and_the_url_reproduces_the_v
     driver.change_and_wait(page, label)  # raises unless the chart's data changed
     assert driver.chart_signature(page) != chart_before
     assert parse_qs(urlparse(page.url).query) != parse_qs(urlparse(url_before).query)
-    other = driver.new_context(browser)
+    copy = tabs.new_page()  # another visitor, with a session of its own
     try:
-        copy = other.new_page()
         driver.open_page(copy, page.url)
         driver.wait_for_charts(copy)
         assert driver.control_value(copy, label) == driver.control_value(page, label)
         assert driver.chart_signature(copy) == driver.chart_signature(page)
     finally:
-        other.close()
+        copy.close()
     assert_clean(page, console)
 
 

@@ -21,7 +21,8 @@ def visit(page, server, path: str) -> tuple[list[str], list[str]]:
     return failed, requested
 
 
-def test_a_visitor_at_a_pages_url_meets_no_failed_request_and_fetches_plotly_once(app_server, page, console):
+def test_a_visitor_at_a_pages_url_meets_no_failed_request_and_fetches_plotly_once(app_server, cold_page):
+    page, console = cold_page, driver.ConsoleErrors(cold_page)
     failed, requested = visit(page, app_server, "gradient-flow")
     assert failed == []  # no probe of /gradient-flow/_stcore/health first
     assert len([url for url in requested if "/app/static/plotly" in url]) == 1
@@ -30,7 +31,8 @@ def test_a_visitor_at_a_pages_url_meets_no_failed_request_and_fetches_plotly_onc
 
 
 @pytest.mark.parametrize("info", CHART_PAGES, ids=lambda p: p.url_path)
-def test_no_page_at_its_defaults_loads_streamlits_own_plotly(app_server, page, console, info):
+def test_no_page_at_its_defaults_loads_streamlits_own_plotly(app_server, cold_page, info):
+    page, console = cold_page, driver.ConsoleErrors(cold_page)
     _, requested = visit(page, app_server, info.url_path)
     assert not [url for url in requested if "/PlotlyChart." in url]
     assert console.errors == []
