@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,30 @@ else:
 
 
 def pytest_configure(config):
+    share_the_cores()
     config.addinivalue_line("markers", "browser: drives the app in Chromium (skipped where Chromium is missing)")
     config.addinivalue_line("markers", "gpu: needs a CUDA GPU (`make gpu-check`; skipped without one)")
     config.addinivalue_line("markers", "timing: checks the latency harness against real frame durations (`make "
                                        "latency` runs them; `make test` leaves them out: a busy machine changes them)")
+
+
+def share_the_cores():
+    """Each pytest-xdist worker computes on its share of the cores: with torch's default pool in every worker,
+    N workers run N × cores threads that spin waiting for each other on a busy machine."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
+@pytest.fixture
+def two_threads():
+    """torch at two threads during the test, so that a check that one is used and the count restored means
+    something even where the worker runs at one (share_the_cores)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)

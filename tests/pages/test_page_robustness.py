@@ -23,8 +23,14 @@ SCRIPTS = ["app.py"] + [str(p.path.relative_to(ROOT)) for p in discover_pages() 
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_every_widget_at_its_bounds_runs_without_exception(script):
+def test_every_widget_at_its_bounds_runs_without_exception_and_leaves_shared_objects_unchanged(script, recorder):
+    """Other sessions at the bounds (training included) while a first session holds the page's shared cached
+    objects (tests/pages/conftest.py's recorder): its rerun finds every one as it was."""
+    first_session = app_test(script).run()
     drive_bounds(script)
+    first_session.run()
+    assert not first_session.exception
+    assert recorder.changed() == []
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -1,18 +1,17 @@
 """Cached results are shared by every session: computed once for all visitors, never changed.
 
 The checks are generic: every object any page obtains through `seqviz.ui.cache.cached_resource`
-(models from seqviz.build_model above all) is fingerprinted when a session first receives it;
-other sessions then drive every page's widgets to their bounds (training included), and the
-first session reruns. Every fingerprint must be unchanged. And every function wrapped by
-cached_data or cached_resource runs once for the default view, however many visitors open it.
+(models from seqviz.build_model above all) is fingerprinted when a session first receives it (the
+`recorder` of tests/pages/conftest.py); test_page_robustness's bounds test has other sessions drive every
+page's widgets to their bounds (training included) and checks every fingerprint is unchanged. Here: the
+recorder sees a change, and every function wrapped by cached_data or cached_resource runs once for the
+default view, however many visitors open it.
 """
 from __future__ import annotations
 
 import functools
-import pickle
 from collections import Counter
 
-import numpy as np
 import pytest
 import streamlit as st
 import torch
@@ -23,74 +22,8 @@ from harness.apptest import ROOT, app_test
 from harness.browser import FIXTURE_PAGES
 from seqviz.ui import prefetch
 from seqviz.ui.registry import discover_pages
-from tests.pages.widgets import drive_bounds
 
 SCRIPTS = [str(p.path.relative_to(ROOT)) for p in discover_pages() + discover_pages(FIXTURE_PAGES)]
-
-
-def fingerprint(obj):
-    """A copy of everything that defines `obj`'s value: a module's state dict, an array, or its pickle."""
-    if isinstance(obj, torch.nn.Module):
-        return {name: tensor.detach().clone() for name, tensor in obj.state_dict().items()}
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().clone()
-    if isinstance(obj, np.ndarray):
-        return obj.copy()
-    return pickle.dumps(obj)
-
-
-def same(a, b) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, torch.Tensor):
-        return torch.equal(a, b)
-    if isinstance(a, np.ndarray):
-        return np.array_equal(a, b, equal_nan=True)
-    return a == b
-
-
-class CachedResourceRecorder:
-    """Wraps cached_resource so every object it hands out is fingerprinted on first sight."""
-
-    def __init__(self, real):
-        self.real = real
-        self.seen: dict[int, tuple[str, object, object]] = {}
-
-    def __call__(self, fn, **options):
-        cached = self.real(fn, **options)
-
-        @functools.wraps(fn)
-        def recording(*args, **kwargs):
-            obj = cached(*args, **kwargs)
-            if id(obj) not in self.seen:
-                self.seen[id(obj)] = (f"{fn.__qualname__}{args}", obj, fingerprint(obj))
-            return obj
-
-        recording.clear = cached.clear
-        return recording
-
-    def changed(self) -> list[str]:
-        return [name for name, obj, before in self.seen.values() if not same(before, fingerprint(obj))]
-
-
-@pytest.fixture
-def recorder(monkeypatch):
-    """Records cached_resource objects; cached_data is emptied so that pages really compute with them."""
-    recorder = CachedResourceRecorder(seqviz.ui.cache.cached_resource)
-    monkeypatch.setattr(seqviz.ui.cache, "cached_resource", recorder)
-    st.cache_data.clear()
-    return recorder
-
-
-def test_cached_objects_are_unchanged_after_other_sessions_work(recorder):
-    for script in SCRIPTS:
-        first_session = app_test(script).run()
-        drive_bounds(script)
-        first_session.run()
-        assert not first_session.exception
-    if not recorder.seen:
-        pytest.skip("no page caches anything with cached_resource")
-    assert recorder.changed() == []
 
 
 def test_a_cached_model_is_one_shared_object_whose_changes_the_check_detects(recorder):

@@ -220,6 +220,7 @@ def test_training_lowers_the_loss_and_records_history(tiny_trained):
     assert not trained.stopped
 
 
+@pytest.mark.usefixtures("two_threads")
 def test_training_restores_the_callers_thread_count():
     before = torch.get_num_threads()
     seen = []

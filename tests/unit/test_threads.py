@@ -6,6 +6,8 @@ import torch
 
 from seqviz.core.threads import single_threaded
 
+pytestmark = pytest.mark.usefixtures("two_threads")
+
 
 def test_single_threaded_restores_the_thread_count_even_after_an_error():
     before = torch.get_num_threads()
