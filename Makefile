@@ -54,10 +54,10 @@ N ?= 3
 serve-replicas: setup nginx
 	$(BIN)/python -m scripts.serve_replicas --replicas $(N) --port 8500
 
-# One pytest worker per core; each test file stays on one worker, which starts the browser tests' server
-# and Chromium once (tests/browser/conftest.py). Plain `pytest` still runs everything in one process.
+# One pytest worker per core, an idle worker taking tests from a busy one (worksteal); each worker starts the
+# browser tests' server and Chromium once (tests/browser/conftest.py). Plain `pytest` runs everything in one process.
 test: setup chromium nginx
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 bench: setup
 	$(BIN)/python -m benchmarks.trace_speed
