@@ -7,9 +7,11 @@ a real page run).
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import find, given
+from hypothesis.errors import NoSuchExample
 from hypothesis import strategies as st
 
 from harness.apptest import ROOT, app_test, instant_charts
@@ -17,7 +19,7 @@ from harness.browser import FIXTURE_PAGES
 from seqviz.core.devices import DEVICE_CHOICES
 from seqviz.figures.theme import TEMPLATE
 from seqviz.ui.registry import discover_pages
-from tests.pages.widgets import drive_bounds, drive_randomly, run_checked, widget_name, widgets
+from tests.pages.widgets import bound_value, drive_bounds, drive_randomly, run_checked, value_strategy, widget_name, widgets
 
 SCRIPTS = ["app.py"] + [str(p.path.relative_to(ROOT)) for p in discover_pages() + discover_pages(FIXTURE_PAGES)]
 
@@ -69,6 +71,17 @@ def test_every_device_choice_runs_falling_back_to_cpu_where_missing(script):
         at = app_test(script)
         at.session_state["device"] = device
         run_checked(at, {"device": device})
+
+
+def test_the_drivers_keep_a_choice_of_numbers_at_or_under_its_cost_cap():
+    lengths = SimpleNamespace(label="Longest context T", options=["256", "4096", "16384"])
+    views = SimpleNamespace(label="View", options=["a", "b"])
+    caps = {"Longest context T": 4096}
+    assert [bound_value(lengths, side, caps) for side in ("low", "high")] == ["256", "4096"]
+    assert bound_value(lengths, "high") == "16384" and bound_value(views, "high", caps) == "b"
+    assert find(value_strategy(lengths, caps), lambda v: v == "4096") == "4096"
+    with pytest.raises(NoSuchExample):
+        find(value_strategy(lengths, caps), lambda v: v == "16384")
 
 
 def test_the_driver_reports_a_page_that_fails_at_a_bound():

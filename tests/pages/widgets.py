@@ -2,11 +2,12 @@
 
 Valid means what the widget itself declares: a slider's or number input's min, max and step, a
 selectbox's, radio's, segmented control's or multiselect's options. Widgets without such a
-declaration (text, dates, files) are left alone. Used by tests/test_page_robustness.py and tests/test_shared_cache.py.
+declaration (text, dates, files) are left alone. Used by tests/pages/test_page_robustness.py.
 
 Options are chosen by their displayed text, as AppTest does; this is exact for options whose
 format function is str (the url_* helpers' default) or raises on a label. A page's COSTLY_CONTROLS
-({label: cap}) keep training budgets at or under their caps, so a run stays short.
+({label: cap}) keep training budgets at or under their caps, so a run stays short: a slider's or number's
+range ends at the cap, and a choice's numeric options above it are left out.
 """
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ def value_strategy(widget, caps: dict | None = None):
         most = widget.max_selections or len(widget.options)
         return st.lists(st.sampled_from(widget.options), unique=True, max_size=most)
     if hasattr(widget, "options"):
-        return st.sampled_from(widget.options)
+        return st.sampled_from(_options(widget, caps))
     return st.booleans()
 
 
@@ -130,8 +131,25 @@ def bound_value(widget, side: str, caps: dict | None = None):
     if kind == "Multiselect":
         return [] if side == "low" else widget.options[:widget.max_selections or len(widget.options)]
     if hasattr(widget, "options"):
-        return widget.options[0 if side == "low" else -1]
+        return _options(widget, caps)[0 if side == "low" else -1]
     return side == "high"
+
+
+def _options(widget, caps: dict | None = None) -> list:
+    """A choice widget's options, without the numbers above its cost cap (a selectbox of context lengths)."""
+    cap = (caps or {}).get(widget.label)
+    if cap is None:
+        return list(widget.options)
+    kept = [option for option in widget.options if _number(option) is None or _number(option) <= cap]
+    assert kept, f"{widget.label!r}: every option is above its cap {cap}"
+    return kept
+
+
+def _number(text) -> float | None:
+    try:
+        return float(str(text).replace(",", ""))
+    except ValueError:
+        return None
 
 
 def apply(widget, value) -> None:
