@@ -19,7 +19,8 @@ from harness.browser import FIXTURE_PAGES
 from seqviz.core.devices import DEVICE_CHOICES
 from seqviz.figures.theme import TEMPLATE
 from seqviz.ui.registry import discover_pages
-from tests.pages.widgets import bound_value, drive_bounds, drive_randomly, run_checked, value_strategy, widget_name, widgets
+from tests.pages.widgets import (bound_value, drive_bounds, drive_randomly, run_checked, value_strategy, widget_name,
+                                 widgets)
 
 SCRIPTS = ["app.py"] + [str(p.path.relative_to(ROOT)) for p in discover_pages() + discover_pages(FIXTURE_PAGES)]
 
