@@ -8,8 +8,9 @@ server that warms up before it reports healthy (seqviz.ui.serve) does so on its 
 server does before it takes visitors; the load starts when it would take them. seqviz's pages are
 served as `make run` serves them (seqviz's launcher, pages warmed); the trivial page by plain
 `streamlit run`, as any Streamlit app is (seqviz's additions to the page's HTML, seqviz.ui.preload,
-would only slow it). Pages and the trivial page alternate in an order shuffled every round (seeded), so both sides see the same machine. The
-bar: each page's median at most BAR times the trivial page's. Run from the repository root:
+would only slow it). Pages and the trivial page alternate in an order shuffled every round (seeded), so
+both sides see the same machine. The bar: each page's median at most BAR times the trivial page's. Run
+from the repository root:
 
     python -m benchmarks.cold_load [--rounds 3] [--pages gradient-flow ...]
 """

@@ -143,8 +143,8 @@ window.__seqvizChartSignature = () => {
   return parts.map(String).join(",");
 };
 // True when every main-area component is built and every chart box holds a plot that Plotly has
-// finished drawing: none missing (Streamlit replaces a changed chart's node, so for a moment the box is empty or the new plot is
-// still being drawn) and none mid-draw (Plotly sets _fullLayout._replotting back to false when a
+// finished drawing: none missing (Streamlit replaces a changed chart's node, so for a moment the box is
+// empty or the new plot is still being drawn) and none mid-draw (Plotly sets _fullLayout._replotting back to false when a
 // plot's last layer is drawn).
 window.__seqvizChartsDrawn = () => {
   const main = document.querySelector("[data-testid='stMain']");

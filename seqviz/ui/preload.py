@@ -30,8 +30,7 @@ import logging
 import re
 from pathlib import Path
 
-from seqviz.core.paths import app_root
-from seqviz.ui.components.plotly_static import staged_plotly
+from seqviz.ui.components.plotly_static import bundle, staged_plotly
 from seqviz.ui.registry import discover_pages
 
 _LOG = logging.getLogger(__name__)
@@ -151,7 +150,7 @@ def install() -> bool:
         path = plotly and f"app/static/{plotly}"
         head = head_markup(Path(streamlit.__file__).parent / "static" / "static" / "js", path,
                            [page.url_path for page in discover_pages()])
-        gzipped = gzip.compress((app_root() / "static" / plotly).read_bytes(), mtime=0) if plotly else b""
+        gzipped = gzip.compress(bundle()[0].read_bytes(), mtime=0) if plotly else b""  # what was staged
         return [*streamlit_middleware(), Middleware(HeadMiddleware, head=head, file_path=path or "", gzipped=gzipped)]
 
     starlette_app.create_streamlit_middleware = with_preloads

@@ -46,6 +46,7 @@ def test_the_arrow_key_on_the_unit_list_recolours_the_text_and_goes_to_the_url(p
     driver.change_and_wait(page, "Unit", timeout_ms=120_000)
     second = driver.control_value(page, "Unit")
     assert second != first and coloured_text(page) != before
-    assert f"unit {second}" in page.locator(f"{driver.MAIN} [data-testid='seqvizInstant'] .seqviz-instant-caption").inner_text()
+    caption = page.locator(f"{driver.MAIN} [data-testid='seqvizInstant'] .seqviz-instant-caption")
+    assert f"unit {second}" in caption.inner_text()
     page.wait_for_function(f"() => location.search.includes('lang_unit={second}')")
     assert_clean(page, console)

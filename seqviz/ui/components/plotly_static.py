@@ -41,10 +41,11 @@ def check_traces(figure) -> None:
     """ValueError for a figure (a plotly Figure or its dict) with a trace type the served plotly.js
     cannot draw."""
     traces = bundle()[1]
+    if traces is None:
+        return
     data = figure.get("data", []) if isinstance(figure, dict) else figure.data
-    missing = {(trace.get("type") if isinstance(trace, dict) else trace.type) or "scatter" for trace in data}
-    missing -= traces or set()
-    if traces is not None and missing:
+    missing = {(trace.get("type") if isinstance(trace, dict) else trace.type) or "scatter" for trace in data} - traces
+    if missing:
         raise ValueError(f"the browser's plotly.js ({bundle()[0].name}) draws {', '.join(sorted(traces))}; "
                          f"got {', '.join(sorted(missing))}")
 
